@@ -1,0 +1,3 @@
+from violet.cli.app import main
+
+main()

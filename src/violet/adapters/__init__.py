@@ -1,0 +1,1 @@
+"""Adapters: each implements `VenuePriceFeedPort` over one real wire and hides its library."""

@@ -1,0 +1,1 @@
+"""The `violet` command line."""

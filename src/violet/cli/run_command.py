@@ -1,0 +1,67 @@
+"""`violet run`: compose from config, start everything, show the live view, stop cleanly."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import anyio
+import msgspec
+from rich.console import Console
+from rich.live import Live
+
+from violet.cli.snapshot_view import render_table, snapshot_json
+from violet.composition import build_app
+from violet.config import EMBEDDED_DEFAULTS, load_config
+from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
+
+REFRESH_S = 0.5
+
+
+async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
+
+
+async def run_app(config: Path | None, duration: float | None, as_json: bool) -> MonitorSnapshot:
+    cfg = load_config(config)
+    app = build_app(cfg)
+    console = Console(stderr=False)
+    title = f"violet - {config or EMBEDDED_DEFAULTS}"
+    monitor = BasisMonitor(app.alpha, app.venue, clock=app.clock)
+    async with app.alpha, app.venue, anyio.create_task_group() as tg:
+        tg.start_soon(_cancel_on_signal, tg.cancel_scope)
+        for service in app.services:
+            tg.start_soon(service)
+        tg.start_soon(monitor.run)
+        with anyio.move_on_after(duration if duration is not None else float("inf")):
+            if as_json:
+                while True:
+                    await anyio.sleep(REFRESH_S)
+                    sys.stdout.write(msgspec.json.encode(snapshot_json(monitor.snapshot())).decode() + "\n")
+                    sys.stdout.flush()
+            else:
+                with Live(
+                    render_table(monitor.snapshot(), title=title), console=console, refresh_per_second=4
+                ) as live:
+                    while True:
+                        await anyio.sleep(REFRESH_S)
+                        live.update(render_table(monitor.snapshot(), title=title))
+        final = monitor.snapshot()
+        tg.cancel_scope.cancel()
+    return final
+
+
+def run(config: Path | None, duration: float | None, as_json: bool) -> int:
+    final = anyio.run(
+        run_app, config, duration, as_json, backend="asyncio", backend_options={"use_uvloop": True}
+    )
+    summary = {"summary": snapshot_json(final)}
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+    else:
+        Console().print(render_table(final, title="violet - final"))
+    return 0

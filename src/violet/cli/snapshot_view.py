@@ -1,0 +1,100 @@
+"""Renderings of a `MonitorSnapshot`: a rich table for people, a JSON document for programs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+
+from violet.reactor.basis_monitor import MonitorSnapshot, PlaneRow
+
+
+def _p(value: Decimal | None) -> str:
+    return "-" if value is None else format(value, "f")
+
+
+def _age(row: PlaneRow) -> str:
+    if row.age_ms is None:
+        return "-"
+    mark = "[green]fresh[/]" if row.fresh else "[red]STALE[/]"
+    return f"{row.age_ms:,.0f} ms {mark}"
+
+
+def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
+    table = Table(title=title, caption=_caption(snap), expand=False)
+    for col in (
+        "asset",
+        "alpha bid",
+        "alpha ask",
+        "alpha last",
+        "alpha age",
+        "venue bid",
+        "venue ask",
+        "venue last",
+        "venue age",
+        "basis bps",
+        "ticks a/v",
+    ):
+        table.add_column(col, justify="left" if col == "asset" else "right")
+    for r in snap.rows:
+        table.add_row(
+            r.asset,
+            _p(r.alpha.bid),
+            _p(r.alpha.ask),
+            _p(r.alpha.last),
+            _age(r.alpha),
+            _p(r.venue.bid),
+            _p(r.venue.ask),
+            _p(r.venue.last),
+            _age(r.venue),
+            "-" if r.basis_bps is None else f"{r.basis_bps:+.2f}",
+            f"{r.alpha.ticks}/{r.venue.ticks}",
+        )
+    return table
+
+
+def _caption(snap: MonitorSnapshot) -> str:
+    planes = "  ".join(
+        f"{p.name}: {p.state.value} rx={p.counters.received} rej={p.counters.rejected} "
+        f"conf={p.counters.conflated} reconn={p.counters.reconnects}"
+        for p in snap.planes
+    )
+    return (
+        f"{planes}\nreaction tick->decision p50 {snap.reaction_p50_us:,.1f} us  "
+        f"p99 {snap.reaction_p99_us:,.1f} us  ({snap.decisions} decisions)"
+    )
+
+
+def _plane_json(row: PlaneRow) -> dict[str, Any]:
+    return {
+        "bid": _p(row.bid) if row.bid is not None else None,
+        "ask": _p(row.ask) if row.ask is not None else None,
+        "last": _p(row.last) if row.last is not None else None,
+        "age_ms": row.age_ms,
+        "fresh": row.fresh,
+        "ticks": row.ticks,
+    }
+
+
+def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
+    return {
+        "assets": {
+            r.asset: {"alpha": _plane_json(r.alpha), "venue": _plane_json(r.venue), "basis_bps": r.basis_bps}
+            for r in snap.rows
+        },
+        "planes": {
+            p.name: {
+                "state": p.state.value,
+                "received": p.counters.received,
+                "rejected": p.counters.rejected,
+                "delivered": p.counters.delivered,
+                "conflated": p.counters.conflated,
+                "dropped": p.counters.dropped,
+                "reconnects": p.counters.reconnects,
+            }
+            for p in snap.planes
+        },
+        "decisions": snap.decisions,
+        "reaction_us": {"p50": snap.reaction_p50_us, "p99": snap.reaction_p99_us},
+    }

@@ -1,0 +1,49 @@
+"""Load `violet.toml` into `VioletConfig`, turning every failure into a `ConfigError(file, key, reason)`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from violet.config.errors import ConfigError
+from violet.config.schema import VioletConfig
+
+EMBEDDED_DEFAULTS = "<embedded defaults>"
+_AT_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+
+
+def _key_of(path: str) -> str:
+    # msgspec paths look like ".alpha.assets[1]"; config users think in dotted TOML keys.
+    return path.lstrip(".")
+
+
+def parse_config(data: dict[str, Any], *, file: str) -> VioletConfig:
+    try:
+        return msgspec.convert(data, VioletConfig, strict=True)
+    except msgspec.ValidationError as exc:
+        match = _AT_PATH.match(str(exc))
+        reason = match.group("reason") if match else str(exc)
+        key = _key_of(match.group("path") or "") if match else ""
+        raise ConfigError(file, key, reason) from None
+
+
+def load_config(path: Path | None) -> VioletConfig:
+    """The config at `path`, or the embedded defaults when `path` is None."""
+    if path is None:
+        return VioletConfig()
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from None
+    return parse_config(data, file=file)

@@ -1,0 +1,7 @@
+"""Delivery machinery shared by adapters (not an adapter itself): fan-out, conflation, freshness."""
+
+from violet.delivery.conflating_stream import ConflatingStream
+from violet.delivery.counters import MutableCounters
+from violet.delivery.tick_hub import TickHub
+
+__all__ = ["ConflatingStream", "MutableCounters", "TickHub"]

@@ -1,0 +1,107 @@
+"""A subscriber's bounded, conflating mailbox.
+
+At most one unread tick per (asset, kind) is kept: a newer one replaces it and moves to the back, so the
+mailbox stays in publication order and its size is bounded by the subscription, not by the publish rate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Self
+
+import anyio
+import anyio.lowlevel
+
+from violet.delivery.counters import MutableCounters
+from violet.domain import NormalizedTick, TickKind
+
+
+class ConflatingStream:
+    __slots__ = ("_assets", "_closed", "_conflated", "_counters", "_on_close", "_pending", "_waiter")
+
+    def __init__(
+        self,
+        assets: frozenset[str],
+        *,
+        counters: MutableCounters,
+        on_close: Callable[[ConflatingStream], None],
+    ) -> None:
+        self._assets = assets
+        self._counters = counters
+        self._on_close = on_close
+        self._pending: dict[tuple[str, TickKind], NormalizedTick] = {}
+        self._conflated: Counter[str] = Counter()
+        self._waiter: anyio.Event | None = None
+        self._closed = False
+
+    @property
+    def assets(self) -> frozenset[str]:
+        return self._assets
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def conflated_by_asset(self) -> Mapping[str, int]:
+        return dict(self._conflated)
+
+    def push(self, tick: NormalizedTick) -> None:
+        """Called by the hub on the event-loop thread; never blocks."""
+        if self._closed:
+            return
+        key = (tick.asset, tick.kind)
+        pending = self._pending
+        if key in pending:
+            del pending[key]
+            self._conflated[tick.asset] += 1
+            self._counters.conflated += 1
+        pending[key] = tick
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            waiter.set()
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> NormalizedTick:
+        pending = self._pending
+        while not pending:
+            if self._closed:
+                raise StopAsyncIteration
+            waiter = self._waiter = anyio.Event()
+            await waiter.wait()
+        # A reader with data always pending must still give cancellation a chance.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        key = next(iter(pending))
+        tick = pending.pop(key)
+        self._counters.delivered += 1
+        return tick
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.clear()
+        self._on_close(self)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            waiter.set()
+
+    async def aclose(self) -> None:
+        self.close()
+        await anyio.lowlevel.checkpoint()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

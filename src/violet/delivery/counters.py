@@ -1,0 +1,42 @@
+"""Mutable counters behind a feed's immutable `FeedCounters` snapshots."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from violet.domain import FeedCounters
+
+
+class MutableCounters:
+    __slots__ = (
+        "conflated",
+        "delivered",
+        "dropped",
+        "received",
+        "reconnects",
+        "rejected",
+        "rejected_by_reason",
+    )
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.rejected = 0
+        self.delivered = 0
+        self.conflated = 0
+        self.dropped = 0
+        self.reconnects = 0
+        self.rejected_by_reason: Counter[str] = Counter()
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        self.rejected_by_reason[reason] += 1
+
+    def snapshot(self) -> FeedCounters:
+        return FeedCounters(
+            received=self.received,
+            rejected=self.rejected,
+            delivered=self.delivered,
+            conflated=self.conflated,
+            dropped=self.dropped,
+            reconnects=self.reconnects,
+        )

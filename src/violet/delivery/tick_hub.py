@@ -1,0 +1,148 @@
+"""The machinery every adapter shares behind the port: latest values, freshness, fan-out, state, counters.
+
+Adapters own the wire; the hub owns what the port promises. All methods run on the event-loop thread;
+adapters whose library calls back on its own threads hand ticks over to the loop first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from violet.delivery.conflating_stream import ConflatingStream
+from violet.delivery.counters import MutableCounters
+from violet.domain import (
+    Clock,
+    FeedClosed,
+    FeedCounters,
+    FeedState,
+    Freshness,
+    NormalizedTick,
+    PriceReading,
+    UnknownAsset,
+)
+
+
+class TickHub:
+    def __init__(
+        self,
+        *,
+        venue: str,
+        clock: Clock,
+        staleness_budget_ns: int,
+        assets: Iterable[str] = (),
+    ) -> None:
+        if staleness_budget_ns <= 0:
+            raise ValueError("staleness_budget_ns must be > 0")
+        self.venue = venue
+        self.clock = clock
+        self.staleness_budget_ns = staleness_budget_ns
+        self.counters = MutableCounters()
+        self._assets = frozenset(assets)
+        self._state = FeedState.CONNECTING
+        # Bumped when the feed goes down: ticks from an older generation are never fresh again.
+        self._generation = 0
+        self._latest: dict[str, tuple[NormalizedTick, int]] = {}
+        self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
+        self._open = False
+
+    # -- what adapters call -------------------------------------------------------------------------
+    def set_assets(self, assets: Iterable[str]) -> None:
+        self._assets = frozenset(assets)
+
+    def open(self) -> None:
+        self._open = True
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def set_state(self, state: FeedState) -> None:
+        previous = self._state
+        if state is previous:
+            return
+        if state is FeedState.RECONNECTING or (
+            state is FeedState.CLOSED and previous is not FeedState.CLOSED
+        ):
+            self._generation += 1
+        if state is FeedState.RECONNECTING:
+            self.counters.reconnects += 1
+        self._state = state
+
+    def accept(self, tick: NormalizedTick) -> None:
+        """A valid tick from the venue or bridge: remember it and hand it to every interested stream."""
+        self.counters.received += 1
+        self._latest[tick.asset] = (tick, self._generation)
+        streams = self._streams_by_asset.get(tick.asset)
+        if streams:
+            for stream in streams:
+                stream.push(tick)
+
+    def reject(self, reason: str) -> None:
+        self.counters.reject(reason)
+
+    def close(self) -> None:
+        self.set_state(FeedState.CLOSED)
+        self._open = False
+        for streams in list(self._streams_by_asset.values()):
+            for stream in list(streams):
+                stream.close()
+
+    # -- what the port exposes ----------------------------------------------------------------------
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    def assets(self) -> frozenset[str]:
+        return self._assets
+
+    def snapshot_counters(self) -> FeedCounters:
+        return self.counters.snapshot()
+
+    def check_assets(self, assets: Iterable[str]) -> frozenset[str]:
+        wanted = frozenset(assets)
+        for asset in sorted(wanted - self._assets):
+            raise UnknownAsset(self.venue, asset)
+        return wanted
+
+    @asynccontextmanager
+    async def subscription(self, assets: Iterable[str]) -> AsyncIterator[ConflatingStream]:
+        if not self._open:
+            raise FeedClosed(self.venue)
+        wanted = self.check_assets(assets)
+        stream = ConflatingStream(wanted, counters=self.counters, on_close=self._forget)
+        for asset in wanted:
+            self._streams_by_asset.setdefault(asset, []).append(stream)
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        if asset not in self._assets:
+            raise UnknownAsset(self.venue, asset)
+        budget = self.staleness_budget_ns if budget_ns is None else budget_ns
+        entry = self._latest.get(asset)
+        if entry is None:
+            return PriceReading(
+                asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA
+            )
+        tick, generation = entry
+        age = self.clock.monotonic_ns() - tick.mono_ns
+        if self._state is not FeedState.LIVE:
+            verdict = Freshness.FEED_DOWN
+        elif generation != self._generation:
+            verdict = Freshness.BEFORE_OUTAGE
+        elif age > budget:
+            verdict = Freshness.TOO_OLD
+        else:
+            verdict = Freshness.FRESH
+        return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
+
+    def _forget(self, stream: ConflatingStream) -> None:
+        for asset in stream.assets:
+            streams = self._streams_by_asset.get(asset)
+            if streams and stream in streams:
+                streams.remove(stream)
+                if not streams:
+                    del self._streams_by_asset[asset]

@@ -1,0 +1,67 @@
+"""Every error the domain raises, in one place so callers can catch by family."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class DomainError(ValueError):
+    """Base of every invariant violation of a domain value."""
+
+
+class InvalidPrice(DomainError):
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(f"{field} must be a finite, positive decimal, got {value!r}")
+        self.field = field
+        self.value = value
+
+
+class CrossedQuote(DomainError):
+    def __init__(self, asset: str, bid: Decimal, ask: Decimal) -> None:
+        super().__init__(f"crossed quote for {asset}: bid {bid} > ask {ask}")
+        self.asset = asset
+        self.bid = bid
+        self.ask = ask
+
+
+class IncompleteQuote(DomainError):
+    def __init__(self, asset: str) -> None:
+        super().__init__(f"quote for {asset} must carry both bid and ask, or neither")
+        self.asset = asset
+
+
+class EmptyTick(DomainError):
+    def __init__(self, asset: str) -> None:
+        super().__init__(f"tick for {asset} carries neither a quote nor a trade")
+        self.asset = asset
+
+
+class InvalidTimestamp(DomainError):
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(f"{field} must be a non-negative integer of nanoseconds, got {value!r}")
+        self.field = field
+        self.value = value
+
+
+class InvalidIdentifier(DomainError):
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(f"{field} must be a non-empty string without whitespace, got {value!r}")
+        self.field = field
+        self.value = value
+
+
+class UnknownAsset(LookupError):
+    """An asset the feed does not serve (not configured, or not listed by the venue)."""
+
+    def __init__(self, venue: str, asset: str) -> None:
+        super().__init__(f"{venue} does not serve asset {asset!r}")
+        self.venue = venue
+        self.asset = asset
+
+
+class FeedClosed(RuntimeError):
+    """The feed was used outside its `async with` lifetime."""
+
+    def __init__(self, venue: str) -> None:
+        super().__init__(f"feed {venue} is not open (use it inside `async with`)")
+        self.venue = venue

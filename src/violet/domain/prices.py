@@ -1,0 +1,36 @@
+"""The one named constructor for prices: a venue's decimal string, kept exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from violet.domain.errors import InvalidPrice
+
+_MAX_LEN = 48
+
+
+def parse_price(text: str, field: str = "price") -> Decimal:
+    """`Decimal` from a venue string; `format(result, "f") == text` for every accepted input.
+
+    Venues send plain positional decimals ("68005.00", "0.000123"). Anything else (exponents, signs,
+    underscores, whitespace, NaN/Infinity spellings, a bare leading or trailing dot) is refused rather than
+    interpreted. String predicates run in C: this is twice as fast as a regex (`violet bench prices`).
+    """
+    if (
+        type(text) is not str
+        or not text.isascii()
+        or not text.replace(".", "", 1).isdigit()
+        or text[0] == "."
+        or text[-1] == "."
+        or len(text) > _MAX_LEN
+    ):
+        raise InvalidPrice(field, text)
+    value = Decimal(text)
+    if value <= 0:
+        raise InvalidPrice(field, text)
+    return value
+
+
+def format_price(value: Decimal) -> str:
+    """The venue-style string of a price (positional, trailing zeros kept)."""
+    return format(value, "f")

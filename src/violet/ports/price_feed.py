@@ -1,0 +1,75 @@
+"""The port reactor code reads prices through. Domain types and builtins only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from violet.domain import FeedCounters, FeedState, NormalizedTick, PriceReading
+
+
+@runtime_checkable
+class TickStream(Protocol):
+    """Ticks for a fixed set of assets, in venue order per asset.
+
+    Slow readers are conflated per asset and kind (the newest tick replaces an unread older one, and
+    `conflated` counts it); the buffer never grows beyond one pending tick per asset and kind.
+    Iteration ends when the stream is closed or the feed closes.
+    """
+
+    @property
+    def assets(self) -> frozenset[str]: ...
+
+    def conflated_by_asset(self) -> Mapping[str, int]: ...
+
+    def __aiter__(self) -> AsyncIterator[NormalizedTick]: ...
+
+    async def __anext__(self) -> NormalizedTick: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class VenuePriceFeedPort(Protocol):
+    """A source of normalized ticks for one venue plane.
+
+    Lifecycle: `async with feed:` connects and subscribes upstream; leaving it closes every stream.
+    Nothing connects at construction.
+    """
+
+    @property
+    def venue(self) -> str: ...
+
+    @property
+    def state(self) -> FeedState: ...
+
+    @property
+    def staleness_budget_ns(self) -> int:
+        """The default budget `latest()` judges freshness against."""
+        ...
+
+    def assets(self) -> frozenset[str]:
+        """Canonical ids of the assets this feed can serve (e.g. `BTCUSDT-PERP`)."""
+        ...
+
+    def counters(self) -> FeedCounters: ...
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        """A stream of ticks for `assets`; raises `UnknownAsset` for an asset the feed does not serve."""
+        ...
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        """The newest tick for `asset`, its age and a verdict; never fresh when older than the budget,
+        received before an outage, or while the feed is not live."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,1 @@
+"""Reactor code: consumes prices through ports only (enforced by import-linter)."""

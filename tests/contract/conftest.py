@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.contract.harness import FeedHarness
+from tests.contract.harnesses import HARNESSES
+
+
+@pytest.fixture(scope="module", params=sorted(HARNESSES), ids=lambda name: f"adapter={name}")
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
+    async with HARNESSES[request.param]() as h:
+        yield h
+
+
+@pytest.fixture
+def disconnectable(harness: FeedHarness) -> FeedHarness:
+    if not harness.capabilities.can_disconnect:
+        pytest.skip(f"{harness.name}: the harness cannot break the far side's connection")
+    return harness

@@ -1,0 +1,84 @@
+"""The harness interface every adapter's contract run implements.
+
+A harness owns a running adapter and its real far side (a publisher, a venue simulator, a feed process,
+a Hazelcast member) and pushes venue events from that far side. It starts once per module and is reused
+across Hypothesis examples; examples are told apart by the unique `ts_event` each publication gets.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+import attrs
+
+from violet.domain import ManualClock, TickKind
+from violet.ports import VenuePriceFeedPort
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    lossless_when_drained: bool
+    """A consumer that keeps reading sees no conflation (in-process hand-off, no bridge in between)."""
+    invalid_seen_by_violet: bool
+    """Invalid venue values reach violet's own parser and are counted; False when a library filters them."""
+    can_disconnect: bool
+    kinds: frozenset[TickKind]
+    """Which kinds of update the venue can push."""
+    ts_resolution_ns: int
+    """Resolution of the venue's event times (1 ms for Binance and BingX)."""
+    fence_timeout_s: float = 5.0
+
+
+@attrs.frozen(kw_only=True)
+class VenueUpdate:
+    """A valid update as the venue would send it (prices as the venue's strings)."""
+
+    asset: str
+    bid: str | None = None
+    ask: str | None = None
+    last: str | None = None
+
+
+class Defect(enum.Enum):
+    CROSSED = "crossed"
+    ZERO = "zero"
+    NEGATIVE = "negative"
+    NON_NUMERIC = "non-numeric"
+    NAN = "nan"
+    ONE_SIDED = "one-sided"
+
+
+class FeedHarness(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def assets(self) -> tuple[str, ...]: ...
+
+    @property
+    def feed(self) -> VenuePriceFeedPort: ...
+
+    @property
+    def clock(self) -> ManualClock: ...
+
+    def price_decimals(self, asset: str) -> int: ...
+
+    async def publish(self, update: VenueUpdate) -> int:
+        """Push `update` from the far side; returns the `ts_event` (ns) it was given."""
+        ...
+
+    async def publish_invalid(self, asset: str, defect: Defect) -> int:
+        """Push an invalid update from the far side; returns its `ts_event` (ns)."""
+        ...
+
+    async def disconnect(self) -> None:
+        """Break the connection at the far side; returns once the feed reports it is down."""
+        ...
+
+    async def reconnect(self) -> None:
+        """Let the far side accept the adapter again; returns once the feed is live."""
+        ...

@@ -1,0 +1,15 @@
+"""Every adapter's contract harness. Adding an adapter means adding one entry here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from tests.contract.harness import FeedHarness
+from tests.contract.harnesses.in_memory import in_memory_harness
+
+HarnessFactory = Callable[[], AbstractAsyncContextManager[FeedHarness]]
+
+HARNESSES: dict[str, HarnessFactory] = {
+    "in_memory": in_memory_harness,
+}

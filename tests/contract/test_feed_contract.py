@@ -1,0 +1,180 @@
+"""The one contract every `VenuePriceFeedPort` adapter passes, against its real far side."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.contract.collector import collecting, fence
+from tests.contract.harness import Defect, FeedHarness, VenueUpdate
+from tests.contract.strategies import UpdateShape, defect_lists, realize, shape_lists, shapes
+from violet.domain import FeedState, Freshness, NormalizedTick, UnknownAsset, format_price
+
+pytestmark = pytest.mark.anyio
+
+
+def split_finals(updates: list[VenueUpdate]) -> tuple[list[VenueUpdate], list[VenueUpdate]]:
+    """Everything but each asset's last update, and those last updates (used as the fence)."""
+    last_index = {u.asset: i for i, u in enumerate(updates)}
+    finals_idx = set(last_index.values())
+    body = [u for i, u in enumerate(updates) if i not in finals_idx]
+    finals = [updates[i] for i in sorted(finals_idx)]
+    return body, finals
+
+
+def assert_normalized(tick: NormalizedTick, update: VenueUpdate, harness: FeedHarness) -> None:
+    assert tick.venue == harness.feed.venue
+    assert tick.asset == update.asset
+    for name in ("bid", "ask", "last"):
+        sent = getattr(update, name)
+        got = getattr(tick, name)
+        assert (None if got is None else format_price(got)) == sent, (name, got, sent)
+
+
+async def publish_all(harness: FeedHarness, updates: list[VenueUpdate]) -> dict[int, VenueUpdate]:
+    sent: dict[int, VenueUpdate] = {}
+    for update in updates:
+        sent[await harness.publish(update)] = update
+    return sent
+
+
+async def _ensure_live(harness: FeedHarness) -> None:
+    if harness.feed.state is not FeedState.LIVE:
+        await harness.reconnect()
+
+
+@given(batch=shape_lists(), drain=st.booleans())
+async def test_every_publication_is_delivered_or_counted_and_the_newest_arrives_in_order(
+    harness: FeedHarness, batch: list[UpdateShape], drain: bool
+) -> None:
+    await _ensure_live(harness)
+    updates = [realize(harness, s) for s in batch]
+    body, finals = split_finals(updates)
+    async with harness.feed.subscribe(harness.assets) as stream, collecting(stream, start=drain) as (col, tg):
+        sent = await publish_all(harness, body)
+        if not drain:
+            await tg.start(col.run)  # a consumer that was blocked while everything was published
+        stamps = await fence(harness, col, finals)
+        for update in finals:
+            sent[stamps[update.asset]] = update
+        conflated = stream.conflated_by_asset()
+
+    published = Counter(u.asset for u in sent.values())
+    delivered = Counter(t.asset for t in col.ticks)
+    for asset, count in published.items():
+        assert delivered[asset] + conflated.get(asset, 0) == count, asset
+        mine = col.by_asset(asset)
+        assert [t.ts_event for t in mine] == sorted({t.ts_event for t in mine}), "per-asset order kept"
+        assert mine[-1].ts_event == stamps[asset], "the newest value always arrives"
+    for tick in col.ticks:
+        assert_normalized(tick, sent[tick.ts_event], harness)
+    if drain and harness.capabilities.lossless_when_drained:
+        assert sum(conflated.values()) == 0, "a lossless adapter conflates nothing for a reader that keeps up"
+
+
+@given(final_shape=shapes(), bad=defect_lists())
+async def test_invalid_venue_data_never_reaches_the_stream_and_is_counted(
+    harness: FeedHarness, final_shape: UpdateShape, bad: list[Defect]
+) -> None:
+    await _ensure_live(harness)
+    final = realize(harness, final_shape)
+    asset = final.asset
+    before = harness.feed.counters()
+    async with harness.feed.subscribe([asset]) as stream, collecting(stream) as (col, _):
+        bad_stamps = {await harness.publish_invalid(asset, d) for d in bad}
+        await fence(harness, col, [final])
+    assert not bad_stamps & {t.ts_event for t in col.ticks}
+    assert all(t.bid is None or t.ask is None or t.bid <= t.ask for t in col.ticks)
+    assert harness.feed.latest(asset).tick == col.ticks[-1]
+    if harness.capabilities.invalid_seen_by_violet:
+        assert harness.feed.counters().rejected - before.rejected == len(bad)
+
+
+@given(batch=shape_lists(), fraction=st.floats(min_value=0.0, max_value=1.0))
+async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
+    harness: FeedHarness, batch: list[UpdateShape], fraction: float
+) -> None:
+    await _ensure_live(harness)
+    updates = [realize(harness, s) for s in batch]
+    body, finals = split_finals(updates)
+    async with harness.feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
+        await publish_all(harness, body)
+        await fence(harness, col, finals)
+    budget = harness.feed.staleness_budget_ns
+    for update in finals:
+        reading = harness.feed.latest(update.asset)
+        assert reading.tick is not None
+        assert reading.tick == col.by_asset(update.asset)[-1]
+        assert_normalized(reading.tick, update, harness)
+        assert reading.fresh and reading.age_ns == 0 and reading.budget_ns == budget
+    extra = int(budget * fraction)
+    harness.clock.advance(extra)
+    for update in finals:
+        assert harness.feed.latest(update.asset).fresh, "within the budget is fresh"
+        assert harness.feed.latest(update.asset, budget_ns=extra - 1 if extra else 0).freshness in (
+            Freshness.TOO_OLD,
+            Freshness.FRESH,
+        )
+    harness.clock.advance(budget - extra + 1)
+    for update in finals:
+        reading = harness.feed.latest(update.asset)
+        assert not reading.fresh and reading.freshness is Freshness.TOO_OLD
+        assert reading.age_ns == budget + 1
+        assert harness.feed.latest(update.asset, budget_ns=budget + 1).fresh, "the consumer's own budget"
+
+
+@given(batch=shape_lists(min_size=3, max_size=10))
+async def test_unsubscribe_stops_delivery(harness: FeedHarness, batch: list[UpdateShape]) -> None:
+    await _ensure_live(harness)
+    asset = harness.assets[batch[0].asset_index % len(harness.assets)]
+    updates = [realize(harness, s, asset) for s in batch]
+    before, after = updates[:-1], updates[-1]
+    async with harness.feed.subscribe([asset]) as keeper, collecting(keeper) as (kept, _):
+        async with harness.feed.subscribe([asset]) as leaver, collecting(leaver) as (left, _):
+            await fence(harness, left, before[-1:])
+        count_at_close = len(left.ticks)
+        await publish_all(harness, before[:-1])
+        await fence(harness, kept, [after])
+        assert len(left.ticks) == count_at_close, "nothing arrives after unsubscribe"
+        assert [t async for t in leaver] == []
+
+
+async def test_unknown_asset_is_a_typed_error_at_subscribe(harness: FeedHarness) -> None:
+    with pytest.raises(UnknownAsset):
+        async with harness.feed.subscribe(["NOPE-PERP"]):
+            pass
+    with pytest.raises(UnknownAsset):
+        harness.feed.latest("NOPE-PERP")
+
+
+@given(pair=shape_lists(min_size=2, max_size=2))
+async def test_outage_makes_every_price_stale_until_fresh_data_arrives(
+    disconnectable: FeedHarness, pair: list[UpdateShape]
+) -> None:
+    harness = disconnectable
+    await _ensure_live(harness)
+    first = realize(harness, pair[0])
+    asset = first.asset
+    second = realize(harness, pair[1], asset)
+    reconnects = harness.feed.counters().reconnects
+    async with harness.feed.subscribe([asset]) as stream, collecting(stream) as (col, _):
+        await fence(harness, col, [first])
+        assert harness.feed.latest(asset).fresh
+        await harness.disconnect()
+        assert harness.feed.state is not FeedState.LIVE
+        assert harness.feed.latest(asset).freshness is Freshness.FEED_DOWN
+        await harness.reconnect()
+        assert harness.feed.counters().reconnects == reconnects + 1
+        assert harness.feed.latest(asset).freshness is Freshness.BEFORE_OUTAGE
+        await fence(harness, col, [second])
+        reading = harness.feed.latest(asset)
+        assert reading.fresh
+        assert reading.tick is not None
+        assert_normalized(reading.tick, second, harness)
+
+
+def test_defects_cover_the_invalid_price_families() -> None:
+    assert {d.value for d in Defect} >= {"crossed", "zero", "negative", "non-numeric"}

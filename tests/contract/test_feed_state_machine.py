@@ -1,0 +1,239 @@
+"""The stateful half of the contract: random subscribe / publish / unsubscribe / disconnect / reconnect /
+advance-time programs, checked step by step against a small model.
+
+Hypothesis rules cannot be async, so the machine runs in a worker thread and calls into the test's event
+loop (where the adapter lives, next to NautilusTrader when it is in-process) with `anyio.from_thread.run`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.contract.harness import Defect, FeedHarness, VenueUpdate
+from tests.contract.strategies import UpdateShape, realize, shapes
+from violet.domain import FeedState, Freshness, NormalizedTick, format_price
+from violet.ports import TickStream
+
+pytestmark = pytest.mark.anyio
+T = TypeVar("T")
+MAX_OPEN_STREAMS = 3
+
+
+def on_loop(fn: Callable[..., Coroutine[Any, Any, T]], *args: object) -> T:
+    return anyio.from_thread.run(fn, *args)
+
+
+@attrs.define
+class OpenStream:
+    cm: AbstractAsyncContextManager[TickStream]
+    stream: TickStream
+    published: Counter[str] = attrs.field(factory=Counter)
+    delivered: list[NormalizedTick] = attrs.field(factory=list)
+
+
+async def read_until(
+    stream: TickStream, wanted: set[tuple[str, int]], timeout_s: float
+) -> list[NormalizedTick]:
+    got: list[NormalizedTick] = []
+    with anyio.fail_after(timeout_s):
+        while wanted:
+            tick = await stream.__anext__()
+            got.append(tick)
+            wanted.discard((tick.asset, tick.ts_event))
+    return got
+
+
+class FeedMachine(RuleBasedStateMachine):
+    harness: FeedHarness
+    streams = Bundle("streams")
+
+    def __init__(self) -> None:
+        super().__init__()
+        h = self.harness
+        if h.feed.state is not FeedState.LIVE:
+            on_loop(h.reconnect)
+        self.connected = True
+        self.open: list[OpenStream] = []
+        self.sent: dict[int, VenueUpdate] = {}
+        # asset -> (ts_event of the newest valid publication while connected, received since the last outage)
+        self.newest: dict[str, tuple[int, bool]] = {}
+        self.settled_at: int | None = h.clock.monotonic_ns()
+        self.rejected_base = h.feed.counters().rejected
+        self.invalid_sent = 0
+        self.reconnects_base = h.feed.counters().reconnects
+        self.outages = 0
+
+    # -- rules --------------------------------------------------------------------------------------
+    @precondition(lambda self: len(self.open) < MAX_OPEN_STREAMS)
+    @rule(target=streams, picks=st.sets(st.integers(min_value=0, max_value=63), min_size=1, max_size=4))
+    def subscribe(self, picks: set[int]) -> OpenStream:
+        assets = {self.harness.assets[i % len(self.harness.assets)] for i in picks}
+        cm = self.harness.feed.subscribe(assets)
+        stream = on_loop(cm.__aenter__)
+        opened = OpenStream(cm=cm, stream=stream)
+        self.open.append(opened)
+        return opened
+
+    @rule(opened=consumes(streams))
+    def unsubscribe(self, opened: OpenStream) -> None:
+        if opened not in self.open:
+            return
+        self.open.remove(opened)
+        on_loop(opened.cm.__aexit__, None, None, None)
+        left = on_loop(_drain_now, opened.stream)
+        assert left == [], "a closed stream delivers nothing more"
+
+    @rule(shape=shapes())
+    def publish(self, shape: UpdateShape) -> None:
+        update = realize(self.harness, shape)
+        ts = on_loop(self.harness.publish, update)
+        if not self.connected:
+            return  # lost on the wire, as on a real dropped socket
+        self.sent[ts] = update
+        self.newest[update.asset] = (ts, True)
+        self.settled_at = None
+        for opened in self.open:
+            if update.asset in opened.stream.assets:
+                opened.published[update.asset] += 1
+
+    @precondition(lambda self: self.connected)
+    @rule(index=st.integers(min_value=0, max_value=63), defect=st.sampled_from(list(Defect)))
+    def publish_invalid(self, index: int, defect: Defect) -> None:
+        asset = self.harness.assets[index % len(self.harness.assets)]
+        on_loop(self.harness.publish_invalid, asset, defect)
+        self.invalid_sent += 1
+        self.settled_at = None
+
+    @precondition(lambda self: self.connected and self.harness.capabilities.can_disconnect)
+    @rule()
+    def disconnect(self) -> None:
+        on_loop(self.harness.disconnect)
+        self.connected = False
+        self.outages += 1
+        self.newest = {asset: (ts, False) for asset, (ts, _) in self.newest.items()}
+
+    @precondition(lambda self: not self.connected)
+    @rule()
+    def reconnect(self) -> None:
+        on_loop(self.harness.reconnect)
+        self.connected = True
+
+    @precondition(lambda self: self.settled_at is not None)
+    @rule(delta_ms=st.integers(min_value=0, max_value=5))
+    def advance_time(self, delta_ms: int) -> None:
+        self.harness.clock.advance(delta_ms * 1_000_000 // 4)
+
+    @precondition(lambda self: self.connected)
+    @rule(shape=shapes())
+    def fence_and_check(self, shape: UpdateShape) -> None:
+        """Publish a final update to every asset an open stream reads, wait for them, check everything."""
+        h = self.harness
+        assets = sorted({a for o in self.open for a in o.stream.assets}) or [realize(h, shape).asset]
+        finals: dict[str, int] = {}
+        for asset in assets:
+            update = realize(h, shape, asset)
+            ts = on_loop(h.publish, update)
+            finals[asset] = ts
+            self.sent[ts] = update
+            self.newest[asset] = (ts, True)
+            for opened in self.open:
+                if asset in opened.stream.assets:
+                    opened.published[asset] += 1
+        for opened in self.open:
+            wanted = {(a, finals[a]) for a in opened.stream.assets}
+            got = on_loop(read_until, opened.stream, wanted, h.capabilities.fence_timeout_s)
+            opened.delivered.extend(got)
+            conflated = opened.stream.conflated_by_asset()
+            for asset in opened.stream.assets:
+                mine = [t.ts_event for t in opened.delivered if t.asset == asset]
+                assert mine == sorted(set(mine)), "per-asset order kept"
+                assert mine[-1] == finals[asset], "the newest value arrives"
+                assert len(mine) + conflated.get(asset, 0) == opened.published[asset]
+            for tick in got:
+                update = self.sent[tick.ts_event]
+                assert (tick.asset, tick.bid, tick.ask, tick.last) == (
+                    update.asset,
+                    *(None if v is None else _dec(v) for v in (update.bid, update.ask, update.last)),
+                )
+        for asset, ts in finals.items():
+            reading = h.feed.latest(asset)
+            assert reading.tick is not None and reading.tick.ts_event == ts
+            assert reading.fresh
+        self.settled_at = h.clock.monotonic_ns()
+
+    # -- invariants ---------------------------------------------------------------------------------
+    @invariant()
+    def state_follows_the_connection(self) -> None:
+        state = self.harness.feed.state
+        assert (state is FeedState.LIVE) == self.connected, state
+
+    @invariant()
+    def nothing_stale_is_fresh(self) -> None:
+        h = self.harness
+        for asset, (ts, since_outage) in self.newest.items():
+            reading = h.feed.latest(asset)
+            if not self.connected:
+                assert reading.freshness is Freshness.FEED_DOWN
+            elif not since_outage:
+                assert reading.freshness is Freshness.BEFORE_OUTAGE
+            elif self.settled_at is not None and reading.tick is not None and reading.tick.ts_event == ts:
+                age = h.clock.monotonic_ns() - reading.tick.mono_ns
+                assert reading.fresh == (age <= reading.budget_ns)
+            if reading.fresh:
+                assert reading.age_ns is not None and reading.age_ns <= reading.budget_ns
+
+    @invariant()
+    def counters_match(self) -> None:
+        c = self.harness.feed.counters()
+        assert c.reconnects - self.reconnects_base == self.outages
+        if self.harness.capabilities.invalid_seen_by_violet and self.settled_at is not None:
+            assert c.rejected - self.rejected_base == self.invalid_sent
+
+    def teardown(self) -> None:
+        for opened in self.open:
+            on_loop(opened.cm.__aexit__, None, None, None)
+        self.open.clear()
+
+
+def _dec(text: str) -> object:
+    from decimal import Decimal
+
+    value = Decimal(text)
+    assert format_price(value) == text
+    return value
+
+
+async def _drain_now(stream: TickStream) -> list[NormalizedTick]:
+    return [t async for t in stream]
+
+
+async def test_feed_state_machine(harness: FeedHarness) -> None:
+    machine = type(f"FeedMachine_{harness.name}", (FeedMachine,), {"harness": harness})
+    profile = settings()
+    machine_settings = settings(
+        profile,
+        max_examples=max(20, profile.max_examples // 2),
+        stateful_step_count=30,
+        deadline=None,
+    )
+    await anyio.to_thread.run_sync(lambda: run_state_machine_as_test(machine, settings=machine_settings))

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from violet.domain import (
+    CrossedQuote,
+    EmptyTick,
+    IncompleteQuote,
+    InvalidIdentifier,
+    InvalidPrice,
+    InvalidTimestamp,
+    ManualClock,
+    NormalizedTick,
+    TickKind,
+    format_price,
+    parse_price,
+)
+
+
+def tick(**kw: object) -> NormalizedTick:
+    base: dict[str, object] = {"venue": "binance", "asset": "BTCUSDT-PERP", "ts_event": 1, "mono_ns": 2}
+    base.update(kw)
+    return NormalizedTick(**base)  # type: ignore[arg-type]
+
+
+def test_quote_only_trade_only_and_both_are_the_three_kinds() -> None:
+    assert tick(bid=Decimal("1.0"), ask=Decimal("1.1")).kind is TickKind.QUOTE
+    assert tick(last=Decimal("1.0")).kind is TickKind.TRADE
+    both = tick(bid=Decimal("1.0"), ask=Decimal("1.1"), last=Decimal("1.05"))
+    assert both.kind is TickKind.QUOTE_AND_TRADE
+    assert both.mid == Decimal("1.05")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"bid": Decimal("2"), "ask": Decimal("1")}, CrossedQuote),
+        ({"bid": Decimal("1")}, IncompleteQuote),
+        ({}, EmptyTick),
+        ({"last": Decimal("0")}, InvalidPrice),
+        ({"last": Decimal("-1")}, InvalidPrice),
+        ({"last": Decimal("NaN")}, InvalidPrice),
+        ({"last": Decimal("Infinity")}, InvalidPrice),
+        ({"last": 1.5}, InvalidPrice),
+        ({"last": Decimal("1"), "ts_event": -1}, InvalidTimestamp),
+        ({"last": Decimal("1"), "mono_ns": 1.0}, InvalidTimestamp),
+        ({"last": Decimal("1"), "asset": ""}, InvalidIdentifier),
+        ({"last": Decimal("1"), "asset": "BTC USDT"}, InvalidIdentifier),
+    ],
+)
+def test_invariants_are_enforced_with_typed_errors(kwargs: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        tick(**kwargs)
+
+
+def test_ticks_are_frozen_and_slotted() -> None:
+    t = tick(last=Decimal("1"))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        t.last = Decimal("2")  # type: ignore[misc]
+    assert not hasattr(t, "__dict__")
+    assert t.restamped(99).mono_ns == 99 and t.restamped(99).ts_event == t.ts_event
+
+
+@given(mantissa=st.integers(min_value=1, max_value=10**30), decimals=st.integers(min_value=0, max_value=12))
+def test_venue_strings_round_trip_exactly(mantissa: int, decimals: int) -> None:
+    text = format(Decimal(mantissa).scaleb(-decimals), "f")
+    assert format_price(parse_price(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "0",
+        "0.000",
+        "-1",
+        "+1",
+        "1e5",
+        "1E-7",
+        "NaN",
+        "nan",
+        "inf",
+        "Infinity",
+        " 1",
+        "1 ",
+        "1_000",
+        ".5",
+        "5.",
+        "1.2.3",
+        "١٢",
+        "²",
+        "0x10",
+        "1" * 60,
+    ],
+)
+def test_non_venue_spellings_are_refused(text: str) -> None:
+    with pytest.raises(InvalidPrice):
+        parse_price(text)
+
+
+@given(st.text(max_size=20))
+def test_parse_price_accepts_only_what_round_trips(text: str) -> None:
+    try:
+        value = parse_price(text)
+    except InvalidPrice:
+        return
+    assert value > 0 and format_price(value) == text
+
+
+def test_manual_clock_only_moves_forward() -> None:
+    clock = ManualClock(5)
+    clock.advance(10)
+    assert clock.monotonic_ns() == 15
+    with pytest.raises(ValueError):
+        clock.advance(-1)
