@@ -1,0 +1,5 @@
+"""Binance USD-M futures wire simulator (`fapi` REST and `fstream` WebSocket, public market data)."""
+
+from violet.sim.binance.simulator import BinanceSimConfig, BinanceSimulator
+
+__all__ = ["BinanceSimConfig", "BinanceSimulator"]

@@ -1,0 +1,1 @@
+"""Venue-neutral simulator machinery: market, pacing, faults, send-time side channel, server plumbing."""

@@ -1,0 +1,46 @@
+"""Emit at an aggregate rate, in batches when the loop wakes late, and say when the schedule slipped."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+
+class Pacer:
+    """`await pacer.due()` returns how many events are due now (>= 1), sleeping until the next one is.
+
+    Batching keeps the average rate exact at tens of thousands per second; `max_lag_s` records how far
+    behind its schedule the emitter ever fell, and `behind` is set when that exceeded `tolerance_s`,
+    which makes any measurement taken meanwhile invalid.
+    """
+
+    def __init__(self, rate_hz: float, *, tolerance_s: float = 0.05) -> None:
+        if rate_hz <= 0:
+            raise ValueError("rate must be > 0")
+        self.rate_hz = rate_hz
+        self.tolerance_s = tolerance_s
+        self._t0 = time.monotonic()
+        self.emitted = 0
+        self.max_lag_s = 0.0
+        self.behind = False
+
+    def reset(self) -> None:
+        self._t0 = time.monotonic()
+        self.emitted = 0
+
+    async def due(self) -> int:
+        while True:
+            now = time.monotonic()
+            target = int((now - self._t0) * self.rate_hz)
+            n = target - self.emitted
+            if n > 0:
+                lag = (n - 1) / self.rate_hz
+                if lag > self.max_lag_s:
+                    self.max_lag_s = lag
+                    if lag > self.tolerance_s:
+                        self.behind = True
+                self.emitted = target
+                return n
+            next_at = self._t0 + (self.emitted + 1) / self.rate_hz
+            await anyio.sleep(max(next_at - now, 0.0))

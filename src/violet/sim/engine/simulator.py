@@ -1,0 +1,277 @@
+"""The venue-neutral simulator: an aiohttp server, a paced market loop, subscriptions, faults, test API.
+
+A venue subclass adds its REST and WebSocket routes and says how market events become its frames.
+Use it as `async with Sim(...) as sim:` in-process (tests, same loop), or through `violet sim <venue>` as a
+subprocess (benchmarks), which prints one JSON line with its addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import anyio.abc
+import attrs
+import msgspec
+from aiohttp import web
+
+from violet.sim.engine.connection import Outgoing, SimConnection
+from violet.sim.engine.faults import Fault, FaultKind, FaultSpecError
+from violet.sim.engine.market import MarketEvent, RandomWalkMarket
+from violet.sim.engine.pacer import Pacer
+from violet.sim.engine.send_log import SendLog
+from violet.sim.engine.tls import make_server_tls
+from violet.sim.engine.universe import make_universe
+
+
+class LoopbackOnly(ValueError):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class SimConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    symbols: int = 5
+    rate_hz: float = 100.0
+    seed: int = 1
+    tls: bool = False
+    allow_remote: bool = False
+    """Bind to a non-loopback address only when explicitly told."""
+    ping_interval_s: float = 180.0
+    pong_timeout_s: float = 600.0
+    max_lifetime_s: float = 24 * 3600.0
+    mark_interval_s: float = 1.0
+    market: bool = True
+    """Run the random-walk market; off for tests that inject every frame themselves."""
+
+
+def check_bind_host(host: str, allow_remote: bool) -> None:
+    if allow_remote:
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise LoopbackOnly(f"refusing to bind {host}: simulators serve loopback only (pass allow_remote to override)")
+
+
+class SimulatorCore:
+    venue = "sim"
+
+    def __init__(self, config: SimConfig) -> None:
+        check_bind_host(config.host, config.allow_remote)
+        self.config = config
+        self.instruments = make_universe(config.symbols)
+        self.market = RandomWalkMarket(self.instruments, seed=config.seed)
+        self.pacer = Pacer(config.rate_hz)
+        self.send_log = SendLog()
+        self.connections: dict[int, SimConnection] = {}
+        self.topic_index: dict[str, set[SimConnection]] = {}
+        self.port = 0
+        self.ca_path: Path | None = None
+        self.events_emitted = 0
+        self._next_conn = 1
+        self._runner: web.AppRunner | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.app = web.Application()
+        self._add_control_routes()
+        self.add_routes(self.app)
+
+    # -- venue hooks ----------------------------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    def frames_for(self, event: MarketEvent) -> Iterable[tuple[str, Outgoing]]:
+        """(topic, frame) pairs for an event; only called for topics someone subscribed to."""
+        raise NotImplementedError
+
+    # -- addresses ------------------------------------------------------------------------------------
+    @property
+    def http_url(self) -> str:
+        return f"{'https' if self.config.tls else 'http'}://{self.config.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"{'wss' if self.config.tls else 'ws'}://{self.config.host}:{self.port}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue,
+            "port": self.port,
+            "http": self.http_url,
+            "ws": self.ws_url,
+            "ca": None if self.ca_path is None else str(self.ca_path),
+            "symbols": [i.canonical for i in self.instruments],
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        ssl_ctx = None
+        if self.config.tls:
+            self._tmp = tempfile.TemporaryDirectory(prefix="violet-sim-")
+            ssl_ctx, self.ca_path = make_server_tls(Path(self._tmp.name))
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
+        await site.start()
+        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        if self.config.market:
+            self._tg.start_soon(self._market_loop)
+            self._tg.start_soon(self._mark_loop)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
+        await self._tg.__aexit__(None, None, None)
+        for conn in list(self.connections.values()):
+            with anyio.move_on_after(1, shield=True):
+                await conn.close(1001)
+        if self._runner is not None:
+            with anyio.move_on_after(5, shield=True):
+                await self._runner.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # -- market -----------------------------------------------------------------------------------------
+    async def _market_loop(self) -> None:
+        pacer, market = self.pacer, self.market
+        pacer.reset()
+        while True:
+            n = await pacer.due()
+            ts_ms = time.time_ns() // 1_000_000
+            for _ in range(n):
+                self.publish(market.next_event(ts_ms))
+
+    async def _mark_loop(self) -> None:
+        while True:
+            await anyio.sleep(self.config.mark_interval_s)
+            ts_ms = time.time_ns() // 1_000_000
+            for inst in self.instruments:
+                self.publish(self.market.mark(inst.base, ts_ms))
+
+    def publish(self, event: MarketEvent) -> None:
+        self.events_emitted += 1
+        index = self.topic_index
+        if not index:
+            return
+        for topic, out in self.frames_for(event):
+            for conn in index.get(topic, ()):
+                conn.offer(self.adjust(conn, event, topic, out))
+
+    def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
+        """Venue hook: rewrite a frame for a connection with a pending value fault."""
+        return out
+
+    def burst(self, n: int) -> None:
+        ts_ms = time.time_ns() // 1_000_000
+        for _ in range(n):
+            self.publish(self.market.next_event(ts_ms))
+
+    # -- connections ------------------------------------------------------------------------------------
+    def register(self, ws: web.WebSocketResponse, request: web.Request, **kw: Any) -> SimConnection:
+        conn = self.make_connection(self._next_conn, ws, request, **kw)
+        self._next_conn += 1
+        self.connections[conn.id] = conn
+        return conn
+
+    def make_connection(self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any) -> SimConnection:
+        return SimConnection(conn_id, ws, request, send_log=self.send_log, **kw)
+
+    def unregister(self, conn: SimConnection) -> None:
+        self.connections.pop(conn.id, None)
+        for topic in list(conn.topics):
+            self.unsubscribe(conn, topic)
+
+    def subscribe(self, conn: SimConnection, topic: str) -> None:
+        conn.topics.add(topic)
+        self.topic_index.setdefault(topic, set()).add(conn)
+
+    def unsubscribe(self, conn: SimConnection, topic: str) -> None:
+        conn.topics.discard(topic)
+        subs = self.topic_index.get(topic)
+        if subs is not None:
+            subs.discard(conn)
+            if not subs:
+                del self.topic_index[topic]
+
+    # -- the test API (in-process) --------------------------------------------------------------------
+    def targets(self, conn_id: int | None) -> list[SimConnection]:
+        if conn_id is None:
+            return list(self.connections.values())
+        conn = self.connections.get(conn_id)
+        return [conn] if conn is not None else []
+
+    async def apply_fault(self, fault: Fault, conn_id: int | None = None) -> int:
+        """Apply `fault` to one connection or all; returns how many connections it touched."""
+        if fault.kind is FaultKind.BURST:
+            self.burst(fault.count)
+            return len(self.connections)
+        conns = self.targets(conn_id)
+        for conn in conns:
+            if fault.kind is FaultKind.CLOSE:
+                await conn.close(fault.code)
+            elif fault.kind is FaultKind.RESET:
+                conn.reset()
+            else:
+                self.apply_connection_fault(conn, fault)
+        return len(conns)
+
+    def apply_connection_fault(self, conn: SimConnection, fault: Fault) -> None:
+        conn.apply(fault)
+
+    def inject(self, frame: str, conn_id: int | None = None, log: tuple[str, str, int, str] | None = None) -> int:
+        """Send `frame` exactly as given (through the connection's encoder and faults)."""
+        conns = self.targets(conn_id)
+        for conn in conns:
+            conn.offer(Outgoing(frame, log))
+        return len(conns)
+
+    # -- the test API over HTTP (for a simulator running as a subprocess) -------------------------------
+    def _add_control_routes(self) -> None:
+        self.app.router.add_get("/__sim/connections", self._h_connections)
+        self.app.router.add_post("/__sim/fault", self._h_fault)
+        self.app.router.add_post("/__sim/inject", self._h_inject)
+        self.app.router.add_get("/__sim/stats", self._h_stats)
+
+    async def _h_connections(self, request: web.Request) -> web.Response:
+        body = [{"id": c.id, "path": c.path, "topics": sorted(c.topics), "sent": c.sent} for c in self.connections.values()]
+        return web.json_response(body)
+
+    async def _h_fault(self, request: web.Request) -> web.Response:
+        data = msgspec.json.decode(await request.read())
+        try:
+            fault = Fault.parse(str(data["fault"]))
+        except (FaultSpecError, KeyError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        touched = await self.apply_fault(fault, data.get("conn"))
+        return web.json_response({"touched": touched})
+
+    async def _h_inject(self, request: web.Request) -> web.Response:
+        data = msgspec.json.decode(await request.read())
+        return web.json_response({"touched": self.inject(str(data["frame"]), data.get("conn"))})
+
+    async def _h_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "events": self.events_emitted,
+                "behind": self.pacer.behind,
+                "max_lag_ms": self.pacer.max_lag_s * 1000,
+                "connections": len(self.connections),
+            }
+        )
