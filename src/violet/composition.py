@@ -34,17 +34,13 @@ def _build_plane(
     match plane.adapter:
         case "in_memory":
             venue = InMemoryVenue(tuple(plane.assets))
-            market = SyntheticMarket(
-                venue, rate_hz=cfg.synthetic.rate_hz, seed=cfg.synthetic.seed + seed_offset
-            )
+            market = SyntheticMarket(venue, rate_hz=cfg.synthetic.rate_hz, seed=cfg.synthetic.seed + seed_offset)
             feed = InMemoryPriceFeed(
                 venue, name=name, staleness_budget_ns=_ms_to_ns(plane.staleness_budget_ms), clock=clock
             )
             return feed, (market.run,)
         case other:  # pragma: no cover - the schema admits only adapters this build has
-            raise ConfigError(
-                "<config>", f"{name}.adapter", f"adapter {other!r} is not available in this build"
-            )
+            raise ConfigError("<config>", f"{name}.adapter", f"adapter {other!r} is not available in this build")
 
 
 def build_app(cfg: VioletConfig, *, clock: Clock | None = None) -> App:

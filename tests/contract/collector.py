@@ -47,9 +47,7 @@ class Collector:
 
 
 @asynccontextmanager
-async def collecting(
-    stream: TickStream, *, start: bool = True
-) -> AsyncIterator[tuple[Collector, anyio.abc.TaskGroup]]:
+async def collecting(stream: TickStream, *, start: bool = True) -> AsyncIterator[tuple[Collector, anyio.abc.TaskGroup]]:
     collector = Collector(stream)
     async with anyio.create_task_group() as tg:
         if start:

@@ -16,18 +16,29 @@ from violet.domain import ManualClock, TickKind
 from violet.ports import VenuePriceFeedPort
 
 
+class Defect(enum.Enum):
+    CROSSED = "crossed"
+    ZERO = "zero"
+    NEGATIVE = "negative"
+    NON_NUMERIC = "non-numeric"
+    NAN = "nan"
+    ONE_SIDED = "one-sided"
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     lossless_when_drained: bool
     """A consumer that keeps reading sees no conflation (in-process hand-off, no bridge in between)."""
-    invalid_seen_by_violet: bool
-    """Invalid venue values reach violet's own parser and are counted; False when a library filters them."""
+    invalid_seen_by_violet: frozenset[Defect]
+    """Defects that reach violet's own validation and are counted; a library in between may drop others."""
     can_disconnect: bool
     kinds: frozenset[TickKind]
     """Which kinds of update the venue can push."""
     ts_resolution_ns: int
     """Resolution of the venue's event times (1 ms for Binance and BingX)."""
     fence_timeout_s: float = 5.0
+    outage_cost_s: float = 0.0
+    """How long one disconnect/reconnect cycle takes over this wire (sizes the stateful runs)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -38,15 +49,6 @@ class VenueUpdate:
     bid: str | None = None
     ask: str | None = None
     last: str | None = None
-
-
-class Defect(enum.Enum):
-    CROSSED = "crossed"
-    ZERO = "zero"
-    NEGATIVE = "negative"
-    NON_NUMERIC = "non-numeric"
-    NAN = "nan"
-    ONE_SIDED = "one-sided"
 
 
 class FeedHarness(Protocol):

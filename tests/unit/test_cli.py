@@ -17,9 +17,7 @@ def test_config_check_reports_file_key_and_reason(tmp_path: Path) -> None:
 
 
 def test_run_json_on_embedded_defaults_shows_both_planes(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [*VIOLET, "run", "--duration", "2", "--json"], capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([*VIOLET, "run", "--duration", "2", "--json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])["summary"]
     for plane in ("alpha", "venue"):

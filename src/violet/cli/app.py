@@ -19,7 +19,9 @@ config_app = typer.Typer(help="Work with violet.toml files.", no_args_is_help=Tr
 bench_app = typer.Typer(
     help="Benchmarks (medians, percentiles, ratios to baselines in the same run).", no_args_is_help=True
 )
+sim_app = typer.Typer(help="Venue wire simulators on loopback (REST + WebSocket, faults, TLS).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(sim_app, name="sim")
 app.add_typer(bench_app, name="bench")
 
 ConfigOption = Annotated[
@@ -38,9 +40,7 @@ ConfigOption = Annotated[
 def run(
     config: ConfigOption = None,
     duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
-    json: Annotated[
-        bool, typer.Option("--json", help="Print JSON snapshots instead of the live view.")
-    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON snapshots instead of the live view.")] = False,
 ) -> None:
     """Run the main job: both price planes and the example reactor, with a live view.
 
@@ -82,6 +82,97 @@ def bench_prices(
     from violet.bench.price_repr import main as price_main
 
     price_main(repeats=repeats, n=n)
+
+
+HostOption = Annotated[str, typer.Option(help="Address to bind; loopback only unless --allow-remote.")]
+PortOption = Annotated[int, typer.Option(min=0, max=65535, help="Port to bind; 0 picks a free one (printed).")]
+SymbolsOption = Annotated[int, typer.Option(min=1, max=200, help="Number of simulated perpetuals.")]
+RateOption = Annotated[float, typer.Option(min=0.001, help="Aggregate market events per second.")]
+
+
+@sim_app.command("binance")
+def sim_binance(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 0,
+    symbols: SymbolsOption = 5,
+    rate: RateOption = 100.0,
+    seed: Annotated[int, typer.Option(help="Seed of the random walk.")] = 1,
+    tls: Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback bind.")] = False,
+    ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between server pings.")] = 180.0,
+    pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop a client silent this long.")] = 600.0,
+    lifetime: Annotated[float, typer.Option(min=0.01, help="Connection lifetime in seconds (24 h).")] = 86_400.0,
+    weight_limit: Annotated[int, typer.Option(min=1, help="REST request weight per minute per IP.")] = 2400,
+    extra_tif: Annotated[list[str] | None, typer.Option(help="Extra timeInForce in exchangeInfo (e.g. RPI).")] = None,
+    replay_file: Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")] = None,
+    speed: Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")] = 1.0,
+    no_market: Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")] = False,
+    duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
+) -> None:
+    """Serve the Binance USD-M simulator (fapi REST + fstream WS) until Ctrl-C.
+
+    API keys it accepts come from VIOLET_SIM_CREDENTIALS (KEY:SECRET[,KEY:SECRET]); none by default,
+    so a placeholder key is refused on signed endpoints exactly as Binance refuses it.
+
+    Example: violet sim binance --port 0 --symbols 50 --rate 2000
+    """
+    import os
+
+    from violet.cli.sim_command import run_sim
+    from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+    creds = tuple(
+        tuple(pair.split(":", 1)) for pair in os.environ.get("VIOLET_SIM_CREDENTIALS", "").split(",") if ":" in pair
+    )
+    cfg = BinanceSimConfig(
+        host=host,
+        port=port,
+        symbols=symbols,
+        rate_hz=rate,
+        seed=seed,
+        tls=tls,
+        allow_remote=allow_remote,
+        ping_interval_s=ping_interval,
+        pong_timeout_s=pong_timeout,
+        max_lifetime_s=lifetime,
+        weight_limit=weight_limit,
+        extra_time_in_force=tuple(extra_tif or ()),
+        market=not no_market,
+        credentials=creds,  # type: ignore[arg-type]
+    )
+    run_sim(BinanceSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
+
+
+@sim_app.command("fault")
+def sim_fault(
+    url: Annotated[str, typer.Argument(help="The running simulator's http(s) base URL.")],
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help="close:CODE, reset, stall, resume, delay:MS[:N], malformed[:N], "
+            "truncated[:N], crossed[:N], zero[:N], negative[:N], nan[:N], "
+            "duplicate[:N], out-of-order[:N], burst:N (BingX also: corrupt-gzip, "
+            "text-frame, ping-storm:N, stale-push:N)."
+        ),
+    ],
+    conn: Annotated[int | None, typer.Option(help="Connection id (see /__sim/connections); all when omitted.")] = None,
+) -> None:
+    """Inject a fault into a running simulator's connections.
+
+    Example: violet sim fault http://127.0.0.1:8765 close:1011
+    """
+    import urllib.request
+
+    import msgspec
+
+    body = msgspec.json.encode({"fault": spec, "conn": conn})
+    req = urllib.request.Request(url.rstrip("/") + "/__sim/fault", data=body, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - a loopback test API
+            typer.echo(resp.read().decode())
+    except OSError as exc:
+        typer.echo(f"fault not applied: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -44,9 +44,7 @@ async def run_app(config: Path | None, duration: float | None, as_json: bool) ->
                     sys.stdout.write(msgspec.json.encode(snapshot_json(monitor.snapshot())).decode() + "\n")
                     sys.stdout.flush()
             else:
-                with Live(
-                    render_table(monitor.snapshot(), title=title), console=console, refresh_per_second=4
-                ) as live:
+                with Live(render_table(monitor.snapshot(), title=title), console=console, refresh_per_second=4) as live:
                     while True:
                         await anyio.sleep(REFRESH_S)
                         live.update(render_table(monitor.snapshot(), title=title))
@@ -56,9 +54,7 @@ async def run_app(config: Path | None, duration: float | None, as_json: bool) ->
 
 
 def run(config: Path | None, duration: float | None, as_json: bool) -> int:
-    final = anyio.run(
-        run_app, config, duration, as_json, backend="asyncio", backend_options={"use_uvloop": True}
-    )
+    final = anyio.run(run_app, config, duration, as_json, backend="asyncio", backend_options={"use_uvloop": True})
     summary = {"summary": snapshot_json(final)}
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")

@@ -61,9 +61,7 @@ class TickHub:
         previous = self._state
         if state is previous:
             return
-        if state is FeedState.RECONNECTING or (
-            state is FeedState.CLOSED and previous is not FeedState.CLOSED
-        ):
+        if state is FeedState.RECONNECTING or (state is FeedState.CLOSED and previous is not FeedState.CLOSED):
             self._generation += 1
         if state is FeedState.RECONNECTING:
             self.counters.reconnects += 1
@@ -124,9 +122,7 @@ class TickHub:
         budget = self.staleness_budget_ns if budget_ns is None else budget_ns
         entry = self._latest.get(asset)
         if entry is None:
-            return PriceReading(
-                asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA
-            )
+            return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA)
         tick, generation = entry
         age = self.clock.monotonic_ns() - tick.mono_ns
         if self._state is not FeedState.LIVE:

@@ -26,7 +26,7 @@ class InMemoryHarness:
     name = "in_memory"
     capabilities = Capabilities(
         lossless_when_drained=True,
-        invalid_seen_by_violet=True,
+        invalid_seen_by_violet=frozenset(Defect),
         can_disconnect=True,
         kinds=frozenset(TickKind),
         ts_resolution_ns=1,
@@ -48,9 +48,7 @@ class InMemoryHarness:
 
     async def publish(self, update: VenueUpdate) -> int:
         ts = self._next_ts()
-        self.venue.publish(
-            RawUpdate(asset=update.asset, bid=update.bid, ask=update.ask, last=update.last, ts_event=ts)
-        )
+        self.venue.publish(RawUpdate(asset=update.asset, bid=update.bid, ask=update.ask, last=update.last, ts_event=ts))
         # Let a concurrently draining consumer run, as a socket read would.
         await anyio.lowlevel.checkpoint()
         return ts

@@ -16,9 +16,7 @@ _START = {"BTC": Decimal("68000.00"), "ETH": Decimal("3500.00"), "SOL": Decimal(
 class SyntheticMarket:
     """Publishes quotes (and a trade every few quotes) across the venue's assets at `rate_hz` in total."""
 
-    def __init__(
-        self, venue: InMemoryVenue, *, rate_hz: float, seed: int, tick_size: Decimal = Decimal("0.01")
-    ):
+    def __init__(self, venue: InMemoryVenue, *, rate_hz: float, seed: int, tick_size: Decimal = Decimal("0.01")):
         if rate_hz <= 0:
             raise ValueError("rate_hz must be > 0")
         self._venue = venue

@@ -1,5 +1,6 @@
 """Binance USD-M futures wire simulator (`fapi` REST and `fstream` WebSocket, public market data)."""
 
+from violet.sim.binance import frames
 from violet.sim.binance.simulator import BinanceSimConfig, BinanceSimulator
 
-__all__ = ["BinanceSimConfig", "BinanceSimulator"]
+__all__ = ["BinanceSimConfig", "BinanceSimulator", "frames"]

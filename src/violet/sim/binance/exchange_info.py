@@ -45,7 +45,9 @@ def symbol_entry(inst: Instrument, *, extra_time_in_force: tuple[str, ...] = ())
         "marketTakeBound": "0.30",
         "filters": [
             {
-                "minPrice": format((start / 100).quantize(Decimal(tick)), "f") if start / 100 >= Decimal(tick) else tick,
+                "minPrice": format((start / 100).quantize(Decimal(tick)), "f")
+                if start / 100 >= Decimal(tick)
+                else tick,
                 "maxPrice": format(start * 20, "f").split(".")[0],
                 "filterType": "PRICE_FILTER",
                 "tickSize": tick,
@@ -55,22 +57,44 @@ def symbol_entry(inst: Instrument, *, extra_time_in_force: tuple[str, ...] = ())
             {"limit": 200, "filterType": "MAX_NUM_ORDERS"},
             {"limit": 10, "filterType": "MAX_NUM_ALGO_ORDERS"},
             {"notional": "5", "filterType": "MIN_NOTIONAL"},
-            {"multiplierDown": "0.8500", "multiplierUp": "1.1500", "multiplierDecimal": "4", "filterType": "PERCENT_PRICE"},
+            {
+                "multiplierDown": "0.8500",
+                "multiplierUp": "1.1500",
+                "multiplierDecimal": "4",
+                "filterType": "PERCENT_PRICE",
+            },
         ],
-        "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
+        "orderTypes": [
+            "LIMIT",
+            "MARKET",
+            "STOP",
+            "STOP_MARKET",
+            "TAKE_PROFIT",
+            "TAKE_PROFIT_MARKET",
+            "TRAILING_STOP_MARKET",
+        ],
         "timeInForce": ["GTC", "IOC", "FOK", "GTX", *extra_time_in_force],
     }
 
 
 def exchange_info(
-    instruments: tuple[Instrument, ...], server_time_ms: int, *, weight_limit: int, extra_time_in_force: tuple[str, ...] = ()
+    instruments: tuple[Instrument, ...],
+    server_time_ms: int,
+    *,
+    weight_limit: int,
+    extra_time_in_force: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "timezone": "UTC",
         "serverTime": server_time_ms,
         "futuresType": "U_MARGINED",
         "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight_limit},
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": weight_limit,
+            },
             {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
             {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
         ],

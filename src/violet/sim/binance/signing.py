@@ -19,9 +19,7 @@ class SignatureError:
 API_KEY_FORMAT = SignatureError(401, -2014, "API-key format invalid.")
 INVALID_KEY = SignatureError(401, -2015, "Invalid API-key, IP, or permissions for action.")
 BAD_SIGNATURE = SignatureError(400, -1022, "Signature for this request is not valid.")
-NO_TIMESTAMP = SignatureError(
-    400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."
-)
+NO_TIMESTAMP = SignatureError(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
 OUTSIDE_WINDOW = SignatureError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
 BAD_RECV_WINDOW = SignatureError(400, -1131, "recvWindow must be less than 60000")
 

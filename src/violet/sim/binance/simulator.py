@@ -106,7 +106,12 @@ class BinanceSimulator(SimulatorCore):
     def _symbol_param(self, request: web.Request, headers: dict[str, str]) -> tuple[str | None, web.Response | None]:
         symbol = request.query.get("symbol")
         if symbol is None:
-            return None, _error(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.", headers)
+            return None, _error(
+                400,
+                -1102,
+                "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+                headers,
+            )
         if symbol not in self.symbols:
             return None, _error(400, -1121, "Invalid symbol.", headers)
         return symbol, None
@@ -146,8 +151,15 @@ class BinanceSimulator(SimulatorCore):
                 return _error(400, -1121, "Invalid symbol.", headers)
             q = self.market.quote(self.symbols[symbol].base, _now_ms())
             rows.append(
-                {"symbol": symbol, "bidPrice": q.bid, "bidQty": q.bid_qty, "askPrice": q.ask, "askQty": q.ask_qty,
-                 "time": q.ts_ms, "lastUpdateId": q.update_id}
+                {
+                    "symbol": symbol,
+                    "bidPrice": q.bid,
+                    "bidQty": q.bid_qty,
+                    "askPrice": q.ask,
+                    "askQty": q.ask_qty,
+                    "time": q.ts_ms,
+                    "lastUpdateId": q.update_id,
+                }
             )
         return _json(rows[0] if "symbol" in request.query else rows, headers)
 
@@ -160,9 +172,16 @@ class BinanceSimulator(SimulatorCore):
             return err or _error(400, -1121, "Invalid symbol.", headers)
         m = self.market.mark(self.symbols[symbol].base, _now_ms())
         return _json(
-            {"symbol": symbol, "markPrice": m.mark, "indexPrice": m.index, "estimatedSettlePrice": m.index,
-             "lastFundingRate": m.funding_rate, "nextFundingTime": m.next_funding_ms, "interestRate": "0.00010000",
-             "time": m.ts_ms},
+            {
+                "symbol": symbol,
+                "markPrice": m.mark,
+                "indexPrice": m.index,
+                "estimatedSettlePrice": m.index,
+                "lastFundingRate": m.funding_rate,
+                "nextFundingTime": m.next_funding_ms,
+                "interestRate": "0.00010000",
+                "time": m.ts_ms,
+            },
             headers,
         )
 
@@ -181,15 +200,46 @@ class BinanceSimulator(SimulatorCore):
         if refusal:
             return refusal
         zero = "0.00000000"
-        asset = {k: zero for k in ("walletBalance", "unrealizedProfit", "marginBalance", "maintMargin", "initialMargin",
-                                   "positionInitialMargin", "openOrderInitialMargin", "crossWalletBalance",
-                                   "crossUnPnl", "availableBalance", "maxWithdrawAmount")}
+        asset = {
+            k: zero
+            for k in (
+                "walletBalance",
+                "unrealizedProfit",
+                "marginBalance",
+                "maintMargin",
+                "initialMargin",
+                "positionInitialMargin",
+                "openOrderInitialMargin",
+                "crossWalletBalance",
+                "crossUnPnl",
+                "availableBalance",
+                "maxWithdrawAmount",
+            )
+        }
         body = {
-            "feeTier": 0, "canTrade": True, "canDeposit": True, "canWithdraw": True, "updateTime": 0,
-            "multiAssetsMargin": False, "tradeGroupId": -1,
-            **{k: zero for k in ("totalInitialMargin", "totalMaintMargin", "totalWalletBalance", "totalUnrealizedProfit",
-                                 "totalMarginBalance", "totalPositionInitialMargin", "totalOpenOrderInitialMargin",
-                                 "totalCrossWalletBalance", "totalCrossUnPnl", "availableBalance", "maxWithdrawAmount")},
+            "feeTier": 0,
+            "canTrade": True,
+            "canDeposit": True,
+            "canWithdraw": True,
+            "updateTime": 0,
+            "multiAssetsMargin": False,
+            "tradeGroupId": -1,
+            **{
+                k: zero
+                for k in (
+                    "totalInitialMargin",
+                    "totalMaintMargin",
+                    "totalWalletBalance",
+                    "totalUnrealizedProfit",
+                    "totalMarginBalance",
+                    "totalPositionInitialMargin",
+                    "totalOpenOrderInitialMargin",
+                    "totalCrossWalletBalance",
+                    "totalCrossUnPnl",
+                    "availableBalance",
+                    "maxWithdrawAmount",
+                )
+            },
             "assets": [{"asset": "USDT", **asset, "marginAvailable": True, "updateTime": 0}],
             "positions": [],
         }
@@ -202,6 +252,8 @@ class BinanceSimulator(SimulatorCore):
 
     # -- WebSocket ------------------------------------------------------------------------------------
     async def _ws(self, request: web.Request) -> web.StreamResponse:
+        if not self.accepting:
+            return web.Response(status=503, text="Service Unavailable")
         combined = request.path.endswith("/stream")
         if combined:
             initial = [s for s in request.query.get("streams", "").split("/") if s]
@@ -294,7 +346,10 @@ class BinanceSimulator(SimulatorCore):
             if method == "SUBSCRIBE":
                 new = [p for p in params if p not in conn.topics]
                 if len(conn.topics) + len(new) > self.config.stream_limit:
-                    return _ws_error(2, f"Invalid request: a connection can listen to at most {self.config.stream_limit} streams")
+                    return _ws_error(
+                        2,
+                        f"Invalid request: a connection can listen to at most {self.config.stream_limit} streams",
+                    )
                 for p in new:
                     self.subscribe(conn, p)
             else:
@@ -320,7 +375,13 @@ class BinanceSimulator(SimulatorCore):
         if isinstance(event, QuoteEvent):
             topic = f"{low}@bookTicker"
             if topic in index:
-                yield topic, Outgoing(frames.book_ticker(event, symbol), (symbol, "quote", event.ts_ms, f"{event.bid}/{event.ask}"))
+                yield (
+                    topic,
+                    Outgoing(
+                        frames.book_ticker(event, symbol),
+                        (symbol, "quote", event.ts_ms, f"{event.bid}/{event.ask}"),
+                    ),
+                )
         elif isinstance(event, TradeEvent):
             log = (symbol, "trade", event.ts_ms, event.price)
             topic = f"{low}@trade"
@@ -350,11 +411,33 @@ class BinanceSimulator(SimulatorCore):
         symbol = venue_symbol(event.inst)
         if isinstance(event, QuoteEvent):
             if kind is FaultKind.CROSSED:
-                return frames.book_ticker(event, symbol, bid=event.ask, ask=event.bid) if event.bid != event.ask else (
-                    frames.book_ticker(event, symbol, bid=event.ask + "1", ask=event.bid)
+                return (
+                    frames.book_ticker(event, symbol, bid=event.ask, ask=event.bid)
+                    if event.bid != event.ask
+                    else (frames.book_ticker(event, symbol, bid=event.ask + "1", ask=event.bid))
                 )
             return frames.book_ticker(event, symbol, bid=corrupt_price(kind, event.bid))
         return frames.trade(event, symbol, price=corrupt_price(kind, event.price))
+
+    def topic_of(self, frame: str) -> tuple[str, str] | None:
+        try:
+            msg = msgspec.json.decode(frame)
+        except msgspec.DecodeError:
+            return None
+        if not isinstance(msg, dict):
+            return None
+        if "stream" in msg and "data" in msg:
+            return str(msg["stream"]), msgspec.json.encode(msg["data"]).decode()
+        kind, symbol = msg.get("e"), msg.get("s")
+        names = {
+            "bookTicker": "bookTicker",
+            "aggTrade": "aggTrade",
+            "trade": "trade",
+            "markPriceUpdate": "markPrice@1s",
+        }
+        if isinstance(kind, str) and isinstance(symbol, str) and kind in names:
+            return f"{symbol.lower()}@{names[kind]}", frame
+        return None
 
     def wrap_for(self, conn: SimConnection, topic: str, payload: str) -> str:
         """A payload as this connection receives it (combined wrapper or raw)."""
@@ -375,7 +458,10 @@ def _json(body: Any, headers: dict[str, str]) -> web.Response:
 
 def _error(status: int, code: int, msg: str, headers: dict[str, str]) -> web.Response:
     return web.Response(
-        status=status, body=msgspec.json.encode({"code": code, "msg": msg}), content_type="application/json", headers=headers
+        status=status,
+        body=msgspec.json.encode({"code": code, "msg": msg}),
+        content_type="application/json",
+        headers=headers,
     )
 
 

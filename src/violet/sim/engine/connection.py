@@ -61,7 +61,7 @@ class SimConnection:
         except anyio.WouldBlock:
             self.closed = True
             self.close_reason = "slow consumer"
-            asyncio.get_running_loop().create_task(self.close(1008))  # noqa: RUF006 - fire and forget on purpose
+            asyncio.get_running_loop().create_task(self.close(1008))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             self.closed = True
 
@@ -120,7 +120,7 @@ class SimConnection:
         """Abrupt TCP reset: SO_LINGER 0, then abort, so the peer sees RST rather than FIN."""
         self.closed = True
         self._tx.close()
-        transport = self.ws._req.transport if self.ws._req is not None else None  # noqa: SLF001
+        transport = self.ws._req.transport if self.ws._req is not None else None
         if transport is None:
             return
         sock = transport.get_extra_info("socket")

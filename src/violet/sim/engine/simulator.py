@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 import attrs
 import msgspec
 from aiohttp import web
@@ -78,6 +79,8 @@ class SimulatorCore:
         self.port = 0
         self.ca_path: Path | None = None
         self.events_emitted = 0
+        self.accepting = True
+        """False: WebSocket upgrades are refused with 503, as during a venue outage."""
         self._next_conn = 1
         self._runner: web.AppRunner | None = None
         self._tg: anyio.abc.TaskGroup | None = None
@@ -123,7 +126,7 @@ class SimulatorCore:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
         await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+        server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._tg = anyio.create_task_group()
@@ -178,6 +181,18 @@ class SimulatorCore:
         """Venue hook: rewrite a frame for a connection with a pending value fault."""
         return out
 
+    def publish_raw(self, topic: str, payload: str) -> None:
+        """A venue payload (from a recording) to everyone subscribed to `topic`, wrapped per connection."""
+        for conn in self.topic_index.get(topic, ()):
+            conn.offer(Outgoing(self.wrap_for(conn, topic, payload), None))
+
+    def wrap_for(self, conn: SimConnection, topic: str, payload: str) -> str:
+        return payload
+
+    def topic_of(self, frame: str) -> tuple[str, str] | None:
+        """(topic, payload) of a recorded frame; venue hook for replay."""
+        return None
+
     def burst(self, n: int) -> None:
         ts_ms = time.time_ns() // 1_000_000
         for _ in range(n):
@@ -190,7 +205,9 @@ class SimulatorCore:
         self.connections[conn.id] = conn
         return conn
 
-    def make_connection(self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any) -> SimConnection:
+    def make_connection(
+        self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any
+    ) -> SimConnection:
         return SimConnection(conn_id, ws, request, send_log=self.send_log, **kw)
 
     def unregister(self, conn: SimConnection) -> None:
@@ -250,7 +267,9 @@ class SimulatorCore:
         self.app.router.add_get("/__sim/stats", self._h_stats)
 
     async def _h_connections(self, request: web.Request) -> web.Response:
-        body = [{"id": c.id, "path": c.path, "topics": sorted(c.topics), "sent": c.sent} for c in self.connections.values()]
+        body = [
+            {"id": c.id, "path": c.path, "topics": sorted(c.topics), "sent": c.sent} for c in self.connections.values()
+        ]
         return web.json_response(body)
 
     async def _h_fault(self, request: web.Request) -> web.Response:

@@ -8,9 +8,9 @@ from pathlib import Path
 import trustme
 
 
-def make_server_tls(directory: Path, hostnames: tuple[str, ...] = ("127.0.0.1", "localhost")) -> tuple[
-    ssl.SSLContext, Path
-]:
+def make_server_tls(
+    directory: Path, hostnames: tuple[str, ...] = ("127.0.0.1", "localhost")
+) -> tuple[ssl.SSLContext, Path]:
     """A server context for `hostnames` and the path of the CA certificate that signed it."""
     ca = trustme.CA()
     cert = ca.issue_cert(*hostnames)

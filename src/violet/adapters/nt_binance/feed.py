@@ -1,0 +1,224 @@
+"""`VenuePriceFeedPort` over NautilusTrader 1.221.0's Binance USD-M data client.
+
+In-process, NT shares the reactor's asyncio (uvloop) loop: it must be entered from the main thread under
+anyio's asyncio backend, which is checked with a clear error. For isolation run it in `violet feed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
+
+import anyio
+import anyio.abc
+from hdrh.histogram import HdrHistogram
+
+from violet.adapters.nt_binance.instruments import PerpInstrument, load_instruments
+from violet.adapters.nt_binance.node import NtBinanceNode
+from violet.adapters.nt_binance.settings import NtBinanceSettings
+from violet.delivery import TickHub
+from violet.domain import (
+    Clock,
+    DomainError,
+    FeedCounters,
+    FeedState,
+    NormalizedTick,
+    PriceReading,
+    SystemClock,
+    parse_price,
+)
+from violet.ports import TickStream
+
+VENUE = "binance"
+WATCH_INTERVAL_S = 0.02
+
+
+class WrongEventLoop(RuntimeError):
+    pass
+
+
+def _snap_ms(ts_ns: int) -> int:
+    # NT converts the venue's millisecond times through a float (`...678000128`): snap back to the ms.
+    return (ts_ns + 500_000) // 1_000_000 * 1_000_000
+
+
+class NtBinancePriceFeed:
+    def __init__(self, settings: NtBinanceSettings, *, clock: Clock | None = None) -> None:
+        self._settings = settings
+        self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
+        self._instruments: dict[str, PerpInstrument] = {}
+        self.missing_assets: list[str] = []
+        self._node: NtBinanceNode | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._last_data_ns = 0
+        self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
+        """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
+
+    # -- NT callbacks (on the loop thread) -------------------------------------------------------------
+    def _on_quote(self, symbol: str, bid: str, ask: str, ts_event: int, ts_init: int) -> None:
+        hub = self._hub
+        try:
+            tick = NormalizedTick(
+                venue=VENUE,
+                asset=symbol,
+                bid=parse_price(bid, "bid"),
+                ask=parse_price(ask, "ask"),
+                ts_event=_snap_ms(ts_event),
+                mono_ns=hub.clock.monotonic_ns(),
+            )
+        except DomainError as exc:
+            hub.reject(type(exc).__name__)
+            return
+        self._arrived(tick, ts_init)
+
+    def _on_trade(self, symbol: str, price: str, ts_event: int, ts_init: int) -> None:
+        hub = self._hub
+        try:
+            tick = NormalizedTick(
+                venue=VENUE,
+                asset=symbol,
+                last=parse_price(price, "last"),
+                ts_event=_snap_ms(ts_event),
+                mono_ns=hub.clock.monotonic_ns(),
+            )
+        except DomainError as exc:
+            hub.reject(type(exc).__name__)
+            return
+        self._arrived(tick, ts_init)
+
+    def _arrived(self, tick: NormalizedTick, ts_init: int) -> None:
+        import time
+
+        hub = self._hub
+        self._last_data_ns = tick.mono_ns
+        if hub.state is FeedState.STALE:
+            hub.set_state(FeedState.LIVE)
+        if tick.asset not in self._instruments:
+            hub.reject("UnknownAsset")
+            return
+        self.nt_dispatch_ns.record_value(max(1, time.time_ns() - ts_init))
+        hub.accept(tick)
+
+    async def _subscribe_paced(self) -> None:
+        """Subscribe every asset's quotes, then its trades, within Binance's incoming-message limit.
+
+        NT 1.221 sends one SUBSCRIBE frame per stream, unpaced; Binance drops a connection that sends
+        more than 10 messages a second (observed against the simulator: 50 symbols -> dropped, then NT
+        reconnects and resubscribes in one frame). Quotes go first so every asset has a price early.
+        """
+        node = self._node
+        assert node is not None
+        with anyio.fail_after(30):
+            while not node.running:  # noqa: ASYNC110 - NT offers no awaitable for "actor started"
+                await anyio.sleep(0.005)
+        interval = 1.0 / self._settings.subscribe_per_s
+        assets = sorted(self._instruments)
+        for quotes in (True, False):
+            for asset in assets:
+                node.subscribe(asset, quotes=quotes)
+                await anyio.sleep(interval)
+
+    # -- connection watchdog --------------------------------------------------------------------------
+    def _reconnected(self) -> None:
+        hub = self._hub
+        if hub.state is FeedState.CLOSED:
+            return
+        if hub.state in (FeedState.LIVE, FeedState.STALE):
+            # The outage was shorter than a watchdog interval: still an outage.
+            hub.set_state(FeedState.RECONNECTING)
+        hub.set_state(FeedState.LIVE)
+        self._last_data_ns = hub.clock.monotonic_ns()
+
+    async def _watch(self) -> None:
+        hub, node = self._hub, self._node
+        assert node is not None
+        while True:
+            await anyio.sleep(WATCH_INTERVAL_S)
+            states = node.socket_states()
+            if not states:
+                continue
+            if all(s == "active" for s in states):
+                # Back from RECONNECTING only through `_reconnected` (NT's post-reconnection hook), so
+                # one outage is counted once however the poll and the hook interleave.
+                if hub.state is FeedState.CONNECTING:
+                    hub.set_state(FeedState.LIVE)
+                    self._last_data_ns = hub.clock.monotonic_ns()
+                elif hub.state is FeedState.LIVE:
+                    idle = hub.clock.monotonic_ns() - self._last_data_ns
+                    if idle > self._settings.stall_after_ns:
+                        hub.set_state(FeedState.STALE)
+            elif hub.state not in (FeedState.CLOSED, FeedState.CONNECTING):
+                hub.set_state(FeedState.RECONNECTING)
+
+    # -- VenuePriceFeedPort ----------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return VENUE
+
+    @property
+    def state(self) -> FeedState:
+        return self._hub.state
+
+    @property
+    def staleness_budget_ns(self) -> int:
+        return self._hub.staleness_budget_ns
+
+    def assets(self) -> frozenset[str]:
+        return self._hub.assets()
+
+    def counters(self) -> FeedCounters:
+        return self._hub.snapshot_counters()
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        return self._hub.subscription(assets)
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        return self._hub.latest(asset, budget_ns=budget_ns)
+
+    async def __aenter__(self) -> Self:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise WrongEventLoop(
+                "the nt_binance adapter shares NautilusTrader's asyncio loop; it cannot run under another backend. "
+                "Run the reactor with anyio.run(..., backend='asyncio'), "
+                "or use remote_shm/remote_hz fed by `violet feed`."
+            ) from None
+        if threading.current_thread() is not threading.main_thread():
+            raise WrongEventLoop("NautilusTrader builds its node in the main thread only (it installs signal handlers)")
+        s = self._settings
+        self._instruments, self.missing_assets = await load_instruments(s.base_url_http, s.assets)
+        self._hub.set_assets(self._instruments)
+        self._node = NtBinanceNode(
+            base_url_http=s.base_url_http,
+            base_url_ws=s.base_url_ws,
+            api_key=s.api_key,
+            api_secret=s.api_secret,
+            on_quote=self._on_quote,
+            on_trade=self._on_trade,
+            use_agg_trades=s.use_agg_trades,
+            log_level=s.nt_log_level,
+        )
+        self._node.on_reconnected(self._reconnected)
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._tg.start_soon(self._node.run)
+        self._tg.start_soon(self._watch)
+        self._tg.start_soon(self._subscribe_paced)
+        self._hub.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._hub.close()
+        if self._node is not None:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                await self._node.stop()
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)

@@ -1,0 +1,28 @@
+"""Settings of the NT Binance adapter (built by the composition root from config and environment)."""
+
+from __future__ import annotations
+
+import attrs
+
+from violet.secrets import Secret, secret_from_env
+
+PLACEHOLDER_KEY = "violet-placeholder-api-key"
+PLACEHOLDER_SECRET = "violet-placeholder-api-secret"  # noqa: S105 - a placeholder, by design
+LIVE_HTTP = "https://fapi.binance.com"
+LIVE_WS = "wss://fstream.binance.com"
+
+
+@attrs.frozen(kw_only=True)
+class NtBinanceSettings:
+    assets: tuple[str, ...]
+    base_url_http: str = LIVE_HTTP
+    base_url_ws: str = LIVE_WS
+    api_key: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_KEY", PLACEHOLDER_KEY))
+    api_secret: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_SECRET", PLACEHOLDER_SECRET))
+    staleness_budget_ns: int = 1_000_000_000
+    stall_after_ns: int = 5_000_000_000
+    """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
+    subscribe_per_s: float = 8.0
+    """Pace of NT's SUBSCRIBE frames; Binance allows 10 incoming messages per second per connection."""
+    use_agg_trades: bool = False
+    nt_log_level: str = "ERROR"

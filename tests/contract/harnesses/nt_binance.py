@@ -1,0 +1,157 @@
+"""Contract harness for the NT Binance adapter: its far side is the Binance USD-M wire simulator.
+
+NautilusTrader's own Binance data client connects to the simulator with placeholder keys (the simulator
+refuses them on signed endpoints, as Binance does); updates are pushed as real `bookTicker` / `trade` frames.
+Over 50 symbols: the adapter subscribes all of them, examples draw from all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+
+from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.domain import FeedState, ManualClock, TickKind
+from violet.secrets import Secret
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator, frames
+from violet.sim.engine.faults import Fault
+from violet.sim.engine.market import QuoteEvent, TradeEvent
+
+SYMBOLS = 50
+WAIT_S = 30.0
+
+
+async def wait_until(predicate: object, what: str, timeout_s: float = WAIT_S) -> None:
+    assert callable(predicate)
+    with anyio.fail_after(timeout_s):
+        while not predicate():
+            await anyio.sleep(0.01)
+
+
+class NtBinanceHarness:
+    name = "nt_binance"
+    capabilities = Capabilities(
+        lossless_when_drained=False,
+        invalid_seen_by_violet=frozenset({Defect.CROSSED, Defect.ZERO, Defect.NEGATIVE}),
+        can_disconnect=True,
+        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
+        ts_resolution_ns=1_000_000,
+        fence_timeout_s=15.0,
+        outage_cost_s=2.5,
+    )
+
+    def __init__(self, sim: BinanceSimulator) -> None:
+        self.sim = sim
+        self.clock = ManualClock()
+        self.assets = tuple(i.canonical for i in sim.instruments)
+        self._bases = {i.canonical: i.base for i in sim.instruments}
+        self._decimals = {i.canonical: i.price_decimals for i in sim.instruments}
+        self.feed = NtBinancePriceFeed(
+            NtBinanceSettings(
+                assets=self.assets,
+                base_url_http=sim.http_url,
+                base_url_ws=sim.ws_url,
+                api_key=Secret("placeholder-key"),
+                api_secret=Secret("placeholder-secret"),
+                staleness_budget_ns=1_000_000_000,
+                stall_after_ns=3600 * 10**9,
+            ),
+            clock=self.clock,
+        )
+        self._ts_ms = time.time_ns() // 1_000_000
+        self._ids = 1_000
+
+    def price_decimals(self, asset: str) -> int:
+        return self._decimals[asset]
+
+    def _next(self) -> tuple[int, int]:
+        self._ts_ms += 1
+        self._ids += 1
+        return self._ts_ms, self._ids
+
+    def _push(self, update: VenueUpdate) -> int:
+        ts_ms, uid = self._next()
+        inst = self.sim.market.instrument(self._bases[update.asset])
+        symbol = f"{inst.base}USDT"
+        if update.last is not None:
+            ev = TradeEvent(
+                inst=inst,
+                price=update.last,
+                qty="1",
+                trade_id=uid,
+                agg_id=uid,
+                buyer_is_maker=False,
+                ts_ms=ts_ms,
+            )
+            self.sim.publish_raw(f"{symbol.lower()}@trade", frames.trade(ev, symbol))
+        else:
+            assert update.bid is not None and update.ask is not None
+            q = QuoteEvent(
+                inst=inst,
+                bid=update.bid,
+                bid_qty="1",
+                ask=update.ask,
+                ask_qty="1",
+                update_id=uid,
+                ts_ms=ts_ms,
+            )
+            self.sim.publish_raw(f"{symbol.lower()}@bookTicker", frames.book_ticker(q, symbol))
+        return ts_ms * 1_000_000
+
+    async def publish(self, update: VenueUpdate) -> int:
+        ts = self._push(update)
+        await anyio.lowlevel.checkpoint()
+        return ts
+
+    async def publish_invalid(self, asset: str, defect: Defect) -> int:
+        ts_ms, uid = self._next()
+        symbol = f"{self._bases[asset]}USDT"
+        book = {
+            Defect.CROSSED: ("101.5", "101.4"),
+            Defect.ZERO: ("0.00", "1.00"),
+            Defect.NEGATIVE: ("-5.00", "1.00"),
+            Defect.NON_NUMERIC: ("abc", "1.00"),
+            Defect.NAN: ("NaN", "1.00"),
+        }
+        if defect is Defect.ONE_SIDED:
+            payload = f'{{"e":"bookTicker","u":{uid},"s":"{symbol}","b":"1.00","B":"1","T":{ts_ms},"E":{ts_ms}}}'
+        else:
+            bid, ask = book[defect]
+            payload = (
+                f'{{"e":"bookTicker","u":{uid},"s":"{symbol}","b":"{bid}","B":"1","a":"{ask}","A":"1",'
+                f'"T":{ts_ms},"E":{ts_ms}}}'
+            )
+        self.sim.publish_raw(f"{symbol.lower()}@bookTicker", payload)
+        await anyio.lowlevel.checkpoint()
+        return ts_ms * 1_000_000
+
+    def _all_subscribed(self) -> bool:
+        topics = self.sim.topic_index
+        return all(
+            f"{b.lower()}usdt@bookTicker" in topics and f"{b.lower()}usdt@trade" in topics for b in self._bases.values()
+        )
+
+    async def ready(self) -> None:
+        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._all_subscribed(), "NT subscribed")
+
+    async def disconnect(self) -> None:
+        self.sim.accepting = False
+        await self.sim.apply_fault(Fault.parse("close:1001"))
+        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "feed down")
+
+    async def reconnect(self) -> None:
+        self.sim.accepting = True
+        await self.ready()
+
+
+@asynccontextmanager
+async def nt_binance_harness() -> AsyncIterator[NtBinanceHarness]:
+    async with BinanceSimulator(BinanceSimConfig(symbols=SYMBOLS, market=False)) as sim:
+        harness = NtBinanceHarness(sim)
+        async with harness.feed:
+            await harness.ready()
+            yield harness
