@@ -1,0 +1,65 @@
+"""Fails with a message naming what moved if the pinned NautilusTrader changes what the adapter relies on.
+
+The spike this project comes from met `FUTURES` -> `USDT_FUTURE` and a removed `paper_trading` flag;
+this is where the next such change shows up first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+
+import pytest
+
+PINNED = "1.221.0"
+
+
+def test_pinned_version() -> None:
+    assert importlib.metadata.version("nautilus_trader") == PINNED, "violet is validated against NT 1.221.0 only"
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("nautilus_trader.adapters.binance", ["BinanceAccountType", "BinanceDataClientConfig", "BinanceLiveDataClientFactory"]),
+        ("nautilus_trader.config", ["LoggingConfig", "TradingNodeConfig", "ActorConfig"]),
+        ("nautilus_trader.live.node", ["TradingNode"]),
+        ("nautilus_trader.common.actor", ["Actor"]),
+        ("nautilus_trader.model.identifiers", ["InstrumentId", "ClientId"]),
+        ("nautilus_trader.core.nautilus_pyo3", ["WebSocketClient"]),
+    ],
+)
+def test_imports(module: str, names: list[str]) -> None:
+    mod = importlib.import_module(module)
+    missing = [n for n in names if not hasattr(mod, n)]
+    assert not missing, f"{module} no longer provides {missing}"
+
+
+def test_enum_and_config_fields() -> None:
+    from nautilus_trader.adapters.binance import BinanceAccountType, BinanceDataClientConfig
+    from nautilus_trader.config import TradingNodeConfig
+
+    assert BinanceAccountType.USDT_FUTURES.name == "USDT_FUTURES", "BinanceAccountType.USDT_FUTURES moved"
+    fields = set(BinanceDataClientConfig.__struct_fields__)
+    wanted = {"account_type", "api_key", "api_secret", "base_url_http", "base_url_ws", "use_agg_trade_ticks", "instrument_provider"}
+    assert wanted <= fields, f"BinanceDataClientConfig lost {wanted - fields}"
+    node_fields = set(TradingNodeConfig.__struct_fields__)
+    wanted_node = {"trader_id", "logging", "data_clients", "timeout_connection", "timeout_disconnection", "timeout_post_stop", "timeout_shutdown"}
+    assert wanted_node <= node_fields, f"TradingNodeConfig lost {wanted_node - node_fields}"
+
+
+def test_private_hooks_the_adapter_reads() -> None:
+    """NT exposes no public WebSocket state or reconnect hook; the adapter reads these (node.py)."""
+    from nautilus_trader.adapters.binance.data import BinanceCommonDataClient
+    from nautilus_trader.adapters.binance.websocket.client import BinanceWebSocketClient
+    from nautilus_trader.core.nautilus_pyo3 import WebSocketClient
+
+    for method in ("is_active", "is_reconnecting", "is_closed", "is_disconnecting"):
+        assert hasattr(WebSocketClient, method), f"pyo3 WebSocketClient.{method} moved"
+    init_src = inspect.getsource(BinanceWebSocketClient.__init__)
+    for attr in ("self._clients", "self._handler_reconnect"):
+        assert attr in init_src, f"BinanceWebSocketClient no longer sets {attr}"
+    assert "self._ws_client = BinanceWebSocketClient(" in inspect.getsource(BinanceCommonDataClient.__init__), (
+        "the Binance data client no longer keeps its WebSocket client in _ws_client"
+    )

@@ -1,0 +1,167 @@
+"""NT Binance adapter specifics, against the Binance simulator configured as strictly as Binance."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator
+
+import anyio
+import anyio.to_thread
+import msgspec
+import pytest
+
+from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings, WrongEventLoop
+from violet.domain import FeedState, UnknownAsset
+from violet.secrets import Secret
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+async def strict_venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
+    """No credentials accepted (a placeholder key gets 401 -2015 on signed endpoints, as on Binance), and an
+    exchangeInfo carrying a timeInForce value NT's strict decoder does not know."""
+    cfg = BinanceSimConfig(symbols=5, rate_hz=500, extra_time_in_force=("RPI",))
+    async with BinanceSimulator(cfg) as sim:
+        feed = NtBinancePriceFeed(
+            NtBinanceSettings(
+                assets=("BTCUSDT-PERP", "ETHUSDT-PERP", "NOPEUSDT-PERP"),
+                base_url_http=sim.http_url,
+                base_url_ws=sim.ws_url,
+                api_key=Secret("placeholder"),
+                api_secret=Secret("placeholder"),
+                subscribe_per_s=50,
+            )
+        )
+        async with feed:
+            yield sim, feed
+
+
+async def test_streams_with_placeholder_keys_and_never_calls_a_signed_endpoint(
+    strict_venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    sim, feed = strict_venue
+    async with feed.subscribe(["BTCUSDT-PERP", "ETHUSDT-PERP"]) as stream:
+        seen: set[str] = set()
+        kinds = set()
+        with anyio.fail_after(20):
+            async for tick in stream:
+                seen.add(tick.asset)
+                kinds.add(tick.kind.value)
+                if seen == {"BTCUSDT-PERP", "ETHUSDT-PERP"} and kinds == {"quote", "trade"}:
+                    break
+    assert feed.state is FeedState.LIVE
+    assert sim.rest_calls == ["/fapi/v1/exchangeInfo"], "only violet's public, tolerant exchangeInfo call"
+    assert feed.latest("BTCUSDT-PERP").fresh
+
+
+async def test_unknown_time_in_force_breaks_nts_decoder_but_not_violet(
+    strict_venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    import aiohttp
+    from nautilus_trader.adapters.binance.futures.schemas.market import BinanceFuturesExchangeInfo
+
+    sim, feed = strict_venue
+    async with aiohttp.ClientSession() as http, http.get(f"{sim.http_url}/fapi/v1/exchangeInfo") as r:
+        body = await r.read()
+    with pytest.raises(msgspec.ValidationError, match="RPI"):
+        msgspec.json.decode(body, type=BinanceFuturesExchangeInfo)
+    assert {"BTCUSDT-PERP", "ETHUSDT-PERP"} == feed.assets()
+
+
+async def test_an_instrument_the_venue_does_not_list_is_a_typed_error_at_subscribe(
+    strict_venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    _, feed = strict_venue
+    assert feed.missing_assets == ["NOPEUSDT-PERP"]
+    with pytest.raises(UnknownAsset):
+        async with feed.subscribe(["NOPEUSDT-PERP"]):
+            pass
+
+
+async def test_venue_disconnect_reports_reconnecting_and_stale_then_recovers(
+    strict_venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    from violet.sim.engine.faults import Fault
+
+    sim, feed = strict_venue
+    before = feed.counters().reconnects
+    sim.accepting = False
+    await sim.apply_fault(Fault.parse("reset"))
+    with anyio.fail_after(10):
+        while feed.state is FeedState.LIVE:
+            await anyio.sleep(0.01)
+    assert feed.state is FeedState.RECONNECTING
+    assert not feed.latest("BTCUSDT-PERP").fresh
+    sim.accepting = True
+    async with feed.subscribe(["BTCUSDT-PERP"]) as stream:
+        with anyio.fail_after(30):
+            async for _ in stream:
+                if feed.latest("BTCUSDT-PERP").fresh:
+                    break
+    assert feed.state is FeedState.LIVE
+    assert feed.counters().reconnects == before + 1
+
+
+async def test_refuses_a_worker_thread() -> None:
+    feed = NtBinancePriceFeed(NtBinanceSettings(assets=("BTCUSDT-PERP",), base_url_http="http://127.0.0.1:9"))
+
+    def in_thread() -> None:
+        async def enter() -> None:
+            async with feed:
+                pass
+
+        anyio.run(enter, backend="asyncio")
+
+    assert threading.current_thread() is threading.main_thread()
+    with pytest.raises(WrongEventLoop, match="main thread"):
+        await anyio.to_thread.run_sync(in_thread)
+
+
+async def test_refuses_trio() -> None:
+    feed = NtBinancePriceFeed(NtBinanceSettings(assets=("BTCUSDT-PERP",), base_url_http="http://127.0.0.1:9"))
+
+    async def enter() -> None:
+        async with feed:
+            pass
+
+    # In a fresh thread: this test's own thread already runs the asyncio loop.
+    with pytest.raises(WrongEventLoop, match="asyncio"):
+        await anyio.to_thread.run_sync(lambda: anyio.run(enter, backend="trio"))
+
+
+SECRET_KEY = "k3y-MUST-NOT-LEAK-7f3a"
+SECRET_SECRET = "s3cret-MUST-NOT-LEAK-91bd"
+
+_PROBE = """
+import anyio
+from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+async def main() -> None:
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
+        settings = NtBinanceSettings(assets=("BTCUSDT-PERP",), base_url_http=sim.http_url, base_url_ws=sim.ws_url,
+                                     nt_log_level="DEBUG", subscribe_per_s=50)
+        print(settings, repr(settings.api_key), f"{settings.api_secret}")
+        async with NtBinancePriceFeed(settings) as feed, feed.subscribe(["BTCUSDT-PERP"]) as stream:
+            async for tick in stream:
+                print("TICK", tick)
+                break
+
+anyio.run(main, backend="asyncio", backend_options={"use_uvloop": True})
+"""
+
+
+def test_credentials_come_from_the_environment_and_never_appear_in_any_output() -> None:
+    env = dict(os.environ, BINANCE_FUTURES_API_KEY=SECRET_KEY, BINANCE_FUTURES_API_SECRET=SECRET_SECRET)
+    proc = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert "TICK" in proc.stdout, "the probe streamed with the environment's credentials"
+    assert "DEBUG" in output, "NT logged at DEBUG, so its whole output was searched"
+    assert SECRET_KEY not in output and SECRET_SECRET not in output
+    assert "***redacted***" in proc.stdout
