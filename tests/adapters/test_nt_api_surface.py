@@ -22,7 +22,10 @@ def test_pinned_version() -> None:
 @pytest.mark.parametrize(
     ("module", "names"),
     [
-        ("nautilus_trader.adapters.binance", ["BinanceAccountType", "BinanceDataClientConfig", "BinanceLiveDataClientFactory"]),
+        (
+            "nautilus_trader.adapters.binance",
+            ["BinanceAccountType", "BinanceDataClientConfig", "BinanceLiveDataClientFactory"],
+        ),
         ("nautilus_trader.config", ["LoggingConfig", "TradingNodeConfig", "ActorConfig"]),
         ("nautilus_trader.live.node", ["TradingNode"]),
         ("nautilus_trader.common.actor", ["Actor"]),
@@ -42,10 +45,26 @@ def test_enum_and_config_fields() -> None:
 
     assert BinanceAccountType.USDT_FUTURES.name == "USDT_FUTURES", "BinanceAccountType.USDT_FUTURES moved"
     fields = set(BinanceDataClientConfig.__struct_fields__)
-    wanted = {"account_type", "api_key", "api_secret", "base_url_http", "base_url_ws", "use_agg_trade_ticks", "instrument_provider"}
+    wanted = {
+        "account_type",
+        "api_key",
+        "api_secret",
+        "base_url_http",
+        "base_url_ws",
+        "use_agg_trade_ticks",
+        "instrument_provider",
+    }
     assert wanted <= fields, f"BinanceDataClientConfig lost {wanted - fields}"
     node_fields = set(TradingNodeConfig.__struct_fields__)
-    wanted_node = {"trader_id", "logging", "data_clients", "timeout_connection", "timeout_disconnection", "timeout_post_stop", "timeout_shutdown"}
+    wanted_node = {
+        "trader_id",
+        "logging",
+        "data_clients",
+        "timeout_connection",
+        "timeout_disconnection",
+        "timeout_post_stop",
+        "timeout_shutdown",
+    }
     assert wanted_node <= node_fields, f"TradingNodeConfig lost {wanted_node - node_fields}"
 
 

@@ -103,7 +103,7 @@ async def test_venue_disconnect_reports_reconnecting_and_stale_then_recovers(
             async for _ in stream:
                 if feed.latest("BTCUSDT-PERP").fresh:
                     break
-    assert feed.state is FeedState.LIVE
+    assert feed.state.value == "live"
     assert feed.counters().reconnects == before + 1
 
 

@@ -188,7 +188,7 @@ async def test_client_that_does_not_pong_is_dropped_and_one_that_does_stays() ->
                 while not dropped:
                     await anyio.sleep(0.02)
             assert dropped == ["no pong"]
-            kinds = []
+            kinds: list[str] = []
             with anyio.fail_after(TIMEOUT):
                 while not kinds or kinds[-1] not in ("CLOSE", "CLOSED", "CLOSING"):
                     kinds.append((await mute.receive()).type.name)

@@ -143,6 +143,46 @@ def sim_binance(
     run_sim(BinanceSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
 
+@sim_app.command("bingx")
+def sim_bingx(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 0,
+    symbols: SymbolsOption = 5,
+    rate: RateOption = 100.0,
+    seed: Annotated[int, typer.Option(help="Seed of the random walk.")] = 1,
+    tls: Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback bind.")] = False,
+    ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between gzip 'Ping' frames.")] = 5.0,
+    pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop (1006) a client silent this long.")] = 30.0,
+    max_topics: Annotated[int, typer.Option(min=1, help="Topics per socket before 80403.")] = 200,
+    replay_file: Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")] = None,
+    speed: Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")] = 1.0,
+    no_market: Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")] = False,
+    duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
+) -> None:
+    """Serve the BingX perpetual-swap simulator (/swap-market gzip WS + swap REST quotes) until Ctrl-C.
+
+    Example: violet sim bingx --port 0 --symbols 50 --rate 2000
+    """
+    from violet.cli.sim_command import run_sim
+    from violet.sim.bingx import BingxSimConfig, BingxSimulator
+
+    cfg = BingxSimConfig(
+        host=host,
+        port=port,
+        symbols=symbols,
+        rate_hz=rate,
+        seed=seed,
+        tls=tls,
+        allow_remote=allow_remote,
+        ping_interval_s=ping_interval,
+        pong_timeout_s=pong_timeout,
+        max_topics=max_topics,
+        market=not no_market,
+    )
+    run_sim(BingxSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
+
+
 @sim_app.command("fault")
 def sim_fault(
     url: Annotated[str, typer.Argument(help="The running simulator's http(s) base URL.")],

@@ -1,0 +1,1 @@
+"""Venue plane: BingX perpetual swap through violet's own WebSocket client."""
