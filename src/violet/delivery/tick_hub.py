@@ -42,7 +42,10 @@ class TickHub:
         self._state = FeedState.CONNECTING
         # Bumped when the feed goes down: ticks from an older generation are never fresh again.
         self._generation = 0
-        self._latest: dict[str, tuple[NormalizedTick, int]] = {}
+        self._latest: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        # Assets whose own connection is down (sharded adapters), and a per-asset generation for them.
+        self._down: set[str] = set()
+        self._asset_generation: dict[str, int] = {}
         self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
         self._open = False
 
@@ -67,10 +70,20 @@ class TickHub:
             self.counters.reconnects += 1
         self._state = state
 
+    def mark_down(self, assets: Iterable[str]) -> None:
+        """The connection carrying `assets` dropped: they are not fresh again until new data arrives."""
+        for asset in assets:
+            if asset not in self._down:
+                self._down.add(asset)
+                self._asset_generation[asset] = self._asset_generation.get(asset, 0) + 1
+
+    def mark_up(self, assets: Iterable[str]) -> None:
+        self._down.difference_update(assets)
+
     def accept(self, tick: NormalizedTick) -> None:
         """A valid tick from the venue or bridge: remember it and hand it to every interested stream."""
         self.counters.received += 1
-        self._latest[tick.asset] = (tick, self._generation)
+        self._latest[tick.asset] = (tick, self._generation_of(tick.asset))
         streams = self._streams_by_asset.get(tick.asset)
         if streams:
             for stream in streams:
@@ -125,15 +138,18 @@ class TickHub:
             return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA)
         tick, generation = entry
         age = self.clock.monotonic_ns() - tick.mono_ns
-        if self._state is not FeedState.LIVE:
+        if self._state is not FeedState.LIVE or asset in self._down:
             verdict = Freshness.FEED_DOWN
-        elif generation != self._generation:
+        elif generation != self._generation_of(asset):
             verdict = Freshness.BEFORE_OUTAGE
         elif age > budget:
             verdict = Freshness.TOO_OLD
         else:
             verdict = Freshness.FRESH
         return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
+
+    def _generation_of(self, asset: str) -> tuple[int, int]:
+        return self._generation, self._asset_generation.get(asset, 0)
 
     def _forget(self, stream: ConflatingStream) -> None:
         for asset in stream.assets:

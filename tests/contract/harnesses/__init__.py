@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from tests.contract.harness import FeedHarness
+from tests.contract.harnesses.bingx import bingx_harness
 from tests.contract.harnesses.in_memory import in_memory_harness
 from tests.contract.harnesses.nt_binance import nt_binance_harness
 
@@ -14,4 +15,5 @@ HarnessFactory = Callable[[], AbstractAsyncContextManager[FeedHarness]]
 HARNESSES: dict[str, HarnessFactory] = {
     "in_memory": in_memory_harness,
     "nt_binance": nt_binance_harness,
+    "bingx": bingx_harness,
 }

@@ -1,1 +1,6 @@
 """Venue plane: BingX perpetual swap through violet's own WebSocket client."""
+
+from violet.adapters.bingx.feed import BingxPriceFeed, SubscriptionRefused
+from violet.adapters.bingx.settings import BingxSettings
+
+__all__ = ["BingxPriceFeed", "BingxSettings", "SubscriptionRefused"]

@@ -1,0 +1,159 @@
+"""Sans-IO BingX swap codec: one WebSocket frame in, events out. No IO, no clock, no exception escapes.
+
+Every server frame should be a binary frame holding one gzip member; the payload is `Ping` (answer
+`Pong`), an ack `{"id","code","msg",...}`, or a push `{"code":0,"dataType":"SYM@channel","data":...}`.
+Anything else becomes an `Invalid` event with a reason, so the IO layer can count it.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import attrs
+import msgspec
+
+MAX_FRAME_BYTES = 1 << 20
+
+
+@attrs.frozen(slots=True)
+class HeartbeatRequested:
+    reply: str
+
+
+@attrs.frozen(slots=True)
+class Ack:
+    id: str
+    code: int
+    msg: str
+
+
+@attrs.frozen(slots=True)
+class BookTickerPush:
+    data_type: str
+    symbol: str
+    bid: str
+    ask: str
+    event_ms: int
+    match_ms: int
+
+
+@attrs.frozen(slots=True)
+class TradePush:
+    data_type: str
+    symbol: str
+    price: str
+    trade_ms: int
+    """The newest trade of the frame (frames carry several, newest first)."""
+
+
+@attrs.frozen(slots=True)
+class OtherPush:
+    """A data frame of a channel violet does not turn into ticks; it still proves the socket alive."""
+
+    data_type: str
+
+
+@attrs.frozen(slots=True)
+class Invalid:
+    reason: str
+
+
+BingxEvent = HeartbeatRequested | Ack | BookTickerPush | TradePush | OtherPush | Invalid
+
+
+class _Envelope(msgspec.Struct):
+    code: int | None = None
+    dataType: str | None = None
+    id: str | None = None
+    msg: str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+    ping: str | None = None
+    time: str | None = None
+
+
+class _BookTicker(msgspec.Struct):
+    s: str
+    b: str
+    a: str
+    E: int
+    T: int
+
+
+class _Trade(msgspec.Struct):
+    s: str
+    p: str
+    T: int
+
+
+_ENV = msgspec.json.Decoder(_Envelope)
+_BOOK = msgspec.json.Decoder(_BookTicker)
+_TRADES = msgspec.json.Decoder(list[_Trade])
+_PONG = HeartbeatRequested("Pong")
+
+
+def gunzip(frame: bytes, limit: int = MAX_FRAME_BYTES) -> bytes | Invalid:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(frame, limit + 1)
+    except zlib.error:
+        return Invalid("corrupt-gzip")
+    if len(out) > limit:
+        return Invalid("oversized")
+    if not inflater.eof:
+        return Invalid("truncated-gzip")
+    if inflater.unused_data:
+        return Invalid("trailing-bytes")
+    return out
+
+
+class BingxDecoder:
+    def __init__(self, *, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+        self._limit = max_frame_bytes
+
+    def feed(self, frame: bytes | str) -> BingxEvent:
+        if not isinstance(frame, bytes):
+            # The venue never sends text frames; one is a protocol violation, whatever it holds.
+            return Invalid("text-frame")
+        payload = gunzip(frame, self._limit)
+        if isinstance(payload, Invalid):
+            return payload
+        if payload == b"Ping":
+            return _PONG
+        try:
+            env = _ENV.decode(payload)
+        except msgspec.ValidationError:
+            return Invalid("bad-envelope")
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return Invalid("not-json")
+        if env.ping is not None:
+            return HeartbeatRequested(msgspec.json.encode({"pong": env.ping, "time": env.time}).decode())
+        if not env.dataType:
+            if env.id is not None and env.code is not None:
+                return Ack(env.id, env.code, env.msg or "")
+            return Invalid("unknown-message")
+        if env.code != 0:
+            return Invalid(f"push-code-{env.code}")
+        if env.data == b"null":
+            return Invalid("push-without-data")
+        channel = env.dataType.partition("@")[2]
+        try:
+            if channel == "bookTicker":
+                b = _BOOK.decode(env.data)
+                return BookTickerPush(env.dataType, b.s, b.b, b.a, b.E, b.T)
+            if channel == "trade":
+                trades = _TRADES.decode(env.data)
+                if not trades:
+                    return Invalid("empty-trades")
+                newest = max(trades, key=lambda t: t.T)
+                return TradePush(env.dataType, newest.s, newest.p, newest.T)
+        except msgspec.ValidationError:
+            return Invalid(f"bad-{channel}")
+        except msgspec.DecodeError:
+            return Invalid("not-json")
+        return OtherPush(env.dataType)
+
+
+def subscribe_request(req_id: str, data_type: str, *, unsubscribe: bool = False) -> str:
+    return msgspec.json.encode(
+        {"id": req_id, "reqType": "unsub" if unsubscribe else "sub", "dataType": data_type}
+    ).decode()

@@ -1,0 +1,73 @@
+"""Swap contracts from `GET /openApi/swap/v2/quote/contracts`, decoded tolerantly.
+
+Live rows carry numbers; some recordings carry the same fields as strings. Only what violet needs is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aiohttp
+import attrs
+import msgspec
+
+from violet.adapters.bingx.symbols import NotABingxAsset, to_canonical
+
+
+class ContractsError(RuntimeError):
+    pass
+
+
+class _Row(msgspec.Struct):
+    symbol: str
+    pricePrecision: int | str | None = None
+    status: int | str | None = None
+
+
+class _Reply(msgspec.Struct):
+    code: int
+    msg: str = ""
+    data: list[_Row] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SwapContract:
+    asset: str
+    symbol: str
+    price_precision: int | None
+    online: bool
+
+
+def parse_contracts(body: bytes) -> dict[str, SwapContract]:
+    try:
+        reply = msgspec.json.decode(body, type=_Reply)
+    except msgspec.DecodeError as exc:
+        raise ContractsError(f"contracts not understood: {exc}") from None
+    if reply.code != 0 or reply.data is None:
+        raise ContractsError(f"contracts refused: code {reply.code} {reply.msg!r}")
+    out: dict[str, SwapContract] = {}
+    for row in reply.data:
+        try:
+            asset = to_canonical(row.symbol)
+        except NotABingxAsset:
+            continue
+        precision = int(row.pricePrecision) if row.pricePrecision not in (None, "") else None
+        out[asset] = SwapContract(
+            asset=asset, symbol=row.symbol, price_precision=precision, online=str(row.status) in ("1", "None")
+        )
+    return out
+
+
+async def load_contracts(
+    base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0
+) -> tuple[dict[str, SwapContract], list[str]]:
+    """(served, missing): wanted assets listed and online, and the others."""
+    url = base_url_http.rstrip("/") + "/openApi/swap/v2/quote/contracts"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http, http.get(url) as resp:
+        body = await resp.read()
+        if resp.status != 200:
+            raise ContractsError(f"GET {url}: HTTP {resp.status}")
+    listed = parse_contracts(body)
+    wanted = list(wanted)
+    served = {a: listed[a] for a in wanted if a in listed and listed[a].online}
+    return served, [a for a in wanted if a not in served]

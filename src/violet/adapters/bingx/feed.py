@@ -1,0 +1,318 @@
+"""`VenuePriceFeedPort` over BingX perpetual swap, with violet's own WebSocket client (aiohttp).
+
+Topics (bookTicker for bid/ask, trade for last) are sharded across sockets. Each socket: connect,
+subscribe at a paced rate, answer Ping, drop data of refused topics, and reconnect with exponential
+backoff and jitter when it closes or its data stalls; its assets are stale from the drop until fresh data.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import uuid
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+import anyio
+import anyio.abc
+import attrs
+import stamina
+
+from violet.adapters.bingx.codec import (
+    Ack,
+    BingxDecoder,
+    BookTickerPush,
+    HeartbeatRequested,
+    Invalid,
+    OtherPush,
+    TradePush,
+    subscribe_request,
+)
+from violet.adapters.bingx.contracts import SwapContract, load_contracts
+from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.symbols import to_canonical
+from violet.delivery import TickHub
+from violet.domain import (
+    Clock,
+    DomainError,
+    FeedCounters,
+    FeedState,
+    NormalizedTick,
+    PriceReading,
+    SystemClock,
+    parse_price,
+)
+from violet.ports import TickStream
+
+VENUE = "bingx"
+MS = 1_000_000
+
+
+class SubscriptionRefused(RuntimeError):
+    def __init__(self, topic: str, code: int, msg: str) -> None:
+        super().__init__(f"BingX refused {topic}: {code} {msg}")
+        self.topic = topic
+        self.code = code
+        self.msg = msg
+
+
+class _ConnectFailed(Exception):
+    pass
+
+
+@attrs.define
+class Shard:
+    index: int
+    topics: list[str]
+    assets: list[str]
+    stall_after_s: float
+    accepted: set[str] = attrs.field(factory=set)
+    live: bool = False
+    sent_all: bool = False
+    connects: int = 0
+    last_data: float = 0.0
+
+
+class BingxPriceFeed:
+    def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
+        self._settings = settings
+        self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
+        self._contracts: dict[str, SwapContract] = {}
+        self.missing_assets: list[str] = []
+        self.refusals: list[SubscriptionRefused] = []
+        self.shards: list[Shard] = []
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._ssl: ssl.SSLContext | None = (
+            ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
+        )
+        self._decoder = BingxDecoder()
+        self._ever_live = False
+
+    # -- frames -> ticks --------------------------------------------------------------------------------
+    def _on_event(self, shard: Shard, event: object, pending: dict[str, str]) -> str | None:
+        """Handle one decoded event; returns text to send back (a Pong) or None."""
+        hub = self._hub
+        if isinstance(event, BookTickerPush):
+            shard.last_data = time.monotonic()
+            if event.data_type not in shard.accepted:
+                hub.reject("unsubscribed-topic")
+                return None
+            if event.event_ms - event.match_ms > self._settings.max_book_lag_ms:
+                hub.reject("stale-book")
+                return None
+            try:
+                tick = NormalizedTick(
+                    venue=VENUE,
+                    asset=to_canonical(event.symbol),
+                    bid=parse_price(event.bid, "bid"),
+                    ask=parse_price(event.ask, "ask"),
+                    ts_event=event.event_ms * MS,
+                    mono_ns=hub.clock.monotonic_ns(),
+                )
+            except (DomainError, ValueError) as exc:
+                hub.reject(type(exc).__name__)
+                return None
+            hub.accept(tick)
+        elif isinstance(event, TradePush):
+            shard.last_data = time.monotonic()
+            if event.data_type not in shard.accepted:
+                hub.reject("unsubscribed-topic")
+                return None
+            try:
+                tick = NormalizedTick(
+                    venue=VENUE,
+                    asset=to_canonical(event.symbol),
+                    last=parse_price(event.price, "last"),
+                    ts_event=event.trade_ms * MS,
+                    mono_ns=hub.clock.monotonic_ns(),
+                )
+            except (DomainError, ValueError) as exc:
+                hub.reject(type(exc).__name__)
+                return None
+            hub.accept(tick)
+        elif isinstance(event, HeartbeatRequested):
+            return event.reply
+        elif isinstance(event, Ack):
+            topic = pending.pop(event.id, None)
+            if topic is None:
+                hub.reject("unexpected-ack")
+            elif event.code == 0:
+                shard.accepted.add(topic)
+            else:
+                self.refusals.append(SubscriptionRefused(topic, event.code, event.msg))
+                hub.reject(f"subscribe-refused-{event.code}")
+        elif isinstance(event, OtherPush):
+            shard.last_data = time.monotonic()
+        elif isinstance(event, Invalid):
+            hub.reject(event.reason)
+        return None
+
+    # -- one socket -------------------------------------------------------------------------------------
+    async def _run_shard(self, shard: Shard) -> None:
+        s = self._settings
+        while True:
+            async for attempt in stamina.retry_context(
+                on=_ConnectFailed,
+                attempts=None,
+                timeout=None,
+                wait_initial=s.backoff_initial_s,
+                wait_max=s.backoff_max_s,
+                wait_jitter=s.backoff_jitter_s,
+            ):
+                with attempt:
+                    await self._session(shard)
+
+    async def _session(self, shard: Shard) -> None:
+        assert self._http is not None
+        s = self._settings
+        try:
+            ws = await self._http.ws_connect(
+                s.ws_url,
+                autoping=True,
+                compress=0,
+                max_msg_size=1 << 22,
+                ssl=self._ssl or True,
+                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise _ConnectFailed(str(exc)) from exc
+        shard.connects += 1
+        started = time.monotonic()
+        shard.last_data = started
+        shard.accepted.clear()
+        shard.sent_all = False
+        pending: dict[str, str] = {}
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._subscribe_all, ws, shard, pending)
+                tg.start_soon(self._stall_watch, ws, shard)
+                decoder = self._decoder
+                async for msg in ws:
+                    if msg.type is aiohttp.WSMsgType.BINARY or msg.type is aiohttp.WSMsgType.TEXT:
+                        reply = self._on_event(shard, decoder.feed(msg.data), pending)
+                        if reply is not None:
+                            await ws.send_str(reply)
+                        if not shard.live and shard.sent_all and not pending:
+                            self._shard_up(shard)
+                    else:
+                        break
+                tg.cancel_scope.cancel()
+        finally:
+            self._shard_down(shard)
+            with anyio.CancelScope(shield=True):
+                await ws.close()
+        if time.monotonic() - started < 1.0:
+            raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
+
+    async def _subscribe_all(self, ws: aiohttp.ClientWebSocketResponse, shard: Shard, pending: dict[str, str]) -> None:
+        interval = 1.0 / self._settings.subscribe_per_s
+        for topic in shard.topics:
+            req_id = uuid.uuid4().hex
+            pending[req_id] = topic
+            await ws.send_str(subscribe_request(req_id, topic))
+            await anyio.sleep(interval)
+        shard.sent_all = True
+        with anyio.move_on_after(self._settings.ack_timeout_s):
+            while pending:  # noqa: ASYNC110 - acks arrive on the reader task; checking is cheap
+                await anyio.sleep(0.005)
+        if pending:
+            await ws.close(code=4000, message=b"subscription acks missing")
+
+    async def _stall_watch(self, ws: aiohttp.ClientWebSocketResponse, shard: Shard) -> None:
+        while True:
+            await anyio.sleep(min(1.0, shard.stall_after_s / 4))
+            if time.monotonic() - shard.last_data > shard.stall_after_s:
+                self._hub.reject("stalled-socket")
+                await ws.close(code=4001, message=b"stalled")
+                return
+
+    def _shard_up(self, shard: Shard) -> None:
+        shard.live = True
+        up = [a for a in shard.assets if f"{self._contracts[a].symbol}@bookTicker" in shard.accepted]
+        self._hub.mark_up(up)
+        self._update_state()
+
+    def _shard_down(self, shard: Shard) -> None:
+        shard.live = False
+        self._hub.mark_down(shard.assets)
+        self._update_state()
+
+    def _update_state(self) -> None:
+        hub = self._hub
+        if hub.state is FeedState.CLOSED:
+            return
+        if all(s.live for s in self.shards):
+            self._ever_live = True
+            hub.set_state(FeedState.LIVE)
+        elif self._ever_live:
+            hub.set_state(FeedState.RECONNECTING)
+
+    # -- VenuePriceFeedPort -------------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return VENUE
+
+    @property
+    def state(self) -> FeedState:
+        return self._hub.state
+
+    @property
+    def staleness_budget_ns(self) -> int:
+        return self._hub.staleness_budget_ns
+
+    def assets(self) -> frozenset[str]:
+        return self._hub.assets()
+
+    def counters(self) -> FeedCounters:
+        return self._hub.snapshot_counters()
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        return dict(self._hub.counters.rejected_by_reason)
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        return self._hub.subscription(assets)
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        return self._hub.latest(asset, budget_ns=budget_ns)
+
+    def _plan_shards(self) -> list[Shard]:
+        s = self._settings
+        per_socket = max(2, min(s.topics_per_socket, 200))
+        assets = sorted(self._contracts)
+        per_shard_assets = max(1, per_socket // 2)
+        shards = []
+        for i in range(0, len(assets), per_shard_assets):
+            chunk = assets[i : i + per_shard_assets]
+            topics = [f"{self._contracts[a].symbol}@bookTicker" for a in chunk]
+            topics += [f"{self._contracts[a].symbol}@trade" for a in chunk]
+            stall = min(s.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
+            shards.append(Shard(index=len(shards), topics=topics, assets=chunk, stall_after_s=stall))
+        return shards
+
+    async def __aenter__(self) -> Self:
+        s = self._settings
+        self._contracts, self.missing_assets = await load_contracts(s.base_url_http, s.assets)
+        self._hub.set_assets(self._contracts)
+        self._hub.mark_down(self._contracts)
+        self.shards = self._plan_shards()
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=s.connect_timeout_s))
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        for shard in self.shards:
+            self._tg.start_soon(self._run_shard, shard)
+        self._hub.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._hub.close()
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+        if self._http is not None:
+            await self._http.close()

@@ -1,0 +1,32 @@
+"""Settings of the BingX adapter (built by the composition root from config)."""
+
+from __future__ import annotations
+
+import attrs
+
+LIVE_HTTP = "https://open-api.bingx.com"
+LIVE_WS = "wss://open-api-swap.bingx.com/swap-market"
+
+
+@attrs.frozen(kw_only=True)
+class BingxSettings:
+    assets: tuple[str, ...]
+    base_url_http: str = LIVE_HTTP
+    ws_url: str = LIVE_WS
+    staleness_budget_ns: int = 2_000_000_000
+    topics_per_socket: int = 20
+    """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
+    subscribe_per_s: float = 8.0
+    """Per socket; the venue asks for fewer than 10 subscriptions a second."""
+    stall_after_s: dict[str, float] = attrs.field(factory=lambda: {"bookTicker": 15.0, "trade": 120.0})
+    """Silence (data frames only; Pings do not count) after which a topic counts as stalled. A socket
+    reconnects when its data has been silent longer than the shortest threshold among its topics, so a
+    quiet symbol's long threshold does not cause reconnect storms."""
+    max_book_lag_ms: int = 30_000
+    """A bookTicker whose match time `T` lags its event time `E` by more than this is a stale book."""
+    backoff_initial_s: float = 0.1
+    backoff_max_s: float = 5.0
+    backoff_jitter_s: float = 0.25
+    connect_timeout_s: float = 10.0
+    ack_timeout_s: float = 10.0
+    ssl_ca_file: str | None = None
