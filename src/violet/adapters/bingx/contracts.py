@@ -5,6 +5,7 @@ Live rows carry numbers; some recordings carry the same fields as strings. Only 
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 
 import aiohttp
@@ -59,11 +60,14 @@ def parse_contracts(body: bytes) -> dict[str, SwapContract]:
 
 
 async def load_contracts(
-    base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0
+    base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0, ssl_context: ssl.SSLContext | None = None
 ) -> tuple[dict[str, SwapContract], list[str]]:
     """(served, missing): wanted assets listed and online, and the others."""
     url = base_url_http.rstrip("/") + "/openApi/swap/v2/quote/contracts"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http, http.get(url) as resp:
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
+        http.get(url, ssl=ssl_context or True) as resp,
+    ):
         body = await resp.read()
         if resp.status != 200:
             raise ContractsError(f"GET {url}: HTTP {resp.status}")

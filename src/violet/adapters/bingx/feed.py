@@ -284,7 +284,7 @@ class BingxPriceFeed:
         per_socket = max(2, min(s.topics_per_socket, 200))
         assets = sorted(self._contracts)
         per_shard_assets = max(1, per_socket // 2)
-        shards = []
+        shards: list[Shard] = []
         for i in range(0, len(assets), per_shard_assets):
             chunk = assets[i : i + per_shard_assets]
             topics = [f"{self._contracts[a].symbol}@bookTicker" for a in chunk]
@@ -295,7 +295,7 @@ class BingxPriceFeed:
 
     async def __aenter__(self) -> Self:
         s = self._settings
-        self._contracts, self.missing_assets = await load_contracts(s.base_url_http, s.assets)
+        self._contracts, self.missing_assets = await load_contracts(s.base_url_http, s.assets, ssl_context=self._ssl)
         self._hub.set_assets(self._contracts)
         self._hub.mark_down(self._contracts)
         self.shards = self._plan_shards()

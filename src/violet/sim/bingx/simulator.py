@@ -341,10 +341,14 @@ class BingxSimulator(SimulatorCore):
         return False
 
     def _leak_one(self, conn: SimConnection, data_type: str) -> None:
-        symbol = data_type.partition("@")[0]
+        symbol, _, channel = data_type.partition("@")
         inst = self.symbols[symbol]
-        ev = self.market.quote(inst.base, time.time_ns() // 1_000_000)
-        conn.offer(Outgoing(frames.envelope(data_type, frames.book_ticker(ev, symbol)), None))
+        now = time.time_ns() // 1_000_000
+        if channel == "trade":
+            data = frames.trades([self.market.trade(inst.base, now)], symbol)
+        else:
+            data = frames.book_ticker(self.market.quote(inst.base, now), symbol)
+        conn.offer(Outgoing(frames.envelope(data_type, data), None))
 
     def apply_connection_fault(self, conn: SimConnection, fault: Fault) -> None:
         if fault.kind is FaultKind.PING_STORM:

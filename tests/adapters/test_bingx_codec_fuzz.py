@@ -1,0 +1,148 @@
+"""The BingX codec under Hypothesis: valid, invalid, truncated and garbage frames.
+
+No exception may escape the codec, and every frame that is not a valid BingX message must come back as
+an `Invalid` event (which the feed counts). The `fuzz` profile runs >= 10,000 frames per property.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from violet.adapters.bingx.codec import (
+    Ack,
+    BingxDecoder,
+    BookTickerPush,
+    HeartbeatRequested,
+    Invalid,
+    OtherPush,
+    TradePush,
+)
+
+FUZZ = settings(
+    max_examples=10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+decoder = BingxDecoder(max_frame_bytes=64 * 1024)
+
+prices = st.decimals(min_value="0.00000001", max_value="1000000", places=8, allow_nan=False).map(
+    lambda d: format(d, "f")
+)
+symbols = st.sampled_from(["BTC-USDT", "ETH-USDT", "1000PEPE-USDT"])
+ms = st.integers(min_value=0, max_value=2**53)
+
+
+@st.composite
+def valid_messages(draw: st.DrawFn) -> tuple[str, type]:
+    kind = draw(st.sampled_from(["ping", "ack", "book", "trade", "mark", "jsonping"]))
+    sym = draw(symbols)
+    if kind == "ping":
+        return "Ping", HeartbeatRequested
+    if kind == "jsonping":
+        return json.dumps(
+            {"ping": draw(st.text(max_size=8)), "time": "2022-06-07T16:27:36.323+0800"}
+        ), HeartbeatRequested
+    if kind == "ack":
+        return json.dumps(
+            {
+                "id": draw(st.text(max_size=36)),
+                "code": draw(st.sampled_from([0, 80015, 80403])),
+                "msg": "",
+                "dataType": "",
+                "data": None,
+            }
+        ), Ack
+    if kind == "book":
+        e = draw(ms)
+        data = {
+            "e": "bookTicker",
+            "u": draw(ms),
+            "E": e,
+            "T": e,
+            "s": sym,
+            "b": draw(prices),
+            "B": "1",
+            "a": draw(prices),
+            "A": "2",
+        }
+        return json.dumps({"code": 0, "dataType": f"{sym}@bookTicker", "data": data}), BookTickerPush
+    if kind == "trade":
+        trades = draw(
+            st.lists(
+                st.fixed_dictionaries({"q": st.just("1"), "p": prices, "T": ms, "m": st.booleans(), "s": st.just(sym)}),
+                min_size=1,
+                max_size=5,
+            )
+        )
+        return json.dumps({"code": 0, "dataType": f"{sym}@trade", "data": trades}), TradePush
+    return json.dumps(
+        {"code": 0, "dataType": f"{sym}@markPrice", "data": {"e": "markPriceUpdate", "p": draw(prices)}}
+    ), OtherPush
+
+
+@FUZZ
+@given(valid_messages())
+def test_valid_frames_decode_to_their_event(msg: tuple[str, type]) -> None:
+    text, kind = msg
+    event = decoder.feed(gzip.compress(text.encode()))
+    assert isinstance(event, kind), (text, event)
+    if isinstance(event, TradePush):
+        assert event.trade_ms == max(t["T"] for t in json.loads(text)["data"])
+
+
+@FUZZ
+@given(valid_messages(), st.data())
+def test_truncated_gzip_is_counted_not_raised(msg: tuple[str, type], data: st.DataObject) -> None:
+    frame = gzip.compress(msg[0].encode())
+    cut = data.draw(st.integers(min_value=0, max_value=len(frame) - 1))
+    event = decoder.feed(frame[:cut])
+    assert isinstance(event, Invalid)
+
+
+@FUZZ
+@given(st.binary(max_size=512))
+def test_garbage_bytes_never_raise(blob: bytes) -> None:
+    event = decoder.feed(blob)
+    assert isinstance(event, Invalid) or blob[:2] == b"\x1f\x8b"
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))))
+def test_gzipped_garbage_text_is_invalid(text: str) -> None:
+    event = decoder.feed(gzip.compress(text.encode("utf-8", "surrogatepass")))
+    if text == "Ping":
+        assert isinstance(event, HeartbeatRequested)
+        return
+    assert isinstance(event, Invalid | Ack | OtherPush | HeartbeatRequested | BookTickerPush | TradePush)
+    if not text.lstrip().startswith("{"):
+        assert isinstance(event, Invalid)
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["code", "dataType", "id", "msg", "data", "ping"]),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(max_size=10),
+            st.lists(st.integers(), max_size=3),
+            st.dictionaries(st.sampled_from(["b", "a", "s", "E", "T", "p"]), st.text(max_size=5)),
+        ),
+    )
+)
+def test_malformed_envelopes_are_invalid_or_understood(obj: dict[str, object]) -> None:
+    event = decoder.feed(gzip.compress(json.dumps(obj).encode()))
+    assert isinstance(event, Invalid | Ack | OtherPush | HeartbeatRequested | BookTickerPush | TradePush)
+
+
+def test_text_frames_and_oversized_frames_are_invalid() -> None:
+    assert decoder.feed("Ping") == Invalid("text-frame")
+    big = gzip.compress(b"{" + b" " * (70 * 1024) + b"}")
+    assert decoder.feed(big) == Invalid("oversized")
+    assert decoder.feed(gzip.compress(b"Ping") + b"extra") == Invalid("trailing-bytes")

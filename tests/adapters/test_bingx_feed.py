@@ -1,0 +1,130 @@
+"""BingX adapter behaviour against the BingX simulator: sharding, faults, stalls, refusals, TLS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+from violet.domain import FeedState
+from violet.sim.bingx import BingxSimConfig, BingxSimulator
+from violet.sim.engine.faults import Fault
+
+pytestmark = pytest.mark.anyio
+FAST = {"backoff_initial_s": 0.01, "backoff_max_s": 0.1, "backoff_jitter_s": 0.0}
+
+
+def settings_for(sim: BingxSimulator, assets: tuple[str, ...], **kw: object) -> BingxSettings:
+    return BingxSettings(
+        assets=assets,
+        base_url_http=sim.http_url,
+        ws_url=f"{sim.ws_url}/swap-market",
+        ssl_ca_file=None if sim.ca_path is None else str(sim.ca_path),
+        **{**FAST, **kw},  # type: ignore[arg-type]
+    )
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    with anyio.fail_after(timeout_s):
+        while not predicate():
+            await anyio.sleep(0.01)
+
+
+async def fresh_tick_after(feed: BingxPriceFeed, asset: str, after_ns: int) -> None:
+    await eventually(lambda: (r := feed.latest(asset)).fresh and r.tick is not None and r.tick.mono_ns > after_ns)
+
+
+async def test_topics_are_sharded_within_the_venue_limit() -> None:
+    cfg = BingxSimConfig(symbols=150, rate_hz=3000, subscribe_per_s=10_000)
+    async with BingxSimulator(cfg) as sim:
+        assets = tuple(i.canonical for i in sim.instruments)
+        async with BingxPriceFeed(settings_for(sim, assets, topics_per_socket=200, subscribe_per_s=2000)) as feed:
+            await eventually(lambda: feed.state is FeedState.LIVE, 30)
+            assert len(feed.shards) == 2
+            assert all(len(c.topics) <= 200 for c in sim.connections.values())
+            assert sum(len(c.topics) for c in sim.connections.values()) == 300
+            await eventually(lambda: sum(feed.latest(a).fresh for a in assets) > 100, 30)
+
+
+FAULTS = [
+    ("close:1011", None),
+    ("reset", None),
+    ("malformed:3", "not-json"),
+    ("truncated:3", "not-json"),
+    ("corrupt-gzip:3", "corrupt-gzip"),
+    ("text-frame:3", "text-frame"),
+    ("ping-storm:200", None),
+    ("crossed:3", "CrossedQuote"),
+    ("zero:3", "InvalidPrice"),
+    ("negative:3", "InvalidPrice"),
+    ("nan:3", "InvalidPrice"),
+    ("duplicate:5", None),
+    ("out-of-order:5", None),
+    ("stale-push:3", "stale-book"),
+    ("delay:300:2", None),
+    ("burst:20000", None),
+]
+
+
+@pytest.mark.parametrize(("spec", "counted_as"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_every_simulator_fault_is_survived(spec: str, counted_as: str | None) -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=2, rate_hz=400, ping_interval_s=0.2)) as sim:
+        assets = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+        async with BingxPriceFeed(settings_for(sim, assets, subscribe_per_s=50)) as feed:
+            await eventually(lambda: feed.state is FeedState.LIVE)
+            await fresh_tick_after(feed, "BTCUSDT-PERP", 0)
+            before = feed.rejected_by_reason()
+            await sim.apply_fault(Fault.parse(spec))
+            mark = feed.latest("BTCUSDT-PERP").tick
+            assert mark is not None
+            if spec in ("close:1011", "reset"):
+                await eventually(lambda: feed.counters().reconnects == 1)
+            await fresh_tick_after(feed, "BTCUSDT-PERP", mark.mono_ns)
+            await fresh_tick_after(feed, "ETHUSDT-PERP", mark.mono_ns)
+            assert feed.state is FeedState.LIVE
+            if counted_as is not None:
+                await eventually(lambda: feed.rejected_by_reason().get(counted_as, 0) > before.get(counted_as, 0))
+            for asset in assets:
+                tick = feed.latest(asset).tick
+                assert tick is not None and (tick.bid is None or tick.ask is None or tick.bid <= tick.ask)
+
+
+async def test_a_socket_that_only_sends_ping_is_stalled_and_replaced() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=1, market=False, ping_interval_s=0.05)) as sim:
+        s = settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50, stall_after_s={"bookTicker": 0.4, "trade": 30.0})
+        async with BingxPriceFeed(s) as feed:
+            await eventually(lambda: feed.shards[0].connects >= 3)
+            assert feed.rejected_by_reason()["stalled-socket"] >= 2
+            assert feed.shards[0].stall_after_s == 0.4, "the busiest topic's threshold governs the socket"
+
+
+async def test_a_quiet_topic_does_not_cause_reconnects() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=1, rate_hz=200, ping_interval_s=0.05)) as sim:
+        s = settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50, stall_after_s={"bookTicker": 0.5, "trade": 0.5})
+        async with BingxPriceFeed(s) as feed:
+            await eventually(lambda: feed.state is FeedState.LIVE)
+            await anyio.sleep(1.5)  # trades are rarer than quotes; quotes keep the socket alive
+            assert feed.shards[0].connects == 1
+
+
+async def test_refused_topics_are_typed_errors_and_their_leaked_frame_is_dropped() -> None:
+    cfg = BingxSimConfig(symbols=3, rate_hz=300, max_topics=3, subscribe_per_s=1000, paused_symbols=("SOL-USDT",))
+    async with BingxSimulator(cfg) as sim:
+        assets = ("BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP")
+        async with BingxPriceFeed(settings_for(sim, assets, subscribe_per_s=200)) as feed:
+            assert feed.missing_assets == ["SOLUSDT-PERP"], "status 25 contracts are not served"
+            await eventually(lambda: feed.state is FeedState.LIVE)
+            assert [(r.topic, r.code) for r in feed.refusals] == [("ETH-USDT@trade", 80403)]
+            await eventually(lambda: feed.rejected_by_reason().get("unsubscribed-topic", 0) >= 1)
+            await eventually(lambda: feed.latest("ETHUSDT-PERP").fresh)
+            tick = feed.latest("ETHUSDT-PERP").tick
+            assert tick is not None and tick.last is None, "no trade of a refused topic reaches violet"
+
+
+async def test_over_tls_with_the_simulators_ca() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=1, rate_hz=200, tls=True)) as sim:
+        assert sim.ws_url.startswith("wss://")
+        async with BingxPriceFeed(settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50)) as feed:
+            await fresh_tick_after(feed, "BTCUSDT-PERP", 0)
