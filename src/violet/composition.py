@@ -1,19 +1,23 @@
-"""The one composition root: config in, wired but unstarted objects out. Nothing connects here."""
+"""The one composition root: config in, wired but unstarted objects out. Nothing connects here.
+
+Adapter modules are imported lazily, so a reactor that never uses NautilusTrader never imports it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
-from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
-from violet.config import ConfigError, PlaneConfig, VioletConfig
+from violet.config import PlaneConfig, VioletConfig
 from violet.domain import Clock, SystemClock
 from violet.ports import VenuePriceFeedPort
 
 Service = Callable[[], Coroutine[Any, Any, None]]
-"""Something that must run beside the feeds for them to have data (a simulator, a synthetic market)."""
+"""Something that must run beside the feeds for them to have data (a synthetic market)."""
+Plane = Literal["alpha", "venue"]
+PLANE_VENUE: dict[Plane, str] = {"alpha": "binance", "venue": "bingx"}
 
 
 @attrs.frozen(kw_only=True)
@@ -24,27 +28,90 @@ class App:
     clock: Clock = attrs.field(factory=SystemClock)
 
 
-def _ms_to_ns(ms: float) -> int:
+def ms_to_ns(ms: float) -> int:
     return round(ms * 1_000_000)
 
 
-def _build_plane(
-    name: str, plane: PlaneConfig, cfg: VioletConfig, clock: Clock, seed_offset: int
-) -> tuple[VenuePriceFeedPort, tuple[Service, ...]]:
-    match plane.adapter:
+def shm_bridge_name(cfg: VioletConfig, plane: Plane) -> str:
+    return f"{cfg.bridge.shm_prefix}-{plane}"
+
+
+def build_source(plane: Plane, cfg: VioletConfig, clock: Clock) -> VenuePriceFeedPort:
+    """The adapter that reads a plane's venue directly (in-process, or inside `violet feed`)."""
+    p = getattr(cfg, plane)
+    assert isinstance(p, PlaneConfig)
+    budget = ms_to_ns(p.staleness_budget_ms)
+    if plane == "alpha":
+        from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+
+        return NtBinancePriceFeed(
+            NtBinanceSettings(
+                assets=tuple(p.assets),
+                base_url_http=cfg.binance.http_url,
+                base_url_ws=cfg.binance.ws_url,
+                staleness_budget_ns=budget,
+                subscribe_per_s=cfg.binance.subscribe_per_s,
+            ),
+            clock=clock,
+        )
+    from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+
+    b = cfg.bingx
+    return BingxPriceFeed(
+        BingxSettings(
+            assets=tuple(p.assets),
+            base_url_http=b.http_url,
+            ws_url=b.ws_url,
+            staleness_budget_ns=budget,
+            topics_per_socket=b.topics_per_socket,
+            subscribe_per_s=b.subscribe_per_s,
+            stall_after_s=dict(b.stall_after_s),
+            ssl_ca_file=b.ca_file,
+        ),
+        clock=clock,
+    )
+
+
+def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePriceFeedPort, tuple[Service, ...]]:
+    p = getattr(cfg, plane)
+    assert isinstance(p, PlaneConfig)
+    budget = ms_to_ns(p.staleness_budget_ms)
+    match p.adapter:
         case "in_memory":
-            venue = InMemoryVenue(tuple(plane.assets))
-            market = SyntheticMarket(venue, rate_hz=cfg.synthetic.rate_hz, seed=cfg.synthetic.seed + seed_offset)
-            feed = InMemoryPriceFeed(
-                venue, name=name, staleness_budget_ns=_ms_to_ns(plane.staleness_budget_ms), clock=clock
+            from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
+
+            venue = InMemoryVenue(tuple(p.assets))
+            seed = cfg.synthetic.seed + (0 if plane == "alpha" else 1)
+            market = SyntheticMarket(venue, rate_hz=cfg.synthetic.rate_hz, seed=seed)
+            return InMemoryPriceFeed(venue, name=PLANE_VENUE[plane], staleness_budget_ns=budget, clock=clock), (
+                market.run,
             )
-            return feed, (market.run,)
-        case other:  # pragma: no cover - the schema admits only adapters this build has
-            raise ConfigError("<config>", f"{name}.adapter", f"adapter {other!r} is not available in this build")
+        case "remote_shm":
+            from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+
+            settings = RemoteShmSettings(
+                bridge=shm_bridge_name(cfg, plane),
+                venue=PLANE_VENUE[plane],
+                assets=tuple(p.assets),
+                staleness_budget_ns=budget,
+                heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
+            )
+            return RemoteShmPriceFeed(settings, clock=clock), ()
+        case "nt_binance" | "bingx":
+            if (plane, p.adapter) not in (("alpha", "nt_binance"), ("venue", "bingx")):
+                from violet.config import ConfigError
+
+                raise ConfigError("<config>", f"{plane}.adapter", f"{p.adapter!r} does not serve the {plane} plane")
+            return build_source(plane, cfg, clock), ()
+
+
+def remote_planes(cfg: VioletConfig) -> list[Plane]:
+    """Planes a `violet feed` process must publish."""
+    return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter == "remote_shm"]
 
 
 def build_app(cfg: VioletConfig, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
-    alpha, alpha_services = _build_plane("alpha", cfg.alpha, cfg, clock, 0)
-    venue, venue_services = _build_plane("venue", cfg.venue, cfg, clock, 1)
+    alpha, alpha_services = build_plane("alpha", cfg, clock)
+    venue, venue_services = build_plane("venue", cfg, clock)
     return App(alpha=alpha, venue=venue, services=alpha_services + venue_services, clock=clock)

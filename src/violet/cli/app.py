@@ -56,6 +56,27 @@ def run(
     raise typer.Exit(code)
 
 
+@app.command()
+def feed(
+    config: Annotated[Path, typer.Option("--config", "-c", help="violet.toml naming the remote planes to publish.")],
+) -> None:
+    """Run the feed process: source adapters (NT Binance, BingX) publishing into the shared-memory bridge.
+
+    Publishes every plane whose adapter is remote_shm; stops cleanly on SIGINT/SIGTERM. Exit codes: 0 stopped,
+    2 config error, 3 a source failed to start, 4 the bridge could not be created.
+
+    Example: violet feed --config examples/feed.toml
+    """
+    from violet.feed.process import main as feed_main
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        typer.echo(f"config error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(feed_main(cfg))
+
+
 @config_app.command("check")
 def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to validate.")]) -> None:
     """Validate a config file; exits 2 with file, key, expected and got on error.

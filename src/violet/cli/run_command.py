@@ -11,8 +11,9 @@ import msgspec
 from rich.console import Console
 from rich.live import Live
 
+from violet.app.supervisor import supervised
 from violet.cli.snapshot_view import render_table, snapshot_json
-from violet.composition import build_app
+from violet.composition import App, build_app
 from violet.config import EMBEDDED_DEFAULTS, load_config
 from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 
@@ -28,11 +29,25 @@ async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
 
 async def run_app(config: Path | None, duration: float | None, as_json: bool) -> MonitorSnapshot:
     cfg = load_config(config)
-    app = build_app(cfg)
     console = Console(stderr=False)
     title = f"violet - {config or EMBEDDED_DEFAULTS}"
-    monitor = BasisMonitor(app.alpha, app.venue, clock=app.clock)
-    async with app.alpha, app.venue, anyio.create_task_group() as tg:
+    status = console.status("starting simulators and the feed process...") if not as_json else None
+    if status is not None:
+        status.start()
+    async with supervised(cfg) as resolved:
+        app = build_app(resolved)
+        monitor = BasisMonitor(app.alpha, app.venue, clock=app.clock)
+        async with app.alpha, app.venue:
+            if status is not None:
+                status.stop()
+            return await _serve(app, monitor, duration, as_json, console, title)
+    raise AssertionError("unreachable")
+
+
+async def _serve(
+    app: App, monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str
+) -> MonitorSnapshot:
+    async with anyio.create_task_group() as tg:
         tg.start_soon(_cancel_on_signal, tg.cancel_scope)
         for service in app.services:
             tg.start_soon(service)

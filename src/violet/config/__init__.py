@@ -1,11 +1,26 @@
 """Configuration: the typed schema of `violet.toml` and its loader."""
 
 from violet.config.errors import ConfigError
-from violet.config.loader import EMBEDDED_DEFAULTS, load_config, parse_config
-from violet.config.schema import PlaneConfig, SyntheticMarketConfig, VioletConfig
+from violet.config.loader import EMBEDDED_DEFAULTS, dump_config, load_config, parse_config
+from violet.config.schema import (
+    EMBEDDED,
+    BinanceConfig,
+    BingxConfig,
+    BridgeConfig,
+    PlaneConfig,
+    SimulatorsConfig,
+    SyntheticMarketConfig,
+    VioletConfig,
+)
 
 __all__ = [
+    "EMBEDDED",
     "EMBEDDED_DEFAULTS",
+    "BinanceConfig",
+    "BingxConfig",
+    "BridgeConfig",
+    "SimulatorsConfig",
+    "dump_config",
     "ConfigError",
     "PlaneConfig",
     "SyntheticMarketConfig",

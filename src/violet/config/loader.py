@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from violet.config.errors import ConfigError
-from violet.config.schema import VioletConfig
+from violet.config.schema import EMBEDDED, VioletConfig
 
 EMBEDDED_DEFAULTS = "<embedded defaults>"
 _AT_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -31,10 +31,27 @@ def parse_config(data: dict[str, Any], *, file: str) -> VioletConfig:
         raise ConfigError(file, key, reason) from None
 
 
+def dump_config(cfg: VioletConfig) -> str:
+    """TOML text of `cfg` (for handing a resolved config to a child process)."""
+    lines: list[str] = []
+    for section, value in msgspec.to_builtins(cfg).items():
+        lines.append(f"[{section}]")
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, dict):
+                inner = ", ".join(f"{k} = {msgspec.json.encode(v).decode()}" for k, v in item.items())
+                lines.append(f"{key} = {{ {inner} }}")
+            else:
+                lines.append(f"{key} = {msgspec.json.encode(item).decode()}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def load_config(path: Path | None) -> VioletConfig:
     """The config at `path`, or the embedded defaults when `path` is None."""
     if path is None:
-        return VioletConfig()
+        return EMBEDDED
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -8,25 +8,84 @@ import msgspec
 
 Asset = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2,30}-PERP$")]
 PositiveMs = Annotated[float, msgspec.Meta(gt=0)]
+Url = Annotated[str, msgspec.Meta(pattern=r"^(https?|wss?)://[^\s]+$")]
 
-AdapterName = Literal["in_memory"]
-"""Adapters this build can compose. More join as they land (nt_binance, bingx, remote_shm, remote_hz)."""
+AdapterName = Literal["in_memory", "nt_binance", "bingx", "remote_shm"]
+"""`nt_binance` (alpha, in-process on the shared loop), `bingx` (venue, in-process), `remote_shm` (either plane,
+fed by a `violet feed` process through shared memory), `in_memory` (synthetic, for demos and tests)."""
+
+DEFAULT_ASSETS = ["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]
 
 
-class PlaneConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
-    adapter: AdapterName = "in_memory"
-    assets: list[Asset] = msgspec.field(default_factory=lambda: ["BTCUSDT-PERP", "ETHUSDT-PERP"])
+class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    pass
+
+
+class PlaneConfig(Strict):
+    adapter: AdapterName
+    assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
     staleness_budget_ms: PositiveMs = 2_000.0
 
 
-class SyntheticMarketConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
-    """Drives `in_memory` planes with a seeded random walk (the demo's far side)."""
+class BinanceConfig(Strict):
+    """Where the alpha plane's NautilusTrader client connects (the real venue unless overridden).
+
+    API credentials never live here: BINANCE_FUTURES_API_KEY / BINANCE_FUTURES_API_SECRET (or *_FILE)."""
+
+    http_url: Url = "https://fapi.binance.com"
+    ws_url: Url = "wss://fstream.binance.com"
+    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
+
+
+class BingxConfig(Strict):
+    http_url: Url = "https://open-api.bingx.com"
+    ws_url: Url = "wss://open-api-swap.bingx.com/swap-market"
+    topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = 20
+    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
+    stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: {"bookTicker": 15.0, "trade": 120.0})
+    ca_file: str | None = None
+
+
+class BridgeConfig(Strict):
+    shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
+    heartbeat_ms: PositiveMs = 100.0
+    heartbeat_timeout_ms: PositiveMs = 500.0
+
+
+class FeedConfig(Strict):
+    health_interval_s: PositiveMs = 5.0
+
+
+class SimulatorsConfig(Strict):
+    """Local wire simulators of both venues; when enabled, the planes' venue URLs point at them."""
+
+    enabled: bool = False
+    symbols: Annotated[int, msgspec.Meta(ge=1, le=200)] = 5
+    rate_hz: PositiveMs = 200.0
+    seed: int = 1
+    tls: bool = False
+
+
+class SyntheticMarketConfig(Strict):
+    """Drives `in_memory` planes with a seeded random walk."""
 
     rate_hz: Annotated[float, msgspec.Meta(gt=0, le=100_000)] = 50.0
     seed: int = 7
 
 
-class VioletConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
-    alpha: PlaneConfig = msgspec.field(default_factory=lambda: PlaneConfig(staleness_budget_ms=1_000.0))
-    venue: PlaneConfig = msgspec.field(default_factory=PlaneConfig)
+class VioletConfig(Strict):
+    alpha: PlaneConfig = msgspec.field(
+        default_factory=lambda: PlaneConfig(adapter="remote_shm", staleness_budget_ms=1_000.0)
+    )
+    venue: PlaneConfig = msgspec.field(default_factory=lambda: PlaneConfig(adapter="bingx"))
+    binance: BinanceConfig = msgspec.field(default_factory=BinanceConfig)
+    bingx: BingxConfig = msgspec.field(default_factory=BingxConfig)
+    bridge: BridgeConfig = msgspec.field(default_factory=BridgeConfig)
+    feed: FeedConfig = msgspec.field(default_factory=FeedConfig)
+    simulators: SimulatorsConfig = msgspec.field(default_factory=SimulatorsConfig)
     synthetic: SyntheticMarketConfig = msgspec.field(default_factory=SyntheticMarketConfig)
+
+
+EMBEDDED = VioletConfig(simulators=SimulatorsConfig(enabled=True))
+"""What `violet run` uses with no --config: both simulators, NT Binance in a `violet feed` process delivering
+alpha through shared memory, BingX in-process for the venue plane."""

@@ -47,6 +47,11 @@ class ConflatingStream:
     def conflated_by_asset(self) -> Mapping[str, int]:
         return dict(self._conflated)
 
+    def note_conflated(self, asset: str, n: int) -> None:
+        """`n` updates of `asset` were conflated before reaching this stream (by a bridge)."""
+        if not self._closed:
+            self._conflated[asset] += n
+
     def push(self, tick: NormalizedTick) -> None:
         """Called by the hub on the event-loop thread; never blocks."""
         if self._closed:

@@ -80,13 +80,21 @@ class TickHub:
     def mark_up(self, assets: Iterable[str]) -> None:
         self._down.difference_update(assets)
 
-    def accept(self, tick: NormalizedTick) -> None:
-        """A valid tick from the venue or bridge: remember it and hand it to every interested stream."""
+    def accept(self, tick: NormalizedTick, *, upstream_conflated: int = 0) -> None:
+        """A valid tick from the venue or bridge: remember it and hand it to every interested stream.
+
+        `upstream_conflated`: how many older updates of the same asset and kind a bridge skipped before
+        this one (a latest-value bridge conflates by design); streams count them as conflated.
+        """
         self.counters.received += 1
+        if upstream_conflated:
+            self.counters.conflated += upstream_conflated
         self._latest[tick.asset] = (tick, self._generation_of(tick.asset))
         streams = self._streams_by_asset.get(tick.asset)
         if streams:
             for stream in streams:
+                if upstream_conflated:
+                    stream.note_conflated(tick.asset, upstream_conflated)
                 stream.push(tick)
 
     def reject(self, reason: str) -> None:

@@ -1,0 +1,174 @@
+"""`VenuePriceFeedPort` reading the shared-memory latest-value table a `violet feed` process writes.
+
+Ticks are restamped (`mono_ns`) on read with this process's clock, `ts_event` is kept, and the bridge's
+added latency (writer's publish to our read) is recorded. The writer's heartbeat decides liveness: a dead
+or hung feed makes every price stale within `heartbeat_timeout_ns`; a restarted feed is picked up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
+
+import anyio
+import anyio.abc
+import attrs
+from hdrh.histogram import HdrHistogram
+
+from violet.bridges.shm_layout import LayoutError
+from violet.bridges.shm_table import ShmTableReader, WakeSocket
+from violet.delivery import TickHub
+from violet.domain import (
+    Clock,
+    DomainError,
+    FeedCounters,
+    FeedState,
+    NormalizedTick,
+    PriceReading,
+    SystemClock,
+    parse_price,
+)
+from violet.ports import TickStream
+
+
+@attrs.frozen(kw_only=True)
+class RemoteShmSettings:
+    bridge: str
+    """The table's name (one per plane, e.g. `violet-alpha`)."""
+    venue: str
+    assets: tuple[str, ...]
+    staleness_budget_ns: int = 1_000_000_000
+    heartbeat_timeout_ns: int = 500_000_000
+    """No writer heartbeat for this long: the feed process is dead or hung; every price goes stale."""
+    check_interval_s: float = 0.05
+
+
+class RemoteShmPriceFeed:
+    def __init__(self, settings: RemoteShmSettings, *, clock: Clock | None = None) -> None:
+        self._settings = settings
+        self._hub = TickHub(
+            venue=settings.venue,
+            clock=clock or SystemClock(),
+            staleness_budget_ns=settings.staleness_budget_ns,
+            assets=settings.assets,
+        )
+        self._reader: ShmTableReader | None = None
+        self._wake: WakeSocket | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
+        self.layout_errors = 0
+        self.attaches = 0
+
+    def _attach(self) -> bool:
+        try:
+            self._reader = ShmTableReader(self._settings.bridge)
+        except FileNotFoundError:
+            return False
+        except LayoutError:
+            self.layout_errors += 1
+            self._hub.reject("bridge-layout")
+            return False
+        self.attaches += 1
+        return True
+
+    def _detach(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._hub.state is FeedState.LIVE:
+            self._hub.set_state(FeedState.RECONNECTING)
+
+    def _pump(self, reader: ShmTableReader) -> None:
+        hub = self._hub
+        now_mono = time.monotonic_ns()
+        for value, skipped in reader.changed():
+            if value.asset not in hub.assets():
+                continue
+            try:
+                tick = NormalizedTick(
+                    venue=value.venue or self._settings.venue,
+                    asset=value.asset,
+                    bid=None if value.bid is None else parse_price(value.bid, "bid"),
+                    ask=None if value.ask is None else parse_price(value.ask, "ask"),
+                    last=None if value.last is None else parse_price(value.last, "last"),
+                    ts_event=value.ts_event,
+                    mono_ns=hub.clock.monotonic_ns(),
+                )
+            except DomainError as exc:
+                hub.reject(f"bridge-{type(exc).__name__}")
+                continue
+            self.bridge_latency_ns.record_value(max(1, now_mono - value.publish_mono_ns))
+            hub.accept(tick, upstream_conflated=skipped)
+
+    async def _run(self) -> None:
+        s = self._settings
+        wake = self._wake
+        assert wake is not None
+        while True:
+            reader = self._reader
+            if reader is None:
+                if not self._attach():
+                    await anyio.sleep(s.check_interval_s)
+                    continue
+                reader = self._reader
+                assert reader is not None
+            with anyio.move_on_after(s.check_interval_s):
+                await anyio.wait_readable(wake.sock)
+            wake.drain()
+            alive = (
+                time.monotonic_ns() - reader.heartbeat_ns()
+            ) <= s.heartbeat_timeout_ns and not reader.writer_closed()
+            if alive:
+                if self._hub.state is not FeedState.LIVE:
+                    self._hub.set_state(FeedState.LIVE)
+                self._pump(reader)
+            else:
+                self._detach()
+
+    # -- VenuePriceFeedPort -------------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return self._hub.venue
+
+    @property
+    def state(self) -> FeedState:
+        return self._hub.state
+
+    @property
+    def staleness_budget_ns(self) -> int:
+        return self._hub.staleness_budget_ns
+
+    def assets(self) -> frozenset[str]:
+        return self._hub.assets()
+
+    def counters(self) -> FeedCounters:
+        return self._hub.snapshot_counters()
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        return self._hub.subscription(assets)
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        return self._hub.latest(asset, budget_ns=budget_ns)
+
+    async def __aenter__(self) -> Self:
+        self._wake = WakeSocket(self._settings.bridge)
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._tg.start_soon(self._run)
+        self._hub.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._hub.close()
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+        if self._reader is not None:
+            self._reader.close()
+        if self._wake is not None:
+            self._wake.close()

@@ -1,0 +1,1 @@
+"""Process supervision for the main job: simulators and the feed process as children."""

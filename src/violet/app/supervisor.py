@@ -1,0 +1,90 @@
+"""Starts what the config needs besides in-process adapters: venue simulators and a `violet feed` process.
+
+Children are separate processes (the simulators must not share a core's event loop with the reactor,
+and NautilusTrader must own the feed's loop). Each prints one JSON line when ready. On exit every child
+gets SIGTERM, then SIGKILL if it lingers, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+import msgspec
+
+from violet.composition import remote_planes
+from violet.config import VioletConfig, dump_config
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+def _violet_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "violet", *args]
+
+
+@asynccontextmanager
+async def child(cmd: list[str], *, name: str, ready_timeout_s: float = 60.0) -> AsyncIterator[dict[str, Any]]:
+    """Run `cmd`, wait for its JSON ready line on stdout, yield it; stop the child on exit."""
+    proc = await anyio.open_process(cmd, stdout=-1, stderr=None, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        buf = b""
+        with anyio.fail_after(ready_timeout_s):
+            while b"\n" not in buf:
+                try:
+                    buf += await proc.stdout.receive()
+                except anyio.EndOfStream:
+                    raise ChildFailed(f"{name} exited before it was ready (code {await proc.wait()})") from None
+        info = msgspec.json.decode(buf.split(b"\n", 1)[0])
+        yield info
+    finally:
+        with anyio.CancelScope(shield=True):
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                with anyio.move_on_after(10):
+                    await proc.wait()
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+            await proc.aclose()
+
+
+@asynccontextmanager
+async def supervised(cfg: VioletConfig) -> AsyncIterator[VioletConfig]:
+    """Start simulators (if enabled) and a feed process (if a plane is remote); yield the resolved config."""
+    async with AsyncExitStack() as stack:
+        if cfg.simulators.enabled:
+            sims = cfg.simulators
+            common = ["--symbols", str(sims.symbols), "--rate", str(sims.rate_hz), "--seed", str(sims.seed)]
+            if sims.tls:
+                common.append("--tls")
+            binance = await stack.enter_async_context(
+                child(_violet_cmd("sim", "binance", *common), name="binance simulator")
+            )
+            bingx = await stack.enter_async_context(child(_violet_cmd("sim", "bingx", *common), name="bingx simulator"))
+            cfg = msgspec.structs.replace(
+                cfg,
+                simulators=msgspec.structs.replace(cfg.simulators, enabled=False),
+                binance=msgspec.structs.replace(cfg.binance, http_url=binance["http"], ws_url=binance["ws"]),
+                bingx=msgspec.structs.replace(
+                    cfg.bingx, http_url=bingx["http"], ws_url=f"{bingx['ws']}/swap-market", ca_file=bingx["ca"]
+                ),
+            )
+            if sims.tls and binance["ca"]:
+                os.environ["SSL_CERT_FILE"] = str(binance["ca"])
+        if remote_planes(cfg):
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
+            path = Path(tmp) / "feed.toml"
+            path.write_text(dump_config(cfg))
+            await stack.enter_async_context(child(_violet_cmd("feed", "--config", str(path)), name="violet feed"))
+        yield cfg

@@ -1,0 +1,1 @@
+"""Bridges between a `violet feed` process and reactors: the wire formats both ends share."""

@@ -1,0 +1,68 @@
+"""Layout v1 of the shared-memory latest-value table (one writer, many readers, one host).
+
+    header (256 bytes)
+      magic "VIOLETSHM" | layout version u32 | slot count u32 | slot size u32 | writer pid u32
+      | generation u64 (random per writer start) | heartbeat monotonic ns u64 | change counter u64 | closed u8
+    directory: slot count x 48 bytes: (asset, kind) names, NUL padded
+    slots: slot count x 128 bytes, each a seqlock:
+      seq u64 (odd while being written) | write order u64 | updates u64 | ts_event i64 | source mono ns i64
+      | publish mono ns i64 | venue[16] | bid[24] | ask[24] | last[24] (length-prefixed ASCII decimals)
+
+A slot per (asset, kind) keeps quote and trade updates from overwriting each other, as the port's
+conflation does; `updates` lets readers count what they conflated; `write order` restores publication
+order across an asset's slots. CLOCK_MONOTONIC is system-wide on Linux, so mono times compare across processes.
+"""
+
+from __future__ import annotations
+
+import struct
+
+MAGIC = b"VIOLETSHM"
+LAYOUT_VERSION = 1
+HEADER = struct.Struct("<9s3xIIII QQQB")
+HEADER_SIZE = 256
+DIR_ENTRY = 48
+SLOT = struct.Struct("<QQQqqq16s24s24s24s")
+SLOT_SIZE = 160
+KINDS = ("quote", "trade", "quote+trade")
+
+# Offsets inside the header for the fields the writer updates on its hot path.
+GENERATION_OFFSET = HEADER.size - 8 * 3 - 1
+HEARTBEAT_OFFSET = GENERATION_OFFSET + 8
+CHANGES_OFFSET = HEARTBEAT_OFFSET + 8
+CLOSED_OFFSET = CHANGES_OFFSET + 8
+U64 = struct.Struct("<Q")
+
+assert SLOT.size <= SLOT_SIZE
+assert HEADER.size <= HEADER_SIZE
+
+
+class LayoutError(RuntimeError):
+    """The segment is not a violet table, or not of a layout version this reader understands."""
+
+
+def segment_name(bridge: str) -> str:
+    # The layout version is part of the name: a v2 writer never meets a v1 reader by accident.
+    return f"violet-{bridge}-v{LAYOUT_VERSION}"
+
+
+def table_size(slots: int) -> int:
+    return HEADER_SIZE + slots * DIR_ENTRY + slots * SLOT_SIZE
+
+
+def slot_offset(slots: int, index: int) -> int:
+    return HEADER_SIZE + slots * DIR_ENTRY + index * SLOT_SIZE
+
+
+def pack_text(text: str | None, width: int) -> bytes:
+    if text is None:
+        return b""
+    raw = text.encode("ascii")
+    if len(raw) >= width:
+        raise ValueError(f"{text!r} does not fit {width} bytes")
+    return bytes([len(raw)]) + raw
+
+
+def unpack_text(raw: bytes) -> str | None:
+    n = raw[0]
+    return None if n == 0 else raw[1 : 1 + n].decode("ascii")

@@ -1,0 +1,281 @@
+"""Writer and reader of the shared-memory latest-value table (layout in `shm_layout`).
+
+The writer owns the segment (0600, created exclusively, unlinked on close). Readers attach read-only,
+copy a slot between two reads of its sequence number (seqlock: no torn reads), and learn of a dead or
+hung writer from its heartbeat. Wake-ups travel as 1-byte datagrams to each reader's UNIX socket in a
+0700 directory, so readers sleep in the event loop instead of spinning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from multiprocessing import resource_tracker, shared_memory
+from pathlib import Path
+
+import attrs
+
+from violet.bridges.shm_layout import (
+    CHANGES_OFFSET,
+    CLOSED_OFFSET,
+    DIR_ENTRY,
+    HEADER,
+    HEADER_SIZE,
+    HEARTBEAT_OFFSET,
+    KINDS,
+    LAYOUT_VERSION,
+    MAGIC,
+    SLOT,
+    U64,
+    LayoutError,
+    pack_text,
+    segment_name,
+    slot_offset,
+    table_size,
+    unpack_text,
+)
+
+
+def wake_dir(bridge: str) -> Path:
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/violet-{os.getuid()}")  # noqa: S108 - per-user, 0700
+    path = base / f"violet-{bridge}-wake"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+@attrs.frozen(slots=True)
+class SlotValue:
+    asset: str
+    kind: str
+    venue: str
+    bid: str | None
+    ask: str | None
+    last: str | None
+    ts_event: int
+    source_mono_ns: int
+    publish_mono_ns: int
+    write_order: int
+    updates: int
+
+
+class ShmTableWriter:
+    def __init__(self, bridge: str, assets: Iterable[str]) -> None:
+        self.bridge = bridge
+        self.name = segment_name(bridge)
+        keys = [(a, k) for a in sorted(set(assets)) for k in KINDS]
+        self._index = {key: i for i, key in enumerate(keys)}
+        self._slots = len(keys)
+        with contextlib.suppress(FileNotFoundError):
+            # A writer that died (SIGKILL) leaves its segment: the new one replaces it, readers re-attach.
+            stale = shared_memory.SharedMemory(self.name)
+            stale.close()
+            stale.unlink()
+        self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
+        self._buf = self._shm.buf
+        self.generation = secrets.randbits(63)
+        HEADER.pack_into(self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0)
+        for (asset, kind), i in self._index.items():
+            entry = f"{asset}\x00{kind}".encode("ascii")[: DIR_ENTRY - 1]
+            off = HEADER_SIZE + i * DIR_ENTRY
+            self._buf[off : off + len(entry)] = entry
+        self._order = 0
+        self._updates = [0] * self._slots
+        self._wake_dir = wake_dir(bridge)
+        self._readers: list[str] = []
+        self._readers_checked = 0.0
+        self._wake_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._wake_sock.setblocking(False)
+        self.published = 0
+        self.rejected = 0
+        self.heartbeat()
+
+    @property
+    def assets(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self._index)
+
+    def heartbeat(self) -> None:
+        U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
+
+    def write(
+        self,
+        *,
+        asset: str,
+        kind: str,
+        venue: str,
+        bid: str | None,
+        ask: str | None,
+        last: str | None,
+        ts_event: int,
+        source_mono_ns: int,
+    ) -> bool:
+        index = self._index.get((asset, kind))
+        if index is None:
+            self.rejected += 1
+            return False
+        buf = self._buf
+        off = slot_offset(self._slots, index)
+        seq = U64.unpack_from(buf, off)[0]
+        U64.pack_into(buf, off, seq + 1)  # odd: being written
+        self._order += 1
+        self._updates[index] += 1
+        SLOT.pack_into(
+            buf,
+            off,
+            seq + 1,
+            self._order,
+            self._updates[index],
+            ts_event,
+            source_mono_ns,
+            time.monotonic_ns(),
+            venue.encode("ascii")[:15],
+            pack_text(bid, 24),
+            pack_text(ask, 24),
+            pack_text(last, 24),
+        )
+        U64.pack_into(buf, off, seq + 2)  # even: consistent
+        U64.pack_into(buf, CHANGES_OFFSET, self._order)
+        self.published += 1
+        return True
+
+    def wake(self) -> None:
+        """Tell readers there is news; call once per batch of writes."""
+        now = time.monotonic()
+        if now - self._readers_checked > 0.2:
+            self._readers = [str(p) for p in self._wake_dir.glob("*.sock")]
+            self._readers_checked = now
+        U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
+        for path in self._readers:
+            try:
+                self._wake_sock.sendto(b"!", path)
+            except BlockingIOError:
+                pass  # that reader already has wake-ups queued
+            except (ConnectionRefusedError, FileNotFoundError):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)  # a reader that died without cleaning up
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._buf[CLOSED_OFFSET] = 1
+            self.wake()
+        self._wake_sock.close()
+        self._buf.release()
+        self._shm.close()
+        with contextlib.suppress(FileNotFoundError):
+            self._shm.unlink()
+
+
+class ShmTableReader:
+    """Attach to a writer's table. Raises FileNotFoundError when no writer is up, LayoutError on a
+    segment of another layout version or not violet's."""
+
+    def __init__(self, bridge: str) -> None:
+        self.name = segment_name(bridge)
+        shm = shared_memory.SharedMemory(self.name)
+        # Python 3.11 registers attached segments too and would unlink the writer's at our exit.
+        resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
+        self._shm = shm
+        self._buf = shm.buf
+        magic, version, slots, _, pid, generation, _, _, _ = HEADER.unpack_from(self._buf, 0)
+        if magic != MAGIC:
+            self.close()
+            raise LayoutError(f"{self.name} is not a violet shared-memory table")
+        if version != LAYOUT_VERSION:
+            self.close()
+            raise LayoutError(f"{self.name} has layout v{version}; this reader understands v{LAYOUT_VERSION} only")
+        self.slots = slots
+        self.writer_pid = pid
+        self.generation = generation
+        self.keys: list[tuple[str, str]] = []
+        for i in range(slots):
+            off = HEADER_SIZE + i * DIR_ENTRY
+            raw = bytes(self._buf[off : off + DIR_ENTRY]).rstrip(b"\x00")
+            asset, _, kind = raw.decode("ascii").partition("\x00")
+            self.keys.append((asset, kind))
+        self._seen = [0] * slots
+        self._last_changes = -1
+
+    @property
+    def assets(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self.keys)
+
+    def heartbeat_ns(self) -> int:
+        return int(U64.unpack_from(self._buf, HEARTBEAT_OFFSET)[0])
+
+    def writer_closed(self) -> bool:
+        return bool(self._buf[CLOSED_OFFSET])
+
+    def read_slot(self, index: int, *, spins: int = 1000) -> SlotValue | None:
+        buf = self._buf
+        off = slot_offset(self.slots, index)
+        for _ in range(spins):
+            before = U64.unpack_from(buf, off)[0]
+            if before & 1:
+                continue
+            row = SLOT.unpack_from(buf, off)
+            if U64.unpack_from(buf, off)[0] != before or row[0] != before:
+                continue  # the writer was here meanwhile: read again
+            if before == 0:
+                return None
+            _, order, updates, ts_event, src, pub, venue, bid, ask, last = row
+            asset, kind = self.keys[index]
+            return SlotValue(
+                asset,
+                kind,
+                venue.rstrip(b"\x00").decode("ascii"),
+                unpack_text(bid),
+                unpack_text(ask),
+                unpack_text(last),
+                ts_event,
+                src,
+                pub,
+                order,
+                updates,
+            )
+        return None
+
+    def changed(self) -> Iterator[tuple[SlotValue, int]]:
+        """Slots written since the last call, in write order, each with how many updates were skipped."""
+        changes = U64.unpack_from(self._buf, CHANGES_OFFSET)[0]
+        if changes == self._last_changes:
+            return iter(())
+        self._last_changes = changes
+        out: list[tuple[SlotValue, int]] = []
+        for i in range(self.slots):
+            value = self.read_slot(i)
+            if value is None or value.updates == self._seen[i]:
+                continue
+            skipped = value.updates - self._seen[i] - 1
+            self._seen[i] = value.updates
+            out.append((value, max(0, skipped)))
+        out.sort(key=lambda pair: pair[0].write_order)
+        return iter(out)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._buf.release()
+        self._shm.close()
+
+
+class WakeSocket:
+    """A reader's UNIX datagram socket in the bridge's 0700 wake directory."""
+
+    def __init__(self, bridge: str) -> None:
+        self.path = wake_dir(bridge) / f"r{os.getpid()}-{secrets.token_hex(4)}.sock"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.path))
+        os.chmod(self.path, 0o600)
+        self.sock.setblocking(False)
+
+    def drain(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                self.sock.recv(4096)
+
+    def close(self) -> None:
+        self.sock.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

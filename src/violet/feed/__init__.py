@@ -1,0 +1,1 @@
+"""`violet feed`: runs source adapters and publishes their ticks into a bridge."""

@@ -1,0 +1,124 @@
+"""The feed process: source adapters -> shared-memory tables, one per remote plane.
+
+NautilusTrader owns this process's loop (uvloop, main thread); reactors elsewhere read the tables.
+The writer's heartbeat beats only while the plane's source is live, so readers see a dead, hung or
+disconnected feed as stale. Exit codes say why it stopped.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from contextlib import AsyncExitStack
+from enum import IntEnum
+
+import anyio
+import attrs
+import msgspec
+
+from violet.bridges.shm_table import ShmTableWriter
+from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
+from violet.config import VioletConfig
+from violet.domain import FeedState, SystemClock
+from violet.ports import VenuePriceFeedPort
+
+
+class FeedExit(IntEnum):
+    STOPPED = 0
+    CONFIG = 2
+    SOURCE_FAILED = 3
+    BRIDGE_FAILED = 4
+
+
+async def _pump(source: VenuePriceFeedPort, writer: ShmTableWriter) -> None:
+    async with source.subscribe(source.assets()) as stream:
+        async for tick in stream:
+            writer.write(
+                asset=tick.asset,
+                kind=tick.kind.value,
+                venue=tick.venue,
+                bid=None if tick.bid is None else format(tick.bid, "f"),
+                ask=None if tick.ask is None else format(tick.ask, "f"),
+                last=None if tick.last is None else format(tick.last, "f"),
+                ts_event=tick.ts_event,
+                source_mono_ns=tick.mono_ns,
+            )
+            writer.wake()
+
+
+async def _heartbeat(source: VenuePriceFeedPort, writer: ShmTableWriter, interval_s: float) -> None:
+    while True:
+        if source.state is FeedState.LIVE:
+            writer.heartbeat()
+            writer.wake()
+        await anyio.sleep(interval_s)
+
+
+async def _health(
+    sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane, ShmTableWriter], every_s: float
+) -> None:
+    while True:
+        await anyio.sleep(every_s)
+        line = {
+            "feed": "health",
+            "t": time.time(),
+            "planes": {
+                plane: {"state": src.state.value, **attrs.asdict(src.counters()), "published": writers[plane].published}
+                for plane, src in sources.items()
+            },
+        }
+        sys.stderr.write(msgspec.json.encode(line).decode() + "\n")
+        sys.stderr.flush()
+
+
+async def _until_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
+
+
+async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
+    planes = remote_planes(cfg)
+    if not planes:
+        sys.stderr.write("violet feed: no plane is configured as remote_shm; nothing to publish\n")
+        return FeedExit.CONFIG
+    clock = SystemClock()
+    sources = {plane: build_source(plane, cfg, clock) for plane in planes}
+    writers: dict[Plane, ShmTableWriter] = {}
+    try:
+        for plane in planes:
+            writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
+    except OSError as exc:
+        sys.stderr.write(f"violet feed: cannot create the shared-memory bridge: {exc}\n")
+        for w in writers.values():
+            w.close()
+        return FeedExit.BRIDGE_FAILED
+    try:
+        async with AsyncExitStack() as stack:
+            for plane, source in sources.items():
+                try:
+                    await stack.enter_async_context(source)
+                except Exception as exc:
+                    sys.stderr.write(f"violet feed: the {plane} source failed to start: {type(exc).__name__}: {exc}\n")
+                    return FeedExit.SOURCE_FAILED
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_until_signal, tg.cancel_scope)
+                for plane in planes:
+                    tg.start_soon(_pump, sources[plane], writers[plane])
+                    tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
+                tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
+                if ready_line:
+                    names = {p: writers[p].name for p in planes}
+                    sys.stdout.write(msgspec.json.encode({"feed": "ready", "tables": names}).decode() + "\n")
+                    sys.stdout.flush()
+    finally:
+        for w in writers.values():
+            w.close()
+    return FeedExit.STOPPED
+
+
+def main(cfg: VioletConfig) -> int:
+    code = anyio.run(run_feed, cfg, backend="asyncio", backend_options={"use_uvloop": True})
+    return int(code)
