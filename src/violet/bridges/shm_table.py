@@ -75,7 +75,8 @@ class ShmTableWriter:
             stale.close()
             stale.unlink()
         self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
-        self._buf = self._shm.buf
+        assert self._shm.buf is not None
+        self._buf: memoryview = self._shm.buf
         self.generation = secrets.randbits(63)
         HEADER.pack_into(self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0)
         for (asset, kind), i in self._index.items():
@@ -91,7 +92,7 @@ class ShmTableWriter:
         self._wake_sock.setblocking(False)
         self.published = 0
         self.rejected = 0
-        self.heartbeat()
+        # No heartbeat yet: readers wait for the first beat, which comes once the source is live.
 
     @property
     def assets(self) -> frozenset[str]:
@@ -111,7 +112,10 @@ class ShmTableWriter:
         last: str | None,
         ts_event: int,
         source_mono_ns: int,
+        conflated_before: int = 0,
     ) -> bool:
+        """Write one tick; `conflated_before` older updates of the asset were conflated on the way here
+        (they are added to the slot's update count, so readers count them as conflated too)."""
         index = self._index.get((asset, kind))
         if index is None:
             self.rejected += 1
@@ -121,7 +125,7 @@ class ShmTableWriter:
         seq = U64.unpack_from(buf, off)[0]
         U64.pack_into(buf, off, seq + 1)  # odd: being written
         self._order += 1
-        self._updates[index] += 1
+        self._updates[index] += 1 + conflated_before
         SLOT.pack_into(
             buf,
             off,
@@ -172,13 +176,16 @@ class ShmTableReader:
     """Attach to a writer's table. Raises FileNotFoundError when no writer is up, LayoutError on a
     segment of another layout version or not violet's."""
 
-    def __init__(self, bridge: str) -> None:
+    def __init__(self, bridge: str, *, skip_existing: bool = True) -> None:
+        """`skip_existing`: values already in the table are not reported by `changed()` (their age is
+        unknown to a reader that just arrived); False for a table a restarted writer has just begun."""
         self.name = segment_name(bridge)
         shm = shared_memory.SharedMemory(self.name)
         # Python 3.11 registers attached segments too and would unlink the writer's at our exit.
         resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
         self._shm = shm
-        self._buf = shm.buf
+        assert shm.buf is not None
+        self._buf: memoryview = shm.buf
         magic, version, slots, _, pid, generation, _, _, _ = HEADER.unpack_from(self._buf, 0)
         if magic != MAGIC:
             self.close()
@@ -197,6 +204,10 @@ class ShmTableReader:
             self.keys.append((asset, kind))
         self._seen = [0] * slots
         self._last_changes = -1
+        if skip_existing:
+            for i in range(slots):
+                value = self.read_slot(i)
+                self._seen[i] = 0 if value is None else value.updates
 
     @property
     def assets(self) -> frozenset[str]:

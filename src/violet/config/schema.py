@@ -21,13 +21,13 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=Tr
     pass
 
 
-class PlaneConfig(Strict):
+class PlaneConfig(Strict, frozen=True):
     adapter: AdapterName
     assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
     staleness_budget_ms: PositiveMs = 2_000.0
 
 
-class BinanceConfig(Strict):
+class BinanceConfig(Strict, frozen=True):
     """Where the alpha plane's NautilusTrader client connects (the real venue unless overridden).
 
     API credentials never live here: BINANCE_FUTURES_API_KEY / BINANCE_FUTURES_API_SECRET (or *_FILE)."""
@@ -37,7 +37,7 @@ class BinanceConfig(Strict):
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
 
 
-class BingxConfig(Strict):
+class BingxConfig(Strict, frozen=True):
     http_url: Url = "https://open-api.bingx.com"
     ws_url: Url = "wss://open-api-swap.bingx.com/swap-market"
     topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = 20
@@ -46,17 +46,17 @@ class BingxConfig(Strict):
     ca_file: str | None = None
 
 
-class BridgeConfig(Strict):
+class BridgeConfig(Strict, frozen=True):
     shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
     heartbeat_ms: PositiveMs = 100.0
     heartbeat_timeout_ms: PositiveMs = 500.0
 
 
-class FeedConfig(Strict):
+class FeedConfig(Strict, frozen=True):
     health_interval_s: PositiveMs = 5.0
 
 
-class SimulatorsConfig(Strict):
+class SimulatorsConfig(Strict, frozen=True):
     """Local wire simulators of both venues; when enabled, the planes' venue URLs point at them."""
 
     enabled: bool = False
@@ -66,14 +66,14 @@ class SimulatorsConfig(Strict):
     tls: bool = False
 
 
-class SyntheticMarketConfig(Strict):
+class SyntheticMarketConfig(Strict, frozen=True):
     """Drives `in_memory` planes with a seeded random walk."""
 
     rate_hz: Annotated[float, msgspec.Meta(gt=0, le=100_000)] = 50.0
     seed: int = 7
 
 
-class VioletConfig(Strict):
+class VioletConfig(Strict, frozen=True):
     alpha: PlaneConfig = msgspec.field(
         default_factory=lambda: PlaneConfig(adapter="remote_shm", staleness_budget_ms=1_000.0)
     )

@@ -33,7 +33,9 @@ class FeedExit(IntEnum):
 
 async def _pump(source: VenuePriceFeedPort, writer: ShmTableWriter) -> None:
     async with source.subscribe(source.assets()) as stream:
+        accounted: dict[str, int] = {}
         async for tick in stream:
+            conflated = stream.conflated_by_asset().get(tick.asset, 0)
             writer.write(
                 asset=tick.asset,
                 kind=tick.kind.value,
@@ -43,7 +45,9 @@ async def _pump(source: VenuePriceFeedPort, writer: ShmTableWriter) -> None:
                 last=None if tick.last is None else format(tick.last, "f"),
                 ts_event=tick.ts_event,
                 source_mono_ns=tick.mono_ns,
+                conflated_before=conflated - accounted.get(tick.asset, 0),
             )
+            accounted[tick.asset] = conflated
             writer.wake()
 
 

@@ -9,6 +9,7 @@ from tests.contract.harness import FeedHarness
 from tests.contract.harnesses.bingx import bingx_harness
 from tests.contract.harnesses.in_memory import in_memory_harness
 from tests.contract.harnesses.nt_binance import nt_binance_harness
+from tests.contract.harnesses.remote_shm import remote_shm_harness
 
 HarnessFactory = Callable[[], AbstractAsyncContextManager[FeedHarness]]
 
@@ -16,4 +17,5 @@ HARNESSES: dict[str, HarnessFactory] = {
     "in_memory": in_memory_harness,
     "nt_binance": nt_binance_harness,
     "bingx": bingx_harness,
+    "remote_shm": remote_shm_harness,
 }

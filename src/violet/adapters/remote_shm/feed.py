@@ -62,9 +62,9 @@ class RemoteShmPriceFeed:
         self.layout_errors = 0
         self.attaches = 0
 
-    def _attach(self) -> bool:
+    def _attach(self, *, skip_existing: bool = True) -> bool:
         try:
-            self._reader = ShmTableReader(self._settings.bridge)
+            self._reader = ShmTableReader(self._settings.bridge, skip_existing=skip_existing)
         except FileNotFoundError:
             return False
         except LayoutError:
@@ -74,12 +74,21 @@ class RemoteShmPriceFeed:
         self.attaches += 1
         return True
 
-    def _detach(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+    def _writer_down(self, reader: ShmTableReader) -> None:
+        """No heartbeat: stale until it beats again. A restarted writer has a new table under the same
+        name (new generation); switch to it and take all of it, since it was written after the restart."""
         if self._hub.state is FeedState.LIVE:
             self._hub.set_state(FeedState.RECONNECTING)
+        try:
+            probe = ShmTableReader(self._settings.bridge, skip_existing=False)
+        except (FileNotFoundError, LayoutError):
+            return
+        if probe.generation != reader.generation:
+            reader.close()
+            self._reader = probe
+            self.attaches += 1
+        else:
+            probe.close()
 
     def _pump(self, reader: ShmTableReader) -> None:
         hub = self._hub
@@ -126,7 +135,7 @@ class RemoteShmPriceFeed:
                     self._hub.set_state(FeedState.LIVE)
                 self._pump(reader)
             else:
-                self._detach()
+                self._writer_down(reader)
 
     # -- VenuePriceFeedPort -------------------------------------------------------------------------------
     @property

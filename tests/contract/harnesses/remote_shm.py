@@ -1,0 +1,127 @@
+"""Contract harness for the remote shared-memory adapter.
+
+Far side: the Binance simulator, read by NautilusTrader inside a real `violet feed` process that writes the
+shared-memory table; the adapter under test reads that table in this process. Updates are published as
+venue frames into the simulator, so they cross NT, the feed process and the bridge.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+
+from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from tests.contract.harnesses.nt_binance import NtBinanceHarness, wait_until
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.config import (
+    BinanceConfig,
+    BridgeConfig,
+    FeedConfig,
+    PlaneConfig,
+    VioletConfig,
+    dump_config,
+)
+from violet.domain import FeedState, ManualClock, TickKind
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
+
+ASSETS = 6
+
+
+class RemoteShmHarness:
+    name = "remote_shm"
+    capabilities = Capabilities(
+        lossless_when_drained=False,
+        invalid_seen_by_violet=frozenset(),  # validated (and counted) by the feed process, upstream of the bridge
+        can_disconnect=True,
+        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
+        ts_resolution_ns=1_000_000,
+        fence_timeout_s=15.0,
+        outage_cost_s=3.0,
+    )
+
+    def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
+        self.sim = sim
+        self.clock = ManualClock()
+        self.frames = NtBinanceHarness(sim)  # only its frame building is used: the far side's wire format
+        self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
+        self.feed = RemoteShmPriceFeed(
+            RemoteShmSettings(
+                bridge=f"{bridge_prefix}-alpha", venue="binance", assets=self.assets,
+                staleness_budget_ns=1_000_000_000, heartbeat_timeout_ns=300_000_000,
+            ),
+            clock=self.clock,
+        )
+
+    def price_decimals(self, asset: str) -> int:
+        return self.frames.price_decimals(asset)
+
+    async def publish(self, update: VenueUpdate) -> int:
+        return await self.frames.publish(update)
+
+    async def publish_invalid(self, asset: str, defect: Defect) -> int:
+        return await self.frames.publish_invalid(asset, defect)
+
+    def _subscribed(self) -> bool:
+        topics = self.sim.topic_index
+        return all(f"{a.removesuffix('-PERP').lower()}@bookTicker" in topics for a in self.assets) and all(
+            f"{a.removesuffix('-PERP').lower()}@trade" in topics for a in self.assets
+        )
+
+    async def ready(self) -> None:
+        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._subscribed(), "feed live", 60)
+
+    async def disconnect(self) -> None:
+        self.sim.accepting = False
+        await self.sim.apply_fault(Fault.parse("close:1001"))
+        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "reader stale")
+
+    async def reconnect(self) -> None:
+        self.sim.accepting = True
+        await self.ready()
+
+
+def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...]) -> str:
+    cfg = VioletConfig(
+        alpha=PlaneConfig(adapter="remote_shm", assets=list(assets)),
+        venue=PlaneConfig(adapter="in_memory"),
+        binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url, subscribe_per_s=9.0),
+        bridge=BridgeConfig(shm_prefix=prefix, heartbeat_ms=50.0),
+        feed=FeedConfig(health_interval_s=60.0),
+    )
+    return dump_config(cfg)
+
+
+@asynccontextmanager
+async def feed_process(config_text: str, tmp: Path) -> AsyncIterator[anyio.abc.Process]:
+    path = tmp / "feed.toml"
+    path.write_text(config_text)
+    proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=None)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with anyio.move_on_after(10, shield=True):
+                await proc.wait()
+            if proc.returncode is None:
+                proc.kill()
+        await proc.aclose()
+
+
+@asynccontextmanager
+async def remote_shm_harness() -> AsyncIterator[RemoteShmHarness]:
+    prefix = f"ct{secrets.token_hex(3)}"
+    async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
+        harness = RemoteShmHarness(sim, prefix)
+        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"violet-{prefix}"
+        tmp.mkdir(parents=True, exist_ok=True)
+        async with feed_process(feed_config(sim, prefix, harness.assets), tmp), harness.feed:
+            await harness.ready()
+            yield harness
