@@ -16,18 +16,46 @@ def test_config_check_reports_file_key_and_reason(tmp_path: Path) -> None:
     assert f"{bad}: venue.staleness_budget_ms: Expected `float` > 0.0" in proc.stderr
 
 
-def test_run_json_on_embedded_defaults_shows_both_planes(tmp_path: Path) -> None:
-    proc = subprocess.run([*VIOLET, "run", "--duration", "2", "--json"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+def _violet_children() -> set[int]:
+    out = subprocess.run(["pgrep", "-f", "-x", ".*-m violet (sim|feed) .*"], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+def test_run_json_on_embedded_defaults_shows_both_planes_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    before_children = _violet_children()
+    before_shm = {p.name for p in Path("/dev/shm").glob("violet-*")}
+    proc = subprocess.run([*VIOLET, "run", "--duration", "6", "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])["summary"]
     for plane in ("alpha", "venue"):
         assert summary["planes"][plane]["state"] == "live"
         assert summary["planes"][plane]["received"] > 0
+    assert all(row["alpha"]["ticks"] > 0 and row["venue"]["ticks"] > 0 for row in summary["assets"].values())
     assert summary["decisions"] > 0
+    assert _violet_children() == before_children, "no simulator or feed process left running"
+    assert {p.name for p in Path("/dev/shm").glob("violet-*")} == before_shm, "no shared-memory region left"
+
+
+def test_run_in_memory_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "mem.toml"
+    cfg.write_text('[alpha]\nadapter = "in_memory"\n[venue]\nadapter = "in_memory"\n')
+    proc = subprocess.run(
+        [*VIOLET, "run", "--config", str(cfg), "--duration", "2", "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["summary"]["planes"]["alpha"]["received"] > 0
 
 
 def test_help_explains_every_command_with_an_example() -> None:
-    for args in (["run"], ["config", "check"], ["bench", "prices"]):
+    for args in (
+        ["run"],
+        ["feed"],
+        ["config", "check"],
+        ["bench", "prices"],
+        ["sim", "binance"],
+        ["sim", "bingx"],
+        ["sim", "fault"],
+    ):
         proc = subprocess.run([*VIOLET, *args, "--help"], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0
         assert "Example: violet" in proc.stdout

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from violet.composition import build_app
+from violet.composition import build_app, remote_planes
 from violet.config import ConfigError, VioletConfig, load_config
 from violet.domain import FeedState
 
@@ -15,27 +15,55 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_embedded_defaults_build_unstarted_feeds() -> None:
-    app = build_app(load_config(None))
-    assert app.alpha.state is FeedState.CONNECTING and app.venue.state is FeedState.CONNECTING
-    assert "BTCUSDT-PERP" in app.alpha.assets()
-    assert app.services
+def test_embedded_defaults_are_simulators_a_remote_alpha_and_an_in_process_venue() -> None:
+    cfg = load_config(None)
+    assert cfg.simulators.enabled
+    assert (cfg.alpha.adapter, cfg.venue.adapter) == ("remote_shm", "bingx")
+    assert remote_planes(cfg) == ["alpha"]
+
+
+def test_composition_builds_unstarted_feeds_and_switching_a_plane_is_config_only(tmp_path: Path) -> None:
+    base = '[simulators]\nenabled = false\n[venue]\nadapter = "in_memory"\n'
+    kinds = {}
+    for adapter in ("nt_binance", "remote_shm", "in_memory"):
+        cfg = load_config(write(tmp_path, base + f'[alpha]\nadapter = "{adapter}"\n'))
+        app = build_app(cfg)
+        assert app.alpha.state is FeedState.CONNECTING, "nothing connects at construction"
+        kinds[adapter] = type(app.alpha).__name__
+    assert kinds == {
+        "nt_binance": "NtBinancePriceFeed",
+        "remote_shm": "RemoteShmPriceFeed",
+        "in_memory": "InMemoryPriceFeed",
+    }
+
+
+def test_an_adapter_on_the_wrong_plane_is_a_config_error(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, '[alpha]\nadapter = "bingx"\n'))
+    with pytest.raises(ConfigError, match="alpha.adapter"):
+        build_app(cfg)
 
 
 def test_a_valid_file_is_loaded(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, '[alpha]\nadapter = "in_memory"\nassets = ["SOLUSDT-PERP"]\n'))
     assert cfg.alpha.assets == ["SOLUSDT-PERP"]
     assert cfg.venue == VioletConfig().venue
+    assert not cfg.simulators.enabled, "a file means real venues unless it says otherwise"
 
 
 @pytest.mark.parametrize(
     ("text", "key", "reason_part"),
     [
-        ("[alpha]\nstaleness_budget_ms = -5\n", "alpha.staleness_budget_ms", "Expected `float` > 0.0"),
+        (
+            '[alpha]\nadapter = "in_memory"\nstaleness_budget_ms = -5\n',
+            "alpha.staleness_budget_ms",
+            "Expected `float` > 0.0",
+        ),
         ('[alpha]\nstaleness_budget_ms = "5"\n', "alpha.staleness_budget_ms", "got `str`"),
         ('[alpha]\nadapter = "carrier-pigeon"\n', "alpha.adapter", "Invalid enum value 'carrier-pigeon'"),
-        ('[alpha]\nassets = ["btcusdt"]\n', "alpha.assets[0]", "Expected `str` matching regex"),
-        ("[alpha]\ncolour = 1\n", "alpha", "unknown field `colour`"),
+        ('[alpha]\nadapter = "in_memory"\nassets = ["btcusdt"]\n', "alpha.assets[0]", "Expected `str` matching regex"),
+        ('[alpha]\nadapter = "in_memory"\ncolour = 1\n', "alpha", "unknown field `colour`"),
+        ("[alpha]\nassets = []\n", "alpha", "missing required field `adapter`"),
+        ('[binance]\nhttp_url = "fapi.binance.com"\n', "binance.http_url", "Expected `str` matching regex"),
         ("[alpha\n", "", "not valid TOML"),
     ],
 )

@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from enum import IntEnum
 
 import anyio
+import anyio.lowlevel
 import attrs
 import msgspec
 
@@ -88,27 +89,31 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     if not planes:
         sys.stderr.write("violet feed: no plane is configured as remote_shm; nothing to publish\n")
         return FeedExit.CONFIG
-    clock = SystemClock()
-    sources = {plane: build_source(plane, cfg, clock) for plane in planes}
+    outcome = FeedExit.STOPPED
     writers: dict[Plane, ShmTableWriter] = {}
     try:
-        for plane in planes:
-            writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
-    except OSError as exc:
-        sys.stderr.write(f"violet feed: cannot create the shared-memory bridge: {exc}\n")
-        for w in writers.values():
-            w.close()
-        return FeedExit.BRIDGE_FAILED
-    try:
-        async with AsyncExitStack() as stack:
+        async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
+            # Signals are handled from the very start: NautilusTrader takes seconds to come up.
+            tg.start_soon(_until_signal, tg.cancel_scope)
+            await anyio.lowlevel.checkpoint()  # let the signal receiver install itself before anything else
+            clock = SystemClock()
+            sources = {plane: build_source(plane, cfg, clock) for plane in planes}
+            try:
+                for plane in planes:
+                    writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
+            except OSError as exc:
+                sys.stderr.write(f"violet feed: cannot create the shared-memory bridge: {exc}\n")
+                tg.cancel_scope.cancel()
+                return FeedExit.BRIDGE_FAILED
             for plane, source in sources.items():
                 try:
                     await stack.enter_async_context(source)
                 except Exception as exc:
                     sys.stderr.write(f"violet feed: the {plane} source failed to start: {type(exc).__name__}: {exc}\n")
-                    return FeedExit.SOURCE_FAILED
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_until_signal, tg.cancel_scope)
+                    outcome = FeedExit.SOURCE_FAILED
+                    tg.cancel_scope.cancel()
+                    break
+            else:
                 for plane in planes:
                     tg.start_soon(_pump, sources[plane], writers[plane])
                     tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
@@ -120,7 +125,7 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     finally:
         for w in writers.values():
             w.close()
-    return FeedExit.STOPPED
+    return outcome
 
 
 def main(cfg: VioletConfig) -> int:

@@ -53,8 +53,11 @@ class RemoteShmHarness:
         self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
         self.feed = RemoteShmPriceFeed(
             RemoteShmSettings(
-                bridge=f"{bridge_prefix}-alpha", venue="binance", assets=self.assets,
-                staleness_budget_ns=1_000_000_000, heartbeat_timeout_ns=300_000_000,
+                bridge=f"{bridge_prefix}-alpha",
+                venue="binance",
+                assets=self.assets,
+                staleness_budget_ns=1_000_000_000,
+                heartbeat_timeout_ns=300_000_000,
             ),
             clock=self.clock,
         )
@@ -91,7 +94,7 @@ def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...]) -> 
     cfg = VioletConfig(
         alpha=PlaneConfig(adapter="remote_shm", assets=list(assets)),
         venue=PlaneConfig(adapter="in_memory"),
-        binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url, subscribe_per_s=9.0),
+        binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
         bridge=BridgeConfig(shm_prefix=prefix, heartbeat_ms=50.0),
         feed=FeedConfig(health_interval_s=60.0),
     )

@@ -1,0 +1,78 @@
+"""`violet feed` as a process: SIGKILL makes readers stale within their budget; a restart is picked up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from tests.contract.harnesses.remote_shm import feed_config, feed_process
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.bridges.shm_layout import segment_name
+from violet.domain import FeedState
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+pytestmark = pytest.mark.anyio
+ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+
+
+async def eventually(predicate: object, timeout_s: float = 30.0) -> None:
+    assert callable(predicate)
+    with anyio.fail_after(timeout_s):
+        while not predicate():
+            await anyio.sleep(0.01)
+
+
+async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_up(tmp_path: Path) -> None:
+    prefix = f"kt{secrets.token_hex(3)}"
+    budget_ns = 1_000_000_000
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=400)) as sim:
+        cfg = feed_config(sim, prefix, ASSETS)
+        reader = RemoteShmPriceFeed(
+            RemoteShmSettings(
+                bridge=f"{prefix}-alpha",
+                venue="binance",
+                assets=ASSETS,
+                staleness_budget_ns=budget_ns,
+                heartbeat_timeout_ns=300_000_000,
+            )
+        )
+        async with reader:
+            async with feed_process(cfg, tmp_path) as proc:
+                await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh)
+                os.kill(proc.pid, signal.SIGKILL)
+                killed_at = anyio.current_time()
+                await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, 5)
+                went_stale_after = anyio.current_time() - killed_at
+                assert went_stale_after < budget_ns / 1e9, "stale within the consumer's budget"
+                assert reader.state is FeedState.RECONNECTING
+                await proc.wait()
+            async with feed_process(cfg, tmp_path):
+                await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh and reader.attaches >= 2)
+                assert reader.state is FeedState.LIVE
+        assert reader.counters().reconnects >= 1, "the outage was counted"
+
+
+async def test_clean_stop_leaves_no_shared_memory(tmp_path: Path) -> None:
+    prefix = f"cs{secrets.token_hex(3)}"
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=100)) as sim:
+        async with feed_process(feed_config(sim, prefix, ASSETS), tmp_path) as proc:
+            shm = Path("/dev/shm") / segment_name(f"{prefix}-alpha")
+            await eventually(shm.exists)
+            assert (shm.stat().st_mode & 0o777) == 0o600, "private to its user"
+            proc.send_signal(signal.SIGTERM)
+            assert await proc.wait() == 0
+        assert not shm.exists()
+
+
+async def test_a_bad_config_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[alpha]\nadapter = 'remote_shm'\nstaleness_budget_ms = -1\n")
+    proc = await anyio.run_process([sys.executable, "-m", "violet", "feed", "--config", str(bad)], check=False)
+    assert proc.returncode == 2
+    assert b"alpha.staleness_budget_ms" in proc.stderr
