@@ -39,7 +39,7 @@ def test_composition_builds_unstarted_feeds_and_switching_a_plane_is_config_only
 
 def test_an_adapter_on_the_wrong_plane_is_a_config_error(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, '[alpha]\nadapter = "bingx"\n'))
-    with pytest.raises(ConfigError, match="alpha.adapter"):
+    with pytest.raises(ConfigError, match=r"alpha\.adapter"):
         build_app(cfg)
 
 
