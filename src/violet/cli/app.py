@@ -77,6 +77,56 @@ def feed(
     raise typer.Exit(feed_main(cfg))
 
 
+@app.command("record")
+def record_cmd(
+    plane: Annotated[str, typer.Option(help="alpha (Binance) or venue (BingX).")],
+    out: Annotated[Path, typer.Option(help="Output file (.jsonl.gz).")],
+    config: ConfigOption = None,
+    duration: Annotated[float, typer.Option(min=0.1, help="Seconds to record.")] = 60.0,
+) -> None:
+    """Record raw venue frames with receive times (compressed JSONL), for `violet replay`.
+
+    Without --config it records from the venues named by the embedded defaults' URLs (the real venues);
+    point it at a simulator or a real venue with a config file.
+
+    Example: violet record --plane venue --out bingx.jsonl.gz --duration 30 --config live.toml
+    """
+    import anyio
+
+    from violet.cli.record_command import record
+
+    if plane not in ("alpha", "venue"):
+        typer.echo("--plane must be alpha or venue", err=True)
+        raise typer.Exit(2)
+    try:
+        cfg = load_config(config) if config else load_config(None)
+    except ConfigError as exc:
+        typer.echo(f"config error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    n = anyio.run(record, cfg, plane, out, duration)
+    typer.echo(f"{out}: {n} frames")
+
+
+@app.command("replay")
+def replay_cmd(
+    file: Annotated[Path, typer.Argument(help="A recording made by `violet record`.")],
+    plane: Annotated[str, typer.Option(help="alpha (Binance simulator) or venue (BingX simulator).")],
+    speed: Annotated[float, typer.Option(min=0, help="1 = original speed, 0 = as fast as possible.")] = 1.0,
+    port: PortOption = 0,
+) -> None:
+    """Serve a recording through the plane's venue simulator (random walk off), at original or scaled speed.
+
+    Example: violet replay bingx.jsonl.gz --plane venue --speed 2
+    """
+    if plane == "alpha":
+        sim_binance(port=port, replay_file=file, speed=speed, no_market=True)
+    elif plane == "venue":
+        sim_bingx(port=port, replay_file=file, speed=speed, no_market=True)
+    else:
+        typer.echo("--plane must be alpha or venue", err=True)
+        raise typer.Exit(2)
+
+
 @config_app.command("check")
 def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to validate.")]) -> None:
     """Validate a config file; exits 2 with file, key, expected and got on error.

@@ -49,6 +49,7 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
             _p(r.venue.last),
             _age(r.venue),
             "-" if r.basis_bps is None else f"{r.basis_bps:+.2f}",
+            "-" if r.lead_lag.best_lag_ms is None else f"{r.lead_lag.best_lag_ms} ({r.lead_lag.best_corr:+.2f})",
             f"{r.alpha.ticks}/{r.venue.ticks}",
         )
     return table
@@ -80,7 +81,16 @@ def _plane_json(row: PlaneRow) -> dict[str, Any]:
 def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
     return {
         "assets": {
-            r.asset: {"alpha": _plane_json(r.alpha), "venue": _plane_json(r.venue), "basis_bps": r.basis_bps}
+            r.asset: {
+                "alpha": _plane_json(r.alpha),
+                "venue": _plane_json(r.venue),
+                "basis_bps": r.basis_bps,
+                "lead_lag": {
+                    "best_lag_ms": r.lead_lag.best_lag_ms,
+                    "best_corr": r.lead_lag.best_corr,
+                    "samples": r.lead_lag.samples,
+                },
+            }
             for r in snap.rows
         },
         "planes": {

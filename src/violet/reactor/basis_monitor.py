@@ -15,6 +15,7 @@ from hdrh.histogram import HdrHistogram
 
 from violet.domain import Clock, FeedCounters, FeedState, NormalizedTick
 from violet.ports import VenuePriceFeedPort
+from violet.reactor.lead_lag import LeadLag, LeadLagEstimator
 
 
 @attrs.frozen(kw_only=True)
@@ -33,6 +34,7 @@ class AssetRow:
     alpha: PlaneRow
     venue: PlaneRow
     basis_bps: float | None
+    lead_lag: LeadLag
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +62,9 @@ class BasisMonitor:
         self._reaction = HdrHistogram(1, 60_000_000_000, 3)
         self._decisions = 0
         self._basis: dict[str, float] = {}
+        self._quotes: dict[tuple[str, str], NormalizedTick] = {}
+        self._trades: dict[tuple[str, str], NormalizedTick] = {}
+        self._lead_lag: dict[str, LeadLagEstimator] = {}
 
     def assets(self) -> list[str]:
         return sorted(self._alpha.assets() & self._venue.assets())
@@ -74,26 +79,33 @@ class BasisMonitor:
         async with feed.subscribe(assets) as stream:
             async for tick in stream:
                 self._counts[plane][tick.asset] += 1
-                self._decide(tick)
+                self._decide(plane, tick)
 
-    def _decide(self, tick: NormalizedTick) -> None:
-        alpha = self._alpha.latest(tick.asset)
-        venue = self._venue.latest(tick.asset)
-        if alpha.fresh and venue.fresh and alpha.tick and venue.tick:
-            a, v = alpha.tick.mid, venue.tick.mid
-            if a is not None and v is not None:
-                self._basis[tick.asset] = float((v - a) / a) * 10_000
+    def _decide(self, plane: str, tick: NormalizedTick) -> None:
+        """The reaction path: every tick becomes a decision (the basis, or none when a plane is stale)."""
+        asset = tick.asset
+        if tick.bid is not None:
+            self._quotes[(plane, asset)] = tick
+            self._lead_lag.setdefault(asset, LeadLagEstimator()).on_tick(plane, tick)
+        if tick.last is not None:
+            self._trades[(plane, asset)] = tick
+        alpha_q = self._quotes.get(("alpha", asset))
+        venue_q = self._quotes.get(("venue", asset))
+        fresh = self._alpha.latest(asset).fresh and self._venue.latest(asset).fresh
+        if fresh and alpha_q is not None and venue_q is not None and alpha_q.mid and venue_q.mid:
+            self._basis[asset] = float((venue_q.mid - alpha_q.mid) / alpha_q.mid) * 10_000
         else:
-            self._basis.pop(tick.asset, None)
+            self._basis.pop(asset, None)
         self._decisions += 1
         self._reaction.record_value(max(1, self._clock.monotonic_ns() - tick.mono_ns))
 
     def _row(self, plane: str, feed: VenuePriceFeedPort, asset: str) -> PlaneRow:
         reading = feed.latest(asset)
-        t = reading.tick
+        q = self._quotes.get((plane, asset))
+        t = self._trades.get((plane, asset))
         return PlaneRow(
-            bid=t.bid if t else None,
-            ask=t.ask if t else None,
+            bid=q.bid if q else None,
+            ask=q.ask if q else None,
             last=t.last if t else None,
             age_ms=None if reading.age_ns is None else reading.age_ns / 1e6,
             fresh=reading.fresh,
@@ -107,6 +119,9 @@ class BasisMonitor:
                 alpha=self._row("alpha", self._alpha, a),
                 venue=self._row("venue", self._venue, a),
                 basis_bps=self._basis.get(a),
+                lead_lag=self._lead_lag[a].estimate()
+                if a in self._lead_lag
+                else LeadLag(best_lag_ms=None, best_corr=None, corr_by_lag_ms={}, samples=0),
             )
             for a in self.assets()
         )

@@ -1,0 +1,65 @@
+"""The example reactor, unit-tested through the in-memory adapter (the port's reference implementation)."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import anyio
+import pytest
+
+from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, RawUpdate
+from violet.domain import ManualClock, NormalizedTick
+from violet.reactor.basis_monitor import BasisMonitor
+from violet.reactor.lead_lag import LeadLagEstimator
+
+
+def tick(mid: float, mono_ns: int) -> NormalizedTick:
+    m = Decimal(str(round(mid, 2)))
+    return NormalizedTick(venue="x", asset="BTCUSDT-PERP", bid=m, ask=m, ts_event=mono_ns, mono_ns=mono_ns)
+
+
+def test_lead_lag_finds_the_lag_of_a_delayed_copy() -> None:
+    rng = random.Random(3)
+    est = LeadLagEstimator(bin_ms=50, max_lag_ms=500, window_bins=400)
+    alpha = [68_000.0]
+    for _ in range(600):
+        alpha.append(alpha[-1] + rng.choice((-5.0, -2.0, 2.0, 5.0)))
+    lag_bins = 3  # venue follows alpha 150 ms later
+    for i in range(lag_bins, len(alpha)):
+        t = i * 50_000_000
+        est.on_tick("alpha", tick(alpha[i], t))
+        est.on_tick("venue", tick(alpha[i - lag_bins], t + 1))
+    result = est.estimate()
+    assert result.best_lag_ms == 150
+    assert result.best_corr is not None and result.best_corr > 0.9
+
+
+def test_not_enough_data_is_no_estimate() -> None:
+    assert LeadLagEstimator().estimate().best_lag_ms is None
+
+
+@pytest.mark.anyio
+async def test_basis_and_reaction_path_through_the_port() -> None:
+    clock = ManualClock()
+    alpha_v, venue_v = InMemoryVenue(("BTCUSDT-PERP",)), InMemoryVenue(("BTCUSDT-PERP",))
+    alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock)
+    venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock)
+    async with alpha, venue, anyio.create_task_group() as tg:
+        monitor = BasisMonitor(alpha, venue, clock=clock)
+        tg.start_soon(monitor.run)
+        await anyio.wait_all_tasks_blocked()
+        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", last="101.50", ts_event=3))
+        await anyio.wait_all_tasks_blocked()
+        snap = monitor.snapshot()
+        row = snap.rows[0]
+        assert row.basis_bps == pytest.approx(100.0)
+        assert (row.venue.bid, row.venue.last) == (Decimal("101.00"), Decimal("101.50")), "quote and trade both shown"
+        assert snap.decisions == 3
+        alpha_v.disconnect()
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="102.00", ask="102.00", ts_event=4))
+        await anyio.wait_all_tasks_blocked()
+        assert monitor.snapshot().rows[0].basis_bps is None, "no decision on a stale plane"
+        tg.cancel_scope.cancel()
