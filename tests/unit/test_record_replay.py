@@ -11,8 +11,8 @@ from websockets.asyncio.client import connect
 
 from violet.cli.record_command import record
 from violet.config import BinanceConfig, BingxConfig, PlaneConfig, VioletConfig
-from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.replay import read_frames, replay
 
 pytestmark = pytest.mark.anyio
@@ -32,20 +32,21 @@ async def test_record_both_planes_then_replay_bingx(tmp_path: Path) -> None:
         alpha_file, venue_file = tmp_path / "a.jsonl.gz", tmp_path / "v.jsonl.gz"
         assert await record(cfg, "alpha", alpha_file, 1.0) > 10
         assert await record(cfg, "venue", venue_file, 1.5) > 10
-    lines = [json.loads(x) for x in gzip.open(venue_file, "rt")]
+    with gzip.open(venue_file, "rt") as fh:
+        lines = [json.loads(x) for x in fh]
     assert all(isinstance(x["recv_ns"], int) for x in lines)
     assert {json.loads(x["frame"]).get("dataType") for x in lines} >= {"BTC-USDT@bookTicker"}
-    async with BingxSimulator(BingxSimConfig(symbols=2, market=False)) as sim:
-        async with connect(f"{sim.ws_url}/swap-market") as ws:
-            await ws.send(
-                msgspec.json.encode({"id": "1", "reqType": "sub", "dataType": "BTC-USDT@bookTicker"}).decode()
-            )
-            await ws.recv()  # the ack
-            n = await replay(read_frames(venue_file, sim.topic_of), sim.publish_raw, speed=0)
-            expected = [x["frame"] for x in lines if json.loads(x["frame"]).get("dataType") == "BTC-USDT@bookTicker"]
-            got = []
-            with anyio.fail_after(10):
-                while len(got) < len(expected):
-                    got.append(gzip.decompress(await ws.recv()).decode())  # type: ignore[arg-type]
+    async with (
+        BingxSimulator(BingxSimConfig(symbols=2, market=False)) as sim,
+        connect(f"{sim.ws_url}/swap-market") as ws,
+    ):
+        await ws.send(msgspec.json.encode({"id": "1", "reqType": "sub", "dataType": "BTC-USDT@bookTicker"}).decode())
+        await ws.recv()  # the ack
+        n = await replay(read_frames(venue_file, sim.topic_of), sim.publish_raw, speed=0)
+        expected = [x["frame"] for x in lines if json.loads(x["frame"]).get("dataType") == "BTC-USDT@bookTicker"]
+        got: list[str] = []
+        with anyio.fail_after(10):
+            while len(got) < len(expected):
+                got.append(gzip.decompress(await ws.recv()).decode())  # type: ignore[arg-type]
     assert n == sum(1 for x in lines if json.loads(x["frame"]).get("dataType")), "acks are not replayed"
     assert got == expected, "replayed byte for byte, in order"
