@@ -286,5 +286,43 @@ def sim_fault(
         raise typer.Exit(1) from None
 
 
+@bench_app.command("latency")
+def bench_latency(
+    out: Annotated[Path, typer.Option(help="Directory for bench.json and bench.md.")] = Path("bench-out"),
+    scenarios: Annotated[list[str] | None, typer.Option("--scenario", help="Repeatable; all when omitted.")] = None,
+    symbols: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    rate: Annotated[float, typer.Option(min=1, help="Aggregate simulator messages per second.")] = 2000.0,
+    duration: Annotated[float, typer.Option(min=1, help="Measured seconds per run (after 3 s warm-up).")] = 10.0,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per scenario; medians are reported.")] = 3,
+    tls: Annotated[bool, typer.Option("--tls", help="wss:// with the simulator's CA, as the real venues.")] = False,
+) -> None:
+    """Send -> delivery latency of violet's adapters against raw-client baselines, in one run.
+
+    Scenarios: bingx-raw (baseline), bingx-violet, binance-raw (baseline), binance-nt_binance (also reports NT's
+    own frame -> Actor callback latency). The simulator runs as a separate, pinned process.
+
+    Example: violet bench latency --symbols 50 --rate 2000 --duration 10 --repeats 3 --out bench-out
+    """
+    import anyio
+
+    from violet.bench.latency import SCENARIOS, bench
+
+    chosen = scenarios or list(SCENARIOS)
+    unknown = [s for s in chosen if s not in SCENARIOS]
+    if unknown:
+        typer.echo(f"unknown scenario(s) {unknown}; known: {list(SCENARIOS)}", err=True)
+        raise typer.Exit(2)
+    report = anyio.run(
+        lambda: bench(
+            scenarios=chosen, symbols=symbols, rate=rate, duration=duration, repeats=repeats, tls=tls, out_dir=out
+        ),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
+    )
+    from violet.bench.latency import markdown
+
+    typer.echo(markdown(report))
+
+
 def main() -> None:
     app()

@@ -265,6 +265,7 @@ class SimulatorCore:
         self.app.router.add_post("/__sim/fault", self._h_fault)
         self.app.router.add_post("/__sim/inject", self._h_inject)
         self.app.router.add_get("/__sim/stats", self._h_stats)
+        self.app.router.add_post("/__sim/sendlog", self._h_sendlog)
 
     async def _h_connections(self, request: web.Request) -> web.Response:
         body = [
@@ -284,6 +285,10 @@ class SimulatorCore:
     async def _h_inject(self, request: web.Request) -> web.Response:
         data = msgspec.json.decode(await request.read())
         return web.json_response({"touched": self.inject(str(data["frame"]), data.get("conn"))})
+
+    async def _h_sendlog(self, request: web.Request) -> web.Response:
+        """Drain the send-time side channel: [[symbol, kind, ts_ms, prices, send_mono_ns], ...]."""
+        return web.Response(body=msgspec.json.encode(self.send_log.drain()), content_type="application/json")
 
     async def _h_stats(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -1,0 +1,324 @@
+"""`violet bench`: send-to-delivery latency per client, against baselines measured in the same run.
+
+The venue simulator runs as a separate process (pinned to another core when possible) and records when
+each frame left it (same host, CLOCK_MONOTONIC) on a side channel; each client records when each tick
+reached its consumer. Ticks are joined to sends on (symbol, kind, event ms, price text). Medians of
+repeats are reported, with ratios to the raw-client baseline of the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import anyio
+import attrs
+import msgspec
+import psutil
+from hdrh.histogram import HdrHistogram
+
+from violet.domain import NormalizedTick
+
+Key = tuple[str, str, int, str]
+Record = tuple[Key, int]
+
+
+@attrs.frozen(kw_only=True)
+class Stats:
+    n: int
+    matched: int
+    p50_us: float
+    p90_us: float
+    p99_us: float
+    p999_us: float
+    max_us: float
+    cpu_s: float
+
+
+@attrs.frozen(kw_only=True)
+class SimProcess:
+    proc: anyio.abc.Process
+    info: dict[str, Any]
+
+
+async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool) -> SimProcess:
+    cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
+    if tls:
+        cmd.append("--tls")
+    proc = await anyio.open_process(cmd, stdout=-1, stderr=None)
+    assert proc.stdout is not None
+    buf = b""
+    with anyio.fail_after(30):
+        while b"\n" not in buf:
+            buf += await proc.stdout.receive()
+    info = msgspec.json.decode(buf.split(b"\n", 1)[0])
+    try:  # sim on core 0, clients on the others: the measured side is not the measuring side's neighbour
+        os.sched_setaffinity(proc.pid, {0})
+        os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)) or {0})
+    except (AttributeError, OSError):
+        pass
+    return SimProcess(proc=proc, info=info)
+
+
+async def stop_sim(sim: SimProcess) -> None:
+    sim.proc.terminate()
+    with anyio.move_on_after(10):
+        await sim.proc.wait()
+    if sim.proc.returncode is None:
+        sim.proc.kill()
+    await sim.proc.aclose()
+
+
+async def sim_post(sim: SimProcess, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.post(f"{sim.info['http']}{path}", ssl=_ssl(sim)) as r:
+        return msgspec.json.decode(await r.read())
+
+
+async def sim_get(sim: SimProcess, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.get(f"{sim.info['http']}{path}", ssl=_ssl(sim)) as r:
+        return msgspec.json.decode(await r.read())
+
+
+def _ssl(sim: SimProcess) -> Any:
+    if sim.info.get("ca"):
+        import ssl
+
+        return ssl.create_default_context(cafile=sim.info["ca"])
+    return None
+
+
+def tick_key(symbol: str, tick: NormalizedTick) -> Key:
+    if tick.bid is not None and tick.ask is not None:
+        return (symbol, "quote", tick.ts_event // 1_000_000, f"{format(tick.bid, 'f')}/{format(tick.ask, 'f')}")
+    assert tick.last is not None
+    return (symbol, "trade", tick.ts_event // 1_000_000, format(tick.last, "f"))
+
+
+def summarize(records: list[Record], sends: list[list[Any]], cpu_s: float) -> Stats:
+    sent: dict[Key, int] = {(s[0], s[1], s[2], s[3]): s[4] for s in sends}
+    hist = HdrHistogram(1, 60_000_000_000, 3)
+    matched = 0
+    for key, recv in records:
+        t = sent.get(key)
+        if t is not None and recv >= t:
+            hist.record_value(max(1, recv - t))
+            matched += 1
+    q = hist.get_value_at_percentile
+    return Stats(
+        n=len(records),
+        matched=matched,
+        p50_us=q(50) / 1e3,
+        p90_us=q(90) / 1e3,
+        p99_us=q(99) / 1e3,
+        p999_us=q(99.9) / 1e3,
+        max_us=hist.get_max_value() / 1e3,
+        cpu_s=cpu_s,
+    )
+
+
+# -- clients ------------------------------------------------------------------------------------------
+ClientFn = Callable[[SimProcess, list[str], float, list[Record]], Awaitable[None]]
+
+
+async def raw_bingx(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """The minimum: aiohttp WebSocket, gunzip, json.loads, answer Ping."""
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{sim.info['ws']}/swap-market", ssl=_ssl(sim)) as ws:
+        for a in assets:
+            for ch in ("bookTicker", "trade"):
+                sym = f"{a.removesuffix('USDT-PERP')}-USDT"
+                await ws.send_str(json.dumps({"id": f"{sym}{ch}", "reqType": "sub", "dataType": f"{sym}@{ch}"}))
+        with anyio.move_on_after(duration):
+            async for msg in ws:
+                text = zlib.decompress(msg.data, wbits=31)
+                now = time.monotonic_ns()
+                if text == b"Ping":
+                    await ws.send_str("Pong")
+                    continue
+                m = json.loads(text)
+                dt = m.get("dataType", "")
+                d = m.get("data")
+                if dt.endswith("@bookTicker"):
+                    out.append(((d["s"], "quote", d["E"], f"{d['b']}/{d['a']}"), now))
+                elif dt.endswith("@trade"):
+                    t = d[0]
+                    out.append(((t["s"], "trade", t["T"], t["p"]), now))
+
+
+async def violet_bingx(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+
+    settings = BingxSettings(
+        assets=tuple(assets),
+        base_url_http=sim.info["http"],
+        ws_url=f"{sim.info['ws']}/swap-market",
+        subscribe_per_s=9.0,
+        topics_per_socket=200,
+        ssl_ca_file=sim.info.get("ca"),
+    )
+    async with BingxPriceFeed(settings) as feed, feed.subscribe(assets) as stream:
+        with anyio.move_on_after(duration):
+            async for tick in stream:
+                now = time.monotonic_ns()
+                out.append((tick_key(f"{tick.asset.removesuffix('USDT-PERP')}-USDT", tick), now))
+
+
+async def raw_binance(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    streams = "/".join(f"{a.removesuffix('-PERP').lower()}@{s}" for a in assets for s in ("bookTicker", "trade"))
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{sim.info['ws']}/stream?streams={streams}", ssl=_ssl(sim)) as ws,
+    ):
+        with anyio.move_on_after(duration):
+            async for msg in ws:
+                now = time.monotonic_ns()
+                d = json.loads(msg.data)["data"]
+                if d["e"] == "bookTicker":
+                    out.append(((d["s"], "quote", d["T"], f"{d['b']}/{d['a']}"), now))
+                else:
+                    out.append(((d["s"], "trade", d["T"], d["p"]), now))
+
+
+async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """The NT adapter; also records NT's own frame -> Actor callback time (the tick's `mono_ns`)."""
+    from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+
+    settings = NtBinanceSettings(
+        assets=tuple(assets), base_url_http=sim.info["http"], base_url_ws=sim.info["ws"], subscribe_per_s=8.0
+    )
+    nt_actor: list[Record] = []
+    async with NtBinancePriceFeed(settings) as feed, feed.subscribe(assets) as stream:
+        with anyio.move_on_after(duration):
+            async for tick in stream:
+                now = time.monotonic_ns()
+                key = tick_key(tick.asset.removesuffix("-PERP"), tick)
+                out.append((key, now))
+                nt_actor.append((key, tick.mono_ns))
+    NT_ACTOR_RECORDS[:] = nt_actor
+
+
+NT_ACTOR_RECORDS: list[Record] = []
+
+SCENARIOS: dict[str, tuple[str, ClientFn]] = {
+    "bingx-raw (baseline)": ("bingx", raw_bingx),
+    "bingx-violet": ("bingx", violet_bingx),
+    "binance-raw (baseline)": ("binance", raw_binance),
+    "binance-nt_binance": ("binance", violet_nt),
+}
+
+
+async def run_scenario(name: str, *, symbols: int, rate: float, duration: float, tls: bool) -> dict[str, Any]:
+    venue, client = SCENARIOS[name]
+    sim = await start_sim(venue, symbols=symbols, rate=rate, tls=tls)
+    try:
+        assets = [s for s in sim.info["symbols"]]
+        records: list[Record] = []
+        warm: list[Record] = []
+        me = psutil.Process()
+        cpu0 = sum(me.cpu_times()[:2])
+        sim_ps = psutil.Process(sim.proc.pid)
+        sim_cpu0 = sum(sim_ps.cpu_times()[:2])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client, sim, assets, duration + 3.0, warm)
+            await anyio.sleep(3.0)  # connect, subscribe, warm up; then measure from a clean side channel
+            await sim_post(sim, "/__sim/sendlog")
+            mark = len(warm)
+        records = warm[mark:]
+        sends = await sim_post(sim, "/__sim/sendlog")
+        stats = await sim_get(sim, "/__sim/stats")
+        result = summarize(records, sends, sum(me.cpu_times()[:2]) - cpu0)
+        out = {
+            "scenario": name,
+            "tls": tls,
+            **attrs.asdict(result),
+            "sim_cpu_s": sum(sim_ps.cpu_times()[:2]) - sim_cpu0,
+            "sim_behind": stats["behind"],
+            "sim_max_lag_ms": stats["max_lag_ms"],
+            "sent": len(sends),
+        }
+        if client is violet_nt and NT_ACTOR_RECORDS:
+            nt = summarize([r for r in NT_ACTOR_RECORDS if r[1] >= 0], sends, 0.0)
+            out["nt_actor_p50_us"], out["nt_actor_p99_us"] = nt.p50_us, nt.p99_us
+        return out
+    finally:
+        await stop_sim(sim)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "mem_gib": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+
+
+def median_of(runs: list[dict[str, Any]], field: str) -> float:
+    return statistics.median(r[field] for r in runs if r.get(field) is not None)
+
+
+async def bench(
+    *, scenarios: list[str], symbols: int, rate: float, duration: float, repeats: int, tls: bool, out_dir: Path
+) -> dict[str, Any]:
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in scenarios}
+    for _ in range(repeats):
+        for name in scenarios:
+            runs[name].append(await run_scenario(name, symbols=symbols, rate=rate, duration=duration, tls=tls))
+    summary = {}
+    for name, rs in runs.items():
+        summary[name] = {f: median_of(rs, f) for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "cpu_s")}
+        summary[name]["matched"] = int(median_of(rs, "matched"))
+        summary[name]["valid"] = not any(r["sim_behind"] for r in rs)
+        if any("nt_actor_p50_us" in r for r in rs):
+            summary[name]["nt_actor_p50_us"] = median_of(rs, "nt_actor_p50_us")
+            summary[name]["nt_actor_p99_us"] = median_of(rs, "nt_actor_p99_us")
+    report = {
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "params": {"symbols": symbols, "rate": rate, "duration_s": duration, "repeats": repeats, "tls": tls},
+        "summary": summary,
+        "runs": runs,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench.json").write_text(json.dumps(report, indent=2))
+    (out_dir / "bench.md").write_text(markdown(report))
+    return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    p = report["params"]
+    lines = [
+        f"symbols {p['symbols']}, {p['rate']:g} msgs/s aggregate, {p['duration_s']:g} s x {p['repeats']} repeats, "
+        f"{'wss' if p['tls'] else 'ws'}; medians of repeats; send (simulator) -> consumer, same-host monotonic clock",
+        "",
+        "| scenario | p50 us | p90 us | p99 us | p99.9 us | max us | client CPU s | matched | valid | vs baseline p50 / p99 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    s = report["summary"]
+    for name, row in s.items():
+        venue = name.split("-")[0]
+        base = s.get(f"{venue}-raw (baseline)")
+        ratio = (
+            ""
+            if base is None or base is row
+            else f"{row['p50_us'] / base['p50_us']:.2f}x / {row['p99_us'] / base['p99_us']:.2f}x"
+        )
+        lines.append(
+            f"| {name} | {row['p50_us']:.0f} | {row['p90_us']:.0f} | {row['p99_us']:.0f} | {row['p999_us']:.0f} | "
+            f"{row['max_us']:.0f} | {row['cpu_s']:.2f} | {row['matched']} | {'yes' if row['valid'] else 'NO (sim behind)'} | {ratio} |"
+        )
+        if "nt_actor_p50_us" in row:
+            lines.append(
+                f"| (NT's own frame -> Actor callback) | {row['nt_actor_p50_us']:.0f} | | {row['nt_actor_p99_us']:.0f} | | | | | | "
+                f"violet adds {row['p50_us'] - row['nt_actor_p50_us']:.0f} / {row['p99_us'] - row['nt_actor_p99_us']:.0f} us |"
+            )
+    return "\n".join(lines) + "\n"
