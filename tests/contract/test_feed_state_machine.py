@@ -71,6 +71,13 @@ class FeedMachine(RuleBasedStateMachine):
         if h.feed.state is not FeedState.LIVE:
             on_loop(h.reconnect)
         self.connected = True
+        # Frames of the previous example may still be in flight: fence every asset before taking baselines.
+        settle = {a: realize(h, UpdateShape(0, 0, 1, 0, 1), a) for a in h.assets}
+        probe_cm = h.feed.subscribe(h.assets)
+        probe = on_loop(probe_cm.__aenter__)
+        stamps = {(a, on_loop(h.publish, u)) for a, u in settle.items()}
+        on_loop(read_until, probe, stamps, h.capabilities.fence_timeout_s)
+        on_loop(probe_cm.__aexit__, None, None, None)
         self.open: list[OpenStream] = []
         self.sent: dict[int, VenueUpdate] = {}
         # asset -> (ts_event of the newest valid publication while connected, received since the last outage)
@@ -211,7 +218,8 @@ class FeedMachine(RuleBasedStateMachine):
         c = self.harness.feed.counters()
         assert c.reconnects - self.reconnects_base == self.outages
         if self.settled_at is not None:
-            assert c.rejected - self.rejected_base == self.invalid_sent
+            reasons = getattr(self.harness.feed, "rejected_by_reason", lambda: {})()
+            assert c.rejected - self.rejected_base == self.invalid_sent, reasons
 
     def teardown(self) -> None:
         for opened in self.open:
