@@ -218,7 +218,7 @@ class FeedMachine(RuleBasedStateMachine):
         c = self.harness.feed.counters()
         assert c.reconnects - self.reconnects_base == self.outages
         if self.settled_at is not None:
-            reasons = getattr(self.harness.feed, "rejected_by_reason", lambda: {})()
+            reasons: dict[str, int] = getattr(self.harness.feed, "rejected_by_reason", dict)()
             assert c.rejected - self.rejected_base == self.invalid_sent, reasons
 
     def teardown(self) -> None:
