@@ -79,3 +79,8 @@ def test_bad_config_names_file_key_and_reason(tmp_path: Path, text: str, key: st
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("name", ["live.toml", "demo.toml", "feed.toml"])
+def test_shipped_examples_are_valid(name: str) -> None:
+    load_config(Path(__file__).resolve().parents[2] / "examples" / name)

@@ -194,15 +194,14 @@ async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: li
     settings = NtBinanceSettings(
         assets=tuple(assets), base_url_http=sim.info["http"], base_url_ws=sim.info["ws"], subscribe_per_s=8.0
     )
-    nt_actor: list[Record] = []
+    NT_ACTOR_RECORDS.clear()
     async with NtBinancePriceFeed(settings) as feed, feed.subscribe(assets) as stream:
         with anyio.move_on_after(duration):
             async for tick in stream:
                 now = time.monotonic_ns()
                 key = tick_key(tick.asset.removesuffix("-PERP"), tick)
                 out.append((key, now))
-                nt_actor.append((key, tick.mono_ns))
-    NT_ACTOR_RECORDS[:] = nt_actor
+                NT_ACTOR_RECORDS.append((key, tick.mono_ns))
 
 
 NT_ACTOR_RECORDS: list[Record] = []
@@ -220,32 +219,40 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
     sim = await start_sim(venue, symbols=symbols, rate=rate, tls=tls)
     try:
         assets = [s for s in sim.info["symbols"]]
-        records: list[Record] = []
         warm: list[Record] = []
         me = psutil.Process()
-        cpu0 = sum(me.cpu_times()[:2])
         sim_ps = psutil.Process(sim.proc.pid)
-        sim_cpu0 = sum(sim_ps.cpu_times()[:2])
         async with anyio.create_task_group() as tg:
-            tg.start_soon(client, sim, assets, duration + 3.0, warm)
-            await anyio.sleep(3.0)  # connect, subscribe, warm up; then measure from a clean side channel
+            tg.start_soon(client, sim, assets, float("inf"), warm)
+            # Measure only once every stream is subscribed (NT paces its subscriptions), after a warm-up.
+            with anyio.fail_after(120):
+                while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < 2 * len(assets):  # noqa: ASYNC110 - polling another process
+                    await anyio.sleep(0.1)
+            await anyio.sleep(1.0)
             await sim_post(sim, "/__sim/sendlog")
+            cpu0 = sum(me.cpu_times()[:2])
+            sim_cpu0 = sum(sim_ps.cpu_times()[:2])
             mark = len(warm)
-        records = warm[mark:]
+            await anyio.sleep(duration)
+            stop = len(warm)
+            cpu1 = sum(me.cpu_times()[:2])
+            sim_cpu1 = sum(sim_ps.cpu_times()[:2])
+            tg.cancel_scope.cancel()
+        records = warm[mark:stop]
         sends = await sim_post(sim, "/__sim/sendlog")
         stats = await sim_get(sim, "/__sim/stats")
-        result = summarize(records, sends, sum(me.cpu_times()[:2]) - cpu0)
+        result = summarize(records, sends, cpu1 - cpu0)
         out = {
             "scenario": name,
             "tls": tls,
             **attrs.asdict(result),
-            "sim_cpu_s": sum(sim_ps.cpu_times()[:2]) - sim_cpu0,
+            "sim_cpu_s": sim_cpu1 - sim_cpu0,
             "sim_behind": stats["behind"],
             "sim_max_lag_ms": stats["max_lag_ms"],
             "sent": len(sends),
         }
         if client is violet_nt and NT_ACTOR_RECORDS:
-            nt = summarize([r for r in NT_ACTOR_RECORDS if r[1] >= 0], sends, 0.0)
+            nt = summarize(NT_ACTOR_RECORDS[mark:stop], sends, 0.0)
             out["nt_actor_p50_us"], out["nt_actor_p99_us"] = nt.p50_us, nt.p99_us
         return out
     finally:
