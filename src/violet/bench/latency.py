@@ -136,6 +136,7 @@ async def raw_bingx(sim: SimProcess, assets: list[str], duration: float, out: li
             for ch in ("bookTicker", "trade"):
                 sym = f"{a.removesuffix('USDT-PERP')}-USDT"
                 await ws.send_str(json.dumps({"id": f"{sym}{ch}", "reqType": "sub", "dataType": f"{sym}@{ch}"}))
+                await anyio.sleep(1 / 9)  # the venue drops sockets subscribing faster than 10/s
         with anyio.move_on_after(duration):
             async for msg in ws:
                 text = zlib.decompress(msg.data, wbits=31)
@@ -205,12 +206,55 @@ async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: li
 
 
 NT_ACTOR_RECORDS: list[Record] = []
+BRIDGE_RECORDS: list[int] = []
+
+
+async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """NT in a real `violet feed` process -> shared memory -> the remote_shm adapter here.
+
+    Besides send -> delivery, records the bridge's own share: the writer's publish to this reader's read."""
+    import secrets
+    import tempfile
+
+    from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+    from violet.config import BinanceConfig, PlaneConfig, VioletConfig, dump_config
+    from violet.config.schema import BridgeConfig
+
+    prefix = f"bench{secrets.token_hex(3)}"
+    cfg = VioletConfig(
+        alpha=PlaneConfig(adapter="remote_shm", assets=assets),
+        venue=PlaneConfig(adapter="in_memory"),
+        binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
+        bridge=BridgeConfig(shm_prefix=prefix),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "feed.toml"
+        path.write_text(dump_config(cfg))
+        proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=-3)
+        try:
+            reader = RemoteShmPriceFeed(
+                RemoteShmSettings(bridge=f"{prefix}-alpha", venue="binance", assets=tuple(assets))
+            )
+            async with reader, reader.subscribe(assets) as stream:
+                BRIDGE_LATENCY.append(reader.bridge_latency_ns)
+                with anyio.move_on_after(duration):
+                    async for tick in stream:
+                        out.append((tick_key(tick.asset.removesuffix("-PERP"), tick), time.monotonic_ns()))  # noqa: PERF401
+        finally:
+            proc.terminate()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                await proc.wait()
+            await proc.aclose()
+
+
+BRIDGE_LATENCY: list[HdrHistogram] = []
 
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "bingx-raw (baseline)": ("bingx", raw_bingx),
     "bingx-violet": ("bingx", violet_bingx),
     "binance-raw (baseline)": ("binance", raw_binance),
     "binance-nt_binance": ("binance", violet_nt),
+    "binance-remote_shm": ("binance", violet_remote_shm),
 }
 
 
@@ -251,6 +295,10 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             "sim_max_lag_ms": stats["max_lag_ms"],
             "sent": len(sends),
         }
+        if client is violet_remote_shm and BRIDGE_LATENCY:
+            h = BRIDGE_LATENCY.pop()
+            out["bridge_p50_us"] = h.get_value_at_percentile(50) / 1e3
+            out["bridge_p99_us"] = h.get_value_at_percentile(99) / 1e3
         if client is violet_nt and NT_ACTOR_RECORDS:
             nt = summarize(NT_ACTOR_RECORDS[mark:stop], sends, 0.0)
             out["nt_actor_p50_us"], out["nt_actor_p99_us"] = nt.p50_us, nt.p99_us
@@ -285,6 +333,9 @@ async def bench(
         summary[name] = {f: median_of(rs, f) for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "cpu_s")}
         summary[name]["matched"] = int(median_of(rs, "matched"))
         summary[name]["valid"] = not any(r["sim_behind"] for r in rs)
+        if any("bridge_p50_us" in r for r in rs):
+            summary[name]["bridge_p50_us"] = median_of(rs, "bridge_p50_us")
+            summary[name]["bridge_p99_us"] = median_of(rs, "bridge_p99_us")
         if any("nt_actor_p50_us" in r for r in rs):
             summary[name]["nt_actor_p50_us"] = median_of(rs, "nt_actor_p50_us")
             summary[name]["nt_actor_p99_us"] = median_of(rs, "nt_actor_p99_us")
@@ -329,6 +380,11 @@ def markdown(report: dict[str, Any]) -> str:
             f"{row['max_us']:.0f} | {row['cpu_s']:.2f} | {row['matched']} | "
             f"{'yes' if row['valid'] else 'NO (sim behind)'} | {ratio} |"
         )
+        if "bridge_p50_us" in row:
+            lines.append(
+                f"| (shared-memory bridge alone: writer publish -> reader) | {row['bridge_p50_us']:.0f} | | "
+                f"{row['bridge_p99_us']:.0f} | | | | | | |"
+            )
         if "nt_actor_p50_us" in row:
             added_p50 = row["p50_us"] - row["nt_actor_p50_us"]
             added_p99 = row["p99_us"] - row["nt_actor_p99_us"]
