@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-import hazelcast
+from hazelcast.client import HazelcastClient
 
 from tests.hz.conftest import HzCluster
 
 
 def test_client_round_trip_and_entry_listener(hz_cluster: HzCluster) -> None:
-    client = hazelcast.HazelcastClient(
+    client = HazelcastClient(
         cluster_name=hz_cluster.name, cluster_members=list(hz_cluster.members), cluster_connect_timeout=20
     )
     try:
@@ -21,7 +22,7 @@ def test_client_round_trip_and_entry_listener(hz_cluster: HzCluster) -> None:
             events.append((event.key, event.value))  # type: ignore[attr-defined]
             seen.set()
 
-        imap = client.get_map("violet-test").blocking()
+        imap: Any = client.get_map("violet-test").blocking()
         imap.add_entry_listener(include_value=True, added_func=on_event, updated_func=on_event)
         imap.set("BTCUSDT-PERP|quote", bytearray(b"\x01payload"))
         assert imap.get("BTCUSDT-PERP|quote") == bytearray(b"\x01payload"), "bytearray is stored natively, not pickled"
