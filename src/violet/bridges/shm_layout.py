@@ -1,9 +1,12 @@
-"""Layout v1 of the shared-memory latest-value table (one writer, many readers, one host).
+"""Layout v2 of the shared-memory latest-value table (one writer, many readers, one host).
 
     header (256 bytes)
       magic "VIOLETSHM" | layout version u32 | slot count u32 | slot size u32 | writer pid u32
       | generation u64 (random per writer start) | heartbeat monotonic ns u64 | change counter u64 | closed u8
+      | ring head u64
     directory: slot count x 48 bytes: (asset, kind) names, NUL padded
+    ring: RING_SLOTS x u32 slot indexes, in write order, and its head u64 in the header: readers visit only the
+      slots written since their last visit (a reader that fell a whole ring behind rescans every slot)
     slots: slot count x 128 bytes, each a seqlock:
       seq u64 (odd while being written) | write order u64 | updates u64 | ts_event i64 | source mono ns i64
       | publish mono ns i64 | venue[16] | bid[24] | ask[24] | last[24] (length-prefixed ASCII decimals)
@@ -18,8 +21,8 @@ from __future__ import annotations
 import struct
 
 MAGIC = b"VIOLETSHM"
-LAYOUT_VERSION = 1
-HEADER = struct.Struct("<9s3xIIII QQQB")
+LAYOUT_VERSION = 2
+HEADER = struct.Struct("<9s3xIIII QQQB7xQ")
 HEADER_SIZE = 256
 DIR_ENTRY = 48
 SLOT = struct.Struct("<QQQqqq16s24s24s24s")
@@ -27,11 +30,14 @@ SLOT_SIZE = 160
 KINDS = ("quote", "trade", "quote+trade")
 
 # Offsets inside the header for the fields the writer updates on its hot path.
-GENERATION_OFFSET = HEADER.size - 8 * 3 - 1
+GENERATION_OFFSET = 28
 HEARTBEAT_OFFSET = GENERATION_OFFSET + 8
 CHANGES_OFFSET = HEARTBEAT_OFFSET + 8
 CLOSED_OFFSET = CHANGES_OFFSET + 8
+RING_HEAD_OFFSET = CLOSED_OFFSET + 8
+RING_SLOTS = 4096
 U64 = struct.Struct("<Q")
+U32 = struct.Struct("<I")
 
 assert SLOT.size <= SLOT_SIZE
 assert HEADER.size <= HEADER_SIZE
@@ -46,12 +52,16 @@ def segment_name(bridge: str) -> str:
     return f"violet-{bridge}-v{LAYOUT_VERSION}"
 
 
+def ring_offset(slots: int) -> int:
+    return HEADER_SIZE + slots * DIR_ENTRY
+
+
 def table_size(slots: int) -> int:
-    return HEADER_SIZE + slots * DIR_ENTRY + slots * SLOT_SIZE
+    return ring_offset(slots) + RING_SLOTS * 4 + slots * SLOT_SIZE
 
 
 def slot_offset(slots: int, index: int) -> int:
-    return HEADER_SIZE + slots * DIR_ENTRY + index * SLOT_SIZE
+    return ring_offset(slots) + RING_SLOTS * 4 + index * SLOT_SIZE
 
 
 def pack_text(text: str | None, width: int) -> bytes:

@@ -29,10 +29,14 @@ from violet.bridges.shm_layout import (
     KINDS,
     LAYOUT_VERSION,
     MAGIC,
+    RING_HEAD_OFFSET,
+    RING_SLOTS,
     SLOT,
+    U32,
     U64,
     LayoutError,
     pack_text,
+    ring_offset,
     segment_name,
     slot_offset,
     table_size,
@@ -78,7 +82,8 @@ class ShmTableWriter:
         assert self._shm.buf is not None
         self._buf: memoryview = self._shm.buf
         self.generation = secrets.randbits(63)
-        HEADER.pack_into(self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0)
+        HEADER.pack_into(self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0)
+        self._ring = ring_offset(self._slots)
         for (asset, kind), i in self._index.items():
             entry = f"{asset}\x00{kind}".encode("ascii")[: DIR_ENTRY - 1]
             off = HEADER_SIZE + i * DIR_ENTRY
@@ -141,6 +146,8 @@ class ShmTableWriter:
             pack_text(last, 24),
         )
         U64.pack_into(buf, off, seq + 2)  # even: consistent
+        U32.pack_into(buf, self._ring + (self._order % RING_SLOTS) * 4, index)  # the entry, then the head
+        U64.pack_into(buf, RING_HEAD_OFFSET, self._order + 1)
         U64.pack_into(buf, CHANGES_OFFSET, self._order)
         self.published += 1
         return True
@@ -186,13 +193,14 @@ class ShmTableReader:
         self._shm = shm
         assert shm.buf is not None
         self._buf: memoryview = shm.buf
-        magic, version, slots, _, pid, generation, _, _, _ = HEADER.unpack_from(self._buf, 0)
+        magic, version = HEADER.unpack_from(self._buf, 0)[:2]
         if magic != MAGIC:
             self.close()
             raise LayoutError(f"{self.name} is not a violet shared-memory table")
         if version != LAYOUT_VERSION:
             self.close()
             raise LayoutError(f"{self.name} has layout v{version}; this reader understands v{LAYOUT_VERSION} only")
+        slots, _, pid, generation = HEADER.unpack_from(self._buf, 0)[2:6]
         self.slots = slots
         self.writer_pid = pid
         self.generation = generation
@@ -203,7 +211,8 @@ class ShmTableReader:
             asset, _, kind = raw.decode("ascii").partition("\x00")
             self.keys.append((asset, kind))
         self._seen = [0] * slots
-        self._last_changes = -1
+        self._ring = ring_offset(slots)
+        self._ring_pos = int(U64.unpack_from(self._buf, RING_HEAD_OFFSET)[0])
         if skip_existing:
             for i in range(slots):
                 value = self.read_slot(i)
@@ -250,12 +259,23 @@ class ShmTableReader:
 
     def changed(self) -> Iterator[tuple[SlotValue, int]]:
         """Slots written since the last call, in write order, each with how many updates were skipped."""
-        changes = U64.unpack_from(self._buf, CHANGES_OFFSET)[0]
-        if changes == self._last_changes:
+        buf = self._buf
+        head = int(U64.unpack_from(buf, RING_HEAD_OFFSET)[0])
+        if head == self._ring_pos:
             return iter(())
-        self._last_changes = changes
+        if head - self._ring_pos <= RING_SLOTS:
+            base = self._ring
+            candidates = {U32.unpack_from(buf, base + (i % RING_SLOTS) * 4)[0] for i in range(self._ring_pos, head)}
+            # The writer may have lapped the ring while we read it: then fall back to a full scan.
+            if int(U64.unpack_from(buf, RING_HEAD_OFFSET)[0]) - self._ring_pos > RING_SLOTS:
+                candidates = set(range(self.slots))
+        else:
+            candidates = set(range(self.slots))
+        self._ring_pos = head
         out: list[tuple[SlotValue, int]] = []
-        for i in range(self.slots):
+        for i in candidates:
+            if i >= self.slots:
+                continue
             value = self.read_slot(i)
             if value is None or value.updates == self._seen[i]:
                 continue
