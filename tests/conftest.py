@@ -5,6 +5,10 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.hz_cluster import HzCluster, hz_cluster
+
+__all__ = ["HzCluster", "hz_cluster"]
+
 # "ci" is the default; "long" runs many more examples per property (`--hypothesis-profile=long`);
 # "fuzz" is the dedicated parser-fuzzing profile (>= 10,000 cases per parser).
 settings.register_profile(

@@ -97,6 +97,20 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )
             return RemoteShmPriceFeed(settings, clock=clock), ()
+        case "remote_hz":
+            from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+            from violet.bridges.hz_publisher import map_name
+
+            hz = RemoteHzSettings(
+                map_name=map_name(cfg.bridge.shm_prefix, plane),
+                venue=PLANE_VENUE[plane],
+                assets=tuple(p.assets),
+                cluster_name=cfg.bridge.hz_cluster,
+                members=tuple(cfg.bridge.hz_members),
+                staleness_budget_ns=budget,
+                heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
+            )
+            return RemoteHzPriceFeed(hz, clock=clock), ()
         case "nt_binance" | "bingx":
             if (plane, p.adapter) not in (("alpha", "nt_binance"), ("venue", "bingx")):
                 from violet.config import ConfigError
@@ -107,7 +121,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
 
 def remote_planes(cfg: VioletConfig) -> list[Plane]:
     """Planes a `violet feed` process must publish."""
-    return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter == "remote_shm"]
+    return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter in ("remote_shm", "remote_hz")]
 
 
 def build_app(cfg: VioletConfig, *, clock: Clock | None = None) -> App:

@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.contract.harness import FeedHarness
-from tests.contract.harnesses import HARNESSES
+from tests.contract.harnesses import HARNESSES, NEEDS
 
 
 @pytest.fixture(scope="module", params=sorted(HARNESSES), ids=lambda name: f"adapter={name}")
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
-    async with HARNESSES[request.param]() as h:
+    fixtures = [request.getfixturevalue(name) for name in NEEDS.get(request.param, ())]
+    async with HARNESSES[request.param](*fixtures) as h:
         yield h
 
 

@@ -394,3 +394,61 @@ def markdown(report: dict[str, Any]) -> str:
                 f"violet adds {added_p50:.0f} / {added_p99:.0f} us |"
             )
     return "\n".join(lines) + "\n"
+
+
+async def sim_throughput(*, venue: str, symbols: int, rate: float, duration: float) -> dict[str, Any]:
+    """Can the simulator sustain `rate` msgs/s to one raw client? Delivered rate and schedule slip."""
+    sim = await start_sim(venue, symbols=symbols, rate=rate, tls=False)
+    try:
+        got: list[Record] = []
+        client = raw_binance if venue == "binance" else raw_bingx
+        assets = list(sim.info["symbols"])
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client, sim, assets, float("inf"), got)
+            with anyio.fail_after(120):
+                while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < 2 * len(assets):  # noqa: ASYNC110
+                    await anyio.sleep(0.1)
+            await anyio.sleep(1.0)
+            await sim_post(sim, "/__sim/sendlog")
+            start, t0 = len(got), time.monotonic()
+            await anyio.sleep(duration)
+            received, elapsed = len(got) - start, time.monotonic() - t0
+            sends = await sim_post(sim, "/__sim/sendlog")
+            stats = await sim_get(sim, "/__sim/stats")
+            tg.cancel_scope.cancel()
+        return {
+            "venue": venue,
+            "target_rate": rate,
+            "sent_rate": len(sends) / elapsed,
+            "received_rate": received / elapsed,
+            "behind": stats["behind"],
+            "max_lag_ms": stats["max_lag_ms"],
+        }
+    finally:
+        await stop_sim(sim)
+
+
+async def first_tick_nt(*, symbols: int) -> dict[str, Any]:
+    """Seconds from entering the NT adapter (exchangeInfo, node build, paced subscriptions) to its first tick,
+    and to a tick on every asset."""
+    from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+
+    sim = await start_sim("binance", symbols=symbols, rate=max(200.0, symbols * 20.0), tls=False)
+    try:
+        assets = list(sim.info["symbols"])
+        settings = NtBinanceSettings(assets=tuple(assets), base_url_http=sim.info["http"], base_url_ws=sim.info["ws"])
+        t0 = time.monotonic()
+        first = every = None
+        seen: set[str] = set()
+        feed = NtBinancePriceFeed(settings)
+        async with feed, feed.subscribe(assets) as stream:
+            with anyio.fail_after(120):
+                async for tick in stream:
+                    first = first or time.monotonic() - t0
+                    seen.add(tick.asset)
+                    if len(seen) == len(assets):
+                        every = time.monotonic() - t0
+                        break
+        return {"symbols": symbols, "first_tick_s": first, "every_asset_s": every}
+    finally:
+        await stop_sim(sim)

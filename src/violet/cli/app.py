@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -322,6 +323,43 @@ def bench_latency(
     from violet.bench.latency import markdown
 
     typer.echo(markdown(report))
+
+
+@bench_app.command("sim")
+def bench_sim(
+    venue: Annotated[str, typer.Option(help="binance or bingx.")] = "binance",
+    rate: Annotated[float, typer.Option(min=1)] = 20_000.0,
+    symbols: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    duration: Annotated[float, typer.Option(min=1)] = 5.0,
+) -> None:
+    """Can a simulator sustain RATE msgs/s to one raw client on loopback? Prints sent and received rates.
+
+    Example: violet bench sim --venue binance --rate 20000
+    """
+    import anyio
+
+    from violet.bench.latency import sim_throughput
+
+    result = anyio.run(
+        lambda: sim_throughput(venue=venue, symbols=symbols, rate=rate, duration=duration),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
+    )
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("first-tick")
+def bench_first_tick(symbols: Annotated[int, typer.Option(min=1, max=200)] = 50) -> None:
+    """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.
+
+    Example: violet bench first-tick --symbols 50
+    """
+    import anyio
+
+    from violet.bench.latency import first_tick_nt
+
+    result = anyio.run(lambda: first_tick_nt(symbols=symbols), backend="asyncio", backend_options={"use_uvloop": True})
+    typer.echo(json.dumps(result))
 
 
 def main() -> None:

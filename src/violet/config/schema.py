@@ -10,9 +10,10 @@ Asset = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2,30}-PERP$")]
 PositiveMs = Annotated[float, msgspec.Meta(gt=0)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?|wss?)://[^\s]+$")]
 
-AdapterName = Literal["in_memory", "nt_binance", "bingx", "remote_shm"]
+AdapterName = Literal["in_memory", "nt_binance", "bingx", "remote_shm", "remote_hz"]
 """`nt_binance` (alpha, in-process on the shared loop), `bingx` (venue, in-process), `remote_shm` (either plane,
-fed by a `violet feed` process through shared memory), `in_memory` (synthetic, for demos and tests)."""
+fed by a `violet feed` process through shared memory), `remote_hz` (either plane, through Hazelcast),
+`in_memory` (synthetic, for demos and tests)."""
 
 DEFAULT_ASSETS = ["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]
 
@@ -50,6 +51,8 @@ class BridgeConfig(Strict, frozen=True):
     shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
     heartbeat_ms: PositiveMs = 100.0
     heartbeat_timeout_ms: PositiveMs = 500.0
+    hz_cluster: str = "violet"
+    hz_members: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1:5701"])
 
 
 class FeedConfig(Strict, frozen=True):

@@ -12,12 +12,14 @@ import sys
 import time
 from contextlib import AsyncExitStack
 from enum import IntEnum
+from typing import Any
 
 import anyio
 import anyio.lowlevel
 import attrs
 import msgspec
 
+from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
 from violet.config import VioletConfig
@@ -32,7 +34,18 @@ class FeedExit(IntEnum):
     BRIDGE_FAILED = 4
 
 
-async def _pump(source: VenuePriceFeedPort, writer: ShmTableWriter) -> None:
+Writer = ShmTableWriter | HzPublisher
+
+
+def _hz_client(cfg: VioletConfig) -> Any:
+    from hazelcast.client import HazelcastClient
+
+    return HazelcastClient(
+        cluster_name=cfg.bridge.hz_cluster, cluster_members=list(cfg.bridge.hz_members), cluster_connect_timeout=30.0
+    )
+
+
+async def _pump(source: VenuePriceFeedPort, writer: Writer) -> None:
     async with source.subscribe(source.assets()) as stream:
         accounted: dict[str, int] = {}
         async for tick in stream:
@@ -52,7 +65,7 @@ async def _pump(source: VenuePriceFeedPort, writer: ShmTableWriter) -> None:
             writer.wake()
 
 
-async def _heartbeat(source: VenuePriceFeedPort, writer: ShmTableWriter, interval_s: float) -> None:
+async def _heartbeat(source: VenuePriceFeedPort, writer: Writer, interval_s: float) -> None:
     while True:
         if source.state is FeedState.LIVE:
             writer.heartbeat()
@@ -60,9 +73,7 @@ async def _heartbeat(source: VenuePriceFeedPort, writer: ShmTableWriter, interva
         await anyio.sleep(interval_s)
 
 
-async def _health(
-    sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane, ShmTableWriter], every_s: float
-) -> None:
+async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane, Writer], every_s: float) -> None:
     while True:
         await anyio.sleep(every_s)
         line = {
@@ -87,10 +98,10 @@ async def _until_signal(scope: anyio.CancelScope) -> None:
 async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     planes = remote_planes(cfg)
     if not planes:
-        sys.stderr.write("violet feed: no plane is configured as remote_shm; nothing to publish\n")
+        sys.stderr.write("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish\n")
         return FeedExit.CONFIG
     outcome = FeedExit.STOPPED
-    writers: dict[Plane, ShmTableWriter] = {}
+    writers: dict[Plane, Writer] = {}
     try:
         async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
             # Signals are handled from the very start: NautilusTrader takes seconds to come up.
@@ -99,10 +110,17 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
             clock = SystemClock()
             sources = {plane: build_source(plane, cfg, clock) for plane in planes}
             try:
+                if any(getattr(cfg, p).adapter == "remote_hz" for p in planes):
+                    hz_client = await anyio.to_thread.run_sync(lambda: _hz_client(cfg))
+                    stack.callback(hz_client.shutdown)
                 for plane in planes:
-                    writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
-            except OSError as exc:
-                sys.stderr.write(f"violet feed: cannot create the shared-memory bridge: {exc}\n")
+                    if getattr(cfg, plane).adapter == "remote_hz":
+                        name = map_name(cfg.bridge.shm_prefix, plane)
+                        writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets)
+                    else:
+                        writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
+            except Exception as exc:
+                sys.stderr.write(f"violet feed: cannot create the bridge: {type(exc).__name__}: {exc}\n")
                 tg.cancel_scope.cancel()
                 return FeedExit.BRIDGE_FAILED
             for plane, source in sources.items():

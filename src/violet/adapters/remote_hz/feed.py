@@ -1,0 +1,197 @@
+"""`VenuePriceFeedPort` over a Hazelcast IMap written by a `violet feed` process.
+
+The Hazelcast client calls listeners on its single reactor thread; they only hand the raw value to the event
+loop (`call_soon_threadsafe`) and return, so client I/O is never blocked. This adapter therefore requires
+anyio's asyncio backend. The feed's heartbeat key decides liveness; `mono_ns` is restamped on receipt
+(initial-snapshot values get an age from their publish wall time, so an old value is never fresh).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+import attrs
+from hdrh.histogram import HdrHistogram
+
+from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
+from violet.delivery import TickHub
+from violet.domain import (
+    Clock,
+    DomainError,
+    FeedCounters,
+    FeedState,
+    NormalizedTick,
+    PriceReading,
+    SystemClock,
+    parse_price,
+)
+from violet.ports import TickStream
+
+
+@attrs.frozen(kw_only=True)
+class RemoteHzSettings:
+    map_name: str
+    venue: str
+    assets: tuple[str, ...]
+    cluster_name: str
+    members: tuple[str, ...]
+    staleness_budget_ns: int = 1_000_000_000
+    heartbeat_timeout_ns: int = 1_000_000_000
+    connect_timeout_s: float = 20.0
+
+
+class RemoteHzPriceFeed:
+    def __init__(self, settings: RemoteHzSettings, *, clock: Clock | None = None) -> None:
+        self._settings = settings
+        self._hub = TickHub(
+            venue=settings.venue,
+            clock=clock or SystemClock(),
+            staleness_budget_ns=settings.staleness_budget_ns,
+            assets=settings.assets,
+        )
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._seen: dict[str, int] = {}
+        self._last_beat = 0
+        self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
+
+    # -- on the Hazelcast reactor thread: hand off, never block ------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._on_value, event.key, event.value, None)
+
+    def _on_lifecycle(self, state: str) -> None:
+        loop = self._loop
+        if state == "DISCONNECTED" and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._down)
+
+    # -- on the event loop ----------------------------------------------------------------------------------
+    def _down(self) -> None:
+        if self._hub.state is FeedState.LIVE:
+            self._hub.set_state(FeedState.RECONNECTING)
+
+    def _on_value(self, key: str, value: Any, snapshot_now_wall: int | None) -> None:
+        hub = self._hub
+        if key == HEARTBEAT_KEY:
+            self._last_beat = time.monotonic_ns()
+            if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
+                hub.set_state(FeedState.LIVE)
+            return
+        asset = key
+        if asset not in hub.assets():
+            return
+        try:
+            p = decode(value)
+        except HzPayloadError:
+            hub.reject("bridge-payload")
+            return
+        seen = self._seen.get(key, 0)
+        if p.updates <= seen:
+            return  # already delivered (snapshot and listener overlap)
+        self._seen[key] = p.updates
+        now_mono = hub.clock.monotonic_ns()
+        # A snapshot value is as old as its publication, not as new as our read.
+        mono = now_mono if snapshot_now_wall is None else now_mono - max(0, snapshot_now_wall - p.publish_wall_ns)
+        try:
+            tick = NormalizedTick(
+                venue=p.venue or self._settings.venue,
+                asset=asset,
+                bid=None if p.bid is None else parse_price(p.bid, "bid"),
+                ask=None if p.ask is None else parse_price(p.ask, "ask"),
+                last=None if p.last is None else parse_price(p.last, "last"),
+                ts_event=p.ts_event,
+                mono_ns=max(0, mono),
+            )
+        except DomainError as exc:
+            hub.reject(f"bridge-{type(exc).__name__}")
+            return
+        self.bridge_latency_ns.record_value(max(1, time.time_ns() - p.publish_wall_ns))
+        hub.accept(tick, upstream_conflated=max(0, p.updates - seen - 1) if seen else 0)
+
+    async def _watch(self) -> None:
+        timeout = self._settings.heartbeat_timeout_ns
+        while True:
+            await anyio.sleep(0.05)
+            if self._hub.state is FeedState.LIVE and time.monotonic_ns() - self._last_beat > timeout:
+                self._hub.set_state(FeedState.RECONNECTING)
+
+    # -- VenuePriceFeedPort ---------------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return self._hub.venue
+
+    @property
+    def state(self) -> FeedState:
+        return self._hub.state
+
+    @property
+    def staleness_budget_ns(self) -> int:
+        return self._hub.staleness_budget_ns
+
+    def assets(self) -> frozenset[str]:
+        return self._hub.assets()
+
+    def counters(self) -> FeedCounters:
+        return self._hub.snapshot_counters()
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        return self._hub.subscription(assets)
+
+    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+        return self._hub.latest(asset, budget_ns=budget_ns)
+
+    async def __aenter__(self) -> Self:
+        from hazelcast.client import HazelcastClient
+
+        self._loop = asyncio.get_running_loop()
+        s = self._settings
+
+        def connect() -> Any:
+            return HazelcastClient(
+                cluster_name=s.cluster_name,
+                cluster_members=list(s.members),
+                cluster_connect_timeout=s.connect_timeout_s,
+                lifecycle_listeners=[self._on_lifecycle],
+            )
+
+        self._client = await anyio.to_thread.run_sync(connect)
+        imap = self._client.get_map(s.map_name)
+        # Listener first, then the snapshot: the update counters drop whatever both deliver.
+        await anyio.to_thread.run_sync(
+            lambda: imap.add_entry_listener(
+                include_value=True, added_func=self._on_event, updated_func=self._on_event
+            ).result()
+        )
+        entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
+        now_wall = time.time_ns()
+        for key, value in entries:
+            if key != HEARTBEAT_KEY:
+                self._on_value(key, value, now_wall)
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._tg.start_soon(self._watch)
+        self._hub.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._hub.close()
+        self._loop = None
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+        if self._client is not None:
+            client = self._client
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(client.shutdown)

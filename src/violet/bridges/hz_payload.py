@@ -1,0 +1,77 @@
+"""Version 1 of the value a `violet feed` process writes into Hazelcast for one asset (its newest update).
+
+    "VH" | version u8 | reserved u8 | ts_event i64 | source mono ns i64 | publish wall ns i64 | updates u64
+    | venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
+
+Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
+`updates` counts every update of the asset since the writer started, so readers count what they conflated.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import attrs
+
+MAGIC = b"VH"
+VERSION = 1
+_HEAD = struct.Struct("<2sBBqqqQ")
+HEARTBEAT_KEY = "__heartbeat__"
+
+
+class HzPayloadError(ValueError):
+    """A value that is not a violet v1 payload: unknown version, truncated, garbage."""
+
+
+@attrs.frozen(slots=True)
+class HzTick:
+    venue: str
+    bid: str | None
+    ask: str | None
+    last: str | None
+    ts_event: int
+    source_mono_ns: int
+    publish_wall_ns: int
+    updates: int
+
+
+def _text(value: str | None) -> bytes:
+    if value is None:
+        return b"\x00"
+    raw = value.encode("ascii")
+    if len(raw) > 255:
+        raise ValueError("field too long")
+    return bytes([len(raw)]) + raw
+
+
+def encode(tick: HzTick) -> bytearray:
+    head = _HEAD.pack(MAGIC, VERSION, 0, tick.ts_event, tick.source_mono_ns, tick.publish_wall_ns, tick.updates)
+    return bytearray(head + _text(tick.venue) + _text(tick.bid) + _text(tick.ask) + _text(tick.last))
+
+
+def decode(raw: bytes | bytearray) -> HzTick:
+    if not isinstance(raw, bytes | bytearray) or len(raw) < _HEAD.size:
+        raise HzPayloadError("truncated or not bytes")
+    magic, version, _, ts_event, src, pub, updates = _HEAD.unpack_from(raw, 0)
+    if magic != MAGIC:
+        raise HzPayloadError("not a violet payload")
+    if version != VERSION:
+        raise HzPayloadError(f"payload version {version}; this reader understands {VERSION}")
+    fields: list[str | None] = []
+    pos = _HEAD.size
+    for _ in range(4):
+        if pos >= len(raw):
+            raise HzPayloadError("truncated")
+        n = raw[pos]
+        pos += 1
+        if pos + n > len(raw):
+            raise HzPayloadError("truncated")
+        try:
+            fields.append(bytes(raw[pos : pos + n]).decode("ascii") if n else None)
+        except UnicodeDecodeError:
+            raise HzPayloadError("non-ASCII field") from None
+        pos += n
+    if pos != len(raw):
+        raise HzPayloadError("trailing bytes")
+    venue, bid, ask, last = fields
+    return HzTick(venue or "", bid, ask, last, ts_event, src, pub, updates)

@@ -1,0 +1,102 @@
+"""Contract harness for the Hazelcast-bridged adapter: Binance simulator -> NT inside a real `violet feed`
+process -> a real Hazelcast member (started by the session fixture) -> the adapter under test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from tests.contract.harnesses.nt_binance import NtBinanceHarness, wait_until
+from tests.contract.harnesses.remote_shm import feed_process
+from tests.hz_cluster import HzCluster
+from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+from violet.bridges.hz_publisher import map_name
+from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
+from violet.domain import FeedState, ManualClock, TickKind
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
+
+ASSETS = 6
+
+
+class RemoteHzHarness:
+    name = "remote_hz"
+    capabilities = Capabilities(
+        lossless_when_drained=False,
+        invalid_seen_by_violet=frozenset(),  # counted by the feed process, upstream of the bridge
+        can_disconnect=True,
+        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
+        ts_resolution_ns=1_000_000,
+        fence_timeout_s=20.0,
+        outage_cost_s=3.0,
+    )
+
+    def __init__(self, sim: BinanceSimulator, prefix: str, cluster: HzCluster) -> None:
+        self.sim = sim
+        self.clock = ManualClock()
+        self.frames = NtBinanceHarness(sim)
+        self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
+        self.feed = RemoteHzPriceFeed(
+            RemoteHzSettings(
+                map_name=map_name(prefix, "alpha"),
+                venue="binance",
+                assets=self.assets,
+                cluster_name=cluster.name,
+                members=cluster.members,
+                staleness_budget_ns=1_000_000_000,
+                heartbeat_timeout_ns=400_000_000,
+            ),
+            clock=self.clock,
+        )
+
+    def price_decimals(self, asset: str) -> int:
+        return self.frames.price_decimals(asset)
+
+    async def publish(self, update: VenueUpdate) -> int:
+        return await self.frames.publish(update)
+
+    async def publish_invalid(self, asset: str, defect: Defect) -> int:
+        return await self.frames.publish_invalid(asset, defect)
+
+    def _subscribed(self) -> bool:
+        topics = self.sim.topic_index
+        return all(
+            f"{a.removesuffix('-PERP').lower()}@{k}" in topics for a in self.assets for k in ("bookTicker", "trade")
+        )
+
+    async def ready(self) -> None:
+        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._subscribed(), "feed live", 60)
+
+    async def disconnect(self) -> None:
+        self.sim.accepting = False
+        await self.sim.apply_fault(Fault.parse("close:1001"))
+        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "reader stale")
+
+    async def reconnect(self) -> None:
+        self.sim.accepting = True
+        await self.ready()
+
+
+@asynccontextmanager
+async def remote_hz_harness(cluster: HzCluster) -> AsyncIterator[RemoteHzHarness]:
+    prefix = f"ct{secrets.token_hex(3)}"
+    async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
+        harness = RemoteHzHarness(sim, prefix, cluster)
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="remote_hz", assets=list(harness.assets)),
+            venue=PlaneConfig(adapter="in_memory"),
+            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
+            bridge=BridgeConfig(
+                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster.name, hz_members=list(cluster.members)
+            ),
+            feed=FeedConfig(health_interval_s=60.0),
+        )
+        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"violet-{prefix}"
+        tmp.mkdir(parents=True, exist_ok=True)
+        async with feed_process(dump_config(cfg), tmp), harness.feed:
+            await harness.ready()
+            yield harness
