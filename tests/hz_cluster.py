@@ -15,10 +15,25 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "hazelcast-member"
 
 
-@attrs.frozen
+@attrs.define
 class HzCluster:
     name: str
     members: tuple[str, ...]
+    pid: str | None = None
+    """Set when this run owns the (single) member; None for an external cluster."""
+
+    def stop_member(self) -> None:
+        assert self.pid is not None, "an external cluster is not restarted by tests"
+        subprocess.run([str(SCRIPT), "stop", self.pid], timeout=60, check=False)
+
+    def start_member(self) -> None:
+        port = self.members[0].rsplit(":", 1)[1]
+        out = subprocess.run(
+            [str(SCRIPT), "start", port, self.name], capture_output=True, text=True, timeout=180, check=False
+        )
+        if out.returncode != 0:
+            pytest.fail(f"could not restart the Hazelcast member: {out.stderr[-2000:]}")
+        self.pid = out.stdout.split()[0]
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +47,9 @@ def hz_cluster() -> Iterator[HzCluster]:
     if out.returncode != 0:
         pytest.fail(f"could not start a Hazelcast member: {out.stderr[-2000:]}")
     pid, port = out.stdout.split()
+    owned = HzCluster(cluster, (f"127.0.0.1:{port}",), pid)
     try:
-        yield HzCluster(cluster, (f"127.0.0.1:{port}",))
+        yield owned
     finally:
-        subprocess.run([str(SCRIPT), "stop", pid], timeout=60, check=False)
+        if owned.pid is not None:
+            subprocess.run([str(SCRIPT), "stop", owned.pid], timeout=60, check=False)

@@ -1,0 +1,64 @@
+"""A Hazelcast member restart under a running feed process and reader: stale meanwhile, fresh again after,
+with no restart of violet's side."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import anyio
+import pytest
+
+from tests.contract.harnesses.remote_shm import feed_process
+from tests.hz_cluster import HzCluster
+from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+from violet.bridges.hz_publisher import map_name
+from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+pytestmark = pytest.mark.anyio
+ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+
+
+async def eventually(predicate: object, timeout_s: float) -> None:
+    assert callable(predicate)
+    with anyio.fail_after(timeout_s):
+        while not predicate():
+            await anyio.sleep(0.02)
+
+
+async def test_member_restart_goes_stale_then_fresh_without_restarting_violet(
+    hz_cluster: HzCluster, tmp_path: Path
+) -> None:
+    if hz_cluster.pid is None:
+        pytest.skip("VIOLET_HZ_MEMBERS points at an external cluster: this test restarts only a member it owns")
+    prefix = f"rs{secrets.token_hex(3)}"
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="remote_hz", assets=list(ASSETS)),
+            venue=PlaneConfig(adapter="in_memory"),
+            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
+            bridge=BridgeConfig(
+                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=hz_cluster.name, hz_members=list(hz_cluster.members)
+            ),
+            feed=FeedConfig(health_interval_s=60.0),
+        )
+        reader = RemoteHzPriceFeed(
+            RemoteHzSettings(
+                map_name=map_name(prefix, "alpha"),
+                venue="binance",
+                assets=ASSETS,
+                cluster_name=hz_cluster.name,
+                members=hz_cluster.members,
+                staleness_budget_ns=1_000_000_000,
+                heartbeat_timeout_ns=500_000_000,
+            )
+        )
+        async with feed_process(dump_config(cfg), tmp_path), reader:
+            await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh, 60)
+            await anyio.to_thread.run_sync(hz_cluster.stop_member)
+            await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, 5)
+            assert reader.state.value == "reconnecting"
+            await anyio.to_thread.run_sync(hz_cluster.start_member)
+            await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh and reader.latest("ETHUSDT-PERP").fresh, 90)
+            assert reader.counters().reconnects >= 1
