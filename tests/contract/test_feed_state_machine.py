@@ -71,18 +71,13 @@ class FeedMachine(RuleBasedStateMachine):
         if h.feed.state is not FeedState.LIVE:
             on_loop(h.reconnect)
         self.connected = True
-        # Frames of the previous example may still be in flight: fence every asset before taking baselines.
-        settle = {a: realize(h, UpdateShape(0, 0, 1, 0, 1), a) for a in h.assets}
-        probe_cm = h.feed.subscribe(h.assets)
-        probe = on_loop(probe_cm.__aenter__)
-        stamps = {(a, on_loop(h.publish, u)) for a, u in settle.items()}
-        on_loop(read_until, probe, stamps, h.capabilities.fence_timeout_s)
-        on_loop(probe_cm.__aexit__, None, None, None)
         self.open: list[OpenStream] = []
         self.sent: dict[int, VenueUpdate] = {}
         # asset -> (ts_event of the newest valid publication while connected, received since the last outage)
         self.newest: dict[str, tuple[int, bool]] = {}
-        self.settled_at: int | None = h.clock.monotonic_ns()
+        self.settled_at: int | None = None
+        # Frames of the previous example may still be in flight: fence every asset before taking baselines.
+        self._fence(sorted(h.assets))
         self.rejected_base = h.feed.counters().rejected
         self.invalid_sent = 0
         self.reconnects_base = h.feed.counters().reconnects
@@ -92,6 +87,10 @@ class FeedMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self.open) < MAX_OPEN_STREAMS)
     @rule(target=streams, picks=st.sets(st.integers(min_value=0, max_value=63), min_size=1, max_size=4))
     def subscribe(self, picks: set[int]) -> OpenStream:
+        # Publications still in flight (a bridge may conflate them with later ones) must not be attributed
+        # to the new stream: settle them first, so "published to this stream" is well defined.
+        if self.connected and self.settled_at is None:
+            self._fence(sorted(self.harness.assets))
         assets = {self.harness.assets[i % len(self.harness.assets)] for i in picks}
         cm = self.harness.feed.subscribe(assets)
         stream = on_loop(cm.__aenter__)
@@ -133,6 +132,8 @@ class FeedMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.connected and self.harness.capabilities.can_disconnect)
     @rule()
     def disconnect(self) -> None:
+        if self.settled_at is None:
+            self._fence(sorted(self.harness.assets))  # what was published before the outage has arrived
         on_loop(self.harness.disconnect)
         self.connected = False
         self.outages += 1
@@ -155,6 +156,13 @@ class FeedMachine(RuleBasedStateMachine):
         """Publish a final update to every asset an open stream reads, wait for them, check everything."""
         h = self.harness
         assets = sorted({a for o in self.open for a in o.stream.assets}) or [realize(h, shape).asset]
+        finals = self._fence(assets, shape)
+        self._check(finals)
+
+    def _fence(self, assets: list[str], shape: UpdateShape | None = None) -> dict[str, int]:
+        """Publish one update per asset (accounted in the model) and wait until each has arrived."""
+        h = self.harness
+        shape = shape or UpdateShape(0, 0, 1, 0, 1)
         finals: dict[str, int] = {}
         # A stream of our own over every fence asset: the fence is awaited even when no stream is open.
         probe_cm = h.feed.subscribe(assets)
@@ -170,6 +178,11 @@ class FeedMachine(RuleBasedStateMachine):
                     opened.published[asset] += 1
         on_loop(read_until, probe, set(finals.items()), h.capabilities.fence_timeout_s)
         on_loop(probe_cm.__aexit__, None, None, None)
+        self.settled_at = h.clock.monotonic_ns()
+        return finals
+
+    def _check(self, finals: dict[str, int]) -> None:
+        h = self.harness
         for opened in self.open:
             wanted = {(a, finals[a]) for a in opened.stream.assets}
             got = on_loop(read_until, opened.stream, wanted, h.capabilities.fence_timeout_s)
@@ -190,7 +203,6 @@ class FeedMachine(RuleBasedStateMachine):
             reading = h.feed.latest(asset)
             assert reading.tick is not None and reading.tick.ts_event == ts
             assert reading.fresh
-        self.settled_at = h.clock.monotonic_ns()
 
     # -- invariants ---------------------------------------------------------------------------------
     @invariant()
