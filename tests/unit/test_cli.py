@@ -59,3 +59,22 @@ def test_help_explains_every_command_with_an_example() -> None:
         proc = subprocess.run([*VIOLET, *args, "--help"], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0
         assert "Example: violet" in proc.stdout
+
+
+def test_ctrl_c_stops_every_child_and_exits_cleanly() -> None:
+    import signal
+    import time
+
+    before_children = _violet_children()
+    proc = subprocess.Popen([*VIOLET, "run", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # wait for the first snapshot: everything is up
+        line = proc.stdout.readline()
+        if line.startswith("{"):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    assert '"summary"' in out
+    assert _violet_children() == before_children

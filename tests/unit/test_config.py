@@ -25,7 +25,7 @@ def test_embedded_defaults_are_simulators_a_remote_alpha_and_an_in_process_venue
 def test_composition_builds_unstarted_feeds_and_switching_a_plane_is_config_only(tmp_path: Path) -> None:
     base = '[simulators]\nenabled = false\n[venue]\nadapter = "in_memory"\n'
     kinds = {}
-    for adapter in ("nt_binance", "remote_shm", "in_memory"):
+    for adapter in ("nt_binance", "remote_shm", "remote_hz", "in_memory"):
         cfg = load_config(write(tmp_path, base + f'[alpha]\nadapter = "{adapter}"\n'))
         app = build_app(cfg)
         assert app.alpha.state is FeedState.CONNECTING, "nothing connects at construction"
@@ -33,6 +33,7 @@ def test_composition_builds_unstarted_feeds_and_switching_a_plane_is_config_only
     assert kinds == {
         "nt_binance": "NtBinancePriceFeed",
         "remote_shm": "RemoteShmPriceFeed",
+        "remote_hz": "RemoteHzPriceFeed",
         "in_memory": "InMemoryPriceFeed",
     }
 

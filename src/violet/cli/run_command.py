@@ -63,9 +63,9 @@ async def _serve(
                     while True:
                         await anyio.sleep(REFRESH_S)
                         live.update(render_table(monitor.snapshot(), title=title))
-        final = monitor.snapshot()
         tg.cancel_scope.cancel()
-    return final
+    # Ctrl-C cancels the task group's scope from the signal task: the summary is taken after it either way.
+    return monitor.snapshot()
 
 
 def run(config: Path | None, duration: float | None, as_json: bool) -> int:

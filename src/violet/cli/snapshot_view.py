@@ -34,6 +34,7 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
         "venue last",
         "venue age",
         "basis bps",
+        "lead ms (corr)",
         "ticks a/v",
     ):
         table.add_column(col, justify="left" if col == "asset" else "right")
