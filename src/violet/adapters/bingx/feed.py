@@ -10,8 +10,6 @@ from __future__ import annotations
 import ssl
 import time
 import uuid
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -34,18 +32,15 @@ from violet.adapters.bingx.codec import (
 from violet.adapters.bingx.contracts import SwapContract, load_contracts
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.symbols import to_canonical
-from violet.delivery import TickHub
+from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
     Clock,
     DomainError,
-    FeedCounters,
     FeedState,
     NormalizedTick,
-    PriceReading,
     SystemClock,
     parse_price,
 )
-from violet.ports import TickStream
 
 VENUE = "bingx"
 MS = 1_000_000
@@ -76,7 +71,7 @@ class Shard:
     last_data: float = 0.0
 
 
-class BingxPriceFeed:
+class BingxPriceFeed(HubBackedFeed):
     def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
         self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
@@ -250,34 +245,6 @@ class BingxPriceFeed:
             hub.set_state(FeedState.LIVE)
         elif self._ever_live:
             hub.set_state(FeedState.RECONNECTING)
-
-    # -- VenuePriceFeedPort -------------------------------------------------------------------------------
-    @property
-    def venue(self) -> str:
-        return VENUE
-
-    @property
-    def state(self) -> FeedState:
-        return self._hub.state
-
-    @property
-    def staleness_budget_ns(self) -> int:
-        return self._hub.staleness_budget_ns
-
-    def assets(self) -> frozenset[str]:
-        return self._hub.assets()
-
-    def counters(self) -> FeedCounters:
-        return self._hub.snapshot_counters()
-
-    def rejected_by_reason(self) -> dict[str, int]:
-        return dict(self._hub.counters.rejected_by_reason)
-
-    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
-        return self._hub.subscription(assets)
-
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
 
     def _plan_shards(self) -> list[Shard]:
         s = self._settings

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
 from violet.adapters.in_memory.venue import InMemoryVenue, RawUpdate
-from violet.delivery import TickHub
+from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
     Clock,
     DomainError,
-    FeedCounters,
     FeedState,
     NormalizedTick,
-    PriceReading,
     SystemClock,
     parse_price,
 )
-from violet.ports import TickStream
 
 
-class InMemoryPriceFeed:
+class InMemoryPriceFeed(HubBackedFeed):
     def __init__(
         self,
         venue: InMemoryVenue,
@@ -62,31 +57,6 @@ class InMemoryPriceFeed:
 
     def on_connection(self, up: bool) -> None:
         self._hub.set_state(FeedState.LIVE if up else FeedState.RECONNECTING)
-
-    # -- VenuePriceFeedPort -------------------------------------------------------------------------
-    @property
-    def venue(self) -> str:
-        return self._hub.venue
-
-    @property
-    def state(self) -> FeedState:
-        return self._hub.state
-
-    @property
-    def staleness_budget_ns(self) -> int:
-        return self._hub.staleness_budget_ns
-
-    def assets(self) -> frozenset[str]:
-        return self._hub.assets()
-
-    def counters(self) -> FeedCounters:
-        return self._hub.snapshot_counters()
-
-    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
-        return self._hub.subscription(assets)
-
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
 
     async def __aenter__(self) -> Self:
         self._hub.open()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -20,18 +18,15 @@ from hdrh.histogram import HdrHistogram
 from violet.adapters.nt_binance.instruments import PerpInstrument, load_instruments
 from violet.adapters.nt_binance.node import NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
-from violet.delivery import TickHub
+from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
     Clock,
     DomainError,
-    FeedCounters,
     FeedState,
     NormalizedTick,
-    PriceReading,
     SystemClock,
     parse_price,
 )
-from violet.ports import TickStream
 
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02
@@ -46,7 +41,7 @@ def _snap_ms(ts_ns: int) -> int:
     return (ts_ns + 500_000) // 1_000_000 * 1_000_000
 
 
-class NtBinancePriceFeed:
+class NtBinancePriceFeed(HubBackedFeed):
     def __init__(self, settings: NtBinanceSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
         self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
@@ -153,31 +148,6 @@ class NtBinancePriceFeed:
                         hub.set_state(FeedState.STALE)
             elif hub.state not in (FeedState.CLOSED, FeedState.CONNECTING):
                 hub.set_state(FeedState.RECONNECTING)
-
-    # -- VenuePriceFeedPort ----------------------------------------------------------------------------
-    @property
-    def venue(self) -> str:
-        return VENUE
-
-    @property
-    def state(self) -> FeedState:
-        return self._hub.state
-
-    @property
-    def staleness_budget_ns(self) -> int:
-        return self._hub.staleness_budget_ns
-
-    def assets(self) -> frozenset[str]:
-        return self._hub.assets()
-
-    def counters(self) -> FeedCounters:
-        return self._hub.snapshot_counters()
-
-    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
-        return self._hub.subscription(assets)
-
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
 
     async def __aenter__(self) -> Self:
         try:

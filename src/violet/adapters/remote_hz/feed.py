@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any, Self
 
@@ -22,18 +20,15 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
-from violet.delivery import TickHub
+from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
     Clock,
     DomainError,
-    FeedCounters,
     FeedState,
     NormalizedTick,
-    PriceReading,
     SystemClock,
     parse_price,
 )
-from violet.ports import TickStream
 
 
 @attrs.frozen(kw_only=True)
@@ -48,7 +43,7 @@ class RemoteHzSettings:
     connect_timeout_s: float = 20.0
 
 
-class RemoteHzPriceFeed:
+class RemoteHzPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteHzSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
         self._hub = TickHub(
@@ -124,31 +119,6 @@ class RemoteHzPriceFeed:
             await anyio.sleep(0.05)
             if self._hub.state is FeedState.LIVE and time.monotonic_ns() - self._last_beat > timeout:
                 self._hub.set_state(FeedState.RECONNECTING)
-
-    # -- VenuePriceFeedPort ---------------------------------------------------------------------------------
-    @property
-    def venue(self) -> str:
-        return self._hub.venue
-
-    @property
-    def state(self) -> FeedState:
-        return self._hub.state
-
-    @property
-    def staleness_budget_ns(self) -> int:
-        return self._hub.staleness_budget_ns
-
-    def assets(self) -> frozenset[str]:
-        return self._hub.assets()
-
-    def counters(self) -> FeedCounters:
-        return self._hub.snapshot_counters()
-
-    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
-        return self._hub.subscription(assets)
-
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
 
     async def __aenter__(self) -> Self:
         from hazelcast.client import HazelcastClient

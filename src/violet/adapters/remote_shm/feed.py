@@ -8,8 +8,6 @@ or hung feed makes every price stale within `heartbeat_timeout_ns`; a restarted 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -20,18 +18,15 @@ from hdrh.histogram import HdrHistogram
 
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
-from violet.delivery import TickHub
+from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
     Clock,
     DomainError,
-    FeedCounters,
     FeedState,
     NormalizedTick,
-    PriceReading,
     SystemClock,
     parse_price,
 )
-from violet.ports import TickStream
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +41,7 @@ class RemoteShmSettings:
     check_interval_s: float = 0.05
 
 
-class RemoteShmPriceFeed:
+class RemoteShmPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteShmSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
         self._hub = TickHub(
@@ -136,31 +131,6 @@ class RemoteShmPriceFeed:
                 self._pump(reader)
             else:
                 self._writer_down(reader)
-
-    # -- VenuePriceFeedPort -------------------------------------------------------------------------------
-    @property
-    def venue(self) -> str:
-        return self._hub.venue
-
-    @property
-    def state(self) -> FeedState:
-        return self._hub.state
-
-    @property
-    def staleness_budget_ns(self) -> int:
-        return self._hub.staleness_budget_ns
-
-    def assets(self) -> frozenset[str]:
-        return self._hub.assets()
-
-    def counters(self) -> FeedCounters:
-        return self._hub.snapshot_counters()
-
-    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
-        return self._hub.subscription(assets)
-
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
 
     async def __aenter__(self) -> Self:
         self._wake = WakeSocket(self._settings.bridge)
