@@ -58,8 +58,9 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
 
 def _caption(snap: MonitorSnapshot) -> str:
     planes = "  ".join(
-        f"{p.name}: {p.state.value} rx={p.counters.received} rej={p.counters.rejected} "
-        f"conf={p.counters.conflated} reconn={p.counters.reconnects}"
+        f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
+        f"conf={p.counters.conflated} reconn={p.counters.reconnects} delivery p50 {p.delivery_p50_ms:.2f} ms "
+        f"p99 {p.delivery_p99_ms:.2f} ms"
         for p in snap.planes
     )
     return (
@@ -103,6 +104,8 @@ def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
                 "conflated": p.counters.conflated,
                 "dropped": p.counters.dropped,
                 "reconnects": p.counters.reconnects,
+                "ticks_per_s": p.ticks_per_s,
+                "delivery_ms": {"p50": p.delivery_p50_ms, "p99": p.delivery_p99_ms},
             }
             for p in snap.planes
         },

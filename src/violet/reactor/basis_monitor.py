@@ -6,6 +6,7 @@ from the tick's arrival in violet (`mono_ns`) to that decision is recorded.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from decimal import Decimal
 
@@ -42,6 +43,10 @@ class PlaneStatus:
     name: str
     state: FeedState
     counters: FeedCounters
+    ticks_per_s: float
+    delivery_p50_ms: float
+    """Venue event time to this reactor, wall clock (includes the hosts' clock offset)."""
+    delivery_p99_ms: float
 
 
 @attrs.frozen(kw_only=True)
@@ -65,6 +70,8 @@ class BasisMonitor:
         self._quotes: dict[tuple[str, str], NormalizedTick] = {}
         self._trades: dict[tuple[str, str], NormalizedTick] = {}
         self._lead_lag: dict[str, LeadLagEstimator] = {}
+        self._delivery = {p: HdrHistogram(1, 3_600_000_000_000, 3) for p in ("alpha", "venue")}
+        self._started = time.monotonic()
 
     def assets(self) -> list[str]:
         return sorted(self._alpha.assets() & self._venue.assets())
@@ -79,6 +86,7 @@ class BasisMonitor:
         async with feed.subscribe(assets) as stream:
             async for tick in stream:
                 self._counts[plane][tick.asset] += 1
+                self._delivery[plane].record_value(max(1, time.time_ns() - tick.ts_event))
                 self._decide(plane, tick)
 
     def _decide(self, plane: str, tick: NormalizedTick) -> None:
@@ -125,8 +133,16 @@ class BasisMonitor:
             )
             for a in self.assets()
         )
+        elapsed = max(1e-9, time.monotonic() - self._started)
         planes = tuple(
-            PlaneStatus(name=n, state=f.state, counters=f.counters())
+            PlaneStatus(
+                name=n,
+                state=f.state,
+                counters=f.counters(),
+                ticks_per_s=sum(self._counts[n].values()) / elapsed,
+                delivery_p50_ms=self._delivery[n].get_value_at_percentile(50) / 1e6,
+                delivery_p99_ms=self._delivery[n].get_value_at_percentile(99) / 1e6,
+            )
             for n, f in (("alpha", self._alpha), ("venue", self._venue))
         )
         return MonitorSnapshot(
