@@ -1,10 +1,12 @@
 """Version 1 of the value a `violet feed` process writes into Hazelcast for one asset (its newest update).
 
-    "VH" | version u8 | reserved u8 | ts_event i64 | source mono ns i64 | publish wall ns i64 | updates u64
+    "VH" | version u8 | reserved u8 | writer generation u64 | ts_event i64 | source mono ns i64
+    | publish wall ns i64 | updates u64
     | venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
 
 Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
-`updates` counts every update of the asset since the writer started, so readers count what they conflated.
+`updates` counts every update of the asset since the writer started, so readers count what they conflated; the
+generation (random per writer start) tells readers a restarted feed's counters began again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import attrs
 
 MAGIC = b"VH"
 VERSION = 1
-_HEAD = struct.Struct("<2sBBqqqQ")
+_HEAD = struct.Struct("<2sBBQqqqQ")
 HEARTBEAT_KEY = "__heartbeat__"
 
 
@@ -25,6 +27,7 @@ class HzPayloadError(ValueError):
 
 @attrs.frozen(slots=True)
 class HzTick:
+    generation: int
     venue: str
     bid: str | None
     ask: str | None
@@ -45,14 +48,16 @@ def _text(value: str | None) -> bytes:
 
 
 def encode(tick: HzTick) -> bytearray:
-    head = _HEAD.pack(MAGIC, VERSION, 0, tick.ts_event, tick.source_mono_ns, tick.publish_wall_ns, tick.updates)
+    head = _HEAD.pack(
+        MAGIC, VERSION, 0, tick.generation, tick.ts_event, tick.source_mono_ns, tick.publish_wall_ns, tick.updates
+    )
     return bytearray(head + _text(tick.venue) + _text(tick.bid) + _text(tick.ask) + _text(tick.last))
 
 
 def decode(raw: bytes | bytearray) -> HzTick:
     if not isinstance(raw, bytes | bytearray) or len(raw) < _HEAD.size:
         raise HzPayloadError("truncated or not bytes")
-    magic, version, _, ts_event, src, pub, updates = _HEAD.unpack_from(raw, 0)
+    magic, version, _, generation, ts_event, src, pub, updates = _HEAD.unpack_from(raw, 0)
     if magic != MAGIC:
         raise HzPayloadError("not a violet payload")
     if version != VERSION:
@@ -74,4 +79,4 @@ def decode(raw: bytes | bytearray) -> HzTick:
     if pos != len(raw):
         raise HzPayloadError("trailing bytes")
     venue, bid, ask, last = fields
-    return HzTick(venue or "", bid, ask, last, ts_event, src, pub, updates)
+    return HzTick(generation, venue or "", bid, ask, last, ts_event, src, pub, updates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,7 @@ class HzPublisher:
         self._map = client.get_map(name)
         self._assets = frozenset(assets)
         self._updates: dict[str, int] = {}
+        self.generation = secrets.randbits(63)
         self.published = 0
         self.rejected = 0
 
@@ -46,7 +48,7 @@ class HzPublisher:
         key = asset
         updates = self._updates.get(key, 0) + 1 + conflated_before
         self._updates[key] = updates
-        payload = HzTick(venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
+        payload = HzTick(self.generation, venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
         self._map.set(key, encode(payload))
         self.published += 1
         return True

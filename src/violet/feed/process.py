@@ -21,6 +21,7 @@ import msgspec
 
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
+from violet.bridges.writer import BridgeWriter
 from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
 from violet.config import VioletConfig
 from violet.domain import FeedState, SystemClock
@@ -34,7 +35,7 @@ class FeedExit(IntEnum):
     BRIDGE_FAILED = 4
 
 
-Writer = ShmTableWriter | HzPublisher
+Writer = BridgeWriter
 
 
 def _hz_client(cfg: VioletConfig) -> Any:

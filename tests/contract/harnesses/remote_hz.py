@@ -9,21 +9,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.contract.harness import Capabilities, Defect, VenueUpdate
-from tests.contract.harnesses.nt_binance import NtBinanceHarness, wait_until
-from tests.contract.harnesses.remote_shm import feed_process
+from tests.contract.harness import Capabilities
+from tests.contract.harnesses.remote_shm import ASSETS, FeedProcessHarness, feed_process
 from tests.hz_cluster import HzCluster
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
-from violet.domain import FeedState, ManualClock, TickKind
+from violet.domain import TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
-from violet.sim.engine.faults import Fault
-
-ASSETS = 6
 
 
-class RemoteHzHarness:
+class RemoteHzHarness(FeedProcessHarness):
     name = "remote_hz"
     capabilities = Capabilities(
         lossless_when_drained=False,
@@ -36,10 +32,7 @@ class RemoteHzHarness:
     )
 
     def __init__(self, sim: BinanceSimulator, prefix: str, cluster: HzCluster) -> None:
-        self.sim = sim
-        self.clock = ManualClock()
-        self.frames = NtBinanceHarness(sim)
-        self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
+        super().__init__(sim)
         self.feed = RemoteHzPriceFeed(
             RemoteHzSettings(
                 map_name=map_name(prefix, "alpha"),
@@ -52,33 +45,6 @@ class RemoteHzHarness:
             ),
             clock=self.clock,
         )
-
-    def price_decimals(self, asset: str) -> int:
-        return self.frames.price_decimals(asset)
-
-    async def publish(self, update: VenueUpdate) -> int:
-        return await self.frames.publish(update)
-
-    async def publish_invalid(self, asset: str, defect: Defect) -> int:
-        return await self.frames.publish_invalid(asset, defect)
-
-    def _subscribed(self) -> bool:
-        topics = self.sim.topic_index
-        return all(
-            f"{a.removesuffix('-PERP').lower()}@{k}" in topics for a in self.assets for k in ("bookTicker", "trade")
-        )
-
-    async def ready(self) -> None:
-        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._subscribed(), "feed live", 60)
-
-    async def disconnect(self) -> None:
-        self.sim.accepting = False
-        await self.sim.apply_fault(Fault.parse("close:1001"))
-        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "reader stale")
-
-    async def reconnect(self) -> None:
-        self.sim.accepting = True
-        await self.ready()
 
 
 @asynccontextmanager

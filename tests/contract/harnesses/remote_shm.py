@@ -28,39 +28,26 @@ from violet.config import (
     dump_config,
 )
 from violet.domain import FeedState, ManualClock, TickKind
+from violet.ports import VenuePriceFeedPort
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
 ASSETS = 6
 
 
-class RemoteShmHarness:
-    name = "remote_shm"
-    capabilities = Capabilities(
-        lossless_when_drained=False,
-        invalid_seen_by_violet=frozenset(),  # validated (and counted) by the feed process, upstream of the bridge
-        can_disconnect=True,
-        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
-        ts_resolution_ns=1_000_000,
-        fence_timeout_s=15.0,
-        outage_cost_s=3.0,
-    )
+class FeedProcessHarness:
+    """Far side: the Binance simulator, read by NautilusTrader inside a real `violet feed` process; updates are
+    published as venue frames, so they cross NT, the feed process and the bridge. Subclasses set `feed`."""
 
-    def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
+    name: str
+    capabilities: Capabilities
+    feed: VenuePriceFeedPort
+
+    def __init__(self, sim: BinanceSimulator) -> None:
         self.sim = sim
         self.clock = ManualClock()
         self.frames = NtBinanceHarness(sim)  # only its frame building is used: the far side's wire format
         self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
-        self.feed = RemoteShmPriceFeed(
-            RemoteShmSettings(
-                bridge=f"{bridge_prefix}-alpha",
-                venue="binance",
-                assets=self.assets,
-                staleness_budget_ns=1_000_000_000,
-                heartbeat_timeout_ns=300_000_000,
-            ),
-            clock=self.clock,
-        )
 
     def price_decimals(self, asset: str) -> int:
         return self.frames.price_decimals(asset)
@@ -73,8 +60,8 @@ class RemoteShmHarness:
 
     def _subscribed(self) -> bool:
         topics = self.sim.topic_index
-        return all(f"{a.removesuffix('-PERP').lower()}@bookTicker" in topics for a in self.assets) and all(
-            f"{a.removesuffix('-PERP').lower()}@trade" in topics for a in self.assets
+        return all(
+            f"{a.removesuffix('-PERP').lower()}@{k}" in topics for a in self.assets for k in ("bookTicker", "trade")
         )
 
     async def ready(self) -> None:
@@ -88,6 +75,32 @@ class RemoteShmHarness:
     async def reconnect(self) -> None:
         self.sim.accepting = True
         await self.ready()
+
+
+class RemoteShmHarness(FeedProcessHarness):
+    name = "remote_shm"
+    capabilities = Capabilities(
+        lossless_when_drained=False,
+        invalid_seen_by_violet=frozenset(),  # validated (and counted) by the feed process, upstream of the bridge
+        can_disconnect=True,
+        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
+        ts_resolution_ns=1_000_000,
+        fence_timeout_s=15.0,
+        outage_cost_s=3.0,
+    )
+
+    def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
+        super().__init__(sim)
+        self.feed = RemoteShmPriceFeed(
+            RemoteShmSettings(
+                bridge=f"{bridge_prefix}-alpha",
+                venue="binance",
+                assets=self.assets,
+                staleness_budget_ns=1_000_000_000,
+                heartbeat_timeout_ns=300_000_000,
+            ),
+            clock=self.clock,
+        )
 
 
 def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...]) -> str:

@@ -55,7 +55,10 @@ class RemoteHzPriceFeed(HubBackedFeed):
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tg: anyio.abc.TaskGroup | None = None
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, tuple[int, int]] = {}
+        """key -> (writer generation, updates) of the newest value taken."""
+        self._early: list[tuple[str, Any]] | None = None
+        """Listener events that arrived before the snapshot set the baselines; replayed after it."""
         self._last_beat = 0
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
 
@@ -82,6 +85,9 @@ class RemoteHzPriceFeed(HubBackedFeed):
             if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
                 hub.set_state(FeedState.LIVE)
             return
+        if snapshot_now_wall is None and self._early is not None:
+            self._early.append((key, value))
+            return
         asset = key
         if asset not in hub.assets():
             return
@@ -90,10 +96,16 @@ class RemoteHzPriceFeed(HubBackedFeed):
         except HzPayloadError:
             hub.reject("bridge-payload")
             return
-        seen = self._seen.get(key, 0)
-        if p.updates <= seen:
+        prev = self._seen.get(key)
+        if snapshot_now_wall is not None or prev is None or prev[0] != p.generation:
+            # A snapshot value is the baseline; a key or writer first seen by event counts all its earlier
+            # updates (the writer's counter starts at 1) as conflated.
+            skipped = 0 if snapshot_now_wall is not None else p.updates - 1
+        elif p.updates <= prev[1]:
             return  # already delivered (snapshot and listener overlap)
-        self._seen[key] = p.updates
+        else:
+            skipped = p.updates - prev[1] - 1
+        self._seen[key] = (p.generation, p.updates)
         now_mono = hub.clock.monotonic_ns()
         # A snapshot value is as old as its publication, not as new as our read.
         mono = now_mono if snapshot_now_wall is None else now_mono - max(0, snapshot_now_wall - p.publish_wall_ns)
@@ -111,7 +123,7 @@ class RemoteHzPriceFeed(HubBackedFeed):
             hub.reject(f"bridge-{type(exc).__name__}")
             return
         self.bridge_latency_ns.record_value(max(1, time.time_ns() - p.publish_wall_ns))
-        hub.accept(tick, upstream_conflated=max(0, p.updates - seen - 1) if seen else 0)
+        hub.accept(tick, upstream_conflated=max(0, skipped))
 
     async def _watch(self) -> None:
         timeout = self._settings.heartbeat_timeout_ns
@@ -136,7 +148,9 @@ class RemoteHzPriceFeed(HubBackedFeed):
 
         self._client = await anyio.to_thread.run_sync(connect)
         imap = self._client.get_map(s.map_name)
-        # Listener first, then the snapshot: the update counters drop whatever both deliver.
+        # Listener first (its events wait in `_early`), then the snapshot sets the baselines, then the waiting
+        # events are replayed: the update counters drop whatever both deliver, and nothing falls in between.
+        self._early = []
         await anyio.to_thread.run_sync(
             lambda: imap.add_entry_listener(
                 include_value=True, added_func=self._on_event, updated_func=self._on_event
@@ -147,6 +161,9 @@ class RemoteHzPriceFeed(HubBackedFeed):
         for key, value in entries:
             if key != HEARTBEAT_KEY:
                 self._on_value(key, value, now_wall)
+        early, self._early = self._early, None
+        for key, value in early:
+            self._on_value(key, value, None)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._watch)
