@@ -36,7 +36,9 @@ def shm_bridge_name(cfg: VioletConfig, plane: Plane) -> str:
     return f"{cfg.bridge.shm_prefix}-{plane}"
 
 
-def build_source(plane: Plane, cfg: VioletConfig, clock: Clock) -> VenuePriceFeedPort:
+def build_source(
+    plane: Plane, cfg: VioletConfig, clock: Clock, *, on_signal: Callable[[], None] | None = None
+) -> VenuePriceFeedPort:
     """The adapter that reads a plane's venue directly (in-process, or inside `violet feed`)."""
     p = getattr(cfg, plane)
     assert isinstance(p, PlaneConfig)
@@ -53,6 +55,7 @@ def build_source(plane: Plane, cfg: VioletConfig, clock: Clock) -> VenuePriceFee
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
             clock=clock,
+            on_signal=on_signal,
         )
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 

@@ -109,7 +109,8 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
             tg.start_soon(_until_signal, tg.cancel_scope)
             await anyio.lowlevel.checkpoint()  # let the signal receiver install itself before anything else
             clock = SystemClock()
-            sources = {plane: build_source(plane, cfg, clock) for plane in planes}
+            stop = tg.cancel_scope.cancel
+            sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
             try:
                 if any(getattr(cfg, p).adapter == "remote_hz" for p in planes):
                     hz_client = await anyio.to_thread.run_sync(lambda: _hz_client(cfg))
@@ -133,6 +134,9 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
                     tg.cancel_scope.cancel()
                     break
             else:
+                # Building NautilusTrader's node installs its own SIGINT/SIGTERM handlers on the loop, replacing
+                # ours: take them back now that the sources are up.
+                tg.start_soon(_until_signal, tg.cancel_scope)
                 for plane in planes:
                     tg.start_soon(_pump, sources[plane], writers[plane])
                     tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -42,8 +43,11 @@ def _snap_ms(ts_ns: int) -> int:
 
 
 class NtBinancePriceFeed(HubBackedFeed):
-    def __init__(self, settings: NtBinanceSettings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: NtBinanceSettings, *, clock: Clock | None = None, on_signal: Callable[[], None] | None = None
+    ) -> None:
         self._settings = settings
+        self._on_signal = on_signal
         self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
@@ -172,6 +176,7 @@ class NtBinancePriceFeed(HubBackedFeed):
             on_trade=self._on_trade,
             use_agg_trades=s.use_agg_trades,
             log_level=s.nt_log_level,
+            on_signal=self._on_signal,
         )
         self._node.on_reconnected(self._reconnected)
         self._tg = anyio.create_task_group()

@@ -10,6 +10,7 @@ is ever needed.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,7 @@ class NtBinanceNode:
         on_trade: TradeSink,
         use_agg_trades: bool = False,
         log_level: str = "ERROR",
+        on_signal: Callable[[], None] | None = None,
     ) -> None:
         from nautilus_trader.adapters.binance import (
             BinanceAccountType,
@@ -111,6 +113,11 @@ class NtBinanceNode:
         self._node.trader.add_actor(self._tap)
         self._node.add_data_client_factory(VENUE, BinanceLiveDataClientFactory)
         self._node.build()
+        if on_signal is not None:
+            # NT's kernel put its own SIGINT/SIGTERM handlers on the loop, and its handler swallows SIGTERM:
+            # give the signals back to the process that owns NT (e.g. `violet feed`'s clean shutdown).
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, on_signal)
 
     @property
     def running(self) -> bool:
