@@ -91,44 +91,18 @@ class BingxPriceFeed(HubBackedFeed):
     def _on_event(self, shard: Shard, event: object, pending: dict[str, str]) -> str | None:
         """Handle one decoded event; returns text to send back (a Pong) or None."""
         hub = self._hub
-        if isinstance(event, BookTickerPush):
+        if isinstance(event, BookTickerPush | TradePush):
             shard.last_data = time.monotonic()
             if event.data_type not in shard.accepted:
                 hub.reject("unsubscribed-topic")
                 return None
-            if event.event_ms - event.match_ms > self._settings.max_book_lag_ms:
+            if isinstance(event, BookTickerPush) and event.event_ms - event.match_ms > self._settings.max_book_lag_ms:
                 hub.reject("stale-book")
                 return None
             try:
-                tick = NormalizedTick(
-                    venue=VENUE,
-                    asset=to_canonical(event.symbol),
-                    bid=parse_price(event.bid, "bid"),
-                    ask=parse_price(event.ask, "ask"),
-                    ts_event=event.event_ms * MS,
-                    mono_ns=hub.clock.monotonic_ns(),
-                )
+                hub.accept(self._tick(event))
             except (DomainError, ValueError) as exc:
                 hub.reject(type(exc).__name__)
-                return None
-            hub.accept(tick)
-        elif isinstance(event, TradePush):
-            shard.last_data = time.monotonic()
-            if event.data_type not in shard.accepted:
-                hub.reject("unsubscribed-topic")
-                return None
-            try:
-                tick = NormalizedTick(
-                    venue=VENUE,
-                    asset=to_canonical(event.symbol),
-                    last=parse_price(event.price, "last"),
-                    ts_event=event.trade_ms * MS,
-                    mono_ns=hub.clock.monotonic_ns(),
-                )
-            except (DomainError, ValueError) as exc:
-                hub.reject(type(exc).__name__)
-                return None
-            hub.accept(tick)
         elif isinstance(event, HeartbeatRequested):
             return event.reply
         elif isinstance(event, Ack):
@@ -145,6 +119,22 @@ class BingxPriceFeed(HubBackedFeed):
         elif isinstance(event, Invalid):
             hub.reject(event.reason)
         return None
+
+    def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
+        mono = self._hub.clock.monotonic_ns()
+        asset = to_canonical(event.symbol)
+        if isinstance(event, BookTickerPush):
+            return NormalizedTick(
+                venue=VENUE,
+                asset=asset,
+                bid=parse_price(event.bid, "bid"),
+                ask=parse_price(event.ask, "ask"),
+                ts_event=event.event_ms * MS,
+                mono_ns=mono,
+            )
+        return NormalizedTick(
+            venue=VENUE, asset=asset, last=parse_price(event.price, "last"), ts_event=event.trade_ms * MS, mono_ns=mono
+        )
 
     # -- one socket -------------------------------------------------------------------------------------
     async def _run_shard(self, shard: Shard) -> None:
