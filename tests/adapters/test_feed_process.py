@@ -79,11 +79,6 @@ async def test_sigterm_stops_a_running_feed_and_leaves_no_shared_memory(tmp_path
     assert not shm.exists()
 
 
-@pytest.mark.xfail(
-    reason="known: NautilusTrader's shutdown surfaces a stray CancelledError, so a running feed exits 1 on SIGTERM "
-    "(it does stop and clean up); see issue 8's note",
-    strict=False,
-)
 async def test_sigterm_exit_code_of_a_running_feed_is_0(tmp_path: Path) -> None:
     code, _ = await _stop_running_feed(tmp_path)
     assert code == 0

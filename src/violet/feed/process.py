@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import attrs
 import msgspec
@@ -104,51 +105,68 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     outcome = FeedExit.STOPPED
     writers: dict[Plane, Writer] = {}
     try:
-        async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
+        async with anyio.create_task_group() as tg:
             # Signals are handled from the very start: NautilusTrader takes seconds to come up.
             tg.start_soon(_until_signal, tg.cancel_scope)
             await anyio.lowlevel.checkpoint()  # let the signal receiver install itself before anything else
-            clock = SystemClock()
-            stop = tg.cancel_scope.cancel
-            sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
-            try:
-                if any(getattr(cfg, p).adapter == "remote_hz" for p in planes):
-                    hz_client = await anyio.to_thread.run_sync(lambda: _hz_client(cfg))
-                    stack.callback(hz_client.shutdown)
-                for plane in planes:
-                    if getattr(cfg, plane).adapter == "remote_hz":
-                        name = map_name(cfg.bridge.shm_prefix, plane)
-                        writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets)
-                    else:
-                        writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
-            except Exception as exc:
-                sys.stderr.write(f"violet feed: cannot create the bridge: {type(exc).__name__}: {exc}\n")
-                tg.cancel_scope.cancel()
-                return FeedExit.BRIDGE_FAILED
-            for plane, source in sources.items():
-                try:
-                    await stack.enter_async_context(source)
-                except Exception as exc:
-                    sys.stderr.write(f"violet feed: the {plane} source failed to start: {type(exc).__name__}: {exc}\n")
-                    outcome = FeedExit.SOURCE_FAILED
-                    tg.cancel_scope.cancel()
-                    break
-            else:
-                # Building NautilusTrader's node installs its own SIGINT/SIGTERM handlers on the loop, replacing
-                # ours: take them back now that the sources are up.
-                tg.start_soon(_until_signal, tg.cancel_scope)
-                for plane in planes:
-                    tg.start_soon(_pump, sources[plane], writers[plane])
-                    tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
-                tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
-                if ready_line:
-                    names = {p: writers[p].name for p in planes}
-                    sys.stdout.write(msgspec.json.encode({"feed": "ready", "tables": names}).decode() + "\n")
-                    sys.stdout.flush()
+            # The sources open task groups of their own; they must close inside this one (strict nesting), so
+            # the exit stack lives in the body, which then waits for the stop.
+            async with AsyncExitStack() as stack:
+                outcome = await _serve(cfg, planes, tg, stack, writers, ready_line=ready_line)
+                if outcome is FeedExit.STOPPED:
+                    await anyio.sleep_forever()
     finally:
         for w in writers.values():
             w.close()
     return outcome
+
+
+async def _serve(
+    cfg: VioletConfig,
+    planes: list[Plane],
+    tg: anyio.abc.TaskGroup,
+    stack: AsyncExitStack,
+    writers: dict[Plane, Writer],
+    *,
+    ready_line: bool,
+) -> FeedExit:
+    """Start bridges, sources and their pumps; the caller owns the lifetime."""
+    clock = SystemClock()
+    stop = tg.cancel_scope.cancel
+    sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
+    try:
+        if any(getattr(cfg, p).adapter == "remote_hz" for p in planes):
+            hz_client = await anyio.to_thread.run_sync(lambda: _hz_client(cfg))
+            stack.callback(hz_client.shutdown)
+        for plane in planes:
+            if getattr(cfg, plane).adapter == "remote_hz":
+                name = map_name(cfg.bridge.shm_prefix, plane)
+                writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets)
+            else:
+                writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
+    except Exception as exc:
+        sys.stderr.write(f"violet feed: cannot create the bridge: {type(exc).__name__}: {exc}\n")
+        tg.cancel_scope.cancel()
+        return FeedExit.BRIDGE_FAILED
+    for plane, source in sources.items():
+        try:
+            await stack.enter_async_context(source)
+        except Exception as exc:
+            sys.stderr.write(f"violet feed: the {plane} source failed to start: {type(exc).__name__}: {exc}\n")
+            tg.cancel_scope.cancel()
+            return FeedExit.SOURCE_FAILED
+    # Building NautilusTrader's node installs its own SIGINT/SIGTERM handlers on the loop, replacing
+    # ours: take them back now that the sources are up.
+    tg.start_soon(_until_signal, tg.cancel_scope)
+    for plane in planes:
+        tg.start_soon(_pump, sources[plane], writers[plane])
+        tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
+    tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
+    if ready_line:
+        names = {p: writers[p].name for p in planes}
+        sys.stdout.write(msgspec.json.encode({"feed": "ready", "tables": names}).decode() + "\n")
+        sys.stdout.flush()
+    return FeedExit.STOPPED
 
 
 def main(cfg: VioletConfig) -> int:

@@ -31,6 +31,7 @@ from violet.domain import (
 
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02
+NODE_RUN_GRACE_S = 2.0
 
 
 class WrongEventLoop(RuntimeError):
@@ -53,6 +54,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None
         self._tg: anyio.abc.TaskGroup | None = None
+        self._run_scope: anyio.CancelScope | None = None
         self._last_data_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
@@ -153,6 +155,14 @@ class NtBinancePriceFeed(HubBackedFeed):
             elif hub.state not in (FeedState.CLOSED, FeedState.CONNECTING):
                 hub.set_state(FeedState.RECONNECTING)
 
+    async def _run_node(self) -> None:
+        # Shielded: NT logs a cancelled `run_async` as an ERROR, so the node is stopped by `stop()` in
+        # `__aexit__` (after which its engine queues end and `run_async` returns), never by cancellation.
+        node = self._node
+        assert node is not None
+        with anyio.CancelScope(shield=True) as self._run_scope:
+            await node.run()
+
     async def __aenter__(self) -> Self:
         try:
             asyncio.get_running_loop()
@@ -181,7 +191,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._node.on_reconnected(self._reconnected)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._node.run)
+        self._tg.start_soon(self._run_node)
         self._tg.start_soon(self._watch)
         self._tg.start_soon(self._subscribe_paced)
         self._hub.open()
@@ -194,6 +204,8 @@ class NtBinancePriceFeed(HubBackedFeed):
         if self._node is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 await self._node.stop()
+        if self._run_scope is not None:
+            self._run_scope.deadline = anyio.current_time() + NODE_RUN_GRACE_S
         if self._tg is not None:
             self._tg.cancel_scope.cancel()
             await self._tg.__aexit__(None, None, None)
