@@ -4,6 +4,7 @@ external cluster (host:port[,host:port], with VIOLET_HZ_CLUSTER as its cluster n
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,22 @@ class HzCluster:
         if out.returncode != 0:
             pytest.fail(f"could not restart the Hazelcast member: {out.stderr[-2000:]}")
         self.pid = out.stdout.split()[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_member(port: int, cluster: str, members: str = "127.0.0.1") -> str:
+    """Start one member; return its pid."""
+    out = subprocess.run(
+        [str(SCRIPT), "start", str(port), cluster, members], capture_output=True, text=True, timeout=180, check=False
+    )
+    if out.returncode != 0:
+        pytest.fail(f"could not start a Hazelcast member: {out.stderr[-2000:]}")
+    return out.stdout.split()[0]
 
 
 @pytest.fixture(scope="session")
