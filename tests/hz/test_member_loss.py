@@ -99,9 +99,7 @@ async def test_losing_one_member_of_two_keeps_prices_flowing_without_a_restart(
                         if r.fresh:
                             assert r.tick is not None
                             served_fresh_ages.append(now - r.tick.ts_event)
-                    resumed = all(
-                        r.fresh and r.tick is not None and r.tick.ts_event > killed_wall for r in readings
-                    )
+                    resumed = all(r.fresh and r.tick is not None and r.tick.ts_event > killed_wall for r in readings)
             assert reader.counters().received > received_at_kill, "ticks published after the loss arrived"
             assert reader.state.value == "live"
         assert served_fresh_ages, "the reader was sampled while it served prices"

@@ -209,34 +209,40 @@ NT_ACTOR_RECORDS: list[Record] = []
 BRIDGE_RECORDS: list[int] = []
 
 
-async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
-    """NT in a real `violet feed` process -> shared memory -> the remote_shm adapter here.
+async def _violet_remote(
+    sim: SimProcess, assets: list[str], duration: float, out: list[Record], *, adapter: str
+) -> None:
+    """NT in a real `violet feed` process -> the bridge -> the remote adapter here.
 
     Besides send -> delivery, records the bridge's own share: the writer's publish to this reader's read."""
     import secrets
     import tempfile
+    from contextlib import ExitStack
 
-    from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+    from violet.bench.hz_transport import hz_member
+    from violet.composition import build_plane
     from violet.config import BinanceConfig, PlaneConfig, VioletConfig, dump_config
     from violet.config.schema import BridgeConfig
 
     prefix = f"bench{secrets.token_hex(3)}"
-    cfg = VioletConfig(
-        alpha=PlaneConfig(adapter="remote_shm", assets=assets),
-        venue=PlaneConfig(adapter="in_memory"),
-        binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
-        bridge=BridgeConfig(shm_prefix=prefix),
-    )
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack:
+        cluster, members = ("", ()) if adapter == "remote_shm" else stack.enter_context(hz_member())
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter=adapter, assets=assets),  # type: ignore[arg-type]
+            venue=PlaneConfig(adapter="in_memory"),
+            binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
+            bridge=BridgeConfig(shm_prefix=prefix, hz_cluster=cluster or "dev", hz_members=list(members)),
+        )
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         path = Path(tmp) / "feed.toml"
         path.write_text(dump_config(cfg))
         proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=-3)
         try:
-            reader = RemoteShmPriceFeed(
-                RemoteShmSettings(bridge=f"{prefix}-alpha", venue="binance", assets=tuple(assets))
-            )
+            from violet.domain import SystemClock
+
+            reader, _ = build_plane("alpha", cfg, SystemClock())
             async with reader, reader.subscribe(assets) as stream:
-                BRIDGE_LATENCY.append(reader.bridge_latency_ns)
+                BRIDGE_LATENCY.append(reader.bridge_latency_ns)  # type: ignore[attr-defined]
                 with anyio.move_on_after(duration):
                     async for tick in stream:
                         out.append((tick_key(tick.asset.removesuffix("-PERP"), tick), time.monotonic_ns()))  # noqa: PERF401
@@ -247,6 +253,14 @@ async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float,
             await proc.aclose()
 
 
+async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    await _violet_remote(sim, assets, duration, out, adapter="remote_shm")
+
+
+async def violet_remote_hz(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    await _violet_remote(sim, assets, duration, out, adapter="remote_hz")
+
+
 BRIDGE_LATENCY: list[HdrHistogram] = []
 
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
@@ -255,6 +269,7 @@ SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "binance-raw (baseline)": ("binance", raw_binance),
     "binance-nt_binance": ("binance", violet_nt),
     "binance-remote_shm": ("binance", violet_remote_shm),
+    "binance-remote_hz": ("binance", violet_remote_hz),
 }
 
 
@@ -295,7 +310,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             "sim_max_lag_ms": stats["max_lag_ms"],
             "sent": len(sends),
         }
-        if client is violet_remote_shm and BRIDGE_LATENCY:
+        if client in (violet_remote_shm, violet_remote_hz) and BRIDGE_LATENCY:
             h = BRIDGE_LATENCY.pop()
             out["bridge_p50_us"] = h.get_value_at_percentile(50) / 1e3
             out["bridge_p99_us"] = h.get_value_at_percentile(99) / 1e3
@@ -382,7 +397,8 @@ def markdown(report: dict[str, Any]) -> str:
         )
         if "bridge_p50_us" in row:
             lines.append(
-                f"| (shared-memory bridge alone: writer publish -> reader) | {row['bridge_p50_us']:.0f} | | "
+                f"| ({'Hazelcast' if name.endswith('remote_hz') else 'shared-memory'} bridge alone: writer publish "
+                f"-> reader) | {row['bridge_p50_us']:.0f} | | "
                 f"{row['bridge_p99_us']:.0f} | | | | | | |"
             )
         if "nt_actor_p50_us" in row:

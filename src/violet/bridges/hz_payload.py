@@ -1,8 +1,11 @@
-"""Version 1 of the value a `violet feed` process writes into Hazelcast for one asset (its newest update).
+"""Version 2 of the message a `violet feed` process publishes into Hazelcast for one asset's update (on the
+plane's ReliableTopic, and as the asset's latest value in its IMap).
 
     "VH" | version u8 | reserved u8 | writer generation u64 | ts_event i64 | source mono ns i64
     | publish wall ns i64 | updates u64
-    | venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
+    | asset, venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
+
+v2 added the asset (a topic message, unlike a map entry, has no key).
 
 Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
 `updates` counts every update of the asset since the writer started, so readers count what they conflated; the
@@ -16,18 +19,19 @@ import struct
 import attrs
 
 MAGIC = b"VH"
-VERSION = 1
+VERSION = 2
 _HEAD = struct.Struct("<2sBBQqqqQ")
 HEARTBEAT_KEY = "__heartbeat__"
 
 
 class HzPayloadError(ValueError):
-    """A value that is not a violet v1 payload: unknown version, truncated, garbage."""
+    """A value that is not a violet v2 payload: unknown version, truncated, garbage."""
 
 
 @attrs.frozen(slots=True)
 class HzTick:
     generation: int
+    asset: str
     venue: str
     bid: str | None
     ask: str | None
@@ -51,7 +55,9 @@ def encode(tick: HzTick) -> bytearray:
     head = _HEAD.pack(
         MAGIC, VERSION, 0, tick.generation, tick.ts_event, tick.source_mono_ns, tick.publish_wall_ns, tick.updates
     )
-    return bytearray(head + _text(tick.venue) + _text(tick.bid) + _text(tick.ask) + _text(tick.last))
+    return bytearray(
+        head + _text(tick.asset) + _text(tick.venue) + _text(tick.bid) + _text(tick.ask) + _text(tick.last)
+    )
 
 
 def decode(raw: bytes | bytearray) -> HzTick:
@@ -64,7 +70,7 @@ def decode(raw: bytes | bytearray) -> HzTick:
         raise HzPayloadError(f"payload version {version}; this reader understands {VERSION}")
     fields: list[str | None] = []
     pos = _HEAD.size
-    for _ in range(4):
+    for _ in range(5):
         if pos >= len(raw):
             raise HzPayloadError("truncated")
         n = raw[pos]
@@ -78,5 +84,5 @@ def decode(raw: bytes | bytearray) -> HzTick:
         pos += n
     if pos != len(raw):
         raise HzPayloadError("trailing bytes")
-    venue, bid, ask, last = fields
-    return HzTick(generation, venue or "", bid, ask, last, ts_event, src, pub, updates)
+    asset, venue, bid, ask, last = fields
+    return HzTick(generation, asset or "", venue or "", bid, ask, last, ts_event, src, pub, updates)

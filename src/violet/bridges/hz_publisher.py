@@ -1,4 +1,12 @@
-"""The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, latest update per key."""
+"""The feed side of the Hazelcast bridge, per plane: a ReliableTopic carrying every update in order (what readers
+listen to) and an IMap keyed by asset holding each asset's latest update (what a reader starts from) and the
+feed's heartbeat.
+
+Why a topic for the stream: measured with `violet bench hz-transport` on a real member, an IMap entry listener
+and a ReliableTopic listener deliver alike at 500 msgs/s, but from 2,000 msgs/s the IMap's events (one message
+each) queue up behind the client's reactor thread while the topic's listener reads the ringbuffer in batches:
+IMap p99 1.4-11 ms vs topic 0.8-1.0 ms at 2,000 msgs/s, p50 5 ms vs 0.8 ms at 10,000 (see the README).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from violet.bridges.hz_payload import HEARTBEAT_KEY, HzTick, encode
 
 
 def map_name(prefix: str, plane: str) -> str:
+    """The plane's IMap (latest value per asset, heartbeat); its ReliableTopic has the same name."""
     return f"violet-{prefix}-{plane}"
 
 
@@ -21,6 +30,7 @@ class HzPublisher:
     def __init__(self, client: Any, name: str, assets: Iterable[str]) -> None:
         self.name = name
         self._map = client.get_map(name)
+        self._topic = client.get_reliable_topic(name)
         self._assets = frozenset(assets)
         self._updates: dict[str, int] = {}
         self.generation = secrets.randbits(63)
@@ -48,8 +58,11 @@ class HzPublisher:
         key = asset
         updates = self._updates.get(key, 0) + 1 + conflated_before
         self._updates[key] = updates
-        payload = HzTick(self.generation, venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
-        self._map.set(key, encode(payload))
+        payload = encode(
+            HzTick(self.generation, asset, venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
+        )
+        self._topic.publish(payload)
+        self._map.set(key, payload)
         self.published += 1
         return True
 

@@ -51,6 +51,10 @@ def wake_dir(bridge: str) -> Path:
     return path
 
 
+class CorruptSlot(ValueError):
+    """A committed slot whose bytes do not decode (not ASCII, bad lengths): a bridge fault, never a price."""
+
+
 @attrs.frozen(slots=True)
 class SlotValue:
     asset: str
@@ -204,18 +208,31 @@ class ShmTableReader:
         self.slots = slots
         self.writer_pid = pid
         self.generation = generation
+        if table_size(slots) > len(self._buf):
+            self.close()
+            raise LayoutError(f"{self.name} declares {slots} slots but is only {len(self._buf)} bytes")
         self.keys: list[tuple[str, str]] = []
         for i in range(slots):
             off = HEADER_SIZE + i * DIR_ENTRY
             raw = bytes(self._buf[off : off + DIR_ENTRY]).rstrip(b"\x00")
-            asset, _, kind = raw.decode("ascii").partition("\x00")
+            try:
+                asset, _, kind = raw.decode("ascii").partition("\x00")
+            except UnicodeDecodeError:
+                self.close()
+                raise LayoutError(f"{self.name} has a corrupt directory entry {i}") from None
             self.keys.append((asset, kind))
+        self.corrupt = 0
+        """Slots whose committed contents did not decode (counted, skipped; never delivered)."""
         self._seen = [0] * slots
         self._ring = ring_offset(slots)
         self._ring_pos = int(U64.unpack_from(self._buf, RING_HEAD_OFFSET)[0])
         if skip_existing:
             for i in range(slots):
-                value = self.read_slot(i)
+                try:
+                    value = self.read_slot(i)
+                except CorruptSlot:
+                    self.corrupt += 1
+                    continue
                 self._seen[i] = 0 if value is None else value.updates
 
     @property
@@ -242,19 +259,22 @@ class ShmTableReader:
                 return None
             _, order, updates, ts_event, src, pub, venue, bid, ask, last = row
             asset, kind = self.keys[index]
-            return SlotValue(
-                asset,
-                kind,
-                venue.rstrip(b"\x00").decode("ascii"),
-                unpack_text(bid),
-                unpack_text(ask),
-                unpack_text(last),
-                ts_event,
-                src,
-                pub,
-                order,
-                updates,
-            )
+            try:
+                return SlotValue(
+                    asset,
+                    kind,
+                    venue.rstrip(b"\x00").decode("ascii"),
+                    unpack_text(bid),
+                    unpack_text(ask),
+                    unpack_text(last),
+                    ts_event,
+                    src,
+                    pub,
+                    order,
+                    updates,
+                )
+            except (UnicodeDecodeError, ValueError):
+                raise CorruptSlot(f"slot {index} ({asset} {kind}) does not decode") from None
         return None
 
     def changed(self) -> Iterator[tuple[SlotValue, int]]:
@@ -276,7 +296,11 @@ class ShmTableReader:
         for i in candidates:
             if i >= self.slots:
                 continue
-            value = self.read_slot(i)
+            try:
+                value = self.read_slot(i)
+            except CorruptSlot:
+                self.corrupt += 1
+                continue
             if value is None or value.updates == self._seen[i]:
                 continue
             skipped = value.updates - self._seen[i] - 1

@@ -348,6 +348,35 @@ def bench_sim(
     typer.echo(json.dumps(result))
 
 
+@bench_app.command("hz-transport")
+def bench_hz_transport(
+    out: Annotated[Path, typer.Option(help="Directory for hz-transport.json.")] = Path("bench-out"),
+    assets: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    rates: Annotated[str, typer.Option(help="Comma-separated messages per second.")] = "500,2000,10000",
+    duration: Annotated[float, typer.Option(min=1, help="Measured seconds per run (after a 2 s warm-up).")] = 8.0,
+    repeats: Annotated[int, typer.Option(min=1)] = 2,
+) -> None:
+    """IMap + entry listener vs ReliableTopic + listener on a real Hazelcast member: latency and loss.
+
+    Starts a member with scripts/hazelcast-member unless VIOLET_HZ_MEMBERS names a cluster.
+
+    Example: violet bench hz-transport --rates 500,2000,10000 --duration 8 --repeats 2
+    """
+    from violet.bench.hz_transport import compare, markdown
+
+    try:
+        rate_list = [float(r) for r in rates.split(",") if r.strip()]
+    except ValueError:
+        typer.echo(f"--rates: expected comma-separated numbers, got {rates!r}", err=True)
+        raise typer.Exit(2) from None
+    report = compare(assets=assets, rates=rate_list, duration=duration, repeats=repeats)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hz-transport.json").write_text(json.dumps(report, indent=2))
+    text = markdown(report)
+    (out / "hz-transport.md").write_text(text)
+    typer.echo(text)
+
+
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: Annotated[int, typer.Option(min=1, max=200)] = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.

@@ -1,9 +1,12 @@
-"""`VenuePriceFeedPort` over a Hazelcast IMap written by a `violet feed` process.
+"""`VenuePriceFeedPort` over the Hazelcast bridge a `violet feed` process publishes: updates from the plane's
+ReliableTopic, the starting point from its IMap (latest value per asset), liveness from the map's heartbeat key.
 
-The Hazelcast client calls listeners on its single reactor thread; they only hand the raw value to the event
-loop (`call_soon_threadsafe`) and return, so client I/O is never blocked. This adapter therefore requires
-anyio's asyncio backend. The feed's heartbeat key decides liveness; `mono_ns` is restamped on receipt
-(initial-snapshot values get an age from their publish wall time, so an old value is never fresh).
+The Hazelcast client calls listeners on its own threads; they only hand the raw value to the event loop
+(`call_soon_threadsafe`) and return, so client I/O is never blocked. This adapter therefore requires anyio's
+asyncio backend. `mono_ns` is restamped on receipt (initial-snapshot values get an age from their publish wall
+time, so an old value is never fresh). The topic listener is loss-tolerant: a reader that falls a whole ringbuffer
+behind goes on from the oldest message still held, and the per-asset update counters count what it missed as
+conflated, so it never stops listening.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 import attrs
+from hazelcast.proxy.reliable_topic import ReliableMessageListener
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
@@ -57,16 +61,21 @@ class RemoteHzPriceFeed(HubBackedFeed):
         self._tg: anyio.abc.TaskGroup | None = None
         self._seen: dict[str, tuple[int, int]] = {}
         """key -> (writer generation, updates) of the newest value taken."""
-        self._early: list[tuple[str, Any]] | None = None
+        self._early: list[Any] | None = None
         """Listener events that arrived before the snapshot set the baselines; replayed after it."""
         self._last_beat = 0
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
 
-    # -- on the Hazelcast reactor thread: hand off, never block ------------------------------------------
-    def _on_event(self, event: Any) -> None:
+    # -- on the Hazelcast client's threads: hand off, never block ------------------------------------------
+    def _on_message(self, message: Any) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._on_value, event.key, event.value, None)
+            loop.call_soon_threadsafe(self._on_value, message.message, None)
+
+    def _on_beat_event(self, _event: Any) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._on_beat)
 
     def _on_lifecycle(self, state: str) -> None:
         loop = self._loop
@@ -78,23 +87,24 @@ class RemoteHzPriceFeed(HubBackedFeed):
         if self._hub.state is FeedState.LIVE:
             self._hub.set_state(FeedState.RECONNECTING)
 
-    def _on_value(self, key: str, value: Any, snapshot_now_wall: int | None) -> None:
+    def _on_beat(self) -> None:
         hub = self._hub
-        if key == HEARTBEAT_KEY:
-            self._last_beat = time.monotonic_ns()
-            if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
-                hub.set_state(FeedState.LIVE)
-            return
+        self._last_beat = time.monotonic_ns()
+        if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
+            hub.set_state(FeedState.LIVE)
+
+    def _on_value(self, value: Any, snapshot_now_wall: int | None) -> None:
+        hub = self._hub
         if snapshot_now_wall is None and self._early is not None:
-            self._early.append((key, value))
-            return
-        asset = key
-        if asset not in hub.assets():
+            self._early.append(value)
             return
         try:
             p = decode(value)
         except HzPayloadError:
             hub.reject("bridge-payload")
+            return
+        asset = key = p.asset
+        if asset not in hub.assets():
             return
         prev = self._seen.get(key)
         if snapshot_now_wall is not None or prev is None or prev[0] != p.generation:
@@ -148,22 +158,24 @@ class RemoteHzPriceFeed(HubBackedFeed):
 
         self._client = await anyio.to_thread.run_sync(connect)
         imap = self._client.get_map(s.map_name)
-        # Listener first (its events wait in `_early`), then the snapshot sets the baselines, then the waiting
-        # events are replayed: the update counters drop whatever both deliver, and nothing falls in between.
+        topic = self._client.get_reliable_topic(s.map_name)
+        # Listener first (its messages wait in `_early`), then the snapshot sets the baselines, then the waiting
+        # messages are replayed: the update counters drop whatever both deliver, and nothing falls in between.
         self._early = []
         await anyio.to_thread.run_sync(
             lambda: imap.add_entry_listener(
-                include_value=True, added_func=self._on_event, updated_func=self._on_event
+                key=HEARTBEAT_KEY, added_func=self._on_beat_event, updated_func=self._on_beat_event
             ).result()
         )
+        await anyio.to_thread.run_sync(lambda: topic.add_listener(_LossTolerant(self._on_message)).result())
         entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
         now_wall = time.time_ns()
         for key, value in entries:
             if key != HEARTBEAT_KEY:
-                self._on_value(key, value, now_wall)
+                self._on_value(value, now_wall)
         early, self._early = self._early, None
-        for key, value in early:
-            self._on_value(key, value, None)
+        for value in early:
+            self._on_value(value, None)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._watch)
@@ -182,3 +194,25 @@ class RemoteHzPriceFeed(HubBackedFeed):
             client = self._client
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(client.shutdown)
+
+
+class _LossTolerant(ReliableMessageListener[Any]):
+    """Starts at the topic's tail, survives falling behind and member changes; never terminates on its own."""
+
+    def __init__(self, on_message: Any) -> None:
+        self._on_message = on_message
+
+    def on_message(self, message: Any) -> None:
+        self._on_message(message)
+
+    def retrieve_initial_sequence(self) -> int:
+        return -1
+
+    def store_sequence(self, sequence: int) -> None:
+        return
+
+    def is_loss_tolerant(self) -> bool:
+        return True
+
+    def is_terminal(self, error: Exception) -> bool:
+        return False

@@ -88,7 +88,11 @@ class RemoteShmPriceFeed(HubBackedFeed):
     def _pump(self, reader: ShmTableReader) -> None:
         hub = self._hub
         now_mono = time.monotonic_ns()
-        for value, skipped in reader.changed():
+        corrupt_before = reader.corrupt
+        changes = reader.changed()
+        for _ in range(reader.corrupt - corrupt_before):
+            hub.reject("bridge-corrupt-slot")
+        for value, skipped in changes:
             if value.asset not in hub.assets():
                 continue
             try:

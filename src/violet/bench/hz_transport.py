@@ -1,0 +1,207 @@
+"""IMap (latest value per key, entry listener) against ReliableTopic (ordered ringbuffer stream) on a real
+Hazelcast member: publish -> listener latency and loss, same payload, same rate, in one run.
+
+Publisher and consumer are separate Hazelcast clients (each with its own reactor thread); the publisher paces
+itself on a thread, as the feed process's writes are fire-and-forget. Latency is wall clock on one host. Loss is
+counted from per-key update counters (a gap that no later event fills).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from violet.bridges.hz_payload import HzTick, decode, encode
+
+TRANSPORTS = ("imap", "reliable_topic")
+_SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "hazelcast-member"
+
+
+@contextmanager
+def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(cluster name, members): VIOLET_HZ_MEMBERS/VIOLET_HZ_CLUSTER if set, else a member started for the run."""
+    external = os.environ.get("VIOLET_HZ_MEMBERS")
+    if external:
+        yield os.environ.get("VIOLET_HZ_CLUSTER", "dev"), tuple(external.split(","))
+        return
+    if not _SCRIPT.exists():
+        raise RuntimeError("no Hazelcast member: set VIOLET_HZ_MEMBERS, or run from a checkout with scripts/")
+    cluster = f"violet-bench-{os.getpid()}"
+    start = [str(_SCRIPT), "start", "0", cluster]
+    out = subprocess.run(start, capture_output=True, text=True, timeout=180, check=True)  # noqa: S603 - our script
+    pid, port = out.stdout.split()
+    try:
+        yield cluster, (f"127.0.0.1:{port}",)
+    finally:
+        subprocess.run([str(_SCRIPT), "stop", pid], timeout=60, check=False)  # noqa: S603 - our script
+
+
+def _client(cluster: str, members: tuple[str, ...]) -> Any:
+    from hazelcast.client import HazelcastClient
+
+    return HazelcastClient(cluster_name=cluster, cluster_members=list(members))
+
+
+class _Receiver:
+    def __init__(self, assets: list[str]) -> None:
+        self.latency = HdrHistogram(1, 60_000_000_000, 3)
+        self.highest = dict.fromkeys(assets, 0)
+        self.seen: dict[str, set[int]] = {a: set() for a in assets}
+        self.received = 0
+        self.record_after_wall = 0
+        """Latency is recorded for payloads published after this (the warm-up is left out)."""
+        self.lock = threading.Lock()
+
+    def on_value(self, key: str, raw: Any) -> None:
+        now = time.time_ns()
+        p = decode(raw)
+        with self.lock:
+            if p.publish_wall_ns >= self.record_after_wall:
+                self.latency.record_value(max(1, now - p.publish_wall_ns))
+            self.received += 1
+            self.seen[key].add(p.updates)
+
+
+def _payload(asset: str, n: int) -> bytearray:
+    bid, ask = f"{60000 + n % 100}.1", f"{60000 + n % 100}.2"
+    return encode(HzTick(1, asset, "binance", bid, ask, None, 0, 0, time.time_ns(), n))
+
+
+def _publish(
+    transport: str,
+    tag: str,
+    cluster: str,
+    members: tuple[str, ...],
+    names: list[str],
+    rate: float,
+    duration: float,
+    counts: Any,
+) -> None:
+    """In its own process, as the feed is: paced fire-and-forget writes, as `HzPublisher` does."""
+    client = _client(cluster, members)
+    try:
+        if transport == "imap":
+            target = client.get_map(tag)
+
+            def send(asset: str, n: int) -> None:
+                target.set(asset, _payload(asset, n))
+        else:
+            topic = client.get_reliable_topic(tag)
+
+            def send(asset: str, n: int) -> None:
+                topic.publish(_payload(asset, n))
+
+        published = dict.fromkeys(names, 0)
+        interval = 1.0 / rate
+        start = time.perf_counter()
+        i = 0
+        while (now := time.perf_counter()) - start < duration:
+            due = start + i * interval
+            if due > now:
+                time.sleep(due - now)
+            asset = names[i % len(names)]
+            published[asset] += 1
+            send(asset, published[asset])
+            i += 1
+        time.sleep(0.5)  # let the client's thread flush
+        counts.update(published)
+    finally:
+        client.shutdown()
+
+
+def measure(
+    transport: str, cluster: str, members: tuple[str, ...], *, assets: int, rate: float, duration: float, warmup: float
+) -> dict[str, Any]:
+    import multiprocessing
+
+    names = [f"A{i:02d}USDT-PERP" for i in range(assets)]
+    recv = _Receiver(names)
+    tag = f"violet-bench-{transport}-{time.time_ns()}"
+    sub_client = _client(cluster, members)
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        if transport == "imap":
+            sub_map = sub_client.get_map(tag).blocking()
+            sub_map.add_entry_listener(
+                include_value=True,
+                added_func=lambda e: recv.on_value(e.key, e.value),
+                updated_func=lambda e: recv.on_value(e.key, e.value),
+            )
+        else:
+            sub_topic = sub_client.get_reliable_topic(tag).blocking()
+            sub_topic.add_listener(lambda m: recv.on_value(decode(m.message).asset, m.message))
+        recv.record_after_wall = time.time_ns() + int(warmup * 1e9)
+        with ctx.Manager() as manager:
+            counts = manager.dict()
+            proc = ctx.Process(
+                target=_publish, args=(transport, tag, cluster, members, names, rate, warmup + duration, counts)
+            )
+            proc.start()
+            proc.join(warmup + duration + 60)
+            published = dict(counts)
+        time.sleep(0.5)  # in-flight events
+        total = sum(published.values())
+        lost = sum(len(set(range(1, published.get(a, 0) + 1)) - recv.seen[a]) for a in names)
+        q = recv.latency.get_value_at_percentile
+        return {
+            "transport": transport,
+            "rate": rate,
+            "assets": assets,
+            "published": total,
+            "received": recv.received,
+            "lost": lost,
+            "p50_us": q(50) / 1e3,
+            "p90_us": q(90) / 1e3,
+            "p99_us": q(99) / 1e3,
+            "p999_us": q(99.9) / 1e3,
+            "max_us": recv.latency.get_max_value() / 1e3,
+        }
+    finally:
+        sub_client.shutdown()
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """Medians of repeats per (rate, transport)."""
+    import statistics
+
+    groups: dict[tuple[float, str], list[dict[str, Any]]] = {}
+    for run in report["runs"]:
+        groups.setdefault((run["rate"], run["transport"]), []).append(run)
+    lines = [
+        "publish -> listener on a real member, separate publisher process, medians of repeats",
+        "",
+        "| msgs/s | transport | p50 us | p90 us | p99 us | p99.9 us | max us | published | lost |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (rate, transport), runs in sorted(groups.items()):
+
+        def med(field: str, runs: list[dict[str, Any]] = runs) -> float:
+            return float(statistics.median(r[field] for r in runs))
+
+        lines.append(
+            f"| {rate:g} | {transport} | {med('p50_us'):.0f} | {med('p90_us'):.0f} | {med('p99_us'):.0f} | "
+            f"{med('p999_us'):.0f} | {med('max_us'):.0f} | {sum(r['published'] for r in runs)} | "
+            f"{sum(r['lost'] for r in runs)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def compare(*, assets: int, rates: list[float], duration: float, repeats: int, warmup: float = 2.0) -> dict[str, Any]:
+    with hz_member() as (cluster, members):
+        runs = [
+            measure(transport, cluster, members, assets=assets, rate=rate, duration=duration, warmup=warmup)
+            for _ in range(repeats)
+            for rate in rates
+            for transport in TRANSPORTS
+        ]
+    from violet.bench.latency import machine
+
+    return {"machine": machine(), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": runs}

@@ -1,0 +1,176 @@
+"""The bridges' decoders under Hypothesis: Hazelcast payloads and shared-memory slots, valid, mutated and garbage.
+
+Nothing but the typed error may escape a decoder, and the adapters count every value they refuse: after each
+input, `received + rejected` grew by exactly one. The `fuzz` profile runs >= 10,000 cases per property.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from multiprocessing import resource_tracker, shared_memory
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.bridges.hz_payload import HzPayloadError, HzTick, decode, encode
+from violet.bridges.shm_layout import SLOT, SLOT_SIZE, segment_name, slot_offset
+from violet.bridges.shm_table import CorruptSlot, ShmTableReader, ShmTableWriter
+
+FUZZ = settings(
+    max_examples=10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+ASSET = "BTCUSDT-PERP"
+prices = st.decimals(min_value="0.00000001", max_value="1000000", places=8).map(lambda d: format(d, "f"))
+# An empty field encodes as absent (a price is never empty).
+texts = st.one_of(st.none(), prices, st.text(alphabet=st.characters(max_codepoint=127), min_size=1, max_size=20))
+
+
+@st.composite
+def hz_ticks(draw: st.DrawFn) -> HzTick:
+    return HzTick(
+        generation=draw(st.integers(0, 2**64 - 1)),
+        asset=draw(st.sampled_from([ASSET, ASSET, "ETHUSDT-PERP"])),
+        venue=draw(st.sampled_from(["binance", "bingx", ""])),
+        bid=draw(texts),
+        ask=draw(texts),
+        last=draw(texts),
+        ts_event=draw(st.integers(-(2**63), 2**63 - 1)),
+        source_mono_ns=draw(st.integers(-(2**63), 2**63 - 1)),
+        publish_wall_ns=draw(st.integers(-(2**63), 2**63 - 1)),
+        updates=draw(st.integers(0, 2**64 - 1)),
+    )
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: st.SearchStrategy[bytearray]) -> bytearray:
+    raw = bytearray(draw(valid))
+    how = draw(st.sampled_from(["flip", "truncate", "extend", "splice"]))
+    if how == "flip" and raw:
+        i = draw(st.integers(0, len(raw) - 1))
+        raw[i] = draw(st.integers(0, 255))
+    elif how == "truncate":
+        del raw[draw(st.integers(0, len(raw))) :]
+    elif how == "extend":
+        raw += draw(st.binary(min_size=1, max_size=16))
+    else:
+        i = draw(st.integers(0, len(raw)))
+        raw[i:i] = draw(st.binary(max_size=8))
+    return raw
+
+
+hz_values = st.one_of(
+    hz_ticks().map(encode),
+    mutated(hz_ticks().map(encode)),
+    st.binary(max_size=200).map(bytearray),
+    st.binary(max_size=200),
+    st.text(max_size=50),
+    st.integers(),
+    st.none(),
+)
+
+
+@FUZZ
+@given(hz_ticks())
+def test_hz_payload_round_trips(tick: HzTick) -> None:
+    assert decode(encode(tick)) == tick
+
+
+@FUZZ
+@given(hz_values)
+def test_hz_decoder_raises_only_its_typed_error(value: object) -> None:
+    try:
+        tick = decode(value)  # type: ignore[arg-type]
+    except HzPayloadError:
+        return
+    assert isinstance(tick, HzTick)
+
+
+hz_reader = RemoteHzPriceFeed(
+    RemoteHzSettings(map_name="fuzz", venue="binance", assets=(ASSET,), cluster_name="none", members=())
+)
+
+
+@FUZZ
+@given(hz_values)
+def test_the_hz_adapter_counts_every_value_it_refuses(value: object) -> None:
+    before = hz_reader.counters()
+    # As the listener hands it over: a key of a subscribed asset and whatever value the map held.
+    hz_reader._on_value(value, None)
+    after = hz_reader.counters()
+    handled = (after.received - before.received) + (after.rejected - before.rejected)
+    # A valid payload of another asset (not subscribed here) or whose update counter does not advance (a duplicate)
+    # is neither received nor rejected; anything else is one or the other.
+    assert handled == 1 or (handled == 0 and _is_valid(value))
+
+
+def _is_valid(value: object) -> bool:
+    try:
+        decode(value)  # type: ignore[arg-type]
+    except HzPayloadError:
+        return False
+    return True
+
+
+# -- shared memory ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def table() -> Iterator[tuple[ShmTableWriter, memoryview]]:
+    bridge = f"fz{secrets.token_hex(3)}"
+    writer = ShmTableWriter(bridge, [ASSET])
+    raw = shared_memory.SharedMemory(segment_name(bridge))
+    resource_tracker.unregister(raw._name, "shared_memory")  # type: ignore[attr-defined]
+    assert raw.buf is not None
+    try:
+        yield writer, raw.buf
+    finally:
+        raw.buf.release()
+        raw.close()
+        # Readers in this process unregistered the name the writer registered; give it back for the unlink.
+        resource_tracker.register(raw._name, "shared_memory")  # type: ignore[attr-defined]
+        writer.close()
+
+
+TEXT_AREA = SLOT.size - (16 + 24 * 3)  # the slot's text fields start after its numbers
+
+
+@FUZZ
+@given(
+    bid=prices,
+    ask=prices,
+    area_offset=st.integers(0, SLOT.size - TEXT_AREA - 1),
+    garbage=st.binary(min_size=1, max_size=40),
+)
+def test_a_corrupt_shared_memory_slot_is_counted_never_delivered(
+    table: tuple[ShmTableWriter, memoryview], bid: str, ask: str, area_offset: int, garbage: bytes
+) -> None:
+    writer, buf = table
+    reader = ShmTableReader(writer.bridge)
+    feed = RemoteShmPriceFeed(RemoteShmSettings(bridge=writer.bridge, venue="binance", assets=(ASSET,)))
+    try:
+        lo, hi = sorted((bid, ask), key=float)
+        writer.write(
+            asset=ASSET, kind="quote", venue="binance", bid=lo, ask=hi, last=None, ts_event=1, source_mono_ns=1
+        )
+        # Damage the committed text fields behind the writer's back (the seqlock still reads as consistent).
+        index = sorted((a, k) for a in [ASSET] for k in ("quote", "trade", "quote+trade")).index((ASSET, "quote"))
+        start = slot_offset(reader.slots, index) + TEXT_AREA + area_offset
+        end = min(start + len(garbage), slot_offset(reader.slots, index) + SLOT_SIZE)
+        buf[start:end] = garbage[: end - start]
+        try:
+            value = reader.read_slot(index)
+        except CorruptSlot:
+            value = None
+        feed._pump(reader)
+        counters = feed.counters()
+        assert counters.received + counters.rejected == 1, "every damaged slot is either a valid tick or counted"
+        event("slot did not decode" if value is None else "slot decoded")
+        if value is None:
+            assert counters.rejected == 1
+    finally:
+        reader.close()
