@@ -52,6 +52,7 @@ def build_source(
                 base_url_http=cfg.binance.http_url,
                 base_url_ws=cfg.binance.ws_url,
                 staleness_budget_ns=budget,
+                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
             clock=clock,
@@ -66,6 +67,7 @@ def build_source(
             base_url_http=b.http_url,
             ws_url=b.ws_url,
             staleness_budget_ns=budget,
+            venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
             stall_after_s=dict(b.stall_after_s),
@@ -97,6 +99,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 venue=PLANE_VENUE[plane],
                 assets=tuple(p.assets),
                 staleness_budget_ns=budget,
+                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )
             return RemoteShmPriceFeed(settings, clock=clock), ()
@@ -111,6 +114,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 cluster_name=cfg.bridge.hz_cluster,
                 members=tuple(cfg.bridge.hz_members),
                 staleness_budget_ns=budget,
+                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()

@@ -102,11 +102,11 @@ hz_reader = RemoteHzPriceFeed(
 def test_the_hz_adapter_counts_every_value_it_refuses(value: object) -> None:
     before = hz_reader.counters()
     # As the listener hands it over: a key of a subscribed asset and whatever value the map held.
-    hz_reader._on_value(value, None)
+    hz_reader._on_value(value, None, ASSET)
     after = hz_reader.counters()
     handled = (after.received - before.received) + (after.rejected - before.rejected)
-    # A valid payload of another asset (not subscribed here) or whose update counter does not advance (a duplicate)
-    # is neither received nor rejected; anything else is one or the other.
+    # A valid payload whose update counter does not advance is a duplicate, neither received nor rejected;
+    # anything else (including a payload naming another asset than its key) is one or the other.
     assert handled == 1 or (handled == 0 and _is_valid(value))
 
 

@@ -1,11 +1,11 @@
-"""Version 2 of the message a `violet feed` process publishes into Hazelcast for one asset's update (on the
-plane's ReliableTopic, and as the asset's latest value in its IMap).
+"""Version 2 of the value a `violet feed` process writes into Hazelcast for one asset's newest update.
 
     "VH" | version u8 | reserved u8 | writer generation u64 | ts_event i64 | source mono ns i64
     | publish wall ns i64 | updates u64
     | asset, venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
 
-v2 added the asset (a topic message, unlike a map entry, has no key).
+v2 added the asset, so a value names its own key (checked by readers) and the same payload can travel where
+there is no key (the ReliableTopic measured by `violet bench hz-transport`).
 
 Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
 `updates` counts every update of the asset since the writer started, so readers count what they conflated; the

@@ -1,11 +1,10 @@
-"""The feed side of the Hazelcast bridge, per plane: a ReliableTopic carrying every update in order (what readers
-listen to) and an IMap keyed by asset holding each asset's latest update (what a reader starts from) and the
-feed's heartbeat.
+"""The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's latest update, plus
+the feed's heartbeat key. Readers take a snapshot, then follow the map's entry events.
 
-Why a topic for the stream: measured with `violet bench hz-transport` on a real member, an IMap entry listener
-and a ReliableTopic listener deliver alike at 500 msgs/s, but from 2,000 msgs/s the IMap's events (one message
-each) queue up behind the client's reactor thread while the topic's listener reads the ringbuffer in batches:
-IMap p99 1.4-11 ms vs topic 0.8-1.0 ms at 2,000 msgs/s, p50 5 ms vs 0.8 ms at 10,000 (see the README).
+IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`, real member, medians of 3): alike at
+500 and 2,000 msgs/s (p99 0.6-0.7 ms both), and at 5,000 msgs/s the IMap held p99 1.1 ms while the topic's listener
+fell behind (p50 4.9 ms). The topic would also cost a second write per tick (readers still need the map's latest
+values to start from) and replays its backlog after a reconnect, which is stale by then.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from violet.bridges.hz_payload import HEARTBEAT_KEY, HzTick, encode
 
 
 def map_name(prefix: str, plane: str) -> str:
-    """The plane's IMap (latest value per asset, heartbeat); its ReliableTopic has the same name."""
     return f"violet-{prefix}-{plane}"
 
 
@@ -30,7 +28,6 @@ class HzPublisher:
     def __init__(self, client: Any, name: str, assets: Iterable[str]) -> None:
         self.name = name
         self._map = client.get_map(name)
-        self._topic = client.get_reliable_topic(name)
         self._assets = frozenset(assets)
         self._updates: dict[str, int] = {}
         self.generation = secrets.randbits(63)
@@ -61,7 +58,6 @@ class HzPublisher:
         payload = encode(
             HzTick(self.generation, asset, venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
         )
-        self._topic.publish(payload)
         self._map.set(key, payload)
         self.published += 1
         return True

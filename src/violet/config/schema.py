@@ -26,6 +26,8 @@ class PlaneConfig(Strict, frozen=True):
     adapter: AdapterName
     assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
     staleness_budget_ms: PositiveMs = 2_000.0
+    venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = 250.0
+    """A tick older than the budget plus this by the venue's own timestamp is never fresh (in_memory: unused)."""
 
 
 class BinanceConfig(Strict, frozen=True):

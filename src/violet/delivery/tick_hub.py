@@ -6,7 +6,8 @@ adapters whose library calls back on its own threads hand ticks over to the loop
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from violet.delivery.conflating_stream import ConflatingStream
@@ -31,12 +32,22 @@ class TickHub:
         clock: Clock,
         staleness_budget_ns: int,
         assets: Iterable[str] = (),
+        venue_clock_skew_ns: int | None = None,
+        wall_ns: Callable[[], int] = time.time_ns,
     ) -> None:
+        """`venue_clock_skew_ns`: when set, a tick is also judged by the venue's own clock: older than the budget
+        plus this allowance by `ts_event`, it is not fresh however recently it arrived (frames a blocked reactor
+        or a slow link held back), and on arrival it is refused as `late-event`. None for sources whose
+        `ts_event` is not wall time."""
         if staleness_budget_ns <= 0:
             raise ValueError("staleness_budget_ns must be > 0")
+        if venue_clock_skew_ns is not None and venue_clock_skew_ns < 0:
+            raise ValueError("venue_clock_skew_ns must be >= 0")
         self.venue = venue
         self.clock = clock
         self.staleness_budget_ns = staleness_budget_ns
+        self.venue_clock_skew_ns = venue_clock_skew_ns
+        self._wall_ns = wall_ns
         self.counters = MutableCounters()
         self._assets = frozenset(assets)
         self._state = FeedState.CONNECTING
@@ -80,12 +91,17 @@ class TickHub:
     def mark_up(self, assets: Iterable[str]) -> None:
         self._down.difference_update(assets)
 
-    def accept(self, tick: NormalizedTick, *, upstream_conflated: int = 0) -> None:
+    def accept(self, tick: NormalizedTick, *, upstream_conflated: int = 0, late_check: bool = True) -> None:
         """A valid tick from the venue or bridge: remember it and hand it to every interested stream.
 
         `upstream_conflated`: how many older updates of the same asset and kind a bridge skipped before
         this one (a latest-value bridge conflates by design); streams count them as conflated.
+        `late_check=False` for a value known to be old (a bridge's initial snapshot, aged by its `mono_ns`).
         """
+        skew = self.venue_clock_skew_ns
+        if late_check and skew is not None and self._wall_ns() - tick.ts_event > self.staleness_budget_ns + skew:
+            self.counters.reject("late-event")
+            return
         self.counters.received += 1
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
@@ -150,7 +166,9 @@ class TickHub:
             verdict = Freshness.FEED_DOWN
         elif generation != self._generation_of(asset):
             verdict = Freshness.BEFORE_OUTAGE
-        elif age > budget:
+        elif age > budget or (
+            self.venue_clock_skew_ns is not None and self._wall_ns() - tick.ts_event > budget + self.venue_clock_skew_ns
+        ):
             verdict = Freshness.TOO_OLD
         else:
             verdict = Freshness.FRESH

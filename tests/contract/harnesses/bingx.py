@@ -71,7 +71,9 @@ class BingxHarness:
         return self._inst[asset].price_decimals
 
     def _next(self) -> tuple[int, int]:
-        self._ts_ms += 1
+        # Strictly increasing (ticks are matched on it) and never behind the wall clock (adapters judge
+        # freshness by the venue's timestamp too).
+        self._ts_ms = max(self._ts_ms + 1, time.time_ns() // 1_000_000)
         self._ids += 1
         return self._ts_ms, self._ids
 

@@ -74,7 +74,12 @@ class Shard:
 class BingxPriceFeed(HubBackedFeed):
     def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
+        self._hub = TickHub(
+            venue=VENUE,
+            clock=clock or SystemClock(),
+            staleness_budget_ns=settings.staleness_budget_ns,
+            venue_clock_skew_ns=settings.venue_clock_skew_ns,
+        )
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []
         self.refusals: list[SubscriptionRefused] = []

@@ -14,6 +14,8 @@ class BingxSettings:
     base_url_http: str = LIVE_HTTP
     ws_url: str = LIVE_WS
     staleness_budget_ns: int = 2_000_000_000
+    venue_clock_skew_ns: int | None = 250_000_000
+    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     topics_per_socket: int = 20
     """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
     subscribe_per_s: float = 8.0

@@ -49,7 +49,12 @@ class NtBinancePriceFeed(HubBackedFeed):
     ) -> None:
         self._settings = settings
         self._on_signal = on_signal
-        self._hub = TickHub(venue=VENUE, clock=clock or SystemClock(), staleness_budget_ns=settings.staleness_budget_ns)
+        self._hub = TickHub(
+            venue=VENUE,
+            clock=clock or SystemClock(),
+            staleness_budget_ns=settings.staleness_budget_ns,
+            venue_clock_skew_ns=settings.venue_clock_skew_ns,
+        )
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None

@@ -20,6 +20,8 @@ class NtBinanceSettings:
     api_key: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_KEY", PLACEHOLDER_KEY))
     api_secret: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_SECRET", PLACEHOLDER_SECRET))
     staleness_budget_ns: int = 1_000_000_000
+    venue_clock_skew_ns: int | None = 250_000_000
+    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     stall_after_ns: int = 5_000_000_000
     """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
     subscribe_per_s: float = 8.0

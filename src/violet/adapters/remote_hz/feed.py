@@ -1,12 +1,10 @@
-"""`VenuePriceFeedPort` over the Hazelcast bridge a `violet feed` process publishes: updates from the plane's
-ReliableTopic, the starting point from its IMap (latest value per asset), liveness from the map's heartbeat key.
+"""`VenuePriceFeedPort` over the Hazelcast IMap a `violet feed` process writes: a snapshot to start from, then the
+map's entry events; liveness from its heartbeat key.
 
 The Hazelcast client calls listeners on its own threads; they only hand the raw value to the event loop
 (`call_soon_threadsafe`) and return, so client I/O is never blocked. This adapter therefore requires anyio's
 asyncio backend. `mono_ns` is restamped on receipt (initial-snapshot values get an age from their publish wall
-time, so an old value is never fresh). The topic listener is loss-tolerant: a reader that falls a whole ringbuffer
-behind goes on from the oldest message still held, and the per-asset update counters count what it missed as
-conflated, so it never stops listening.
+time, so an old value is never fresh).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 import attrs
-from hazelcast.proxy.reliable_topic import ReliableMessageListener
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
@@ -43,6 +40,8 @@ class RemoteHzSettings:
     cluster_name: str
     members: tuple[str, ...]
     staleness_budget_ns: int = 1_000_000_000
+    venue_clock_skew_ns: int | None = 250_000_000
+    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     heartbeat_timeout_ns: int = 1_000_000_000
     connect_timeout_s: float = 20.0
 
@@ -55,27 +54,26 @@ class RemoteHzPriceFeed(HubBackedFeed):
             clock=clock or SystemClock(),
             staleness_budget_ns=settings.staleness_budget_ns,
             assets=settings.assets,
+            venue_clock_skew_ns=settings.venue_clock_skew_ns,
         )
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tg: anyio.abc.TaskGroup | None = None
         self._seen: dict[str, tuple[int, int]] = {}
         """key -> (writer generation, updates) of the newest value taken."""
-        self._early: list[Any] | None = None
+        self._early: list[tuple[str, Any]] | None = None
         """Listener events that arrived before the snapshot set the baselines; replayed after it."""
         self._last_beat = 0
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
 
     # -- on the Hazelcast client's threads: hand off, never block ------------------------------------------
-    def _on_message(self, message: Any) -> None:
+    def _on_event(self, event: Any) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._on_value, message.message, None)
-
-    def _on_beat_event(self, _event: Any) -> None:
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._on_beat)
+            if event.key == HEARTBEAT_KEY:
+                loop.call_soon_threadsafe(self._on_beat)
+            else:
+                loop.call_soon_threadsafe(self._on_value, event.value, None, event.key)
 
     def _on_lifecycle(self, state: str) -> None:
         loop = self._loop
@@ -93,17 +91,20 @@ class RemoteHzPriceFeed(HubBackedFeed):
         if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
             hub.set_state(FeedState.LIVE)
 
-    def _on_value(self, value: Any, snapshot_now_wall: int | None) -> None:
+    def _on_value(self, value: Any, snapshot_now_wall: int | None, key: str) -> None:
         hub = self._hub
         if snapshot_now_wall is None and self._early is not None:
-            self._early.append(value)
+            self._early.append((key, value))
             return
         try:
             p = decode(value)
         except HzPayloadError:
             hub.reject("bridge-payload")
             return
-        asset = key = p.asset
+        if p.asset != key:
+            hub.reject("bridge-key-mismatch")
+            return
+        asset = key
         if asset not in hub.assets():
             return
         prev = self._seen.get(key)
@@ -133,7 +134,7 @@ class RemoteHzPriceFeed(HubBackedFeed):
             hub.reject(f"bridge-{type(exc).__name__}")
             return
         self.bridge_latency_ns.record_value(max(1, time.time_ns() - p.publish_wall_ns))
-        hub.accept(tick, upstream_conflated=max(0, skipped))
+        hub.accept(tick, upstream_conflated=max(0, skipped), late_check=snapshot_now_wall is None)
 
     async def _watch(self) -> None:
         timeout = self._settings.heartbeat_timeout_ns
@@ -158,24 +159,22 @@ class RemoteHzPriceFeed(HubBackedFeed):
 
         self._client = await anyio.to_thread.run_sync(connect)
         imap = self._client.get_map(s.map_name)
-        topic = self._client.get_reliable_topic(s.map_name)
-        # Listener first (its messages wait in `_early`), then the snapshot sets the baselines, then the waiting
-        # messages are replayed: the update counters drop whatever both deliver, and nothing falls in between.
+        # Listener first (its events wait in `_early`), then the snapshot sets the baselines, then the waiting
+        # events are replayed: the update counters drop whatever both deliver, and nothing falls in between.
         self._early = []
         await anyio.to_thread.run_sync(
             lambda: imap.add_entry_listener(
-                key=HEARTBEAT_KEY, added_func=self._on_beat_event, updated_func=self._on_beat_event
+                include_value=True, added_func=self._on_event, updated_func=self._on_event
             ).result()
         )
-        await anyio.to_thread.run_sync(lambda: topic.add_listener(_LossTolerant(self._on_message)).result())
         entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
         now_wall = time.time_ns()
         for key, value in entries:
             if key != HEARTBEAT_KEY:
-                self._on_value(value, now_wall)
+                self._on_value(value, now_wall, key)
         early, self._early = self._early, None
-        for value in early:
-            self._on_value(value, None)
+        for key, value in early:
+            self._on_value(value, None, key)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._watch)
@@ -194,25 +193,3 @@ class RemoteHzPriceFeed(HubBackedFeed):
             client = self._client
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(client.shutdown)
-
-
-class _LossTolerant(ReliableMessageListener[Any]):
-    """Starts at the topic's tail, survives falling behind and member changes; never terminates on its own."""
-
-    def __init__(self, on_message: Any) -> None:
-        self._on_message = on_message
-
-    def on_message(self, message: Any) -> None:
-        self._on_message(message)
-
-    def retrieve_initial_sequence(self) -> int:
-        return -1
-
-    def store_sequence(self, sequence: int) -> None:
-        return
-
-    def is_loss_tolerant(self) -> bool:
-        return True
-
-    def is_terminal(self, error: Exception) -> bool:
-        return False

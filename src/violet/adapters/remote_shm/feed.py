@@ -36,6 +36,8 @@ class RemoteShmSettings:
     venue: str
     assets: tuple[str, ...]
     staleness_budget_ns: int = 1_000_000_000
+    venue_clock_skew_ns: int | None = 250_000_000
+    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     heartbeat_timeout_ns: int = 500_000_000
     """No writer heartbeat for this long: the feed process is dead or hung; every price goes stale."""
     check_interval_s: float = 0.05
@@ -49,6 +51,7 @@ class RemoteShmPriceFeed(HubBackedFeed):
             clock=clock or SystemClock(),
             staleness_budget_ns=settings.staleness_budget_ns,
             assets=settings.assets,
+            venue_clock_skew_ns=settings.venue_clock_skew_ns,
         )
         self._reader: ShmTableReader | None = None
         self._wake: WakeSocket | None = None
