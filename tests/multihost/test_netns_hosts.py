@@ -168,7 +168,9 @@ async def test_reactor_feed_and_member_on_separate_hosts(lan: Lan, tmp_path: Pat
                     await _scenario(lan, lines)
                     tg.cancel_scope.cancel()
     finally:
-        subprocess.run([str(ROOT / "scripts/hazelcast-member"), "stop", member_pid], timeout=60, check=False)
+        stop = [str(ROOT / "scripts/hazelcast-member"), "stop", member_pid]
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lambda: subprocess.run(stop, timeout=60, check=False))
 
 
 async def _scenario(lan: Lan, lines: Lines) -> None:
