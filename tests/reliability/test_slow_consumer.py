@@ -7,39 +7,19 @@ the budget when it was read is served as fresh (the frames the kernel buffered d
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import anyio
-import anyio.abc
 import anyio.lowlevel
-import msgspec
 import pytest
 
+from tests.reliability.sims import sim_process
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState
 
 pytestmark = pytest.mark.anyio
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
 BUDGET_NS = 1_000_000_000
-
-
-@asynccontextmanager
-async def bingx_sim_process(rate: float) -> AsyncIterator[dict[str, str]]:
-    cmd = [sys.executable, "-m", "violet", "sim", "bingx", "--symbols", "2", "--rate", str(rate)]
-    proc = await anyio.open_process(cmd, stderr=None)
-    try:
-        assert proc.stdout is not None
-        with anyio.fail_after(30):
-            info = msgspec.json.decode((await proc.stdout.receive()).split(b"\n")[0])
-        yield info
-    finally:
-        proc.terminate()
-        with anyio.move_on_after(10, shield=True):
-            await proc.wait()
-        await proc.aclose()
 
 
 def settings(info: dict[str, str]) -> BingxSettings:
@@ -59,7 +39,7 @@ async def wait_fresh(feed: BingxPriceFeed) -> None:
 
 
 async def test_a_reactor_blocking_its_loop_for_seconds_is_not_served_old_prices_as_fresh() -> None:
-    async with bingx_sim_process(rate=400) as info, BingxPriceFeed(settings(info)) as feed:
+    async with sim_process("bingx", rate=400) as info, BingxPriceFeed(settings(info)) as feed:
         await wait_fresh(feed)
         time.sleep(3)  # noqa: ASYNC251 - the point: the reactor blocks the loop (and this adapter) for 3 s
         assert not any(feed.latest(a).fresh for a in ASSETS), "3 s without reading: nothing is fresh"
@@ -86,7 +66,7 @@ async def test_a_reactor_blocking_its_loop_for_seconds_is_not_served_old_prices_
 
 async def test_a_consumer_reading_seconds_apart_gets_the_latest_with_the_rest_counted_as_conflated() -> None:
     async with (
-        bingx_sim_process(rate=400) as info,
+        sim_process("bingx", rate=400) as info,
         BingxPriceFeed(settings(info)) as feed,
         feed.subscribe(ASSETS) as stream,
     ):

@@ -1,0 +1,34 @@
+"""Venue simulators as separate processes, so they keep sending while the test's own loop is busy or blocked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import anyio
+import msgspec
+
+
+@asynccontextmanager
+async def sim_process(venue: str, *, symbols: int = 2, rate: float = 400) -> AsyncIterator[dict[str, Any]]:
+    cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
+    proc = await anyio.open_process(cmd, stderr=None)
+    try:
+        assert proc.stdout is not None
+        with anyio.fail_after(30):
+            info: dict[str, Any] = msgspec.json.decode((await proc.stdout.receive()).split(b"\n")[0])
+        yield info
+    finally:
+        proc.terminate()
+        with anyio.move_on_after(10, shield=True):
+            await proc.wait()
+        await proc.aclose()
+
+
+async def apply_fault(info: dict[str, Any], spec: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(f"{info['http']}/__sim/fault", json={"fault": spec, "conn": None})
+        assert resp.status == 200, await resp.text()
