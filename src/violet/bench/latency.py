@@ -154,6 +154,88 @@ async def raw_bingx(sim: SimProcess, assets: list[str], duration: float, out: li
                     out.append(((t["s"], "trade", t["T"], t["p"]), now))
 
 
+class _BingxRaw:
+    """What every library candidate does per frame, identically: gunzip, msgspec decode, answer Ping, record."""
+
+    def __init__(self, out: list[Record]) -> None:
+        self.out = out
+        self.decode = msgspec.json.Decoder()
+
+    def subscriptions(self, assets: list[str]) -> list[str]:
+        syms = [f"{a.removesuffix('USDT-PERP')}-USDT" for a in assets]
+        return [
+            json.dumps({"id": f"{sym}{ch}", "reqType": "sub", "dataType": f"{sym}@{ch}"})
+            for sym in syms
+            for ch in ("bookTicker", "trade")
+        ]
+
+    def on_frame(self, data: bytes) -> bool:
+        """True if the frame was the venue's Ping (the caller answers Pong)."""
+        text = zlib.decompress(data, wbits=31)
+        now = time.monotonic_ns()
+        if text == b"Ping":
+            return True
+        m = self.decode.decode(text)
+        dt = m.get("dataType", "")
+        d = m.get("data")
+        if dt.endswith("@bookTicker"):
+            self.out.append(((d["s"], "quote", d["E"], f"{d['b']}/{d['a']}"), now))
+        elif dt.endswith("@trade"):
+            t = d[0]
+            self.out.append(((t["s"], "trade", t["T"], t["p"]), now))
+        return False
+
+
+async def lib_aiohttp(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    raw = _BingxRaw(out)
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{sim.info['ws']}/swap-market", ssl=_ssl(sim)) as ws:
+        for sub in raw.subscriptions(assets):
+            await ws.send_str(sub)
+            await anyio.sleep(1 / 9)
+        with anyio.move_on_after(duration):
+            async for msg in ws:
+                if raw.on_frame(msg.data):
+                    await ws.send_str("Pong")
+
+
+async def lib_websockets(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    from websockets.asyncio.client import connect
+
+    raw = _BingxRaw(out)
+    # BingX compresses frames itself (gzip): no permessage-deflate on top, as the venue does not offer it either.
+    async with connect(f"{sim.info['ws']}/swap-market", ssl=_ssl(sim), compression=None, max_size=2**20) as ws:
+        for sub in raw.subscriptions(assets):
+            await ws.send(sub)
+            await anyio.sleep(1 / 9)
+        with anyio.move_on_after(duration):
+            async for msg in ws:
+                if raw.on_frame(msg if isinstance(msg, bytes) else msg.encode()):
+                    await ws.send("Pong")
+
+
+async def lib_picows(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    import picows
+
+    raw = _BingxRaw(out)
+
+    class Listener(picows.WSListener):
+        # picows calls back on the loop for each frame: no task hop between the socket and the decoder.
+        def on_ws_frame(self, transport: Any, frame: Any) -> None:
+            if frame.msg_type in (picows.WSMsgType.BINARY, picows.WSMsgType.TEXT) and raw.on_frame(
+                frame.get_payload_as_bytes()
+            ):
+                transport.send(picows.WSMsgType.TEXT, b"Pong")
+
+    transport, _ = await picows.ws_connect(Listener, f"{sim.info['ws']}/swap-market", ssl_context=_ssl(sim) or None)
+    try:
+        for sub in raw.subscriptions(assets):
+            transport.send(picows.WSMsgType.TEXT, sub.encode())
+            await anyio.sleep(1 / 9)
+        await anyio.sleep(duration)
+    finally:
+        transport.disconnect()
+
+
 async def violet_bingx(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
@@ -266,6 +348,9 @@ BRIDGE_LATENCY: list[HdrHistogram] = []
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "bingx-raw (baseline)": ("bingx", raw_bingx),
     "bingx-violet": ("bingx", violet_bingx),
+    "bingx-lib-aiohttp": ("bingx", lib_aiohttp),
+    "bingx-lib-websockets": ("bingx", lib_websockets),
+    "bingx-lib-picows": ("bingx", lib_picows),
     "binance-raw (baseline)": ("binance", raw_binance),
     "binance-nt_binance": ("binance", violet_nt),
     "binance-remote_shm": ("binance", violet_remote_shm),

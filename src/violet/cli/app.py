@@ -377,6 +377,29 @@ def bench_hz_transport(
     typer.echo(text)
 
 
+@bench_app.command("shm")
+def bench_shm(
+    out: Annotated[Path, typer.Option(help="Directory for shm-engines.json and .md.")] = Path("bench-out"),
+    assets: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    rate: Annotated[float, typer.Option(min=1)] = 2000.0,
+    duration: Annotated[float, typer.Option(min=1)] = 8.0,
+    repeats: Annotated[int, typer.Option(min=1)] = 3,
+) -> None:
+    """Single-host bridge engines compared: violet's seqlock table (wake-ups or spin) vs iceoryx2's Blackboard
+    with Events (event-driven or spin), writer process -> reader, one update stream.
+
+    Example: violet bench shm --rate 2000 --duration 8 --repeats 3
+    """
+    from violet.bench.shm_engines import compare, markdown
+
+    runs = compare(assets=assets, rate=rate, duration=duration, repeats=repeats)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "shm-engines.json").write_text(json.dumps(runs, indent=2))
+    text = markdown(runs)
+    (out / "shm-engines.md").write_text(text)
+    typer.echo(text)
+
+
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: Annotated[int, typer.Option(min=1, max=200)] = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.

@@ -1,4 +1,4 @@
-"""`VenuePriceFeedPort` over BingX perpetual swap, with violet's own WebSocket client (aiohttp).
+"""`VenuePriceFeedPort` over BingX perpetual swap, with violet's own WebSocket client (picows, see socket.py).
 
 Topics (bookTicker for bid/ask, trade for last) are sharded across sockets. Each socket: connect,
 subscribe at a paced rate, answer Ping, drop data of refused topics, and reconnect with exponential
@@ -13,7 +13,6 @@ import uuid
 from types import TracebackType
 from typing import Self
 
-import aiohttp
 import anyio
 import anyio.abc
 import attrs
@@ -31,6 +30,7 @@ from violet.adapters.bingx.codec import (
 )
 from violet.adapters.bingx.contracts import SwapContract, load_contracts
 from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.socket import BingxSocket, SocketError
 from violet.adapters.bingx.symbols import to_canonical
 from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
@@ -85,7 +85,6 @@ class BingxPriceFeed(HubBackedFeed):
         self.refusals: list[SubscriptionRefused] = []
         self.shards: list[Shard] = []
         self._tg: anyio.abc.TaskGroup | None = None
-        self._http: aiohttp.ClientSession | None = None
         self._ssl: ssl.SSLContext | None = (
             ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
         )
@@ -157,67 +156,63 @@ class BingxPriceFeed(HubBackedFeed):
                     await self._session(shard)
 
     async def _session(self, shard: Shard) -> None:
-        assert self._http is not None
         s = self._settings
+        pending: dict[str, str] = {}
+        decoder = self._decoder
+        sock: BingxSocket | None = None
+
+        def on_message(data: bytes | str) -> None:
+            # On the loop, inside picows' protocol callback: frame -> codec -> hub, no task switch.
+            reply = self._on_event(shard, decoder.feed(data), pending)
+            if reply is not None and sock is not None:
+                sock.send_text(reply)
+            if not shard.live and shard.sent_all and not pending:
+                self._shard_up(shard)
+
+        shard.accepted.clear()
+        shard.sent_all = False
         try:
-            ws = await self._http.ws_connect(
-                s.ws_url,
-                autoping=True,
-                compress=0,
-                max_msg_size=1 << 22,
-                ssl=self._ssl or True,
-                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
-            )
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            with anyio.fail_after(s.connect_timeout_s):
+                sock = await BingxSocket.connect(
+                    s.ws_url, on_message, ssl_context=self._ssl, timeout_s=s.connect_timeout_s
+                )
+        except (SocketError, TimeoutError) as exc:
             raise _ConnectFailed(str(exc)) from exc
         shard.connects += 1
         started = time.monotonic()
         shard.last_data = started
-        shard.accepted.clear()
-        shard.sent_all = False
-        pending: dict[str, str] = {}
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self._subscribe_all, ws, shard, pending)
-                tg.start_soon(self._stall_watch, ws, shard)
-                decoder = self._decoder
-                async for msg in ws:
-                    if msg.type is aiohttp.WSMsgType.BINARY or msg.type is aiohttp.WSMsgType.TEXT:
-                        reply = self._on_event(shard, decoder.feed(msg.data), pending)
-                        if reply is not None:
-                            await ws.send_str(reply)
-                        if not shard.live and shard.sent_all and not pending:
-                            self._shard_up(shard)
-                    else:
-                        break
+                tg.start_soon(self._subscribe_all, sock, shard, pending)
+                tg.start_soon(self._stall_watch, sock, shard)
+                await sock.wait_closed()
                 tg.cancel_scope.cancel()
         finally:
             self._shard_down(shard)
-            with anyio.CancelScope(shield=True):
-                await ws.close()
+            sock.close()
         if time.monotonic() - started < 1.0:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
-    async def _subscribe_all(self, ws: aiohttp.ClientWebSocketResponse, shard: Shard, pending: dict[str, str]) -> None:
+    async def _subscribe_all(self, ws: BingxSocket, shard: Shard, pending: dict[str, str]) -> None:
         interval = 1.0 / self._settings.subscribe_per_s
         for topic in shard.topics:
             req_id = uuid.uuid4().hex
             pending[req_id] = topic
-            await ws.send_str(subscribe_request(req_id, topic))
+            ws.send_text(subscribe_request(req_id, topic))
             await anyio.sleep(interval)
         shard.sent_all = True
         with anyio.move_on_after(self._settings.ack_timeout_s):
             while pending:  # noqa: ASYNC110 - acks arrive on the reader task; checking is cheap
                 await anyio.sleep(0.005)
         if pending:
-            await ws.close(code=4000, message=b"subscription acks missing")
+            ws.close(b"subscription acks missing")
 
-    async def _stall_watch(self, ws: aiohttp.ClientWebSocketResponse, shard: Shard) -> None:
+    async def _stall_watch(self, ws: BingxSocket, shard: Shard) -> None:
         while True:
             await anyio.sleep(min(1.0, shard.stall_after_s / 4))
             if time.monotonic() - shard.last_data > shard.stall_after_s:
                 self._hub.reject("stalled-socket")
-                await ws.close(code=4001, message=b"stalled")
+                ws.close(b"stalled")
                 return
 
     def _shard_up(self, shard: Shard) -> None:
@@ -261,7 +256,6 @@ class BingxPriceFeed(HubBackedFeed):
         self._hub.set_assets(self._contracts)
         self._hub.mark_down(self._contracts)
         self.shards = self._plan_shards()
-        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=s.connect_timeout_s))
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         for shard in self.shards:
@@ -276,5 +270,3 @@ class BingxPriceFeed(HubBackedFeed):
         if self._tg is not None:
             self._tg.cancel_scope.cancel()
             await self._tg.__aexit__(None, None, None)
-        if self._http is not None:
-            await self._http.close()

@@ -70,6 +70,15 @@ class SimConnection:
 
     # -- writer task ---------------------------------------------------------------------------------
     async def write_loop(self) -> None:
+        try:
+            await self._write_all()
+        except ConnectionResetError:
+            # The client went away mid-write (aiohttp: "Cannot write to closing transport"): that ends this
+            # connection, not the server.
+            self.closed = True
+            self.close_reason = self.close_reason or "client gone"
+
+    async def _write_all(self) -> None:
         ws, faults, encode, log = self.ws, self.faults, self._encode, self._log
         async with self._rx:
             async for item in self._rx:
