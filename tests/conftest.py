@@ -24,6 +24,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# The parser fuzzers read HYPOTHESIS_PROFILE themselves (10,000 per property under "fuzz"); everything else keeps
+# the "ci" budget.
+settings.register_profile("fuzz", parent=settings.get_profile("ci"))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

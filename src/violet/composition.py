@@ -101,6 +101,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
+                spin=cfg.bridge.shm_spin,
             )
             return RemoteShmPriceFeed(settings, clock=clock), ()
         case "remote_hz":

@@ -83,6 +83,14 @@ async def sim_post(sim: SimProcess, path: str) -> Any:
         return msgspec.json.decode(await r.read())
 
 
+async def sim_fault(sim: SimProcess, spec: str) -> Any:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{sim.info['http']}/__sim/fault", json={"fault": spec, "conn": None}, ssl=_ssl(sim)) as r,
+    ):
+        return msgspec.json.decode(await r.read())
+
+
 async def sim_get(sim: SimProcess, path: str) -> Any:
     async with aiohttp.ClientSession() as http, http.get(f"{sim.info['http']}{path}", ssl=_ssl(sim)) as r:
         return msgspec.json.decode(await r.read())

@@ -400,6 +400,64 @@ def bench_shm(
     typer.echo(text)
 
 
+@bench_app.command("soak")
+def bench_soak(
+    ticks: Annotated[int, typer.Option(min=1000, help="Ticks through one consumer per adapter.")] = 1_000_000,
+    adapters: Annotated[str, typer.Option(help="Comma-separated: in_memory, bingx, remote_shm.")] = (
+        "in_memory,bingx,remote_shm"
+    ),
+    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second.")] = 20_000.0,
+    out: Annotated[Path, typer.Option(help="Directory for soak.json.")] = Path("bench-out"),
+) -> None:
+    """RSS growth per million ticks and sustained ticks/s through one consumer, per adapter.
+
+    Example: violet bench soak --ticks 1000000 --adapters bingx,remote_shm
+    """
+    import anyio
+
+    from violet.bench.soak import SOAK_ADAPTERS, soak
+
+    chosen = [a.strip() for a in adapters.split(",") if a.strip()]
+    unknown = [a for a in chosen if a not in SOAK_ADAPTERS]
+    if unknown:
+        typer.echo(f"--adapters: unknown {unknown}; known: {list(SOAK_ADAPTERS)}", err=True)
+        raise typer.Exit(2)
+    results = []
+    for adapter in chosen:
+
+        async def one(adapter: str = adapter) -> dict[str, object]:
+            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
+
+        result = anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True})
+        typer.echo(json.dumps(result))
+        results.append(result)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "soak.json").write_text(json.dumps(results, indent=2))
+
+
+@bench_app.command("reconnect")
+def bench_reconnect(
+    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    repeats: Annotated[int, typer.Option(min=1)] = 5,
+    topics_per_socket: Annotated[int, typer.Option(min=2, max=200)] = 20,
+) -> None:
+    """BingX: the venue closes every socket and is back at once; seconds until every asset is fresh again.
+
+    Example: violet bench reconnect --symbols 50 --repeats 5 --topics-per-socket 20
+    """
+    import anyio
+
+    from violet.bench.soak import reconnect_to_fresh
+
+    result = anyio.run(
+        lambda: reconnect_to_fresh(symbols=symbols, repeats=repeats, topics_per_socket=topics_per_socket),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
+    )
+    typer.echo(json.dumps(result))
+
+
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: Annotated[int, typer.Option(min=1, max=200)] = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.

@@ -53,6 +53,8 @@ class BridgeConfig(Strict, frozen=True):
     shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
     heartbeat_ms: PositiveMs = 100.0
     heartbeat_timeout_ms: PositiveMs = 500.0
+    shm_spin: bool = False
+    """remote_shm readers poll on every event-loop pass instead of waiting for a wake-up (burns a core)."""
     hz_cluster: str = "violet"
     hz_members: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1:5701"])
 

@@ -13,6 +13,7 @@ from typing import Self
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 import attrs
 from hdrh.histogram import HdrHistogram
 
@@ -41,6 +42,9 @@ class RemoteShmSettings:
     heartbeat_timeout_ns: int = 500_000_000
     """No writer heartbeat for this long: the feed process is dead or hung; every price goes stale."""
     check_interval_s: float = 0.05
+    spin: bool = False
+    """Poll the table on every pass of the event loop instead of sleeping until a wake-up: lowest latency
+    (`violet bench shm`: p50 13 us instead of 57 us) for a reactor that owns a core; burns that core."""
 
 
 class RemoteShmPriceFeed(HubBackedFeed):
@@ -126,9 +130,12 @@ class RemoteShmPriceFeed(HubBackedFeed):
                     continue
                 reader = self._reader
                 assert reader is not None
-            with anyio.move_on_after(s.check_interval_s):
-                await anyio.wait_readable(wake.sock)
-            wake.drain()
+            if s.spin:
+                await anyio.lowlevel.checkpoint()  # let the reactor's own tasks run between polls
+            else:
+                with anyio.move_on_after(s.check_interval_s):
+                    await anyio.wait_readable(wake.sock)
+                wake.drain()
             alive = (
                 time.monotonic_ns() - reader.heartbeat_ns()
             ) <= s.heartbeat_timeout_ns and not reader.writer_closed()
@@ -138,6 +145,8 @@ class RemoteShmPriceFeed(HubBackedFeed):
                 self._pump(reader)
             else:
                 self._writer_down(reader)
+                if s.spin:
+                    await anyio.sleep(s.check_interval_s)  # no writer: nothing to spin for
 
     async def __aenter__(self) -> Self:
         self._wake = WakeSocket(self._settings.bridge)

@@ -1,0 +1,185 @@
+"""Soak and recovery benches: RSS per million ticks and sustained ticks/s through one consumer, per adapter; time
+from the venue coming back to a fresh tick on every subscribed asset.
+
+RSS is sampled after a warm-up (so allocator and interpreter caches are already grown) and at the end; growth is
+reported per million ticks delivered. Ticks are driven as fast as the far side sends them: the simulator at the
+requested rate in its own process, the shared-memory writer in its own process, the in-memory publisher in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import psutil
+
+from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
+from violet.ports import VenuePriceFeedPort
+
+SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
+
+
+def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: Any) -> None:
+    from violet.bridges.shm_table import ShmTableWriter
+
+    writer = ShmTableWriter(bridge, assets)
+    writer.heartbeat()
+    ready.set()
+    interval, start, n = 1.0 / rate, time.perf_counter(), 0
+    try:
+        while not stop.is_set():
+            due = start + n * interval
+            if (now := time.perf_counter()) < due:
+                time.sleep(due - now)
+            writer.write(
+                asset=assets[n % len(assets)],
+                kind="quote",
+                venue="binance",
+                bid=f"{60000 + n % 100}.1",
+                ask=f"{60000 + n % 100}.2",
+                last=None,
+                ts_event=time.time_ns() // 1_000_000 * 1_000_000,
+                source_mono_ns=time.monotonic_ns(),
+            )
+            writer.wake()
+            n += 1
+    finally:
+        writer.close()
+
+
+@asynccontextmanager
+async def _source(adapter: str, *, symbols: int, rate: float) -> AsyncIterator[VenuePriceFeedPort]:
+    if adapter == "in_memory":
+        from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
+
+        assets = tuple(f"A{i:02d}USDT-PERP" for i in range(symbols))
+        venue = InMemoryVenue(assets)
+        market = SyntheticMarket(venue, rate_hz=rate, seed=1)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(market.run)
+            yield InMemoryPriceFeed(venue, name="binance")
+            tg.cancel_scope.cancel()
+    elif adapter == "bingx":
+        from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+
+        sim = await start_sim("bingx", symbols=symbols, rate=rate, tls=False)
+        try:
+            yield BingxPriceFeed(
+                BingxSettings(
+                    assets=tuple(sim.info["symbols"]),
+                    base_url_http=sim.info["http"],
+                    ws_url=f"{sim.info['ws']}/swap-market",
+                    subscribe_per_s=9.0,
+                )
+            )
+        finally:
+            await stop_sim(sim)
+    elif adapter == "remote_shm":
+        from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+
+        bridge = f"soak{secrets.token_hex(3)}"
+        names = [f"A{i:02d}USDT-PERP" for i in range(symbols)]
+        ctx = multiprocessing.get_context("spawn")
+        ready, stop = ctx.Event(), ctx.Event()
+        proc = ctx.Process(target=_shm_writer, args=(bridge, names, rate, ready, stop))
+        proc.start()
+        try:
+            await anyio.to_thread.run_sync(ready.wait, 30)
+            yield RemoteShmPriceFeed(RemoteShmSettings(bridge=bridge, venue="binance", assets=tuple(names)))
+        finally:
+            stop.set()
+            await anyio.to_thread.run_sync(proc.join, 10)
+    else:
+        raise ValueError(f"soak: unknown adapter {adapter!r}; known: {SOAK_ADAPTERS}")
+
+
+async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ticks: int = 20_000) -> dict[str, Any]:
+    me = psutil.Process()
+    async with _source(adapter, symbols=symbols, rate=rate) as feed, feed:
+        assets = sorted(feed.assets())
+        async with feed.subscribe(assets) as stream:
+            n = 0
+            async for _ in stream:
+                n += 1
+                if n >= warmup_ticks:
+                    break
+            rss0, cpu0, t0 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
+            n = 0
+            async for _ in stream:
+                n += 1
+                if n >= ticks:
+                    break
+            rss1, cpu1, t1 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
+            counters = feed.counters()
+    return {
+        "adapter": adapter,
+        "ticks": n,
+        "seconds": t1 - t0,
+        "ticks_per_s": n / (t1 - t0),
+        "cpu_s": cpu1 - cpu0,
+        "rss_start_mib": rss0 / 2**20,
+        "rss_growth_mib_per_million": (rss1 - rss0) / 2**20 / (n / 1e6),
+        "conflated": counters.conflated,
+        "dropped": counters.dropped,
+    }
+
+
+async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: int) -> dict[str, Any]:
+    """BingX: the venue closes every socket (1011, it is back at once); seconds until every asset is fresh again."""
+    from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+
+    sim: SimProcess = await start_sim("bingx", symbols=symbols, rate=max(500.0, symbols * 40.0), tls=False)
+    times: list[float] = []
+    try:
+        assets = tuple(sim.info["symbols"])
+        settings = BingxSettings(
+            assets=assets,
+            base_url_http=sim.info["http"],
+            ws_url=f"{sim.info['ws']}/swap-market",
+            subscribe_per_s=9.0,
+            topics_per_socket=topics_per_socket,
+            backoff_initial_s=0.05,
+            backoff_jitter_s=0.05,
+        )
+        async with BingxPriceFeed(settings) as feed:
+            for _ in range(repeats):
+                with anyio.fail_after(120):
+                    while not all(feed.latest(a).fresh for a in assets):  # noqa: ASYNC110 - polling the port
+                        await anyio.sleep(0.01)
+                await anyio.sleep(1.0)
+                closed_at = time.monotonic()
+                await sim_fault(sim, "close:1011")
+                # Wait until the outage shows, then until every asset has a tick received after the close.
+                with anyio.fail_after(10):
+                    while all(feed.latest(a).fresh for a in assets):  # noqa: ASYNC110
+                        await anyio.sleep(0.001)
+                mark = time.monotonic_ns()
+                with anyio.fail_after(120):
+                    while not _fresh_since(feed, assets, mark):  # noqa: ASYNC110 - polling the port
+                        await anyio.sleep(0.005)
+                times.append(time.monotonic() - closed_at)
+    finally:
+        await stop_sim(sim)
+    times.sort()
+    return {
+        "venue": "bingx",
+        "symbols": symbols,
+        "topics_per_socket": topics_per_socket,
+        "repeats": repeats,
+        "median_s": times[len(times) // 2],
+        "max_s": times[-1],
+        "runs_s": times,
+    }
+
+
+def _fresh_since(feed: VenuePriceFeedPort, assets: tuple[str, ...], mark_ns: int) -> bool:
+    for asset in assets:
+        reading = feed.latest(asset)
+        if not reading.fresh or reading.tick is None or reading.tick.mono_ns <= mark_ns:
+            return False
+    return True
