@@ -37,3 +37,38 @@ def test_bench_latency_smoke(tmp_path: Path) -> None:
     assert report["summary"]["bingx-violet"]["matched"] > 0
     assert "| bingx-violet |" in (tmp_path / "bench.md").read_text()
     assert report["machine"]["cpus"] >= 1
+    plots = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "violet",
+            "bench",
+            "report",
+            "--in",
+            str(tmp_path / "bench.json"),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert plots.returncode == 0, plots.stderr[-2000:]
+    assert (tmp_path / "cdf-bingx.png").read_bytes()[:4] == b"\x89PNG"
+    assert 'src="cdf-bingx.png"' in (tmp_path / "index.html").read_text()
+
+
+def test_bench_soak_and_shm_smoke(tmp_path: Path) -> None:
+    soak = [sys.executable, "-m", "violet", "bench", "soak", "--ticks", "2000", "--adapters", "in_memory,remote_shm"]
+    proc = subprocess.run(
+        [*soak, "--symbols", "2", "--out", str(tmp_path)], capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((tmp_path / "soak.json").read_text())
+    assert [r["adapter"] for r in results] == ["in_memory", "remote_shm"]
+    assert all(r["ticks"] == 2000 and r["dropped"] == 0 for r in results)
+    shm = [sys.executable, "-m", "violet", "bench", "shm", "--duration", "1", "--repeats", "1", "--rate", "200"]
+    proc = subprocess.run([*shm, "--out", str(tmp_path)], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    engines = {r["engine"] for r in json.loads((tmp_path / "shm-engines.json").read_text())}
+    assert engines == {"table+wake", "table+spin", "iceoryx2+event", "iceoryx2+spin"}

@@ -296,13 +296,18 @@ def bench_latency(
     duration: Annotated[float, typer.Option(min=1, help="Measured seconds per run (after 3 s warm-up).")] = 10.0,
     repeats: Annotated[int, typer.Option(min=1, help="Runs per scenario; medians are reported.")] = 3,
     tls: Annotated[bool, typer.Option("--tls", help="wss:// with the simulator's CA, as the real venues.")] = False,
+    rates: Annotated[
+        str | None, typer.Option(help="Comma-separated rates: a sweep (one report per rate, plus sweep.json).")
+    ] = None,
 ) -> None:
     """Send -> delivery latency of violet's adapters against raw-client baselines, in one run.
 
-    Scenarios: bingx-raw (baseline), bingx-violet, binance-raw (baseline), binance-nt_binance (also reports NT's
-    own frame -> Actor callback latency). The simulator runs as a separate, pinned process.
+    Scenarios: bingx-raw (baseline), bingx-lib-{aiohttp,websockets,picows}, bingx-violet, binance-raw (baseline),
+    binance-nt_binance (also reports NT's own frame -> Actor callback latency), binance-remote_shm,
+    binance-remote_hz (each also reports its bridge's own share). The simulator runs as a separate, pinned process.
 
     Example: violet bench latency --symbols 50 --rate 2000 --duration 10 --repeats 3 --out bench-out
+    Sweep:   violet bench latency --scenario bingx-violet --rates 500,2000,8000 --out bench-out
     """
     import anyio
 
@@ -313,16 +318,29 @@ def bench_latency(
     if unknown:
         typer.echo(f"unknown scenario(s) {unknown}; known: {list(SCENARIOS)}", err=True)
         raise typer.Exit(2)
-    report = anyio.run(
-        lambda: bench(
-            scenarios=chosen, symbols=symbols, rate=rate, duration=duration, repeats=repeats, tls=tls, out_dir=out
-        ),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
-    )
-    from violet.bench.latency import markdown
+    try:
+        sweep = [float(r) for r in rates.split(",") if r.strip()] if rates else [rate]
+    except ValueError:
+        typer.echo(f"--rates: expected comma-separated numbers, got {rates!r}", err=True)
+        raise typer.Exit(2) from None
+    from violet.bench.latency import markdown, sweep_summary
 
-    typer.echo(markdown(report))
+    reports = []
+    for r in sweep:
+        target = out if len(sweep) == 1 else out / f"rate-{r:g}"
+
+        async def one(r: float = r, target: Path = target) -> dict[str, object]:
+            return await bench(
+                scenarios=chosen, symbols=symbols, rate=r, duration=duration, repeats=repeats, tls=tls, out_dir=target
+            )
+
+        report = anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True})
+        typer.echo(markdown(report))
+        reports.append(report)
+    if len(sweep) > 1:
+        summary = sweep_summary(reports)
+        (out / "sweep.json").write_text(json.dumps(summary, indent=2))
+        typer.echo(json.dumps(summary["highest_zero_drop_rate"]))
 
 
 @bench_app.command("sim")
@@ -456,6 +474,30 @@ def bench_reconnect(
         backend_options={"use_uvloop": True},
     )
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("report")
+def bench_report(
+    bench_json: Annotated[Path, typer.Option("--in", help="bench.json from `violet bench latency`.")] = Path(
+        "bench-out/bench.json"
+    ),
+    out: Annotated[Path, typer.Option(help="Directory for index.html and the PNG plots.")] = Path("bench-out"),
+) -> None:
+    """PNG plots (latency CDF per venue vs its baseline) and an HTML page from a latency report.
+
+    Needs matplotlib (pip install 'violet[bench]'). Example: violet bench report --in bench-out/bench.json
+    """
+    try:
+        from violet.bench.report import write_report
+
+        page = write_report(bench_json, out)
+    except ModuleNotFoundError as exc:
+        typer.echo(f"violet bench report needs the bench extra: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (OSError, ValueError, KeyError) as exc:
+        typer.echo(f"cannot build the report from {bench_json}: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(str(page))
 
 
 @bench_app.command("first-tick")

@@ -1,0 +1,164 @@
+"""The fault matrix for the Binance plane: one test per (fault, adapter) cell, each through its real stack.
+
+`nt_binance`: simulator -> NautilusTrader's client in this process. `remote_shm`: simulator -> NT inside a real
+`violet feed` process -> shared memory -> the reader here. (The BingX adapter has its own matrix in
+tests/adapters/test_bingx_feed.py; Hazelcast member faults are in tests/hz/; the feed process's own death in
+tests/adapters/test_feed_process.py.) For every cell: the adapter and the feed process survive, fresh data resumes
+without a restart (a fresh tick received after the fault on every asset), nothing is ever served as fresh while
+older than the budget, and the values violet itself validates are counted when refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import anyio.abc
+import pytest
+
+from tests.contract.harnesses.remote_shm import feed_config, feed_process
+from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.delivery import HubBackedFeed
+from violet.domain import FeedState
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
+
+pytestmark = pytest.mark.anyio
+ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+BUDGET_NS = 1_000_000_000
+SKEW_NS = 250_000_000
+
+# (fault spec, then what resumes it, counted by violet in-process as)
+FAULTS: list[tuple[str, str | None, str | None]] = [
+    ("close:1011", None, None),
+    ("reset", None, None),
+    ("stall", "resume", None),
+    ("malformed:3", None, None),
+    ("truncated:3", None, None),
+    ("crossed:3", None, "CrossedQuote"),
+    ("zero:3", None, "InvalidPrice"),
+    ("negative:3", None, "InvalidPrice"),
+    ("nan:3", None, None),  # NT's own parser drops NaN before violet sees it
+    ("duplicate:5", None, None),
+    ("out-of-order:5", None, None),
+    ("delay:300:2", None, None),
+    ("burst:20000", None, None),
+]
+
+
+class Cell:
+    def __init__(self, sim: BinanceSimulator, feed: HubBackedFeed, proc: anyio.abc.Process | None) -> None:
+        self.sim, self.feed, self.proc = sim, feed, proc
+
+
+@pytest.fixture(scope="module")
+async def nt_cell() -> AsyncIterator[Cell]:
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
+        feed = NtBinancePriceFeed(
+            NtBinanceSettings(
+                assets=ASSETS,
+                base_url_http=sim.http_url,
+                base_url_ws=sim.ws_url,
+                subscribe_per_s=50,
+                stall_after_ns=1_500_000_000,
+                staleness_budget_ns=BUDGET_NS,
+            )
+        )
+        async with feed:
+            yield Cell(sim, feed, None)
+
+
+@pytest.fixture(scope="module")
+async def remote_shm_cell(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cell]:
+    prefix = f"fm{secrets.token_hex(3)}"
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
+        tmp: Path = tmp_path_factory.mktemp("fm")
+        async with feed_process(feed_config(sim, prefix, ASSETS), tmp) as proc:
+            feed = RemoteShmPriceFeed(
+                RemoteShmSettings(
+                    bridge=f"{prefix}-alpha",
+                    venue="binance",
+                    assets=ASSETS,
+                    staleness_budget_ns=BUDGET_NS,
+                    heartbeat_timeout_ns=300_000_000,
+                )
+            )
+            async with feed:
+                yield Cell(sim, feed, proc)
+
+
+def _fresh_after(feed: HubBackedFeed, mark_ns: int) -> bool:
+    for asset in ASSETS:
+        r = feed.latest(asset)
+        if not r.fresh or r.tick is None or r.tick.mono_ns <= mark_ns:
+            return False
+    return True
+
+
+async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str | None, *, in_process: bool) -> None:
+    feed, sim = cell.feed, cell.sim
+    with anyio.fail_after(60):
+        while not _fresh_after(feed, 0):
+            await anyio.sleep(0.01)
+    rejected_before = dict(feed.rejected_by_reason())
+    if spec == "reset" or spec.startswith("close"):
+        # NT reconnects within milliseconds; make the venue refuse for a moment so the outage is visible.
+        sim.accepting = False
+    await sim.apply_fault(Fault.parse(spec))
+    fault_at = time.monotonic_ns()
+    served_ages: list[int] = []
+
+    async def sample() -> None:
+        while True:
+            now = time.time_ns()
+            for asset in ASSETS:
+                r = feed.latest(asset)
+                if r.fresh and r.tick is not None:
+                    served_ages.append(now - r.tick.ts_event)
+            await anyio.sleep(0.005)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sample)
+        if resume is not None:
+            with anyio.fail_after(15):
+                while feed.state is FeedState.LIVE or any(feed.latest(a).fresh for a in ASSETS):
+                    await anyio.sleep(0.01)
+            await sim.apply_fault(Fault.parse(resume))
+        if not sim.accepting:
+            await anyio.sleep(0.5)
+            sim.accepting = True
+        mark = time.monotonic_ns() if resume is not None else fault_at
+        with anyio.fail_after(60):
+            while not _fresh_after(feed, mark):
+                await anyio.sleep(0.01)
+        tg.cancel_scope.cancel()
+    assert feed.state is FeedState.LIVE
+    assert feed.counters().dropped == 0
+    assert max(served_ages, default=0) < BUDGET_NS + SKEW_NS, "nothing older than the budget served as fresh"
+    if cell.proc is not None:
+        assert cell.proc.returncode is None, "the feed process survived"
+    if counted_as is not None and in_process:
+        after = feed.rejected_by_reason()
+        assert after.get(counted_as, 0) > rejected_before.get(counted_as, 0), f"{spec} counted as {counted_as}"
+
+
+@pytest.mark.parametrize(("spec", "resume", "counted_as"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_nt_binance_cell(nt_cell: Cell, spec: str, resume: str | None, counted_as: str | None) -> None:
+    await _run_cell(nt_cell, spec, resume, counted_as, in_process=True)
+
+
+@pytest.mark.parametrize(("spec", "resume", "counted_as"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_remote_shm_cell(remote_shm_cell: Cell, spec: str, resume: str | None, counted_as: str | None) -> None:
+    await _run_cell(remote_shm_cell, spec, resume, counted_as, in_process=False)
+
+
+def test_the_matrix_names_every_simulator_fault_of_the_binance_venue() -> None:
+    from violet.sim.engine.faults import FaultKind
+
+    bingx_only = {FaultKind.CORRUPT_GZIP, FaultKind.TEXT_FRAME, FaultKind.PING_STORM, FaultKind.STALE_PUSH}
+    covered = {Fault.parse(spec).kind for spec, _, _ in FAULTS} | {FaultKind.RESUME}
+    assert covered == set(FaultKind) - bingx_only, "a new simulator fault needs a cell here"
