@@ -4,12 +4,12 @@ writer that stops beating still makes prices stale."""
 from __future__ import annotations
 
 import secrets
-import time
 from decimal import Decimal
 
 import anyio
 import pytest
 
+from tests.bridge_quotes import write_quote
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.shm_table import ShmTableWriter
 
@@ -18,16 +18,7 @@ ASSET = "BTCUSDT-PERP"
 
 
 def _write(writer: ShmTableWriter, n: int) -> None:
-    writer.write(
-        asset=ASSET,
-        kind="quote",
-        venue="binance",
-        bid=f"{100 + n}.1",
-        ask=f"{100 + n}.2",
-        last=None,
-        ts_event=time.time_ns() // 1_000_000 * 1_000_000,
-        source_mono_ns=time.monotonic_ns(),
-    )
+    write_quote(writer, ASSET, n)
     writer.heartbeat()  # no wake(): a spinning reader must not need one
 
 

@@ -15,11 +15,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.contract.harnesses.remote_hz import hz_feed_config, hz_reader
 from tests.contract.harnesses.remote_shm import feed_process
 from tests.hz_cluster import SCRIPT, HzCluster, free_port, start_member
-from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
-from violet.bridges.hz_publisher import map_name
-from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 pytestmark = pytest.mark.anyio
@@ -61,28 +59,9 @@ async def test_losing_one_member_of_two_keeps_prices_flowing_without_a_restart(
             await anyio.sleep(0.5)
     prefix = f"ml{secrets.token_hex(3)}"
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
-        cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="remote_hz", assets=list(ASSETS)),
-            venue=PlaneConfig(adapter="in_memory"),
-            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
-            bridge=BridgeConfig(
-                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster.name, hz_members=list(cluster.members)
-            ),
-            feed=FeedConfig(health_interval_s=60.0),
-        )
-        reader = RemoteHzPriceFeed(
-            RemoteHzSettings(
-                map_name=map_name(prefix, "alpha"),
-                venue="binance",
-                assets=ASSETS,
-                cluster_name=cluster.name,
-                members=cluster.members,
-                staleness_budget_ns=BUDGET_NS,
-                heartbeat_timeout_ns=500_000_000,
-            )
-        )
+        reader = hz_reader(prefix, ASSETS, cluster, heartbeat_timeout_ns=500_000_000, budget_ns=BUDGET_NS)
         served_fresh_ages: list[int] = []
-        async with feed_process(dump_config(cfg), tmp_path), reader:
+        async with feed_process(hz_feed_config(sim, prefix, ASSETS, cluster), tmp_path), reader:
             with anyio.fail_after(60):
                 while not all(reader.latest(a).fresh for a in ASSETS):
                     await anyio.sleep(0.02)

@@ -9,11 +9,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.contract.harnesses.remote_hz import hz_feed_config, hz_reader
 from tests.contract.harnesses.remote_shm import feed_process
 from tests.hz_cluster import HzCluster
-from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
-from violet.bridges.hz_publisher import map_name
-from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 pytestmark = pytest.mark.anyio
@@ -34,27 +32,8 @@ async def test_member_restart_goes_stale_then_fresh_without_restarting_violet(
         pytest.skip("VIOLET_HZ_MEMBERS points at an external cluster: this test restarts only a member it owns")
     prefix = f"rs{secrets.token_hex(3)}"
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
-        cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="remote_hz", assets=list(ASSETS)),
-            venue=PlaneConfig(adapter="in_memory"),
-            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
-            bridge=BridgeConfig(
-                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=hz_cluster.name, hz_members=list(hz_cluster.members)
-            ),
-            feed=FeedConfig(health_interval_s=60.0),
-        )
-        reader = RemoteHzPriceFeed(
-            RemoteHzSettings(
-                map_name=map_name(prefix, "alpha"),
-                venue="binance",
-                assets=ASSETS,
-                cluster_name=hz_cluster.name,
-                members=hz_cluster.members,
-                staleness_budget_ns=1_000_000_000,
-                heartbeat_timeout_ns=500_000_000,
-            )
-        )
-        async with feed_process(dump_config(cfg), tmp_path), reader:
+        reader = hz_reader(prefix, ASSETS, hz_cluster, heartbeat_timeout_ns=500_000_000, budget_ns=1_000_000_000)
+        async with feed_process(hz_feed_config(sim, prefix, ASSETS, hz_cluster), tmp_path), reader:
             await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh, 60)
             await anyio.to_thread.run_sync(hz_cluster.stop_member)
             await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, 5)

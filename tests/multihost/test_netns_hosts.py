@@ -25,6 +25,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 from tests.multihost.netns import Lan, netns_unavailable
+from tests.processes import stop_process
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 
@@ -79,13 +80,7 @@ async def process(cmd: list[str]) -> AsyncIterator[anyio.abc.Process]:
     try:
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            with anyio.move_on_after(10, shield=True):
-                await proc.wait()
-            if proc.returncode is None:
-                proc.kill()
-        await proc.aclose()
+        await stop_process(proc)
 
 
 async def first_line(proc: anyio.abc.Process, timeout_s: float = 60) -> str:

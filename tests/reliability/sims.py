@@ -11,6 +11,8 @@ import aiohttp
 import anyio
 import msgspec
 
+from tests.processes import stop_process
+
 
 @asynccontextmanager
 async def sim_process(venue: str, *, symbols: int = 2, rate: float = 400) -> AsyncIterator[dict[str, Any]]:
@@ -22,10 +24,7 @@ async def sim_process(venue: str, *, symbols: int = 2, rate: float = 400) -> Asy
             info: dict[str, Any] = msgspec.json.decode((await proc.stdout.receive()).split(b"\n")[0])
         yield info
     finally:
-        proc.terminate()
-        with anyio.move_on_after(10, shield=True):
-            await proc.wait()
-        await proc.aclose()
+        await stop_process(proc)
 
 
 async def apply_fault(info: dict[str, Any], spec: str) -> None:

@@ -15,6 +15,7 @@ import anyio
 import psutil
 import pytest
 
+from tests.bridge_quotes import write_quote
 from tests.hz_cluster import HzCluster
 from tests.reliability.sims import apply_fault, sim_process
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
@@ -89,22 +90,11 @@ async def remote_shm_source() -> AsyncIterator[VenuePriceFeedPort]:
 
 
 async def _write_forever(writer: ShmTableWriter | HzPublisher) -> None:
-    import time
-
     n = 0
     while True:
         n += 1
         for asset in ASSETS:
-            writer.write(
-                asset=asset,
-                kind="quote",
-                venue="binance",
-                bid=f"{100 + n % 7}.1",
-                ask=f"{100 + n % 7}.2",
-                last=None,
-                ts_event=time.time_ns() // 1_000_000 * 1_000_000,
-                source_mono_ns=time.monotonic_ns(),
-            )
+            write_quote(writer, asset, n)
         writer.heartbeat()
         writer.wake()
         await anyio.sleep(0.01)

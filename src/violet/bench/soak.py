@@ -19,7 +19,7 @@ import anyio
 import psutil
 
 from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
-from violet.ports import VenuePriceFeedPort
+from violet.ports import TickStream, VenuePriceFeedPort
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
@@ -98,22 +98,23 @@ async def _source(adapter: str, *, symbols: int, rate: float) -> AsyncIterator[V
         raise ValueError(f"soak: unknown adapter {adapter!r}; known: {SOAK_ADAPTERS}")
 
 
+async def _take(stream: TickStream, count: int) -> int:
+    n = 0
+    async for _ in stream:
+        n += 1
+        if n >= count:
+            break
+    return n
+
+
 async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ticks: int = 20_000) -> dict[str, Any]:
     me = psutil.Process()
     async with _source(adapter, symbols=symbols, rate=rate) as feed, feed:
         assets = sorted(feed.assets())
         async with feed.subscribe(assets) as stream:
-            n = 0
-            async for _ in stream:
-                n += 1
-                if n >= warmup_ticks:
-                    break
+            await _take(stream, warmup_ticks)
             rss0, cpu0, t0 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
-            n = 0
-            async for _ in stream:
-                n += 1
-                if n >= ticks:
-                    break
+            n = await _take(stream, ticks)
             rss1, cpu1, t1 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
             counters = feed.counters()
     return {

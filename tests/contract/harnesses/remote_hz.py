@@ -15,8 +15,46 @@ from tests.hz_cluster import HzCluster
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
-from violet.domain import TickKind
+from violet.domain import Clock, TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+
+
+def hz_feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], cluster: HzCluster) -> str:
+    """A `violet feed` config: the simulator's Binance plane published into `cluster` under `prefix`."""
+    return dump_config(
+        VioletConfig(
+            alpha=PlaneConfig(adapter="remote_hz", assets=list(assets)),
+            venue=PlaneConfig(adapter="in_memory"),
+            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
+            bridge=BridgeConfig(
+                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster.name, hz_members=list(cluster.members)
+            ),
+            feed=FeedConfig(health_interval_s=60.0),
+        )
+    )
+
+
+def hz_reader(
+    prefix: str,
+    assets: tuple[str, ...],
+    cluster: HzCluster,
+    *,
+    heartbeat_timeout_ns: int,
+    budget_ns: int = 1_000_000_000,
+    clock: Clock | None = None,
+) -> RemoteHzPriceFeed:
+    return RemoteHzPriceFeed(
+        RemoteHzSettings(
+            map_name=map_name(prefix, "alpha"),
+            venue="binance",
+            assets=assets,
+            cluster_name=cluster.name,
+            members=cluster.members,
+            staleness_budget_ns=budget_ns,
+            heartbeat_timeout_ns=heartbeat_timeout_ns,
+        ),
+        clock=clock,
+    )
 
 
 class RemoteHzHarness(FeedProcessHarness):
@@ -33,18 +71,7 @@ class RemoteHzHarness(FeedProcessHarness):
 
     def __init__(self, sim: BinanceSimulator, prefix: str, cluster: HzCluster) -> None:
         super().__init__(sim)
-        self.feed = RemoteHzPriceFeed(
-            RemoteHzSettings(
-                map_name=map_name(prefix, "alpha"),
-                venue="binance",
-                assets=self.assets,
-                cluster_name=cluster.name,
-                members=cluster.members,
-                staleness_budget_ns=1_000_000_000,
-                heartbeat_timeout_ns=400_000_000,
-            ),
-            clock=self.clock,
-        )
+        self.feed = hz_reader(prefix, self.assets, cluster, heartbeat_timeout_ns=400_000_000, clock=self.clock)
 
 
 @asynccontextmanager
@@ -52,17 +79,8 @@ async def remote_hz_harness(cluster: HzCluster) -> AsyncIterator[RemoteHzHarness
     prefix = f"ct{secrets.token_hex(3)}"
     async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
         harness = RemoteHzHarness(sim, prefix, cluster)
-        cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="remote_hz", assets=list(harness.assets)),
-            venue=PlaneConfig(adapter="in_memory"),
-            binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
-            bridge=BridgeConfig(
-                shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster.name, hz_members=list(cluster.members)
-            ),
-            feed=FeedConfig(health_interval_s=60.0),
-        )
         tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"violet-{prefix}"
         tmp.mkdir(parents=True, exist_ok=True)
-        async with feed_process(dump_config(cfg), tmp), harness.feed:
+        async with feed_process(hz_feed_config(sim, prefix, harness.assets, cluster), tmp), harness.feed:
             await harness.ready()
             yield harness

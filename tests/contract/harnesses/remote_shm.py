@@ -18,6 +18,7 @@ import anyio
 
 from tests.contract.harness import Capabilities, Defect, VenueUpdate
 from tests.contract.harnesses.nt_binance import NtBinanceHarness, wait_until
+from tests.processes import stop_process
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.config import (
     BinanceConfig,
@@ -122,13 +123,7 @@ async def feed_process(config_text: str, tmp: Path) -> AsyncIterator[anyio.abc.P
     try:
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            with anyio.move_on_after(10, shield=True):
-                await proc.wait()
-            if proc.returncode is None:
-                proc.kill()
-        await proc.aclose()
+        await stop_process(proc)
 
 
 @asynccontextmanager
