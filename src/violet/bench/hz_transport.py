@@ -38,6 +38,9 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
     start = [str(_SCRIPT), "start", "0", cluster]
     out = subprocess.run(start, capture_output=True, text=True, timeout=180, check=True)  # noqa: S603 - our script
     pid, port = out.stdout.split()
+    from violet.bench.latency import unpin
+
+    unpin(int(pid))
     try:
         yield cluster, (f"127.0.0.1:{port}",)
     finally:

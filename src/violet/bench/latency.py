@@ -8,6 +8,7 @@ repeats are reported, with ratios to the raw-client baseline of the same run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -69,6 +70,19 @@ async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool) -> SimP
     except (AttributeError, OSError):
         pass
     return SimProcess(proc=proc, info=info)
+
+
+def unpin(pid: int) -> None:
+    """Let a process of the system under test (a feed, a Hazelcast member) run on every core: it inherits this
+    client's pinning otherwise, and three busy processes on one core measure the core, not the bridge."""
+    cores = set(range(os.cpu_count() or 1))
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:  # affinity is per thread: a running JVM already has dozens
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(tid, cores)
 
 
 async def stop_sim(sim: SimProcess) -> None:
@@ -362,6 +376,7 @@ async def _violet_remote(
         path = Path(tmp) / "feed.toml"
         path.write_text(dump_config(cfg))
         proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=-3)
+        unpin(proc.pid)
         try:
             from violet.domain import SystemClock
 

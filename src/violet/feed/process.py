@@ -169,14 +169,6 @@ async def _serve(
     return FeedExit.STOPPED
 
 
-GIL_SWITCH_INTERVAL_S = 0.0002
-"""The Hazelcast client sends from its own thread; with CPython's default 5 ms switch interval that thread waits up
-to 5 ms for the GIL behind the loop thread (measured: Hazelcast bridge p50 3.8 ms). A shorter interval hands the
-GIL over sooner at a small throughput cost."""
-
-
 def main(cfg: VioletConfig) -> int:
-    if any(getattr(cfg, p).adapter == "remote_hz" for p in remote_planes(cfg)):
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     code = anyio.run(run_feed, cfg, backend="asyncio", backend_options={"use_uvloop": True})
     return int(code)
