@@ -366,6 +366,14 @@ def bench_sim(
     typer.echo(json.dumps(result))
 
 
+def _write_outputs(out: Path, stem: str, data: object, text: str) -> None:
+    """`<stem>.json` and `<stem>.md` in `out`; the table is printed too."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2))
+    (out / f"{stem}.md").write_text(text)
+    typer.echo(text)
+
+
 @bench_app.command("hz-transport")
 def bench_hz_transport(
     out: Annotated[Path, typer.Option(help="Directory for hz-transport.json.")] = Path("bench-out"),
@@ -388,11 +396,7 @@ def bench_hz_transport(
         typer.echo(f"--rates: expected comma-separated numbers, got {rates!r}", err=True)
         raise typer.Exit(2) from None
     report = compare(assets=assets, rates=rate_list, duration=duration, repeats=repeats)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "hz-transport.json").write_text(json.dumps(report, indent=2))
-    text = markdown(report)
-    (out / "hz-transport.md").write_text(text)
-    typer.echo(text)
+    _write_outputs(out, "hz-transport", report, markdown(report))
 
 
 @bench_app.command("shm")
@@ -411,11 +415,7 @@ def bench_shm(
     from violet.bench.shm_engines import compare, markdown
 
     runs = compare(assets=assets, rate=rate, duration=duration, repeats=repeats)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "shm-engines.json").write_text(json.dumps(runs, indent=2))
-    text = markdown(runs)
-    (out / "shm-engines.md").write_text(text)
-    typer.echo(text)
+    _write_outputs(out, "shm-engines", runs, markdown(runs))
 
 
 @bench_app.command("soak")
