@@ -3,6 +3,7 @@
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.hub_backed import HubBackedFeed
+from violet.delivery.remote_settings import RemotePlaneSettings
 from violet.delivery.tick_hub import TickHub
 
-__all__ = ["ConflatingStream", "HubBackedFeed", "MutableCounters", "TickHub"]
+__all__ = ["ConflatingStream", "HubBackedFeed", "MutableCounters", "RemotePlaneSettings", "TickHub"]

@@ -21,27 +21,21 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
-from violet.delivery import HubBackedFeed, TickHub
+from violet.delivery import HubBackedFeed, RemotePlaneSettings
 from violet.domain import (
     Clock,
     DomainError,
     FeedState,
     NormalizedTick,
-    SystemClock,
     parse_price,
 )
 
 
 @attrs.frozen(kw_only=True)
-class RemoteHzSettings:
+class RemoteHzSettings(RemotePlaneSettings):
     map_name: str
-    venue: str
-    assets: tuple[str, ...]
     cluster_name: str
     members: tuple[str, ...]
-    staleness_budget_ns: int = 1_000_000_000
-    venue_clock_skew_ns: int | None = 250_000_000
-    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     heartbeat_timeout_ns: int = 1_000_000_000
     connect_timeout_s: float = 20.0
 
@@ -49,13 +43,7 @@ class RemoteHzSettings:
 class RemoteHzPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteHzSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._hub = TickHub(
-            venue=settings.venue,
-            clock=clock or SystemClock(),
-            staleness_budget_ns=settings.staleness_budget_ns,
-            assets=settings.assets,
-            venue_clock_skew_ns=settings.venue_clock_skew_ns,
-        )
+        self._hub = settings.hub(clock)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tg: anyio.abc.TaskGroup | None = None

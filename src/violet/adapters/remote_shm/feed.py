@@ -19,28 +19,20 @@ from hdrh.histogram import HdrHistogram
 
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
-from violet.delivery import HubBackedFeed, TickHub
+from violet.delivery import HubBackedFeed, RemotePlaneSettings
 from violet.domain import (
     Clock,
     DomainError,
     FeedState,
     NormalizedTick,
-    SystemClock,
     parse_price,
 )
 
 
 @attrs.frozen(kw_only=True)
-class RemoteShmSettings:
+class RemoteShmSettings(RemotePlaneSettings):
     bridge: str
     """The table's name (one per plane, e.g. `violet-alpha`)."""
-    venue: str
-    assets: tuple[str, ...]
-    staleness_budget_ns: int = 1_000_000_000
-    venue_clock_skew_ns: int | None = 250_000_000
-    """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
-    heartbeat_timeout_ns: int = 500_000_000
-    """No writer heartbeat for this long: the feed process is dead or hung; every price goes stale."""
     check_interval_s: float = 0.05
     spin: bool = False
     """Poll the table on every pass of the event loop instead of sleeping until a wake-up: lowest latency
@@ -50,13 +42,7 @@ class RemoteShmSettings:
 class RemoteShmPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteShmSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._hub = TickHub(
-            venue=settings.venue,
-            clock=clock or SystemClock(),
-            staleness_budget_ns=settings.staleness_budget_ns,
-            assets=settings.assets,
-            venue_clock_skew_ns=settings.venue_clock_skew_ns,
-        )
+        self._hub = settings.hub(clock)
         self._reader: ShmTableReader | None = None
         self._wake: WakeSocket | None = None
         self._tg: anyio.abc.TaskGroup | None = None
