@@ -72,3 +72,25 @@ def test_bench_soak_and_shm_smoke(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     engines = {r["engine"] for r in json.loads((tmp_path / "shm-engines.json").read_text())}
     assert engines == {"table+wake", "table+spin", "iceoryx2+event", "iceoryx2+spin"}
+
+
+def test_the_default_bench_run_produces_every_report(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "run", "--symbols", "2", "--rate", "200", "--duration", "1"]
+    cmd += ["--repeats", "1", "--soak-ticks", "2000", "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "KeyError" not in proc.stderr, "no tracebacks from the shared-memory writers"
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert set(report["summary"]) == {
+        "bingx-raw (baseline)",
+        "bingx-violet",
+        "binance-raw (baseline)",
+        "binance-nt_binance",
+        "binance-remote_shm",
+    }
+    assert [r["adapter"] for r in json.loads((tmp_path / "soak.json").read_text())] == [
+        "in_memory",
+        "bingx",
+        "remote_shm",
+    ]
+    assert (tmp_path / "cdf-binance.png").exists() and (tmp_path / "index.html").exists()

@@ -287,6 +287,67 @@ def sim_fault(
         raise typer.Exit(1) from None
 
 
+DEFAULT_RUN_SCENARIOS = (
+    "bingx-raw (baseline)",
+    "bingx-violet",
+    "binance-raw (baseline)",
+    "binance-nt_binance",
+    "binance-remote_shm",
+)
+
+
+@bench_app.command("run")
+def bench_run(
+    out: Annotated[Path, typer.Option(help="Directory for every report and plot.")] = Path("bench-out"),
+    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    rate: Annotated[float, typer.Option(min=1)] = 2000.0,
+    duration: Annotated[float, typer.Option(min=1)] = 8.0,
+    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    soak_ticks: Annotated[int, typer.Option(min=1000)] = 200_000,
+) -> None:
+    """The default bench run, shaped for a small shared machine (about 10 minutes at the defaults): latency of the
+    main adapters and the shared-memory bridge against their baselines at one rate, repeated; a short soak (RSS,
+    ticks/s) per adapter; the PNG/HTML report when matplotlib is installed. The full matrix (TLS, sweeps, peers,
+    Hazelcast, engines) is the other `violet bench` commands.
+
+    Example: violet bench run --out bench-out
+    """
+    import anyio
+
+    from violet.bench.latency import bench, markdown
+    from violet.bench.soak import SOAK_ADAPTERS, soak
+
+    report = anyio.run(
+        lambda: bench(
+            scenarios=list(DEFAULT_RUN_SCENARIOS),
+            symbols=symbols,
+            rate=rate,
+            duration=duration,
+            repeats=repeats,
+            tls=False,
+            out_dir=out,
+        ),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
+    )
+    typer.echo(markdown(report))
+    results = []
+    for adapter in SOAK_ADAPTERS:
+
+        async def one(adapter: str = adapter) -> dict[str, object]:
+            return await soak(adapter, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
+
+        results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
+        typer.echo(json.dumps(results[-1]))
+    (out / "soak.json").write_text(json.dumps(results, indent=2))
+    try:
+        from violet.bench.report import write_report
+
+        typer.echo(str(write_report(out / "bench.json", out)))
+    except ModuleNotFoundError:
+        typer.echo("no plots: matplotlib is not installed (pip install 'violet[bench]')", err=True)
+
+
 @bench_app.command("latency")
 def bench_latency(
     out: Annotated[Path, typer.Option(help="Directory for bench.json and bench.md.")] = Path("bench-out"),
