@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import anyio
+import anyio.abc
 
 from violet.delivery.tick_hub import TickHub
 from violet.domain import FeedCounters, FeedState, PriceReading
@@ -12,6 +16,24 @@ from violet.ports import TickStream
 
 class HubBackedFeed:
     _hub: TickHub
+    _tg: anyio.abc.TaskGroup | None = None
+
+    # -- lifecycle helpers for adapters ------------------------------------------------------------------
+    async def _open_with(self, *tasks: Callable[[], Coroutine[Any, Any, object]]) -> None:
+        """Open the adapter's own task group (it lives from `__aenter__` to `__aexit__`), start `tasks` in it,
+        and open the hub to subscribers."""
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        for task in tasks:
+            self._tg.start_soon(task)
+        self._hub.open()
+
+    async def _stop_tasks(self) -> None:
+        """Cancel the adapter's tasks and wait for them (the hub is closed by the caller, first)."""
+        tg, self._tg = self._tg, None
+        if tg is not None:
+            tg.cancel_scope.cancel()
+            await tg.__aexit__(None, None, None)
 
     @property
     def venue(self) -> str:

@@ -7,6 +7,7 @@ backoff and jitter when it closes or its data stalls; its assets are stale from 
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 import uuid
@@ -14,7 +15,6 @@ from types import TracebackType
 from typing import Self
 
 import anyio
-import anyio.abc
 import attrs
 import stamina
 
@@ -84,7 +84,6 @@ class BingxPriceFeed(HubBackedFeed):
         self.missing_assets: list[str] = []
         self.refusals: list[SubscriptionRefused] = []
         self.shards: list[Shard] = []
-        self._tg: anyio.abc.TaskGroup | None = None
         self._ssl: ssl.SSLContext | None = (
             ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
         )
@@ -256,17 +255,11 @@ class BingxPriceFeed(HubBackedFeed):
         self._hub.set_assets(self._contracts)
         self._hub.mark_down(self._contracts)
         self.shards = self._plan_shards()
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        for shard in self.shards:
-            self._tg.start_soon(self._run_shard, shard)
-        self._hub.open()
+        await self._open_with(*(functools.partial(self._run_shard, shard) for shard in self.shards))
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._hub.close()
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+        await self._stop_tasks()

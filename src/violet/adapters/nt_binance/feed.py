@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Self
 
 import anyio
-import anyio.abc
 from hdrh.histogram import HdrHistogram
 
 from violet.adapters.nt_binance.instruments import PerpInstrument, load_instruments
@@ -58,7 +57,6 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
         self._run_scope: anyio.CancelScope | None = None
         self._last_data_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
@@ -194,12 +192,7 @@ class NtBinancePriceFeed(HubBackedFeed):
             on_signal=self._on_signal,
         )
         self._node.on_reconnected(self._reconnected)
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        self._tg.start_soon(self._run_node)
-        self._tg.start_soon(self._watch)
-        self._tg.start_soon(self._subscribe_paced)
-        self._hub.open()
+        await self._open_with(self._run_node, self._watch, self._subscribe_paced)
         return self
 
     async def __aexit__(
@@ -211,6 +204,4 @@ class NtBinancePriceFeed(HubBackedFeed):
                 await self._node.stop()
         if self._run_scope is not None:
             self._run_scope.deadline = anyio.current_time() + NODE_RUN_GRACE_S
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+        await self._stop_tasks()

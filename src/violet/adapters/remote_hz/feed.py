@@ -15,7 +15,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import anyio
-import anyio.abc
 import anyio.to_thread
 import attrs
 from hdrh.histogram import HdrHistogram
@@ -46,7 +45,6 @@ class RemoteHzPriceFeed(HubBackedFeed):
         self._hub = settings.hub(clock)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
         self._seen: dict[str, tuple[int, int]] = {}
         """key -> (writer generation, updates) of the newest value taken."""
         self._early: list[tuple[str, Any]] | None = None
@@ -163,10 +161,7 @@ class RemoteHzPriceFeed(HubBackedFeed):
         early, self._early = self._early, None
         for key, value in early:
             self._on_value(value, None, key)
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        self._tg.start_soon(self._watch)
-        self._hub.open()
+        await self._open_with(self._watch)
         return self
 
     async def __aexit__(
@@ -174,9 +169,7 @@ class RemoteHzPriceFeed(HubBackedFeed):
     ) -> None:
         self._hub.close()
         self._loop = None
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+        await self._stop_tasks()
         if self._client is not None:
             client = self._client
             with anyio.CancelScope(shield=True):

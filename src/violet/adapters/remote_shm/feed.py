@@ -12,7 +12,6 @@ from types import TracebackType
 from typing import Self
 
 import anyio
-import anyio.abc
 import anyio.lowlevel
 import attrs
 from hdrh.histogram import HdrHistogram
@@ -45,7 +44,6 @@ class RemoteShmPriceFeed(HubBackedFeed):
         self._hub = settings.hub(clock)
         self._reader: ShmTableReader | None = None
         self._wake: WakeSocket | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
         self.layout_errors = 0
         self.attaches = 0
@@ -136,19 +134,14 @@ class RemoteShmPriceFeed(HubBackedFeed):
 
     async def __aenter__(self) -> Self:
         self._wake = WakeSocket(self._settings.bridge)
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        self._tg.start_soon(self._run)
-        self._hub.open()
+        await self._open_with(self._run)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._hub.close()
-        if self._tg is not None:
-            self._tg.cancel_scope.cancel()
-            await self._tg.__aexit__(None, None, None)
+        await self._stop_tasks()
         if self._reader is not None:
             self._reader.close()
         if self._wake is not None:
