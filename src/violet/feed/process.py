@@ -20,6 +20,7 @@ import anyio.lowlevel
 import attrs
 import msgspec
 
+from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
@@ -40,11 +41,7 @@ Writer = BridgeWriter
 
 
 def _hz_client(cfg: VioletConfig) -> Any:
-    from hazelcast.client import HazelcastClient
-
-    return HazelcastClient(
-        cluster_name=cfg.bridge.hz_cluster, cluster_members=list(cfg.bridge.hz_members), cluster_connect_timeout=30.0
-    )
+    return hz_client.connect(cluster=cfg.bridge.hz_cluster, members=cfg.bridge.hz_members, connect_timeout_s=30.0)
 
 
 async def _pump(source: VenuePriceFeedPort, writer: Writer) -> None:

@@ -19,6 +19,7 @@ import anyio.to_thread
 import attrs
 from hdrh.histogram import HdrHistogram
 
+from violet.bridges import hz_client
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
 from violet.delivery import HubBackedFeed, RemotePlaneSettings
 from violet.domain import (
@@ -130,16 +131,14 @@ class RemoteHzPriceFeed(HubBackedFeed):
                 self._hub.set_state(FeedState.RECONNECTING)
 
     async def __aenter__(self) -> Self:
-        from hazelcast.client import HazelcastClient
-
         self._loop = asyncio.get_running_loop()
         s = self._settings
 
         def connect() -> Any:
-            return HazelcastClient(
-                cluster_name=s.cluster_name,
-                cluster_members=list(s.members),
-                cluster_connect_timeout=s.connect_timeout_s,
+            return hz_client.connect(
+                cluster=s.cluster_name,
+                members=s.members,
+                connect_timeout_s=s.connect_timeout_s,
                 lifecycle_listeners=[self._on_lifecycle],
             )
 
