@@ -26,6 +26,8 @@ _SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "hazelcast-member"
 
 
 _RUNNING: list[tuple[str, tuple[str, ...]]] = []
+MEMBER_PIDS: list[int] = []
+"""Pids of members this process started, for the benches' CPU accounting."""
 """The member this process started and is still running; nested `hz_member()` calls reuse it."""
 
 
@@ -52,10 +54,12 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
 
     unpin(int(pid))
     _RUNNING.append((cluster, (f"127.0.0.1:{port}",)))
+    MEMBER_PIDS.append(int(pid))
     try:
         yield _RUNNING[-1]
     finally:
         _RUNNING.pop()
+        MEMBER_PIDS.remove(int(pid))
         subprocess.run([str(_SCRIPT), "stop", pid], timeout=60, check=False)  # noqa: S603 - our script
 
 

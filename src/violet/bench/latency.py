@@ -377,6 +377,7 @@ async def _violet_remote(
         path.write_text(dump_config(cfg))
         proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=-3)
         unpin(proc.pid)
+        SUT_PIDS["feed"] = proc.pid
         try:
             from violet.domain import SystemClock
 
@@ -387,6 +388,7 @@ async def _violet_remote(
                     async for tick in stream:
                         out.append((tick_key(tick.asset.removesuffix("-PERP"), tick), time.monotonic_ns()))  # noqa: PERF401
         finally:
+            SUT_PIDS.pop("feed", None)
             proc.terminate()
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 await proc.wait()
@@ -402,6 +404,18 @@ async def violet_remote_hz(sim: SimProcess, assets: list[str], duration: float, 
 
 
 BRIDGE_LATENCY: list[HdrHistogram] = []
+SUT_PIDS: dict[str, int] = {}
+"""Other processes of the system under test (the feed), whose CPU the report states beside the client's."""
+
+
+def _cpu_of(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds per named process (a JVM's threads included); absent ones are left out."""
+    out = {}
+    for name, pid in pids.items():
+        with contextlib.suppress(psutil.Error):
+            out[name] = sum(psutil.Process(pid).cpu_times()[:2])
+    return out
+
 
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "bingx-raw (baseline)": ("bingx", raw_bingx),
@@ -435,8 +449,12 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
                     await anyio.sleep(0.1)
             await anyio.sleep(1.0)
             await sim_post(sim, "/__sim/sendlog")
+            from violet.bench.hz_transport import MEMBER_PIDS
+
+            others = {**SUT_PIDS, **{f"member{i}": pid for i, pid in enumerate(MEMBER_PIDS)}}
             cpu0 = sum(me.cpu_times()[:2])
             sim_cpu0 = sum(sim_ps.cpu_times()[:2])
+            others0 = _cpu_of(others)
             mark = len(warm)
             for h in BRIDGE_LATENCY:  # the bridge's share over the same window as the end-to-end records
                 h.reset()
@@ -444,6 +462,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             stop = len(warm)
             cpu1 = sum(me.cpu_times()[:2])
             sim_cpu1 = sum(sim_ps.cpu_times()[:2])
+            others1 = _cpu_of(others)
             tg.cancel_scope.cancel()
         records = warm[mark:stop]
         sends = await sim_post(sim, "/__sim/sendlog")
@@ -454,6 +473,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             "tls": tls,
             **attrs.asdict(result),
             "sim_cpu_s": sim_cpu1 - sim_cpu0,
+            "sut_cpu_s": {k: others1[k] - others0[k] for k in others1 if k in others0},
             "sim_behind": stats["behind"],
             "sim_max_lag_ms": stats["max_lag_ms"],
             "sent": len(sends),
@@ -496,7 +516,7 @@ async def bench(
         for _ in range(repeats):
             for name in scenarios:
                 runs[name].append(await run_scenario(name, symbols=symbols, rate=rate, duration=duration, tls=tls))
-    summary = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, rs in runs.items():
         summary[name] = {f: median_of(rs, f) for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "cpu_s")}
         summary[name]["matched"] = int(median_of(rs, "matched"))
@@ -504,6 +524,12 @@ async def bench(
         if any("bridge_p50_us" in r for r in rs):
             summary[name]["bridge_p50_us"] = median_of(rs, "bridge_p50_us")
             summary[name]["bridge_p99_us"] = median_of(rs, "bridge_p99_us")
+        # Everyone's CPU over the measured window: on a 2-core machine a tail is often just the cores being full.
+        others = {"sim": [r["sim_cpu_s"] for r in rs]}
+        for r in rs:
+            for proc, cpu in r.get("sut_cpu_s", {}).items():
+                others.setdefault(proc, []).append(cpu)
+        summary[name]["other_cpu_s"] = {proc: float(statistics.median(v)) for proc, v in others.items()}
         if any("nt_actor_p50_us" in r for r in rs):
             summary[name]["nt_actor_p50_us"] = median_of(rs, "nt_actor_p50_us")
             summary[name]["nt_actor_p99_us"] = median_of(rs, "nt_actor_p99_us")
@@ -574,6 +600,13 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| ({'Hazelcast' if name.endswith('remote_hz') else 'shared-memory'} bridge alone: writer publish "
                 f"-> reader) | {row['bridge_p50_us']:.0f} | | "
                 f"{row['bridge_p99_us']:.0f} | | | | | | |"
+            )
+        if len(row.get("other_cpu_s", {})) > 1:
+            cpu = row["other_cpu_s"]
+            busy = (row["cpu_s"] + sum(cpu.values())) / p["duration_s"]
+            lines.append(
+                f"| (CPU s of the other processes: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items())}; all together "
+                f"{busy:.2f} of {report['machine']['cpus']} cores) | | | | | | | | | |"
             )
         if "nt_actor_p50_us" in row:
             added_p50 = row["p50_us"] - row["nt_actor_p50_us"]
