@@ -94,3 +94,26 @@ def test_the_default_bench_run_produces_every_report(tmp_path: Path) -> None:
         "remote_shm",
     ]
     assert (tmp_path / "cdf-binance.png").exists() and (tmp_path / "index.html").exists()
+
+
+def _latency(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "violet", "bench", "latency", *args, "--symbols", "2", "--rate", "200"]
+    cmd += ["--duration", "1", "--repeats", "1", "--out", str(tmp_path)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+
+
+def test_bench_peers_over_tls_and_a_peer_that_cannot_run_plain_ws(tmp_path: Path) -> None:
+    peers = ("--scenario", "binance-peer-ccxt", "--scenario", "binance-peer-cryptofeed")
+    proc = _latency(tmp_path / "wss", "--tls", *peers)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((tmp_path / "wss" / "bench.json").read_text())["summary"]
+    assert summary["binance-peer-ccxt"]["matched"] > 0
+    assert summary["binance-peer-cryptofeed"]["matched"] > 0
+    proc = _latency(tmp_path / "ws", "--scenario", "binance-peer-cryptofeed")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((tmp_path / "ws" / "bench.json").read_text())["summary"]
+    assert "wss://" in summary["binance-peer-cryptofeed"]["unavailable"]
+    assert "| binance-peer-cryptofeed | not measured:" in (tmp_path / "ws" / "bench.md").read_text()
+    report = [sys.executable, "-m", "violet", "bench", "report", "--in", str(tmp_path / "ws" / "bench.json")]
+    proc = subprocess.run([*report, "--out", str(tmp_path / "ws")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import anyio
@@ -302,7 +302,9 @@ async def peer_ccxt(sim: SimProcess, assets: list[str], duration: float, out: li
     """A user's alternative: ccxt pro's `binanceusdm.watch_bids_asks`, pointed at the simulator."""
     import ccxt.pro as ccxtpro
 
-    exchange = ccxtpro.binanceusdm({"enableRateLimit": False})
+    exchange = ccxtpro.binanceusdm(
+        {"enableRateLimit": False, **({"cafile": sim.info["ca"]} if sim.info.get("ca") else {})}
+    )
     http, ws = sim.info["http"], sim.info["ws"]
     for api in ("fapiPublic", "fapiPublicV2", "fapiPublicV3", "fapiPrivate", "fapiData"):
         exchange.urls["api"][api] = exchange.urls["api"][api].replace("https://fapi.binance.com", http)
@@ -325,6 +327,53 @@ async def peer_ccxt(sim: SimProcess, assets: list[str], duration: float, out: li
     finally:
         with anyio.CancelScope(shield=True):
             await exchange.close()
+
+
+class ScenarioUnavailable(RuntimeError):
+    """A scenario that cannot run under these settings (the report says why instead of a figure)."""
+
+
+async def peer_cryptofeed(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """A user's alternative: cryptofeed's `BinanceFutures` ticker channel (bookTicker), pointed at the simulator.
+
+    cryptofeed accepts only wss:// addresses, so it runs in --tls runs only. It loads symbols with a blocking
+    `requests` call at start (before measuring) and logs to a file unless told not to."""
+    ca = sim.info.get("ca")
+    if not ca:
+        raise ScenarioUnavailable("cryptofeed connects only to wss:// addresses; run with --tls")
+    from cryptofeed import FeedHandler
+    from cryptofeed.connection import RestEndpoint, Routes, WebsocketEndpoint
+    from cryptofeed.defines import TICKER
+    from cryptofeed.exchanges import BinanceFutures
+
+    ws = WebsocketEndpoint(sim.info["ws"], options={"compression": None, "ssl": _ssl(sim)})
+
+    class SimBinanceFutures(BinanceFutures):  # type: ignore[misc]
+        websocket_endpoints: ClassVar = [ws]
+        rest_endpoints: ClassVar = [RestEndpoint(sim.info["http"], routes=Routes("/fapi/v1/exchangeInfo"))]
+
+    async def on_ticker(t: Any, receipt: float) -> None:
+        now = time.monotonic_ns()
+        m = t.raw
+        out.append(((m["s"], "quote", m["T"], f"{m['b']}/{m['a']}"), now))
+
+    symbols = [f"{a.removesuffix('USDT-PERP')}-USDT-PERP" for a in assets]
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
+    os.environ["REQUESTS_CA_BUNDLE"] = ca  # cryptofeed's symbol load is a plain `requests.get`
+    try:
+        handler = FeedHandler(config={"uvloop": False, "log": {"disabled": True}})
+        handler.add_feed(SimBinanceFutures(symbols=symbols, channels=[TICKER], callbacks={TICKER: on_ticker}))
+        handler.run(start_loop=False, install_signal_handlers=False)
+    finally:
+        if saved is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = saved
+    try:
+        await anyio.sleep(duration)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await handler.stop_async()
 
 
 async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
@@ -426,6 +475,7 @@ SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "binance-raw (baseline)": ("binance", raw_binance),
     "binance-nt_binance": ("binance", violet_nt),
     "binance-peer-ccxt": ("binance", peer_ccxt),
+    "binance-peer-cryptofeed": ("binance", peer_cryptofeed),
     "binance-remote_shm": ("binance", violet_remote_shm),
     "binance-remote_hz": ("binance", violet_remote_hz),
 }
@@ -443,7 +493,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             tg.start_soon(client, sim, assets, float("inf"), warm)
             # Measure only once every stream is subscribed (NT paces its subscriptions), after a warm-up.
             # ccxt's watch_bids_asks subscribes quotes only; every other client, quotes and trades.
-            topics = len(assets) * (1 if client is peer_ccxt else 2)
+            topics = len(assets) * (1 if client in (peer_ccxt, peer_cryptofeed) else 2)
             with anyio.fail_after(120):
                 while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < topics:  # noqa: ASYNC110 - polling another process
                     await anyio.sleep(0.1)
@@ -512,12 +562,20 @@ async def bench(
     from violet.bench.hz_transport import hz_member
 
     runs: dict[str, list[dict[str, Any]]] = {s: [] for s in scenarios}
+    unavailable: dict[str, str] = {}
     with hz_member() if any(s.endswith("remote_hz") for s in scenarios) else nullcontext():
         for _ in range(repeats):
             for name in scenarios:
-                runs[name].append(await run_scenario(name, symbols=symbols, rate=rate, duration=duration, tls=tls))
-    summary: dict[str, dict[str, Any]] = {}
+                if name in unavailable:
+                    continue
+                try:
+                    runs[name].append(await run_scenario(name, symbols=symbols, rate=rate, duration=duration, tls=tls))
+                except* ScenarioUnavailable as group:
+                    unavailable[name] = str(group.exceptions[0])
+    summary: dict[str, dict[str, Any]] = {name: {"unavailable": why} for name, why in unavailable.items()}
     for name, rs in runs.items():
+        if name in unavailable:
+            continue
         summary[name] = {f: median_of(rs, f) for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "cpu_s")}
         summary[name]["matched"] = int(median_of(rs, "matched"))
         summary[name]["valid"] = not any(r["sim_behind"] for r in rs)
@@ -554,6 +612,8 @@ def sweep_summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
         rate = report["params"]["rate"]
         for name, runs in report["runs"].items():
             row = report["summary"][name]
+            if "unavailable" in row:
+                continue
             # Frames sent in the last moments of the window may land after it closes: 0.5 % slack for that edge.
             zero_drop = all(r["matched"] >= 0.995 * r["sent"] and not r["sim_behind"] for r in runs)
             sweep.setdefault(name, []).append(
@@ -583,6 +643,9 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     s = report["summary"]
     for name, row in s.items():
+        if "unavailable" in row:
+            lines.append(f"| {name} | not measured: {row['unavailable']} | | | | | | | | |")
+            continue
         venue = name.split("-")[0]
         base = s.get(f"{venue}-raw (baseline)")
         ratio = (

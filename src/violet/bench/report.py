@@ -33,6 +33,8 @@ def write_report(bench_json: Path, out_dir: Path) -> Path:
     for venue, names in venues.items():
         fig, ax = plt.subplots(figsize=(8, 4.5))
         for name in names:
+            if not report["runs"][name]:
+                continue  # not measured under these settings (the summary says why)
             run = _median_run(report["runs"][name])
             points = run.get("cdf") or []
             if not points:
