@@ -146,3 +146,32 @@ def test_text_frames_and_oversized_frames_are_invalid() -> None:
     big = gzip.compress(b"{" + b" " * (70 * 1024) + b"}")
     assert decoder.feed(big) == Invalid("oversized")
     assert decoder.feed(gzip.compress(b"Ping") + b"extra") == Invalid("trailing-bytes")
+
+
+general = BingxDecoder(max_frame_bytes=64 * 1024, fast_path=False)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        valid_messages().map(lambda m: m[0]),
+        st.dictionaries(
+            st.sampled_from(["code", "dataType", "id", "msg", "data", "ping", "time"]),
+            st.one_of(
+                st.none(),
+                st.integers(),
+                st.sampled_from(["BTC-USDT@bookTicker", "BTC-USDT@trade", "a@b@trade", "X@bookTicker", "@trade"]),
+                st.lists(
+                    st.fixed_dictionaries({"p": st.text(max_size=4), "T": st.integers(), "s": st.text(max_size=4)}),
+                    max_size=2,
+                ),
+                st.fixed_dictionaries(
+                    {"s": st.text(max_size=4), "b": prices, "a": prices, "E": st.integers(), "T": ms}
+                ),
+            ),
+        ).map(json.dumps),
+    )
+)
+def test_the_fast_path_answers_exactly_as_the_general_path(text: str) -> None:
+    frame = gzip.compress(text.encode())
+    assert decoder.feed(frame) == general.feed(frame)

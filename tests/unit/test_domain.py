@@ -51,11 +51,26 @@ def test_quote_only_trade_only_and_both_are_the_three_kinds() -> None:
         ({"last": Decimal("1"), "mono_ns": 1.0}, InvalidTimestamp),
         ({"last": Decimal("1"), "asset": ""}, InvalidIdentifier),
         ({"last": Decimal("1"), "asset": "BTC USDT"}, InvalidIdentifier),
+        ({"last": Decimal("1"), "asset": "BTC\u00a0USDT"}, InvalidIdentifier),
+        ({"last": Decimal("1"), "asset": "BTC\tUSDT"}, InvalidIdentifier),
+        ({"last": Decimal("1"), "venue": ["binance"]}, InvalidIdentifier),
+        ({"last": Decimal("1"), "venue": b"binance"}, InvalidIdentifier),
     ],
 )
 def test_invariants_are_enforced_with_typed_errors(kwargs: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
         tick(**kwargs)
+
+
+@given(st.text(min_size=1, max_size=12))
+def test_an_identifier_is_refused_exactly_when_it_holds_whitespace_or_unprintables(name: str) -> None:
+    bad = not name.isprintable() or any(c.isspace() for c in name)
+    for _ in range(2):  # the second time through the cache of names already checked
+        if bad:
+            with pytest.raises(InvalidIdentifier):
+                tick(last=Decimal("1"), asset=name)
+        else:
+            assert tick(last=Decimal("1"), asset=name).asset == name
 
 
 def test_ticks_are_frozen_and_slotted() -> None:

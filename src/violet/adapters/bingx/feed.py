@@ -88,6 +88,7 @@ class BingxPriceFeed(HubBackedFeed):
             ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
         )
         self._decoder = BingxDecoder()
+        self._asset_of: dict[str, str] = {}
         self._ever_live = False
 
     # -- frames -> ticks --------------------------------------------------------------------------------
@@ -125,7 +126,10 @@ class BingxPriceFeed(HubBackedFeed):
 
     def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
         mono = self._hub.clock.monotonic_ns()
-        asset = to_canonical(event.symbol)
+        # Only subscribed topics get here, so the cache holds at most the configured assets.
+        asset = self._asset_of.get(event.symbol)
+        if asset is None:
+            asset = self._asset_of[event.symbol] = to_canonical(event.symbol)
         if isinstance(event, BookTickerPush):
             return NormalizedTick(
                 venue=VENUE,
