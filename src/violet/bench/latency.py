@@ -378,6 +378,10 @@ async def peer_cryptofeed(sim: SimProcess, assets: list[str], duration: float, o
 
 async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
     """The NT adapter; also records NT's own frame -> Actor callback time (the tick's `mono_ns`)."""
+    if sim.info.get("ca"):
+        # Checked against 1.221.0: its Rust WebSocket client verifies with the Mozilla roots compiled into it and
+        # fails `invalid peer certificate: UnknownIssuer` even with SSL_CERT_FILE set.
+        raise ScenarioUnavailable("NautilusTrader's WebSocket client trusts only its built-in roots, not a local CA")
     from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 
     settings = NtBinanceSettings(

@@ -3,8 +3,8 @@ process -> a real Hazelcast member (started by the session fixture) -> the adapt
 
 from __future__ import annotations
 
-import os
 import secrets
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -79,8 +79,7 @@ async def remote_hz_harness(cluster: HzCluster) -> AsyncIterator[RemoteHzHarness
     prefix = f"ct{secrets.token_hex(3)}"
     async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
         harness = RemoteHzHarness(sim, prefix, cluster)
-        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"violet-{prefix}"
-        tmp.mkdir(parents=True, exist_ok=True)
-        async with feed_process(hz_feed_config(sim, prefix, harness.assets, cluster), tmp), harness.feed:
-            await harness.ready()
-            yield harness
+        with tempfile.TemporaryDirectory(prefix=f"violet-{prefix}-") as tmp:
+            async with feed_process(hz_feed_config(sim, prefix, harness.assets, cluster), Path(tmp)), harness.feed:
+                await harness.ready()
+                yield harness

@@ -7,9 +7,9 @@ venue frames into the simulator, so they cross NT, the feed process and the brid
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -131,8 +131,7 @@ async def remote_shm_harness() -> AsyncIterator[RemoteShmHarness]:
     prefix = f"ct{secrets.token_hex(3)}"
     async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
         harness = RemoteShmHarness(sim, prefix)
-        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"violet-{prefix}"
-        tmp.mkdir(parents=True, exist_ok=True)
-        async with feed_process(feed_config(sim, prefix, harness.assets), tmp), harness.feed:
-            await harness.ready()
-            yield harness
+        with tempfile.TemporaryDirectory(prefix=f"violet-{prefix}-") as tmp:
+            async with feed_process(feed_config(sim, prefix, harness.assets), Path(tmp)), harness.feed:
+                await harness.ready()
+                yield harness
