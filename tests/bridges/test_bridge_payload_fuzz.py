@@ -20,6 +20,7 @@ from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.hz_payload import HzPayloadError, HzTick, decode, encode
 from violet.bridges.shm_layout import SLOT, SLOT_SIZE, segment_name, slot_offset
 from violet.bridges.shm_table import CorruptSlot, ShmTableReader, ShmTableWriter
+from violet.bridges.writer import BridgeUpdate
 
 FUZZ = settings(
     max_examples=10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 500,
@@ -155,7 +156,7 @@ def test_a_corrupt_shared_memory_slot_is_counted_never_delivered(
     try:
         lo, hi = sorted((bid, ask), key=float)
         writer.write(
-            asset=ASSET, kind="quote", venue="binance", bid=lo, ask=hi, last=None, ts_event=1, source_mono_ns=1
+            BridgeUpdate(asset=ASSET, kind="quote", venue="binance", bid=lo, ask=hi, ts_event=1, source_mono_ns=1)
         )
         # Damage the committed text fields behind the writer's back (the seqlock still reads as consistent).
         index = sorted((a, k) for a in [ASSET] for k in ("quote", "trade", "quote+trade")).index((ASSET, "quote"))

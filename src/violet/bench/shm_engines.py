@@ -66,6 +66,7 @@ def _pace(rate: float, duration: float, assets: int, publish: Callable[[int, int
 
 def _write_table(name: str, assets: int, rate: float, duration: float, ready: Any) -> None:
     from violet.bridges.shm_table import ShmTableWriter
+    from violet.bridges.writer import BridgeUpdate
 
     writer = ShmTableWriter(name, [_asset(i) for i in range(assets)])
     writer.heartbeat()
@@ -73,15 +74,11 @@ def _write_table(name: str, assets: int, rate: float, duration: float, ready: An
     time.sleep(0.5)
 
     def publish(i: int, n: int) -> None:
+        q = f"{60000 + n % 100}"
         writer.write(
-            asset=_asset(i),
-            kind="quote",
-            venue="binance",
-            bid=f"{60000 + n % 100}.1",
-            ask=f"{60000 + n % 100}.2",
-            last=None,
-            ts_event=n,
-            source_mono_ns=0,
+            BridgeUpdate(
+                asset=_asset(i), kind="quote", venue="binance", bid=f"{q}.1", ask=f"{q}.2", ts_event=n, source_mono_ns=0
+            )
         )
         writer.wake()
 

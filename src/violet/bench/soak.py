@@ -27,6 +27,7 @@ SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
 def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: Any) -> None:
     from violet.bridges.shm_table import ShmTableWriter
+    from violet.bridges.writer import BridgeUpdate
 
     writer = ShmTableWriter(bridge, assets)
     writer.heartbeat()
@@ -38,14 +39,7 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
             if (now := time.perf_counter()) < due:
                 time.sleep(due - now)
             writer.write(
-                asset=assets[n % len(assets)],
-                kind="quote",
-                venue="binance",
-                bid=f"{60000 + n % 100}.1",
-                ask=f"{60000 + n % 100}.2",
-                last=None,
-                ts_event=time.time_ns() // 1_000_000 * 1_000_000,
-                source_mono_ns=time.monotonic_ns(),
+                BridgeUpdate.quote_now(assets[n % len(assets)], f"{60000 + n % 100}.1", f"{60000 + n % 100}.2")
             )
             writer.wake()
             n += 1

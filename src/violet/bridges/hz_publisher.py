@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzTick, encode
+from violet.bridges.writer import BridgeUpdate
 
 
 def map_name(prefix: str, plane: str) -> str:
@@ -34,29 +35,29 @@ class HzPublisher:
         self.published = 0
         self.rejected = 0
 
-    def write(
-        self,
-        *,
-        asset: str,
-        kind: str,
-        venue: str,
-        bid: str | None,
-        ask: str | None,
-        last: str | None,
-        ts_event: int,
-        source_mono_ns: int,
-        conflated_before: int = 0,
-    ) -> bool:
-        if asset not in self._assets:
+    def write(self, update: BridgeUpdate) -> bool:
+        u = update
+        if u.asset not in self._assets:
             self.rejected += 1
             return False
         # One key per asset: Hazelcast orders events per key (per partition), and an asset's quotes and trades
         # must reach readers in publication order. Each event carries its own update's fields.
-        key = asset
-        updates = self._updates.get(key, 0) + 1 + conflated_before
+        key = u.asset
+        updates = self._updates.get(key, 0) + 1 + u.conflated_before
         self._updates[key] = updates
         payload = encode(
-            HzTick(self.generation, asset, venue, bid, ask, last, ts_event, source_mono_ns, time.time_ns(), updates)
+            HzTick(
+                self.generation,
+                u.asset,
+                u.venue,
+                u.bid,
+                u.ask,
+                u.last,
+                u.ts_event,
+                u.source_mono_ns,
+                time.time_ns(),
+                updates,
+            )
         )
         self._map.set(key, payload)
         self.published += 1

@@ -42,6 +42,7 @@ from violet.bridges.shm_layout import (
     table_size,
     unpack_text,
 )
+from violet.bridges.writer import BridgeUpdate
 
 
 def wake_dir(bridge: str) -> Path:
@@ -110,22 +111,10 @@ class ShmTableWriter:
     def heartbeat(self) -> None:
         U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
 
-    def write(
-        self,
-        *,
-        asset: str,
-        kind: str,
-        venue: str,
-        bid: str | None,
-        ask: str | None,
-        last: str | None,
-        ts_event: int,
-        source_mono_ns: int,
-        conflated_before: int = 0,
-    ) -> bool:
-        """Write one tick; `conflated_before` older updates of the asset were conflated on the way here
-        (they are added to the slot's update count, so readers count them as conflated too)."""
-        index = self._index.get((asset, kind))
+    def write(self, update: BridgeUpdate) -> bool:
+        """Write one tick; its `conflated_before` is added to the slot's update count."""
+        u = update
+        index = self._index.get((u.asset, u.kind))
         if index is None:
             self.rejected += 1
             return False
@@ -134,20 +123,20 @@ class ShmTableWriter:
         seq = U64.unpack_from(buf, off)[0]
         U64.pack_into(buf, off, seq + 1)  # odd: being written
         self._order += 1
-        self._updates[index] += 1 + conflated_before
+        self._updates[index] += 1 + u.conflated_before
         SLOT.pack_into(
             buf,
             off,
             seq + 1,
             self._order,
             self._updates[index],
-            ts_event,
-            source_mono_ns,
+            u.ts_event,
+            u.source_mono_ns,
             time.monotonic_ns(),
-            venue.encode("ascii")[:15],
-            pack_text(bid, 24),
-            pack_text(ask, 24),
-            pack_text(last, 24),
+            u.venue.encode("ascii")[:15],
+            pack_text(u.bid, 24),
+            pack_text(u.ask, 24),
+            pack_text(u.last, 24),
         )
         U64.pack_into(buf, off, seq + 2)  # even: consistent
         U32.pack_into(buf, self._ring + (self._order % RING_SLOTS) * 4, index)  # the entry, then the head

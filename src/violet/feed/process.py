@@ -23,7 +23,7 @@ import msgspec
 from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
-from violet.bridges.writer import BridgeWriter
+from violet.bridges.writer import BridgeUpdate, BridgeWriter
 from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
 from violet.config import VioletConfig
 from violet.domain import FeedState, SystemClock
@@ -49,17 +49,7 @@ async def _pump(source: VenuePriceFeedPort, writer: Writer) -> None:
         accounted: dict[str, int] = {}
         async for tick in stream:
             conflated = stream.conflated_by_asset().get(tick.asset, 0)
-            writer.write(
-                asset=tick.asset,
-                kind=tick.kind.value,
-                venue=tick.venue,
-                bid=None if tick.bid is None else format(tick.bid, "f"),
-                ask=None if tick.ask is None else format(tick.ask, "f"),
-                last=None if tick.last is None else format(tick.last, "f"),
-                ts_event=tick.ts_event,
-                source_mono_ns=tick.mono_ns,
-                conflated_before=conflated - accounted.get(tick.asset, 0),
-            )
+            writer.write(BridgeUpdate.of(tick, conflated_before=conflated - accounted.get(tick.asset, 0)))
             accounted[tick.asset] = conflated
             writer.wake()
 
