@@ -160,6 +160,13 @@ HostOption = Annotated[str, typer.Option(help="Address to bind; loopback only un
 PortOption = Annotated[int, typer.Option(min=0, max=65535, help="Port to bind; 0 picks a free one (printed).")]
 SymbolsOption = Annotated[int, typer.Option(min=1, max=200, help="Number of simulated perpetuals.")]
 RateOption = Annotated[float, typer.Option(min=0.001, help="Aggregate market events per second.")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the random walk.")]
+TlsOption = Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")]
+AllowRemoteOption = Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback bind.")]
+ReplayOption = Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")]
+SpeedOption = Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")]
+NoMarketOption = Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")]
+DurationOption = Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")]
 
 
 @sim_app.command("binance")
@@ -168,18 +175,18 @@ def sim_binance(
     port: PortOption = 0,
     symbols: SymbolsOption = 5,
     rate: RateOption = 100.0,
-    seed: Annotated[int, typer.Option(help="Seed of the random walk.")] = 1,
-    tls: Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")] = False,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback bind.")] = False,
+    seed: SeedOption = 1,
+    tls: TlsOption = False,
+    allow_remote: AllowRemoteOption = False,
     ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between server pings.")] = 180.0,
     pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop a client silent this long.")] = 600.0,
     lifetime: Annotated[float, typer.Option(min=0.01, help="Connection lifetime in seconds (24 h).")] = 86_400.0,
     weight_limit: Annotated[int, typer.Option(min=1, help="REST request weight per minute per IP.")] = 2400,
     extra_tif: Annotated[list[str] | None, typer.Option(help="Extra timeInForce in exchangeInfo (e.g. RPI).")] = None,
-    replay_file: Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")] = None,
-    speed: Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")] = 1.0,
-    no_market: Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")] = False,
-    duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
+    replay_file: ReplayOption = None,
+    speed: SpeedOption = 1.0,
+    no_market: NoMarketOption = False,
+    duration: DurationOption = None,
 ) -> None:
     """Serve the Binance USD-M simulator (fapi REST + fstream WS) until Ctrl-C.
 
@@ -221,16 +228,16 @@ def sim_bingx(
     port: PortOption = 0,
     symbols: SymbolsOption = 5,
     rate: RateOption = 100.0,
-    seed: Annotated[int, typer.Option(help="Seed of the random walk.")] = 1,
-    tls: Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")] = False,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback bind.")] = False,
+    seed: SeedOption = 1,
+    tls: TlsOption = False,
+    allow_remote: AllowRemoteOption = False,
     ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between gzip 'Ping' frames.")] = 5.0,
     pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop (1006) a client silent this long.")] = 30.0,
     max_topics: Annotated[int, typer.Option(min=1, help="Topics per socket before 80403.")] = 200,
-    replay_file: Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")] = None,
-    speed: Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")] = 1.0,
-    no_market: Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")] = False,
-    duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
+    replay_file: ReplayOption = None,
+    speed: SpeedOption = 1.0,
+    no_market: NoMarketOption = False,
+    duration: DurationOption = None,
 ) -> None:
     """Serve the BingX perpetual-swap simulator (/swap-market gzip WS + swap REST quotes) until Ctrl-C.
 

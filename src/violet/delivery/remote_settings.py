@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import attrs
 
-from violet.delivery.tick_hub import TickHub
-from violet.domain import Clock, SystemClock
+from violet.delivery.tick_hub import TickHub, hub_for
+from violet.domain import Clock
 
 
 @attrs.frozen(kw_only=True)
@@ -20,10 +20,4 @@ class RemotePlaneSettings:
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
 
     def hub(self, clock: Clock | None) -> TickHub:
-        return TickHub(
-            venue=self.venue,
-            clock=clock or SystemClock(),
-            staleness_budget_ns=self.staleness_budget_ns,
-            assets=self.assets,
-            venue_clock_skew_ns=self.venue_clock_skew_ns,
-        )
+        return hub_for(self.venue, self, clock, self.assets)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
@@ -20,6 +21,7 @@ from violet.domain import (
     Freshness,
     NormalizedTick,
     PriceReading,
+    SystemClock,
     UnknownAsset,
 )
 
@@ -184,3 +186,24 @@ class TickHub:
                 streams.remove(stream)
                 if not streams:
                     del self._streams_by_asset[asset]
+
+
+class FreshnessSettings(Protocol):
+    """What an adapter's settings say about freshness (every adapter's settings have these two)."""
+
+    @property
+    def staleness_budget_ns(self) -> int: ...
+
+    @property
+    def venue_clock_skew_ns(self) -> int | None: ...
+
+
+def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets: Iterable[str] = ()) -> TickHub:
+    """The hub of an adapter for `venue`, judging freshness as its settings say (system clock by default)."""
+    return TickHub(
+        venue=venue,
+        clock=clock or SystemClock(),
+        staleness_budget_ns=settings.staleness_budget_ns,
+        assets=assets,
+        venue_clock_skew_ns=settings.venue_clock_skew_ns,
+    )

@@ -32,13 +32,12 @@ from violet.adapters.bingx.contracts import SwapContract, load_contracts
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.socket import BingxSocket, SocketError
 from violet.adapters.bingx.symbols import to_canonical
-from violet.delivery import HubBackedFeed, TickHub
+from violet.delivery import HubBackedFeed, hub_for
 from violet.domain import (
     Clock,
     DomainError,
     FeedState,
     NormalizedTick,
-    SystemClock,
     parse_price,
 )
 
@@ -74,12 +73,7 @@ class Shard:
 class BingxPriceFeed(HubBackedFeed):
     def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._hub = TickHub(
-            venue=VENUE,
-            clock=clock or SystemClock(),
-            staleness_budget_ns=settings.staleness_budget_ns,
-            venue_clock_skew_ns=settings.venue_clock_skew_ns,
-        )
+        self._hub = hub_for(VENUE, settings, clock)
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []
         self.refusals: list[SubscriptionRefused] = []

@@ -18,13 +18,12 @@ from hdrh.histogram import HdrHistogram
 from violet.adapters.nt_binance.instruments import PerpInstrument, load_instruments
 from violet.adapters.nt_binance.node import NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
-from violet.delivery import HubBackedFeed, TickHub
+from violet.delivery import HubBackedFeed, hub_for
 from violet.domain import (
     Clock,
     DomainError,
     FeedState,
     NormalizedTick,
-    SystemClock,
     parse_price,
 )
 
@@ -48,12 +47,7 @@ class NtBinancePriceFeed(HubBackedFeed):
     ) -> None:
         self._settings = settings
         self._on_signal = on_signal
-        self._hub = TickHub(
-            venue=VENUE,
-            clock=clock or SystemClock(),
-            staleness_budget_ns=settings.staleness_budget_ns,
-            venue_clock_skew_ns=settings.venue_clock_skew_ns,
-        )
+        self._hub = hub_for(VENUE, settings, clock)
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None
