@@ -683,7 +683,26 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{row['nt_actor_p99_us']:.0f} | | | | | | "
                 f"violet adds {added_p50:.0f} / {added_p99:.0f} us |"
             )
+    lines += _versus_peers(s)
     return "\n".join(lines) + "\n"
+
+
+VIOLET_OF_VENUE = {"binance": "binance-nt_binance", "bingx": "bingx-violet"}
+
+
+def _versus_peers(summary: dict[str, Any]) -> list[str]:
+    """violet's ratios to each peer measured in the same run (below 1: violet is faster / leaner)."""
+    out = []
+    for name, peer in summary.items():
+        if "-peer-" not in name or "unavailable" in peer:
+            continue
+        ours = summary.get(VIOLET_OF_VENUE[name.split("-")[0]])
+        if ours is None or "unavailable" in ours:
+            out.append(f"- violet vs {name}: violet's adapter was not measured in this run")
+            continue
+        p50, p99, cpu = (ours[f] / peer[f] for f in ("p50_us", "p99_us", "cpu_s"))
+        out.append(f"- violet vs {name}: p50 {p50:.2f}x, p99 {p99:.2f}x, client CPU {cpu:.2f}x")
+    return ["", *out] if out else []
 
 
 async def sim_throughput(*, venue: str, symbols: int, rate: float, duration: float) -> dict[str, Any]:
