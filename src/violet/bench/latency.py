@@ -402,7 +402,7 @@ BRIDGE_RECORDS: list[int] = []
 
 
 async def _violet_remote(
-    sim: SimProcess, assets: list[str], duration: float, out: list[Record], *, adapter: str
+    sim: SimProcess, assets: list[str], duration: float, out: list[Record], *, adapter: str, spin: bool = False
 ) -> None:
     """NT in a real `violet feed` process -> the bridge -> the remote adapter here.
 
@@ -423,7 +423,9 @@ async def _violet_remote(
             alpha=PlaneConfig(adapter=adapter, assets=assets),  # type: ignore[arg-type]
             venue=PlaneConfig(adapter="in_memory"),
             binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
-            bridge=BridgeConfig(shm_prefix=prefix, hz_cluster=cluster or "dev", hz_members=list(members)),
+            bridge=BridgeConfig(
+                shm_prefix=prefix, shm_spin=spin, hz_cluster=cluster or "dev", hz_members=list(members)
+            ),
         )
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         path = Path(tmp) / "feed.toml"
@@ -450,6 +452,11 @@ async def _violet_remote(
 
 async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
     await _violet_remote(sim, assets, duration, out, adapter="remote_shm")
+
+
+async def violet_remote_shm_spin(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """The reader polls the table on every loop pass (`[bridge] shm_spin = true`) instead of waiting for a wake-up."""
+    await _violet_remote(sim, assets, duration, out, adapter="remote_shm", spin=True)
 
 
 async def violet_remote_hz(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
@@ -481,6 +488,7 @@ SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "binance-peer-ccxt": ("binance", peer_ccxt),
     "binance-peer-cryptofeed": ("binance", peer_cryptofeed),
     "binance-remote_shm": ("binance", violet_remote_shm),
+    "binance-remote_shm-spin": ("binance", violet_remote_shm_spin),
     "binance-remote_hz": ("binance", violet_remote_hz),
 }
 
@@ -532,7 +540,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             "sim_max_lag_ms": stats["max_lag_ms"],
             "sent": len(sends),
         }
-        if client in (violet_remote_shm, violet_remote_hz) and BRIDGE_LATENCY:
+        if client in (violet_remote_shm, violet_remote_shm_spin, violet_remote_hz) and BRIDGE_LATENCY:
             h = BRIDGE_LATENCY.pop()
             out["bridge_p50_us"] = h.get_value_at_percentile(50) / 1e3
             out["bridge_p99_us"] = h.get_value_at_percentile(99) / 1e3
