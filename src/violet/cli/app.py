@@ -294,6 +294,12 @@ def sim_fault(
         raise typer.Exit(1) from None
 
 
+CountOption = Annotated[int, typer.Option(min=1, max=200, help="How many simulated perpetuals (or keys).")]
+BenchRateOption = Annotated[float, typer.Option(min=1, help="Messages per second, aggregate.")]
+BenchSecondsOption = Annotated[float, typer.Option(min=1, help="Measured seconds per run.")]
+RepeatsOption = Annotated[int, typer.Option(min=1, help="Runs per measurement; medians are reported.")]
+
+
 DEFAULT_RUN_SCENARIOS = (
     "bingx-raw (baseline)",
     "bingx-violet",
@@ -306,10 +312,10 @@ DEFAULT_RUN_SCENARIOS = (
 @bench_app.command("run")
 def bench_run(
     out: Annotated[Path, typer.Option(help="Directory for every report and plot.")] = Path("bench-out"),
-    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
-    rate: Annotated[float, typer.Option(min=1)] = 2000.0,
-    duration: Annotated[float, typer.Option(min=1)] = 8.0,
-    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    symbols: CountOption = 50,
+    rate: BenchRateOption = 2000.0,
+    duration: BenchSecondsOption = 8.0,
+    repeats: RepeatsOption = 3,
     soak_ticks: Annotated[int, typer.Option(min=1000)] = 200_000,
 ) -> None:
     """The default bench run, shaped for a small shared machine (about 10 minutes at the defaults): latency of the
@@ -359,7 +365,7 @@ def bench_run(
 def bench_latency(
     out: Annotated[Path, typer.Option(help="Directory for bench.json and bench.md.")] = Path("bench-out"),
     scenarios: Annotated[list[str] | None, typer.Option("--scenario", help="Repeatable; all when omitted.")] = None,
-    symbols: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    symbols: CountOption = 10,
     rate: Annotated[float, typer.Option(min=1, help="Aggregate simulator messages per second.")] = 2000.0,
     duration: Annotated[float, typer.Option(min=1, help="Measured seconds per run (after 3 s warm-up).")] = 10.0,
     repeats: Annotated[int, typer.Option(min=1, help="Runs per scenario; medians are reported.")] = 3,
@@ -414,9 +420,9 @@ def bench_latency(
 @bench_app.command("sim")
 def bench_sim(
     venue: Annotated[str, typer.Option(help="binance or bingx.")] = "binance",
-    rate: Annotated[float, typer.Option(min=1)] = 20_000.0,
-    symbols: Annotated[int, typer.Option(min=1, max=200)] = 10,
-    duration: Annotated[float, typer.Option(min=1)] = 5.0,
+    rate: BenchRateOption = 20_000.0,
+    symbols: CountOption = 10,
+    duration: BenchSecondsOption = 5.0,
 ) -> None:
     """Can a simulator sustain RATE msgs/s to one raw client on loopback? Prints sent and received rates.
 
@@ -445,10 +451,10 @@ def _write_outputs(out: Path, stem: str, data: object, text: str) -> None:
 @bench_app.command("hz-transport")
 def bench_hz_transport(
     out: Annotated[Path, typer.Option(help="Directory for hz-transport.json.")] = Path("bench-out"),
-    assets: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    assets: CountOption = 50,
     rates: Annotated[str, typer.Option(help="Comma-separated messages per second.")] = "500,2000,10000",
     duration: Annotated[float, typer.Option(min=1, help="Measured seconds per run (after a 2 s warm-up).")] = 8.0,
-    repeats: Annotated[int, typer.Option(min=1)] = 2,
+    repeats: RepeatsOption = 2,
 ) -> None:
     """IMap + entry listener vs ReliableTopic + listener on a real Hazelcast member: latency and loss.
 
@@ -470,10 +476,10 @@ def bench_hz_transport(
 @bench_app.command("shm")
 def bench_shm(
     out: Annotated[Path, typer.Option(help="Directory for shm-engines.json and .md.")] = Path("bench-out"),
-    assets: Annotated[int, typer.Option(min=1, max=200)] = 50,
-    rate: Annotated[float, typer.Option(min=1)] = 2000.0,
-    duration: Annotated[float, typer.Option(min=1)] = 8.0,
-    repeats: Annotated[int, typer.Option(min=1)] = 3,
+    assets: CountOption = 50,
+    rate: BenchRateOption = 2000.0,
+    duration: BenchSecondsOption = 8.0,
+    repeats: RepeatsOption = 3,
 ) -> None:
     """Single-host bridge engines compared: violet's seqlock table (wake-ups or spin) vs iceoryx2's Blackboard
     with Events (event-driven or spin), writer process -> reader, one update stream.
@@ -492,7 +498,7 @@ def bench_soak(
     adapters: Annotated[str, typer.Option(help="Comma-separated: in_memory, bingx, remote_shm.")] = (
         "in_memory,bingx,remote_shm"
     ),
-    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    symbols: CountOption = 50,
     rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second.")] = 20_000.0,
     out: Annotated[Path, typer.Option(help="Directory for soak.json.")] = Path("bench-out"),
 ) -> None:
@@ -524,8 +530,8 @@ def bench_soak(
 
 @bench_app.command("reconnect")
 def bench_reconnect(
-    symbols: Annotated[int, typer.Option(min=1, max=200)] = 50,
-    repeats: Annotated[int, typer.Option(min=1)] = 5,
+    symbols: CountOption = 50,
+    repeats: RepeatsOption = 5,
     topics_per_socket: Annotated[int, typer.Option(min=2, max=200)] = 20,
 ) -> None:
     """BingX: the venue closes every socket and is back at once; seconds until every asset is fresh again.
@@ -569,7 +575,7 @@ def bench_report(
 
 
 @bench_app.command("first-tick")
-def bench_first_tick(symbols: Annotated[int, typer.Option(min=1, max=200)] = 50) -> None:
+def bench_first_tick(symbols: CountOption = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.
 
     Example: violet bench first-tick --symbols 50
