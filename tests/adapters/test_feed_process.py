@@ -11,8 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.contract.harnesses.remote_shm import feed_config, feed_process
-from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from violet.bridges.shm_layout import segment_name
 from violet.domain import FeedState
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
@@ -33,15 +32,7 @@ async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_u
     budget_ns = 1_000_000_000
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=400)) as sim:
         cfg = feed_config(sim, prefix, ASSETS)
-        reader = RemoteShmPriceFeed(
-            RemoteShmSettings(
-                bridge=f"{prefix}-alpha",
-                venue="binance",
-                assets=ASSETS,
-                staleness_budget_ns=budget_ns,
-                heartbeat_timeout_ns=300_000_000,
-            )
-        )
+        reader = shm_reader(prefix, ASSETS, budget_ns=budget_ns)
         async with reader:
             async with feed_process(cfg, tmp_path) as proc:
                 await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh)

@@ -19,9 +19,8 @@ import anyio
 import anyio.abc
 import pytest
 
-from tests.contract.harnesses.remote_shm import feed_config, feed_process
+from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
-from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.delivery import HubBackedFeed
 from violet.domain import FeedState
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
@@ -78,15 +77,7 @@ async def remote_shm_cell(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
         tmp: Path = tmp_path_factory.mktemp("fm")
         async with feed_process(feed_config(sim, prefix, ASSETS), tmp) as proc:
-            feed = RemoteShmPriceFeed(
-                RemoteShmSettings(
-                    bridge=f"{prefix}-alpha",
-                    venue="binance",
-                    assets=ASSETS,
-                    staleness_budget_ns=BUDGET_NS,
-                    heartbeat_timeout_ns=300_000_000,
-                )
-            )
+            feed = shm_reader(prefix, ASSETS, budget_ns=BUDGET_NS)
             async with feed:
                 yield Cell(sim, feed, proc)
 

@@ -28,7 +28,7 @@ from violet.config import (
     VioletConfig,
     dump_config,
 )
-from violet.domain import FeedState, ManualClock, TickKind
+from violet.domain import Clock, FeedState, ManualClock, TickKind
 from violet.ports import VenuePriceFeedPort
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
@@ -78,6 +78,27 @@ class FeedProcessHarness:
         await self.ready()
 
 
+def shm_reader(
+    prefix: str,
+    assets: tuple[str, ...],
+    *,
+    budget_ns: int = 1_000_000_000,
+    heartbeat_timeout_ns: int = 300_000_000,
+    clock: Clock | None = None,
+) -> RemoteShmPriceFeed:
+    """The reader of the alpha plane a `violet feed` with `feed_config(sim, prefix, ...)` publishes."""
+    return RemoteShmPriceFeed(
+        RemoteShmSettings(
+            bridge=f"{prefix}-alpha",
+            venue="binance",
+            assets=assets,
+            staleness_budget_ns=budget_ns,
+            heartbeat_timeout_ns=heartbeat_timeout_ns,
+        ),
+        clock=clock,
+    )
+
+
 class RemoteShmHarness(FeedProcessHarness):
     name = "remote_shm"
     capabilities = Capabilities(
@@ -92,16 +113,7 @@ class RemoteShmHarness(FeedProcessHarness):
 
     def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
         super().__init__(sim)
-        self.feed = RemoteShmPriceFeed(
-            RemoteShmSettings(
-                bridge=f"{bridge_prefix}-alpha",
-                venue="binance",
-                assets=self.assets,
-                staleness_budget_ns=1_000_000_000,
-                heartbeat_timeout_ns=300_000_000,
-            ),
-            clock=self.clock,
-        )
+        self.feed = shm_reader(bridge_prefix, self.assets, clock=self.clock)
 
 
 def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...]) -> str:
