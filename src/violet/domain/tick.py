@@ -39,9 +39,9 @@ def _check_identifier(field: str, value: object) -> None:
     if type(value) is str and value in _KNOWN_IDENTIFIERS:
         return
     # str.isprintable() is False for every whitespace character except the ASCII space.
-    if type(value) is not str or not value or not value.isprintable() or " " in value:
+    if not isinstance(value, str) or not value or not value.isprintable() or " " in value:
         raise InvalidIdentifier(field, value)
-    if len(_KNOWN_IDENTIFIERS) < _KNOWN_LIMIT:
+    if type(value) is str and len(_KNOWN_IDENTIFIERS) < _KNOWN_LIMIT:
         _KNOWN_IDENTIFIERS.add(value)
 
 
