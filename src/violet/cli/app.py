@@ -377,8 +377,9 @@ def bench_latency(
     """Send -> delivery latency of violet's adapters against raw-client baselines, in one run.
 
     Scenarios: bingx-raw (baseline), bingx-lib-{aiohttp,websockets,picows}, bingx-violet, binance-raw (baseline),
-    binance-nt_binance (also reports NT's own frame -> Actor callback latency), binance-remote_shm,
-    binance-remote_hz (each also reports its bridge's own share). The simulator runs as a separate, pinned process.
+    binance-nt_binance (also reports NT's own frame -> Actor callback latency), binance-peer-{ccxt,cryptofeed}
+    (cryptofeed: --tls only), binance-remote_shm, binance-remote_shm-spin, binance-remote_hz (each also reports its
+    bridge's own share). The simulator runs as a separate, pinned process; every process's CPU is reported.
 
     Example: violet bench latency --symbols 50 --rate 2000 --duration 10 --repeats 3 --out bench-out
     Sweep:   violet bench latency --scenario bingx-violet --rates 500,2000,8000 --out bench-out
