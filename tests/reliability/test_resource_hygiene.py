@@ -28,6 +28,9 @@ from violet.ports import VenuePriceFeedPort
 
 pytestmark = pytest.mark.anyio
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+PROCESS_WIDE_THREADS = ("_run_safe_shutdown_loop",)
+"""Threads a library starts once per process and keeps by design, whichever test happens to start them: pycares'
+channel-destroying thread (aiohttp resolves through aiodns when it is installed, as cryptofeed's dependency is)."""
 
 
 def sockets() -> set[int]:
@@ -61,7 +64,11 @@ class Resources:
         now = Resources()
         leftovers: dict[str, object] = {
             "tasks": [t.get_name() for t in now.tasks - self.tasks if not t.done()],
-            "threads": [t.name for t in threading.enumerate() if t.ident not in self.threads],
+            "threads": [
+                t.name
+                for t in threading.enumerate()
+                if t.ident not in self.threads and not any(p in t.name for p in PROCESS_WIDE_THREADS)
+            ],
             "sockets": sorted(now.sockets - self.sockets),
             "shm": sorted(now.shm - self.shm),
         }

@@ -42,16 +42,6 @@ def _asset(i: int) -> str:
     return f"A{i:02d}USDT-PERP"
 
 
-def close_spawned_writer(writer: Any) -> None:
-    """Close a table written from a spawned child: the child shares its parent's resource tracker, whose entry the
-    reader in the parent already removed (readers unregister what they attach), so put it back before the unlink
-    removes it again; otherwise the tracker prints a KeyError traceback."""
-    from multiprocessing import resource_tracker
-
-    resource_tracker.register(f"/{writer.name}", "shared_memory")
-    writer.close()
-
-
 # -- writer process -----------------------------------------------------------------------------------------
 def _pace(rate: float, duration: float, assets: int, publish: Callable[[int, int], None]) -> int:
     interval, start, n = 1.0 / rate, time.perf_counter(), 0
@@ -86,7 +76,7 @@ def _write_table(name: str, assets: int, rate: float, duration: float, ready: An
         _pace(rate, duration, assets, publish)
         time.sleep(0.3)
     finally:
-        close_spawned_writer(writer)
+        writer.close()
 
 
 def _write_iceoryx2(name: str, assets: int, rate: float, duration: float, ready: Any) -> None:

@@ -19,7 +19,6 @@ import anyio
 import psutil
 
 from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
-from violet.bench.shm_engines import close_spawned_writer
 from violet.ports import TickStream, VenuePriceFeedPort
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
@@ -44,7 +43,7 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
             writer.wake()
             n += 1
     finally:
-        close_spawned_writer(writer)
+        writer.close()
 
 
 @asynccontextmanager

@@ -168,8 +168,15 @@ class ShmTableWriter:
         self._wake_sock.close()
         self._buf.release()
         self._shm.close()
-        with contextlib.suppress(FileNotFoundError):
+        # A reader sharing this process's resource tracker (same process, or a child spawned from it) unregistered
+        # the segment when it attached; register it again so that unlink's own unregister finds it (otherwise the
+        # tracker prints a KeyError traceback). Registering twice is harmless: the tracker keeps a set.
+        name = self._shm._name  # type: ignore[attr-defined]
+        resource_tracker.register(name, "shared_memory")
+        try:
             self._shm.unlink()
+        except FileNotFoundError:  # someone removed it already; the tracker must not try at exit
+            resource_tracker.unregister(name, "shared_memory")
 
 
 class ShmTableReader:
