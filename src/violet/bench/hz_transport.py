@@ -25,10 +25,13 @@ TRANSPORTS = ("imap", "reliable_topic")
 _SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "hazelcast-member"
 
 
-_RUNNING: list[tuple[str, tuple[str, ...]]] = []
-MEMBER_PIDS: list[int] = []
-"""Pids of members this process started, for the benches' CPU accounting."""
-"""The member this process started and is still running; nested `hz_member()` calls reuse it."""
+_RUNNING: list[tuple[str, tuple[str, ...], int]] = []
+"""(cluster, members, pid) of the member this process started and still runs; nested `hz_member()` calls reuse it."""
+
+
+def member_pids() -> list[int]:
+    """Pids of the members this process started, for the benches' CPU accounting."""
+    return [pid for _, _, pid in _RUNNING]
 
 
 @contextmanager
@@ -42,7 +45,7 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
         yield os.environ.get("VIOLET_HZ_CLUSTER", "dev"), tuple(external.split(","))
         return
     if _RUNNING:
-        yield _RUNNING[-1]
+        yield _RUNNING[-1][:2]
         return
     if not _SCRIPT.exists():
         raise RuntimeError("no Hazelcast member: set VIOLET_HZ_MEMBERS, or run from a checkout with scripts/")
@@ -53,13 +56,11 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
     from violet.bench.latency import unpin
 
     unpin(int(pid))
-    _RUNNING.append((cluster, (f"127.0.0.1:{port}",)))
-    MEMBER_PIDS.append(int(pid))
+    _RUNNING.append((cluster, (f"127.0.0.1:{port}",), int(pid)))
     try:
-        yield _RUNNING[-1]
+        yield _RUNNING[-1][:2]
     finally:
         _RUNNING.pop()
-        MEMBER_PIDS.remove(int(pid))
         subprocess.run([str(_SCRIPT), "stop", pid], timeout=60, check=False)  # noqa: S603 - our script
 
 

@@ -511,9 +511,9 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
                     await anyio.sleep(0.1)
             await anyio.sleep(1.0)
             await sim_post(sim, "/__sim/sendlog")
-            from violet.bench.hz_transport import MEMBER_PIDS
+            from violet.bench.hz_transport import member_pids
 
-            others = {**SUT_PIDS, **{f"member{i}": pid for i, pid in enumerate(MEMBER_PIDS)}}
+            others = {**SUT_PIDS, **{f"member{i}": pid for i, pid in enumerate(member_pids())}}
             cpu0 = sum(me.cpu_times()[:2])
             sim_cpu0 = sum(sim_ps.cpu_times()[:2])
             others0 = _cpu_of(others)
