@@ -271,6 +271,18 @@ async def test_fault_out_of_range_values(sim: BinanceSimulator, kind: str, check
     assert check((await recv_json(ws))["data"])
 
 
+async def test_a_crossed_fault_waits_for_a_quote_while_trades_pass_untouched(sim: BinanceSimulator) -> None:
+    async with connect(f"{sim.ws_url}/stream?streams=btcusdt@trade/btcusdt@bookTicker") as ws:
+        await until_subscribed(sim, 2)
+        await sim.apply_fault(Fault.parse("crossed"))
+        trade(sim)
+        traded = (await recv_json(ws))["data"]
+        assert traded["e"] == "trade" and float(traded["p"]) > 0
+        quote(sim)
+        crossed = (await recv_json(ws))["data"]
+        assert float(crossed["b"]) > float(crossed["a"]), "the fault was kept for the quote"
+
+
 async def test_fault_duplicate_and_out_of_order(sim: BinanceSimulator) -> None:
     ws = await subscribed(sim)
     await sim.apply_fault(Fault.parse("duplicate"))

@@ -400,7 +400,7 @@ class BinanceSimulator(SimulatorCore):
     def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
         text = out.text
         if conn.faults.pending and not isinstance(event, MarkEvent):
-            kind = conn.faults.take_value_fault()
+            kind = conn.faults.take_value_fault(quote=isinstance(event, QuoteEvent))
             if kind is not None:
                 text = self._corrupt(event, kind)
         if conn.properties.get("combined"):

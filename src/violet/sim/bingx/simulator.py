@@ -423,7 +423,7 @@ class BingxSimulator(SimulatorCore):
                 return Outgoing(
                     frames.envelope(topic, frames.book_ticker(event, symbol, t_ms=event.ts_ms - STALE_LAG_MS)), out.log
                 )
-            kind = faults.take_value_fault()
+            kind = faults.take_value_fault(quote=True)
             if kind is FaultKind.CROSSED:
                 return Outgoing(
                     frames.envelope(topic, frames.book_ticker(event, symbol, bid=event.ask + "1", ask=event.bid)),
@@ -435,8 +435,8 @@ class BingxSimulator(SimulatorCore):
                     out.log,
                 )
         elif isinstance(event, TradeEvent) and topic.endswith("@trade"):
-            kind = faults.take_value_fault()
-            if kind is not None and kind is not FaultKind.CROSSED:
+            kind = faults.take_value_fault(quote=False)
+            if kind is not None:
                 return Outgoing(
                     frames.envelope(topic, frames.trades([event], symbol, price=corrupt_price(kind, event.price))),
                     out.log,

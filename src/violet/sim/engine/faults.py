@@ -35,6 +35,8 @@ class FaultKind(enum.Enum):
 
 
 VALUE_FAULTS = frozenset({FaultKind.CROSSED, FaultKind.ZERO, FaultKind.NEGATIVE, FaultKind.NAN})
+PRICE_FAULTS = VALUE_FAULTS - {FaultKind.CROSSED}
+"""What a trade can carry: it has one price, so it cannot be crossed."""
 FRAME_FAULTS = frozenset(
     {
         FaultKind.DELAY,
@@ -113,10 +115,12 @@ class FaultState:
             self.pending[kind] = left - 1
         return True
 
-    def take_value_fault(self) -> FaultKind | None:
+    def take_value_fault(self, *, quote: bool) -> FaultKind | None:
+        """The next value fault this event can carry. A trade leaves a pending crossed fault for the next quote:
+        consuming it would count a fault the venue never sent."""
         if not self.pending:
             return None
-        for kind in VALUE_FAULTS:
+        for kind in VALUE_FAULTS if quote else PRICE_FAULTS:
             if self.take(kind):
                 return kind
         return None
