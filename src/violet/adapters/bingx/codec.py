@@ -61,7 +61,9 @@ class Invalid:
 BingxEvent = HeartbeatRequested | Ack | BookTickerPush | TradePush | OtherPush | Invalid
 
 
-class _Envelope(msgspec.Struct):
+# Wire structs hold only strings, ints and raw bytes: kept out of the cyclic GC (`gc=False`), so decoding a frame
+# does not bring the next young-generation collection closer.
+class _Envelope(msgspec.Struct, gc=False):
     code: int | None = None
     dataType: str | None = None
     id: str | None = None
@@ -71,7 +73,7 @@ class _Envelope(msgspec.Struct):
     time: str | None = None
 
 
-class _BookTicker(msgspec.Struct):
+class _BookTicker(msgspec.Struct, gc=False):
     s: str
     b: str
     a: str
@@ -79,20 +81,20 @@ class _BookTicker(msgspec.Struct):
     T: int
 
 
-class _Trade(msgspec.Struct):
+class _Trade(msgspec.Struct, gc=False):
     s: str
     p: str
     T: int
 
 
-class _BookFrame(msgspec.Struct):
+class _BookFrame(msgspec.Struct, gc=False):
     code: int
     dataType: str
     data: _BookTicker
     ping: str | None = None
 
 
-class _TradeFrame(msgspec.Struct):
+class _TradeFrame(msgspec.Struct, gc=False):
     code: int
     dataType: str
     data: list[_Trade]
