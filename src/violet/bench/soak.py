@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import attrs
 import psutil
 
 from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
@@ -124,7 +125,7 @@ async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ti
     }
 
 
-async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: int) -> dict[str, Any]:
+async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: int | None) -> dict[str, Any]:
     """BingX: the venue closes every socket (1011, it is back at once); seconds until every asset is fresh again."""
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
@@ -136,11 +137,9 @@ async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: i
             assets=assets,
             base_url_http=sim.info["http"],
             ws_url=f"{sim.info['ws']}/swap-market",
-            subscribe_per_s=9.0,
-            topics_per_socket=topics_per_socket,
-            backoff_initial_s=0.05,
-            backoff_jitter_s=0.05,
         )
+        if topics_per_socket is not None:
+            settings = attrs.evolve(settings, topics_per_socket=topics_per_socket)
         async with BingxPriceFeed(settings) as feed:
             for _ in range(repeats):
                 with anyio.fail_after(120):
@@ -164,7 +163,7 @@ async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: i
     return {
         "venue": "bingx",
         "symbols": symbols,
-        "topics_per_socket": topics_per_socket,
+        "topics_per_socket": settings.topics_per_socket,
         "repeats": repeats,
         "median_s": times[len(times) // 2],
         "max_s": times[-1],

@@ -533,11 +533,11 @@ def bench_soak(
 def bench_reconnect(
     symbols: CountOption = 50,
     repeats: RepeatsOption = 5,
-    topics_per_socket: Annotated[int, typer.Option(min=2, max=200)] = 20,
+    topics_per_socket: Annotated[int | None, typer.Option(min=2, max=200, help="Default: the adapter's.")] = None,
 ) -> None:
     """BingX: the venue closes every socket and is back at once; seconds until every asset is fresh again.
 
-    Example: violet bench reconnect --symbols 50 --repeats 5 --topics-per-socket 20
+    Example: violet bench reconnect --symbols 50 --repeats 5 --topics-per-socket 6
     """
     import anyio
 

@@ -43,7 +43,7 @@ class BinanceConfig(Strict, frozen=True):
 class BingxConfig(Strict, frozen=True):
     http_url: Url = "https://open-api.bingx.com"
     ws_url: Url = "wss://open-api-swap.bingx.com/swap-market"
-    topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = 20
+    topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = 6
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
     stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: {"bookTicker": 15.0, "trade": 120.0})
     ca_file: str | None = None
