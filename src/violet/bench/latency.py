@@ -6,14 +6,16 @@ reached its consumer. Ticks are joined to sends on (symbol, kind, event ms, pric
 repeats are reported, with ratios to the raw-client baseline of the same run.
 
 Every client stamps a tick once it holds the decoded price (the raw clients after their JSON decode, violet's
-at its port's consumer), and does as little else as possible before the next frame: violet's ticks are keyed
-after the window, since formatting their Decimals per tick would charge the harness's bookkeeping to the next
-frame's latency (measured: ~14 us at the BingX p50).
+at its port's consumer), and does as little else as possible before the next frame: violet's ticks are kept as
+plain tuples and keyed after the window, since formatting their Decimals per tick would charge the harness's
+bookkeeping to the next frame's latency (measured: ~14 us at the BingX p50), and keeping the tick objects would
+give the collector ~100,000 more objects to walk (full collections of 14-63 ms were measured that way).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -22,6 +24,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,11 +35,18 @@ import msgspec
 import psutil
 from hdrh.histogram import HdrHistogram
 
+from violet.app.heap import freeze_startup_heap
 from violet.domain import NormalizedTick
 
 Key = tuple[str, str, int, str]
-Record = tuple[Key | NormalizedTick, int]
-"""A tick as received: its join key, or a violet tick keyed later (`keyed`)."""
+TickFields = tuple[str, str, Decimal | None, Decimal | None, Decimal | None, int]
+"""A violet tick's venue, asset, bid, ask, last and event time: atomic values, so the tuple is not GC-tracked."""
+Record = tuple[Key | TickFields, int]
+"""A tick as received: its join key, or a violet tick's fields, keyed later (`keyed`)."""
+
+
+def fields(tick: NormalizedTick) -> TickFields:
+    return (tick.venue, tick.asset, tick.bid, tick.ask, tick.last, tick.ts_event)
 
 
 @attrs.frozen(kw_only=True)
@@ -126,19 +136,20 @@ def _ssl(sim: SimProcess) -> Any:
     return None
 
 
-def tick_key(tick: NormalizedTick) -> Key:
+def tick_key(tick: TickFields) -> Key:
     """The join key of a violet tick: the simulator's symbol spelling for its venue."""
-    base = tick.asset.removesuffix("-PERP")
-    symbol = f"{base.removesuffix('USDT')}-USDT" if tick.venue == "bingx" else base
-    if tick.bid is not None and tick.ask is not None:
-        return (symbol, "quote", tick.ts_event // 1_000_000, f"{format(tick.bid, 'f')}/{format(tick.ask, 'f')}")
-    assert tick.last is not None
-    return (symbol, "trade", tick.ts_event // 1_000_000, format(tick.last, "f"))
+    venue, asset, bid, ask, last, ts_event = tick
+    base = asset.removesuffix("-PERP")
+    symbol = f"{base.removesuffix('USDT')}-USDT" if venue == "bingx" else base
+    if bid is not None and ask is not None:
+        return (symbol, "quote", ts_event // 1_000_000, f"{format(bid, 'f')}/{format(ask, 'f')}")
+    assert last is not None
+    return (symbol, "trade", ts_event // 1_000_000, format(last, "f"))
 
 
 def keyed(record: Record) -> tuple[Key, int]:
     what, recv = record
-    return (tick_key(what) if isinstance(what, NormalizedTick) else what), recv
+    return (tick_key(what) if len(what) == 6 else what), recv
 
 
 def summarize(records: list[Record], sends: list[list[Any]], cpu_s: float) -> Stats:
@@ -292,7 +303,7 @@ async def violet_bingx(sim: SimProcess, assets: list[str], duration: float, out:
     async with BingxPriceFeed(settings) as feed, feed.subscribe(assets) as stream:
         with anyio.move_on_after(duration):
             async for tick in stream:
-                out.append((tick, time.monotonic_ns()))  # noqa: PERF401
+                out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
 
 
 async def raw_binance(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
@@ -404,8 +415,10 @@ async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: li
     async with NtBinancePriceFeed(settings) as feed, feed.subscribe(assets) as stream:
         with anyio.move_on_after(duration):
             async for tick in stream:
-                out.append((tick, time.monotonic_ns()))
-                NT_ACTOR_RECORDS.append((tick, tick.mono_ns))
+                now = time.monotonic_ns()
+                f = fields(tick)
+                out.append((f, now))
+                NT_ACTOR_RECORDS.append((f, tick.mono_ns))
 
 
 NT_ACTOR_RECORDS: list[Record] = []
@@ -452,7 +465,7 @@ async def _violet_remote(
                 BRIDGE_LATENCY.append(reader.bridge_latency_ns)  # type: ignore[attr-defined]
                 with anyio.move_on_after(duration):
                     async for tick in stream:
-                        out.append((tick, time.monotonic_ns()))  # noqa: PERF401
+                        out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
         finally:
             SUT_PIDS.pop("feed", None)
             proc.terminate()
@@ -528,6 +541,8 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             cpu0 = sum(me.cpu_times()[:2])
             sim_cpu0 = sum(sim_ps.cpu_times()[:2])
             others0 = _cpu_of(others)
+            # As `violet run` and `violet feed` do once their feeds are up (violet.app.heap), for every client alike.
+            freeze_startup_heap()
             mark = len(warm)
             for h in BRIDGE_LATENCY:  # the bridge's share over the same window as the end-to-end records
                 h.reset()
@@ -537,6 +552,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             sim_cpu1 = sum(sim_ps.cpu_times()[:2])
             others1 = _cpu_of(others)
             tg.cancel_scope.cancel()
+        gc.unfreeze()
         records = warm[mark:stop]
         sends = await sim_post(sim, "/__sim/sendlog")
         stats = await sim_get(sim, "/__sim/stats")

@@ -11,6 +11,7 @@ import msgspec
 from rich.console import Console
 from rich.live import Live
 
+from violet.app.heap import freeze_startup_heap
 from violet.app.supervisor import supervised
 from violet.cli.snapshot_view import render_table, snapshot_json
 from violet.composition import App, build_app
@@ -38,6 +39,7 @@ async def run_app(config: Path | None, duration: float | None, as_json: bool) ->
         app = build_app(resolved)
         monitor = BasisMonitor(app.alpha, app.venue, clock=app.clock)
         async with app.alpha, app.venue:
+            freeze_startup_heap()
             if status is not None:
                 status.stop()
             return await _serve(app, monitor, duration, as_json, console, title)

@@ -20,6 +20,7 @@ import anyio.lowlevel
 import attrs
 import msgspec
 
+from violet.app.heap import freeze_startup_heap
 from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
@@ -149,6 +150,7 @@ async def _serve(
         tg.start_soon(_pump, sources[plane], writers[plane])
         tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
+    freeze_startup_heap()
     if ready_line:
         names = {p: writers[p].name for p in planes}
         sys.stdout.write(msgspec.json.encode({"feed": "ready", "tables": names}).decode() + "\n")
