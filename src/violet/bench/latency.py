@@ -517,6 +517,21 @@ SCENARIOS: dict[str, tuple[str, ClientFn]] = {
 }
 
 
+async def _settle(sim: SimProcess, topics: int) -> None:
+    """Wait until the client has subscribed `topics` streams (NT paces its subscriptions), freeze the heap, warm up
+    for a second, and start the simulator's send log afresh: the measured window starts after this.
+
+    The heap is frozen as `violet run` and `violet feed` do once their feeds are up (violet.app.heap), for every
+    client alike, and before the warm-up, which absorbs the collection's own pause (tens of ms: frames sent during
+    it would otherwise be counted with that delay). Callers `gc.unfreeze()` when done."""
+    with anyio.fail_after(120):
+        while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < topics:  # noqa: ASYNC110 - polling another process
+            await anyio.sleep(0.1)
+    freeze_startup_heap()
+    await anyio.sleep(1.0)
+    await sim_post(sim, "/__sim/sendlog")
+
+
 async def run_scenario(name: str, *, symbols: int, rate: float, duration: float, tls: bool) -> dict[str, Any]:
     venue, client = SCENARIOS[name]
     sim = await start_sim(venue, symbols=symbols, rate=rate, tls=tls)
@@ -530,15 +545,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             # Measure only once every stream is subscribed (NT paces its subscriptions), after a warm-up.
             # ccxt's watch_bids_asks subscribes quotes only; every other client, quotes and trades.
             topics = len(assets) * (1 if client in (peer_ccxt, peer_cryptofeed) else 2)
-            with anyio.fail_after(120):
-                while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < topics:  # noqa: ASYNC110 - polling another process
-                    await anyio.sleep(0.1)
-            # As `violet run` and `violet feed` do once their feeds are up (violet.app.heap), for every client alike;
-            # before the warm-up, which absorbs the collection's pause (tens of ms: frames sent during it would
-            # otherwise be counted with that delay).
-            freeze_startup_heap()
-            await anyio.sleep(1.0)
-            await sim_post(sim, "/__sim/sendlog")
+            await _settle(sim, topics)
             from violet.bench.hz_transport import member_pids
 
             others = {**SUT_PIDS, **{f"member{i}": pid for i, pid in enumerate(member_pids())}}
@@ -554,7 +561,6 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             sim_cpu1 = sum(sim_ps.cpu_times()[:2])
             others1 = _cpu_of(others)
             tg.cancel_scope.cancel()
-        gc.unfreeze()
         records = warm[mark:stop]
         sends = await sim_post(sim, "/__sim/sendlog")
         stats = await sim_get(sim, "/__sim/stats")
@@ -578,6 +584,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             out["nt_actor_p50_us"], out["nt_actor_p99_us"] = nt.p50_us, nt.p99_us
         return out
     finally:
+        gc.unfreeze()
         await stop_sim(sim)
 
 
@@ -751,15 +758,7 @@ async def sim_throughput(*, venue: str, symbols: int, rate: float, duration: flo
         assets = list(sim.info["symbols"])
         async with anyio.create_task_group() as tg:
             tg.start_soon(client, sim, assets, float("inf"), got)
-            with anyio.fail_after(120):
-                while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < 2 * len(assets):  # noqa: ASYNC110
-                    await anyio.sleep(0.1)
-            # As `violet run` and `violet feed` do once their feeds are up (violet.app.heap), for every client alike;
-            # before the warm-up, which absorbs the collection's pause (tens of ms: frames sent during it would
-            # otherwise be counted with that delay).
-            freeze_startup_heap()
-            await anyio.sleep(1.0)
-            await sim_post(sim, "/__sim/sendlog")
+            await _settle(sim, 2 * len(assets))
             start, t0 = len(got), time.monotonic()
             await anyio.sleep(duration)
             received, elapsed = len(got) - start, time.monotonic() - t0
@@ -775,6 +774,7 @@ async def sim_throughput(*, venue: str, symbols: int, rate: float, duration: flo
             "max_lag_ms": stats["max_lag_ms"],
         }
     finally:
+        gc.unfreeze()
         await stop_sim(sim)
 
 
