@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.abc
 
-from tests.contract.harness import FeedHarness, VenueUpdate
-from violet.domain import NormalizedTick
+from tests.contract.harness import FeedHarness, VenueUpdate, order_key, update_kind
+from violet.domain import NormalizedTick, TickKind
 from violet.ports import TickStream
 
 
@@ -56,14 +56,42 @@ async def collecting(stream: TickStream, *, start: bool = True) -> AsyncIterator
         tg.cancel_scope.cancel()
 
 
-async def fence(harness: FeedHarness, collector: Collector, finals: Iterable[VenueUpdate]) -> dict[str, int]:
-    """Publish the final update of each asset from the far side and wait until each arrives.
-
-    Everything published before a final update for the same asset has then been delivered or conflated.
-    Returns the `ts_event` each final update got.
-    """
-    stamps: dict[str, int] = {}
+def fence_updates(harness: FeedHarness, finals: Iterable[VenueUpdate]) -> list[VenueUpdate]:
+    """Each final update, and where kinds travel on separate connections, one more of each other kind of the
+    same asset, so that every connection carrying that asset is fenced."""
+    out: list[VenueUpdate] = []
     for update in finals:
-        stamps[update.asset] = await harness.publish(update)
-    await collector.wait_for(stamps.items(), harness.capabilities.fence_timeout_s)
+        out.append(update)
+        if harness.capabilities.order_across_kinds:
+            continue
+        kind = update_kind(update)
+        price = update.bid if update.bid is not None else update.last
+        assert price is not None
+        for other in sorted(harness.capabilities.kinds - {kind}, key=lambda k: k.value):
+            if other is TickKind.QUOTE:
+                out.append(VenueUpdate(asset=update.asset, bid=price, ask=price))
+            elif other is TickKind.TRADE:
+                out.append(VenueUpdate(asset=update.asset, last=price))
+    return out
+
+
+async def fence(harness: FeedHarness, collector: Collector, finals: Iterable[VenueUpdate]) -> dict[int, VenueUpdate]:
+    """Publish the final update of each asset (see `fence_updates`) from the far side and wait until each arrives.
+
+    Everything published before a final update for the same asset (and kind, where order is kept per kind) has
+    then been delivered or conflated. Returns what the fence published, by the `ts_event` each update got.
+    """
+    stamps: dict[int, VenueUpdate] = {}
+    for update in fence_updates(harness, finals):
+        stamps[await harness.publish(update)] = update
+    await collector.wait_for(((u.asset, ts) for ts, u in stamps.items()), harness.capabilities.fence_timeout_s)
     return stamps
+
+
+def newest_by_key(harness: FeedHarness, stamps: dict[int, VenueUpdate]) -> dict[tuple[str, TickKind | None], int]:
+    """The newest fence stamp per order key (see `order_key`)."""
+    out: dict[tuple[str, TickKind | None], int] = {}
+    for ts, update in stamps.items():
+        key = order_key(harness.capabilities, update.asset, update_kind(update))
+        out[key] = max(ts, out.get(key, ts))
+    return out

@@ -36,6 +36,10 @@ class Capabilities:
     """Which kinds of update the venue can push."""
     ts_resolution_ns: int
     """Resolution of the venue's event times (1 ms for Binance and BingX)."""
+    order_across_kinds: bool = True
+    """Ticks of one asset arrive in publication order whatever their kind. False where the venue sends the kinds
+    on separate connections (NautilusTrader >= 1.222: bookTicker on the public route's socket, aggTrade on the
+    market route's): order then holds per asset and kind, and a fence covers every kind."""
     fence_timeout_s: float = 5.0
     outage_cost_s: float = 0.0
     """How long one disconnect/reconnect cycle takes over this wire (sizes the stateful runs)."""
@@ -84,3 +88,14 @@ class FeedHarness(Protocol):
     async def reconnect(self) -> None:
         """Let the far side accept the adapter again; returns once the feed is live."""
         ...
+
+
+def update_kind(update: VenueUpdate) -> TickKind:
+    if update.last is None:
+        return TickKind.QUOTE
+    return TickKind.TRADE if update.bid is None else TickKind.QUOTE_AND_TRADE
+
+
+def order_key(capabilities: Capabilities, asset: str, kind: TickKind) -> tuple[str, TickKind | None]:
+    """What publication order is kept per: the asset, or the asset and kind (see `order_across_kinds`)."""
+    return (asset, None if capabilities.order_across_kinds else kind)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import anyio.from_thread
@@ -29,17 +29,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.contract.harness import Defect, FeedHarness, VenueUpdate
+from tests.contract.collector import fence_updates, newest_by_key
+from tests.contract.harness import Defect, FeedHarness, VenueUpdate, order_key
 from tests.contract.strategies import UpdateShape, realize, shapes
 from violet.domain import FeedState, Freshness, NormalizedTick, format_price
 from violet.ports import TickStream
 
 pytestmark = pytest.mark.anyio
-T = TypeVar("T")
 MAX_OPEN_STREAMS = 3
 
 
-def on_loop(fn: Callable[..., Coroutine[Any, Any, T]], *args: object) -> T:
+def on_loop[T](fn: Callable[..., Coroutine[Any, Any, T]], *args: object) -> T:
     return anyio.from_thread.run(fn, *args)
 
 
@@ -159,49 +159,54 @@ class FeedMachine(RuleBasedStateMachine):
         finals = self._fence(assets, shape)
         self._check(finals)
 
-    def _fence(self, assets: list[str], shape: UpdateShape | None = None) -> dict[str, int]:
-        """Publish one update per asset (accounted in the model) and wait until each has arrived."""
+    def _fence(self, assets: list[str], shape: UpdateShape | None = None) -> dict[int, VenueUpdate]:
+        """Publish one update per asset (see `fence_updates`; accounted in the model) and wait until each arrived."""
         h = self.harness
         shape = shape or UpdateShape(0, 0, 1, 0, 1)
-        finals: dict[str, int] = {}
+        finals: dict[int, VenueUpdate] = {}
         # A stream of our own over every fence asset: the fence is awaited even when no stream is open.
         probe_cm = h.feed.subscribe(assets)
         probe = on_loop(probe_cm.__aenter__)
-        for asset in assets:
-            update = realize(h, shape, asset)
+        for update in fence_updates(h, [realize(h, shape, asset) for asset in assets]):
             ts = on_loop(h.publish, update)
-            finals[asset] = ts
+            finals[ts] = update
             self.sent[ts] = update
-            self.newest[asset] = (ts, True)
+            self.newest[update.asset] = (ts, True)
             for opened in self.open:
-                if asset in opened.stream.assets:
-                    opened.published[asset] += 1
-        on_loop(read_until, probe, set(finals.items()), h.capabilities.fence_timeout_s)
+                if update.asset in opened.stream.assets:
+                    opened.published[update.asset] += 1
+        on_loop(read_until, probe, {(u.asset, ts) for ts, u in finals.items()}, h.capabilities.fence_timeout_s)
         on_loop(probe_cm.__aexit__, None, None, None)
         self.settled_at = h.clock.monotonic_ns()
         return finals
 
-    def _check(self, finals: dict[str, int]) -> None:
+    def _check(self, finals: dict[int, VenueUpdate]) -> None:
         h = self.harness
+        newest = newest_by_key(h, finals)
         for opened in self.open:
-            wanted = {(a, finals[a]) for a in opened.stream.assets}
+            wanted = {(u.asset, ts) for ts, u in finals.items() if u.asset in opened.stream.assets}
             got = on_loop(read_until, opened.stream, wanted, h.capabilities.fence_timeout_s)
             opened.delivered.extend(got)
             conflated = opened.stream.conflated_by_asset()
             for asset in opened.stream.assets:
-                mine = [t.ts_event for t in opened.delivered if t.asset == asset]
-                assert mine == sorted(set(mine)), "per-asset order kept"
-                assert mine[-1] == finals[asset], "the newest value arrives"
+                mine = [t for t in opened.delivered if t.asset == asset]
                 assert len(mine) + conflated.get(asset, 0) == opened.published[asset]
+            for key, ts in newest.items():
+                if key[0] not in opened.stream.assets:
+                    continue
+                mine_ts = [t.ts_event for t in opened.delivered if order_key(h.capabilities, t.asset, t.kind) == key]
+                assert mine_ts == sorted(set(mine_ts)), "per-asset order kept"
+                assert mine_ts[-1] == ts, "the newest value arrives"
             for tick in got:
                 update = self.sent[tick.ts_event]
                 assert (tick.asset, tick.bid, tick.ask, tick.last) == (
                     update.asset,
                     *(None if v is None else _dec(v) for v in (update.bid, update.ask, update.last)),
                 )
-        for asset, ts in finals.items():
+        for asset in {u.asset for u in finals.values()}:
             reading = h.feed.latest(asset)
-            assert reading.tick is not None and reading.tick.ts_event == ts
+            stamps = {ts for ts, u in finals.items() if u.asset == asset}
+            assert reading.tick is not None and reading.tick.ts_event in stamps
             assert reading.fresh
 
     # -- invariants ---------------------------------------------------------------------------------

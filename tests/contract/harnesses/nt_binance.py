@@ -40,6 +40,7 @@ class NtBinanceHarness:
         can_disconnect=True,
         kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
         ts_resolution_ns=1_000_000,
+        order_across_kinds=False,
         fence_timeout_s=15.0,
         outage_cost_s=2.5,
     )
@@ -89,6 +90,8 @@ class NtBinanceHarness:
                 buyer_is_maker=False,
                 ts_ms=ts_ms,
             )
+            # NT 1.231 takes futures trades from @aggTrade (1.221 from @trade): publish on both, one is subscribed.
+            self.sim.publish_raw(f"{symbol.lower()}@aggTrade", frames.agg_trade(ev, symbol))
             self.sim.publish_raw(f"{symbol.lower()}@trade", frames.trade(ev, symbol))
         else:
             assert update.bid is not None and update.ask is not None
@@ -131,14 +134,10 @@ class NtBinanceHarness:
         await anyio.lowlevel.checkpoint()
         return ts_ms * 1_000_000
 
-    def _all_subscribed(self) -> bool:
-        topics = self.sim.topic_index
-        return all(
-            f"{b.lower()}usdt@bookTicker" in topics and f"{b.lower()}usdt@trade" in topics for b in self._bases.values()
-        )
-
     async def ready(self) -> None:
-        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._all_subscribed(), "NT subscribed")
+        await wait_until(
+            lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed"
+        )
 
     async def disconnect(self) -> None:
         self.sim.accepting = False

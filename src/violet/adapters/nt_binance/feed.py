@@ -1,4 +1,4 @@
-"""`VenuePriceFeedPort` over NautilusTrader 1.221.0's Binance USD-M data client.
+"""`VenuePriceFeedPort` over NautilusTrader's Binance USD-M data client (the release pinned in pyproject.toml).
 
 In-process, NT shares the reactor's asyncio (uvloop) loop: it must be entered from the main thread under
 anyio's asyncio backend, which is checked with a clear error. For isolation run it in `violet feed`.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -30,6 +31,8 @@ from violet.domain import (
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02
 NODE_RUN_GRACE_S = 2.0
+SETTLE_NS = 100_000_000
+"""Every socket up this long after the last sign of an outage: live again (see `_reconnected`)."""
 
 
 class WrongEventLoop(RuntimeError):
@@ -53,6 +56,8 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._node: NtBinanceNode | None = None
         self._run_scope: anyio.CancelScope | None = None
         self._last_data_ns = 0
+        self._acked_streams: set[str] = set()
+        self._unsettled_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
 
@@ -89,8 +94,6 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._arrived(tick, ts_init)
 
     def _arrived(self, tick: NormalizedTick, ts_init: int) -> None:
-        import time
-
         hub = self._hub
         self._last_data_ns = tick.mono_ns
         if hub.state is FeedState.STALE:
@@ -101,35 +104,53 @@ class NtBinancePriceFeed(HubBackedFeed):
         self.nt_dispatch_ns.record_value(max(1, time.time_ns() - ts_init))
         hub.accept(tick)
 
-    async def _subscribe_paced(self) -> None:
-        """Subscribe every asset's quotes, then its trades, within Binance's incoming-message limit.
-
-        NT 1.221 sends one SUBSCRIBE frame per stream, unpaced; Binance drops a connection that sends
-        more than 10 messages a second (observed against the simulator: 50 symbols -> dropped, then NT
-        reconnects and resubscribes in one frame). Quotes go first so every asset has a price early.
-        """
+    async def _subscribe_all(self) -> None:
+        """Ask NT for every asset's quotes, then its trades, at once: NT's SUBSCRIBE frames are merged and paced
+        under Binance's incoming-message limit by `SubscribeBatcher`, so quotes of every asset come early."""
         node = self._node
         assert node is not None
         with anyio.fail_after(30):
             while not node.running:  # noqa: ASYNC110 - NT offers no awaitable for "actor started"
                 await anyio.sleep(0.005)
-        interval = 1.0 / self._settings.subscribe_per_s
         assets = sorted(self._instruments)
         for quotes in (True, False):
             for asset in assets:
                 node.subscribe(asset, quotes=quotes)
-                await anyio.sleep(interval)
+
+    def _streams_acked(self, streams: list[str]) -> None:
+        self._acked_streams.update(streams)
+
+    def unconfirmed_assets(self) -> list[str]:
+        """Assets whose quote or trade stream the venue has not confirmed yet (acked, or named in a connect URL).
+
+        After a reconnect NT resubscribes in one frame and the venue acks it again."""
+        node = self._node
+        if node is None:
+            return sorted(self._instruments)
+        confirmed = self._acked_streams | node.streams_in_connect_urls()
+        out = []
+        for asset, inst in self._instruments.items():
+            low = inst.venue_symbol.lower()
+            quote_ok = f"{low}@bookTicker" in confirmed
+            trade_ok = f"{low}@aggTrade" in confirmed or f"{low}@trade" in confirmed
+            if not (quote_ok and trade_ok):
+                out.append(asset)
+        return sorted(out)
 
     # -- connection watchdog --------------------------------------------------------------------------
-    def _reconnected(self) -> None:
+    def _outage(self) -> None:
         hub = self._hub
-        if hub.state is FeedState.CLOSED:
-            return
+        self._unsettled_ns = time.monotonic_ns()  # socket timing, not the freshness clock a test may drive
         if hub.state in (FeedState.LIVE, FeedState.STALE):
-            # The outage was shorter than a watchdog interval: still an outage.
             hub.set_state(FeedState.RECONNECTING)
-        hub.set_state(FeedState.LIVE)
-        self._last_data_ns = hub.clock.monotonic_ns()
+            self._acked_streams.clear()
+
+    def _reconnected(self) -> None:
+        # NT's Rust client can drop and reconnect faster than the watchdog polls: its hook is an outage too. With
+        # two NT clients (public and market routes) one outage brings two hooks, possibly with both sockets already
+        # up: the feed is live again only once every socket has been up for SETTLE_NS, so both hooks count once.
+        if self._hub.state is not FeedState.CLOSED:
+            self._outage()
 
     async def _watch(self) -> None:
         hub, node = self._hub, self._node
@@ -139,18 +160,17 @@ class NtBinancePriceFeed(HubBackedFeed):
             states = node.socket_states()
             if not states:
                 continue
-            if all(s == "active" for s in states):
-                # Back from RECONNECTING only through `_reconnected` (NT's post-reconnection hook), so
-                # one outage is counted once however the poll and the hook interleave.
-                if hub.state is FeedState.CONNECTING:
-                    hub.set_state(FeedState.LIVE)
-                    self._last_data_ns = hub.clock.monotonic_ns()
-                elif hub.state is FeedState.LIVE:
-                    idle = hub.clock.monotonic_ns() - self._last_data_ns
-                    if idle > self._settings.stall_after_ns:
-                        hub.set_state(FeedState.STALE)
-            elif hub.state not in (FeedState.CLOSED, FeedState.CONNECTING):
-                hub.set_state(FeedState.RECONNECTING)
+            now = hub.clock.monotonic_ns()
+            if not all(s == "active" for s in states):
+                if hub.state is not FeedState.CONNECTING and hub.state is not FeedState.CLOSED:
+                    self._outage()
+            elif hub.state is FeedState.CONNECTING or (
+                hub.state is FeedState.RECONNECTING and time.monotonic_ns() - self._unsettled_ns >= SETTLE_NS
+            ):
+                hub.set_state(FeedState.LIVE)
+                self._last_data_ns = now
+            elif hub.state is FeedState.LIVE and now - self._last_data_ns > self._settings.stall_after_ns:
+                hub.set_state(FeedState.STALE)
 
     async def _run_node(self) -> None:
         # Shielded: NT logs a cancelled `run_async` as an ERROR, so the node is stopped by `stop()` in
@@ -184,9 +204,11 @@ class NtBinancePriceFeed(HubBackedFeed):
             use_agg_trades=s.use_agg_trades,
             log_level=s.nt_log_level,
             on_signal=self._on_signal,
+            subscribe_frames_per_s=s.subscribe_per_s,
+            on_streams_acked=self._streams_acked,
         )
         self._node.on_reconnected(self._reconnected)
-        await self._open_with(self._run_node, self._watch, self._subscribe_paced)
+        await self._open_with(self._run_node, self._watch, self._subscribe_all)
         return self
 
     async def __aexit__(

@@ -1,10 +1,12 @@
 """Everything that touches NautilusTrader: the TradingNode, its Binance data client and the tap Actor.
 
-NT types stop here; the tap hands plain strings and integers to violet. NT 1.221.0 facts this relies on
-(checked by tests/adapters/test_nt_api_surface.py): the node is built on the caller's running asyncio loop in
-the main thread (its kernel installs signal handlers); `dispose()` would stop that loop, so it is not called
-in-process; with no instrument loading configured the data client makes no REST call, so no signed endpoint
-is ever needed.
+NT types stop here; the tap hands plain strings and integers to violet. NT facts this relies on (each one
+exercised by tests/adapters/test_nt_drift.py, which names what moved): the node is built on the caller's running
+asyncio loop in the main thread (its kernel installs signal handlers); `dispose()` would stop that loop, so it
+is not called in-process; with no instrument loading configured the data client makes no REST call, so no
+signed endpoint is ever needed; the data client keeps its WebSocket clients in `_ws_client` (market route) and,
+since 1.222, `_ws_public_client` (public route: bookTicker, depth), each a `BinanceWebSocketClient` whose pyo3
+connections are in `_clients`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from violet.adapters.nt_binance.batching import SubscribeBatcher
 from violet.secrets import Secret
 
 QuoteSink = Callable[[str, str, str, int, int], None]
@@ -22,6 +25,32 @@ TradeSink = Callable[[str, str, int, int], None]
 """(symbol, price, ts_event ns, ts_init ns)"""
 
 VENUE = "BINANCE"
+
+
+RECONNECT_DELAY_INITIAL_MS = 100
+RECONNECT_DELAY_MAX_MS = 5_000
+RECONNECT_BACKOFF = 2.0
+
+
+def _use_violet_reconnect_backoff() -> None:
+    """NT's Binance WebSocket clients build `WebSocketConfig` with the Rust defaults (first retry after 2 s,
+    x1.5 up to 30 s, never reset while the client lives, measured): an alpha plane would stay dark for seconds
+    after every blip and for up to 30 s after a few of them. Give the name the Binance client module looks up a
+    variant with violet's backoff. Process-wide, for that module only; idempotent."""
+    from nautilus_trader.adapters.binance.websocket import client as binance_ws
+    from nautilus_trader.core.nautilus_pyo3 import WebSocketConfig
+
+    if getattr(binance_ws.WebSocketConfig, "violet", False):
+        return
+
+    def config(**kwargs: Any) -> Any:
+        kwargs.setdefault("reconnect_delay_initial_ms", RECONNECT_DELAY_INITIAL_MS)
+        kwargs.setdefault("reconnect_delay_max_ms", RECONNECT_DELAY_MAX_MS)
+        kwargs.setdefault("reconnect_backoff_factor", RECONNECT_BACKOFF)
+        return WebSocketConfig(**kwargs)
+
+    config.violet = True  # type: ignore[attr-defined]
+    binance_ws.WebSocketConfig = config
 
 
 def _tap_class() -> type:
@@ -38,7 +67,7 @@ def _tap_class() -> type:
             self._on_trade = on_trade
 
         def on_start(self) -> None:
-            return  # subscriptions are paced by violet (see NtBinanceNode.subscribe)
+            return  # violet subscribes once the node runs (see NtBinancePriceFeed)
 
         def subscribe(self, symbol: str, *, quotes: bool) -> None:
             iid = InstrumentId.from_str(f"{symbol}.{VENUE}")
@@ -80,6 +109,8 @@ class NtBinanceNode:
         use_agg_trades: bool = False,
         log_level: str = "ERROR",
         on_signal: Callable[[], None] | None = None,
+        subscribe_frames_per_s: float = 5.0,
+        on_streams_acked: Callable[[list[str]], None] | None = None,
     ) -> None:
         from nautilus_trader.adapters.binance import (
             BinanceAccountType,
@@ -90,6 +121,7 @@ class NtBinanceNode:
         from nautilus_trader.live.node import TradingNode
 
         loop = asyncio.get_running_loop()
+        _use_violet_reconnect_backoff()
         config = TradingNodeConfig(
             trader_id="VIOLET-001",
             logging=LoggingConfig(log_level=log_level),
@@ -113,6 +145,12 @@ class NtBinanceNode:
         self._node.trader.add_actor(self._tap)
         self._node.add_data_client_factory(VENUE, BinanceLiveDataClientFactory)
         self._node.build()
+        self.batchers = [
+            SubscribeBatcher.install(
+                ws, frames_per_s=subscribe_frames_per_s, on_ack=on_streams_acked or (lambda streams: None)
+            )
+            for ws in self._ws_clients()
+        ]
         if on_signal is not None:
             # NT's kernel put its own SIGINT/SIGTERM handlers on the loop, and its handler swallows SIGTERM:
             # give the signals back to the process that owns NT (e.g. `violet feed`'s clean shutdown).
@@ -124,7 +162,7 @@ class NtBinanceNode:
         return bool(self._tap.is_running)
 
     def subscribe(self, symbol: str, *, quotes: bool) -> None:
-        """One NT subscription (one `SUBSCRIBE` frame on the venue socket)."""
+        """One NT subscription (a stream in a batched `SUBSCRIBE` frame, see batching.py)."""
         self._tap.subscribe(symbol, quotes=quotes)
 
     async def run(self) -> None:
@@ -133,49 +171,67 @@ class NtBinanceNode:
     async def stop(self) -> None:
         await self._node.stop_async()
 
-    def socket_states(self) -> list[str]:
-        """'active' / 'reconnecting' / 'closed' per NT WebSocket client; [] before the first connect.
-
-        Reads NT's private attributes (data client -> BinanceWebSocketClient -> pyo3 clients): NT exposes
-        no public connection state. The API-surface smoke test fails loudly if these move.
-        """
-        engine = self._node.kernel.data_engine
-        client = engine._clients.get(_client_id())
+    def _data_client(self) -> Any:
+        client = self._node.kernel.data_engine._clients.get(_client_id())
         if client is None:
-            return []
+            raise RuntimeError("the Binance data client was not built")
+        return client
+
+    def _ws_clients(self) -> list[Any]:
+        """NT's BinanceWebSocketClient(s): the market route's, and the public route's where NT has one."""
+        client = self._data_client()
+        clients = [client._ws_client]
+        public = getattr(client, "_ws_public_client", None)
+        if public is not None and public is not client._ws_client:
+            clients.append(public)
+        return clients
+
+    def socket_states(self) -> list[str]:
+        """'active' / 'reconnecting' / 'closed' per connection of every NT WebSocket client; [] before the first.
+
+        Reads NT's private attributes: NT exposes no public connection state.
+        """
         states = []
-        for ws in client._ws_client._clients.values():
-            if ws is None:
-                continue
-            # `is_active()` stays true while the client reconnects: ask about reconnecting first.
-            if ws.is_reconnecting():
-                states.append("reconnecting")
-            elif ws.is_closed() or ws.is_disconnecting():
-                states.append("closed")
-            elif ws.is_active():
-                states.append("active")
-            else:
-                states.append("closed")
+        for ws_client in self._ws_clients():
+            for ws in ws_client._clients.values():
+                if ws is None:
+                    continue
+                # `is_active()` stays true while the client reconnects: ask about reconnecting first.
+                if ws.is_reconnecting():
+                    states.append("reconnecting")
+                elif ws.is_closed() or ws.is_disconnecting():
+                    states.append("closed")
+                elif ws.is_active():
+                    states.append("active")
+                else:
+                    states.append("closed")
         return states
 
+    def streams_in_connect_urls(self) -> set[str]:
+        """The stream each open connection named in its URL (NT subscribes the rest by frame)."""
+        out = set()
+        for ws_client in self._ws_clients():
+            for client_id, ws in ws_client._clients.items():
+                streams = ws_client._client_streams.get(client_id)
+                if ws is not None and streams and ws.is_active():
+                    out.add(streams[0])
+        return out
+
     def on_reconnected(self, callback: Callable[[], None]) -> None:
-        """Call `callback` whenever NT's WebSocket client has reconnected (NT then resubscribes itself).
+        """Call `callback` whenever one of NT's WebSocket clients has reconnected (NT then resubscribes itself).
 
         NT's Rust client can reconnect within milliseconds, faster than any poll of its state; this hook
         makes sure violet still counts the outage and treats older prices as from before it.
         """
-        client = self._node.kernel.data_engine._clients.get(_client_id())
-        if client is None:
-            raise RuntimeError("the Binance data client was not built")
-        ws_client = client._ws_client
-        original = ws_client._handler_reconnect
+        for ws_client in self._ws_clients():
+            original = ws_client._handler_reconnect
 
-        async def chained() -> None:
-            callback()
-            if original is not None:
-                await original()
+            async def chained(original: Callable[[], Any] | None = original) -> None:
+                callback()
+                if original is not None:
+                    await original()
 
-        ws_client._handler_reconnect = chained
+            ws_client._handler_reconnect = chained
 
 
 def _client_id() -> Any:

@@ -25,6 +25,7 @@ class NtBinanceSettings:
     stall_after_ns: int = 5_000_000_000
     """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
     subscribe_per_s: float = 8.0
-    """Pace of NT's SUBSCRIBE frames; Binance allows 10 incoming messages per second per connection."""
+    """Most SUBSCRIBE frames per second per connection (each carries many streams, see batching.py); Binance
+    allows 10 incoming messages per second per connection, pongs included."""
     use_agg_trades: bool = False
     nt_log_level: str = "ERROR"
