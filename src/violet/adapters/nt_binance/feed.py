@@ -143,12 +143,13 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._unsettled_ns = time.monotonic_ns()  # socket timing, not the freshness clock a test may drive
         if hub.state in (FeedState.LIVE, FeedState.STALE):
             hub.set_state(FeedState.RECONNECTING)
-            self._acked_streams.clear()
 
-    def _reconnected(self) -> None:
+    def _reconnected(self, streams: list[str]) -> None:
         # NT's Rust client can drop and reconnect faster than the watchdog polls: its hook is an outage too. With
         # two NT clients (public and market routes) one outage brings two hooks, possibly with both sockets already
         # up: the feed is live again only once every socket has been up for SETTLE_NS, so both hooks count once.
+        # The connection's streams are confirmed again by the venue's ack of NT's resubscription.
+        self._acked_streams.difference_update(streams)
         if self._hub.state is not FeedState.CLOSED:
             self._outage()
 

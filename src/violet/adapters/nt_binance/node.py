@@ -40,7 +40,7 @@ def _use_violet_reconnect_backoff() -> None:
     from nautilus_trader.adapters.binance.websocket import client as binance_ws
     from nautilus_trader.core.nautilus_pyo3 import WebSocketConfig
 
-    if getattr(binance_ws.WebSocketConfig, "violet", False):
+    if getattr(getattr(binance_ws, "WebSocketConfig", None), "violet", False):
         return
 
     def config(**kwargs: Any) -> Any:
@@ -50,7 +50,7 @@ def _use_violet_reconnect_backoff() -> None:
         return WebSocketConfig(**kwargs)
 
     config.violet = True  # type: ignore[attr-defined]
-    binance_ws.WebSocketConfig = config
+    setattr(binance_ws, "WebSocketConfig", config)  # noqa: B010 - a name the module does not export
 
 
 def _tap_class() -> type:
@@ -217,21 +217,22 @@ class NtBinanceNode:
                     out.add(streams[0])
         return out
 
-    def on_reconnected(self, callback: Callable[[], None]) -> None:
-        """Call `callback` whenever one of NT's WebSocket clients has reconnected (NT then resubscribes itself).
+    def on_reconnected(self, callback: Callable[[list[str]], None]) -> None:
+        """Call `callback(streams of that connection)` whenever one of NT's connections has reconnected, before NT
+        resubscribes them.
 
-        NT's Rust client can reconnect within milliseconds, faster than any poll of its state; this hook
-        makes sure violet still counts the outage and treats older prices as from before it.
+        NT's Rust client can reconnect within milliseconds, faster than any poll of its state; this hook makes
+        sure violet still counts the outage and treats older prices as from before it. NT's pyo3 connection calls
+        `self._handle_reconnect(client_id)` through a lambda, so an instance attribute takes its place.
         """
         for ws_client in self._ws_clients():
-            original = ws_client._handler_reconnect
+            original = ws_client._handle_reconnect
 
-            async def chained(original: Callable[[], Any] | None = original) -> None:
-                callback()
-                if original is not None:
-                    await original()
+            def chained(client_id: int, ws_client: Any = ws_client, original: Callable[[int], None] = original) -> None:
+                callback(list(ws_client._client_streams.get(client_id, ())))
+                original(client_id)
 
-            ws_client._handler_reconnect = chained
+            ws_client._handle_reconnect = chained
 
 
 def _client_id() -> Any:

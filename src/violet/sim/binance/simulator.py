@@ -4,6 +4,7 @@ category routes (`/public/...`, `/market/...`), with the venue's limits and erro
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,6 +50,8 @@ class BinanceSimulator(SimulatorCore):
         self.symbols = {venue_symbol(i): i for i in self.instruments}
         self._lower = {s.lower(): s for s in self.symbols}
         self.rest_calls: list[str] = []
+        self.control_requests: Counter[str] = Counter()
+        """Control frames received, by method (e.g. how many SUBSCRIBE frames a client needed)."""
 
     # -- routes ---------------------------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -335,6 +338,7 @@ class BinanceSimulator(SimulatorCore):
                 f"Invalid request: unknown variant `{method}`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, "
                 "`LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY` at line 1 column 28",
             )
+        self.control_requests[method] += 1
         params = req.get("params", [])
         if method == "LIST_SUBSCRIPTIONS":
             return _result(sorted(conn.topics), req_id)

@@ -1,0 +1,120 @@
+"""Behavioural drift checks: every private NautilusTrader attribute or handler violet relies on, exercised
+against the Binance simulator. A failure names what moved; run them for any release with `scripts/nt-compat`.
+
+What violet relies on (src/violet/adapters/nt_binance/node.py, batching.py):
+- the data client's `_ws_client` (market route) and, from 1.222 on, `_ws_public_client` (public route);
+- on each `BinanceWebSocketClient`: `_clients` (pyo3 connections with `is_active/is_reconnecting/...`),
+  `_client_streams`, `_handle_reconnect(client_id)` (called by a connection after it reconnected), `_handler`
+  (every frame, acks included, read at connect), `_send(client_id, msg)` and `_create_subscribe_msg(streams)`;
+- the module-level name `WebSocketConfig` in `nautilus_trader.adapters.binance.websocket.client`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import anyio
+import pytest
+
+from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.adapters.nt_binance.node import RECONNECT_DELAY_INITIAL_MS, RECONNECT_DELAY_MAX_MS
+from violet.domain import FeedState
+from violet.secrets import Secret
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
+
+pytestmark = pytest.mark.anyio
+SYMBOLS = 50
+
+
+async def wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+    try:
+        with anyio.fail_after(timeout_s):
+            while not predicate():
+                await anyio.sleep(0.01)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for: {what}")
+
+
+@pytest.fixture(scope="module")
+async def venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
+    async with BinanceSimulator(BinanceSimConfig(symbols=SYMBOLS, rate_hz=200)) as sim:
+        feed = NtBinancePriceFeed(
+            NtBinanceSettings(
+                assets=tuple(i.canonical for i in sim.instruments),
+                base_url_http=sim.http_url,
+                base_url_ws=sim.ws_url,
+                api_key=Secret("placeholder"),
+                api_secret=Secret("placeholder"),
+            )
+        )
+        async with feed:
+            await wait_for(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "all acked")
+            yield sim, feed
+
+
+def _node_ws_clients(feed: NtBinancePriceFeed) -> list[object]:
+    node = feed._node
+    assert node is not None
+    return node._ws_clients()
+
+
+async def test_quotes_ride_the_public_client_and_trades_the_market_client(
+    venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    _, feed = venue
+    market, *rest = _node_ws_clients(feed)
+    assert rest, "the Binance data client has no `_ws_public_client` any more (or it is `_ws_client` itself)"
+    public = rest[0]
+    public_streams = set(getattr(public, "subscriptions", []))
+    market_streams = set(getattr(market, "subscriptions", []))
+    assert "btcusdt@bookTicker" in public_streams, f"bookTicker is no longer on `_ws_public_client`: {public_streams}"
+    assert "btcusdt@aggTrade" in market_streams, (
+        f"futures trades are no longer `@aggTrade` on `_ws_client`: {sorted(market_streams)[:4]}"
+    )
+
+
+async def test_subscriptions_leave_in_a_few_batched_frames_and_are_all_acked(
+    venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
+    sim, feed = venue
+    streams = 2 * SYMBOLS
+    frames = sim.control_requests["SUBSCRIBE"]
+    assert 0 < frames <= 6, (
+        f"{frames} SUBSCRIBE frames for {streams} streams: `BinanceWebSocketClient._send` no longer carries "
+        "NT's subscriptions, or `_create_subscribe_msg` moved"
+    )
+    assert feed.unconfirmed_assets() == [], "the venue's acks no longer reach violet (`_handler` read at connect?)"
+
+
+@pytest.mark.parametrize("stream", ["btcusdt@bookTicker", "btcusdt@aggTrade"], ids=["public", "market"])
+async def test_a_reconnect_of_either_socket_reaches_violets_hook(
+    venue: tuple[BinanceSimulator, NtBinancePriceFeed], stream: str
+) -> None:
+    sim, feed = venue
+    before = feed.counters().reconnects
+    (conn,) = sim.topic_index[stream]
+    others = {c.id for c in sim.connections.values()} - {conn.id}
+    assert await sim.apply_fault(Fault.parse("close:1001"), conn.id) == 1
+    await wait_for(
+        lambda: feed.counters().reconnects == before + 1, f"an outage counted after closing {stream}'s socket"
+    )
+    await wait_for(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "live and resubscribed")
+    assert feed.counters().reconnects == before + 1, "one closed socket is one outage"
+    assert others <= set(sim.connections), "only the closed socket reconnected"
+    assert stream in sim.topic_index, "NT resubscribed the closed socket's streams"
+
+
+def test_nts_binance_sockets_get_violets_reconnect_backoff() -> None:
+    from nautilus_trader.adapters.binance.websocket import client as binance_ws
+
+    from violet.adapters.nt_binance.node import _use_violet_reconnect_backoff
+
+    _use_violet_reconnect_backoff()
+    make_config = getattr(binance_ws, "WebSocketConfig", None)
+    assert getattr(make_config, "violet", False), "the Binance client no longer builds its config from this name"
+    assert make_config is not None
+    config = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60, proxy_url=None)
+    assert type(config).__name__ == "WebSocketConfig"
+    assert config.reconnect_delay_initial_ms == RECONNECT_DELAY_INITIAL_MS
+    assert config.reconnect_delay_max_ms == RECONNECT_DELAY_MAX_MS
