@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -39,7 +39,11 @@ pytestmark = pytest.mark.anyio
 MAX_OPEN_STREAMS = 3
 
 
-def on_loop[T](fn: Callable[..., Coroutine[Any, Any, T]], *args: object) -> T:
+# A TypeVar, not 3.12 syntax: scripts/nt-compat runs this suite on Python 3.11 against NautilusTrader 1.221.
+T = TypeVar("T")
+
+
+def on_loop(fn: Callable[..., Coroutine[Any, Any, T]], *args: object) -> T:  # noqa: UP047
     return anyio.from_thread.run(fn, *args)
 
 

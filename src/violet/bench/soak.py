@@ -20,6 +20,7 @@ import attrs
 import psutil
 
 from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
+from violet.domain import FeedState
 from violet.ports import TickStream, VenuePriceFeedPort
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
@@ -125,55 +126,94 @@ async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ti
     }
 
 
-async def reconnect_to_fresh(*, symbols: int, repeats: int, topics_per_socket: int | None) -> dict[str, Any]:
-    """BingX: the venue closes every socket (1011, it is back at once); seconds until every asset is fresh again."""
+def _feed_for(venue: str, sim: SimProcess, topics_per_socket: int | None) -> VenuePriceFeedPort:
+    assets = tuple(sim.info["symbols"])
+    if venue == "binance":
+        from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+
+        return NtBinancePriceFeed(
+            NtBinanceSettings(assets=assets, base_url_http=sim.info["http"], base_url_ws=sim.info["ws"])
+        )
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
-    sim: SimProcess = await start_sim("bingx", symbols=symbols, rate=max(500.0, symbols * 40.0), tls=False)
+    settings = BingxSettings(assets=assets, base_url_http=sim.info["http"], ws_url=f"{sim.info['ws']}/swap-market")
+    if topics_per_socket is not None:
+        settings = attrs.evolve(settings, topics_per_socket=topics_per_socket)
+    return BingxPriceFeed(settings)
+
+
+class _QuoteArrivals:
+    """The first quote of every asset received after `mark_ns`, read from a subscription to all of them."""
+
+    def __init__(self, assets: tuple[str, ...]) -> None:
+        self.assets = set(assets)
+        self.mark_ns = 0
+        self._seen: set[str] = set()
+        self._all = anyio.Event()
+
+    def arm(self) -> anyio.Event:
+        self.mark_ns = time.monotonic_ns()
+        self._seen = set()
+        self._all = anyio.Event()
+        return self._all
+
+    async def run(self, stream: TickStream) -> None:
+        async for tick in stream:
+            if tick.bid is not None and tick.mono_ns > self.mark_ns and tick.asset not in self._seen:
+                self._seen.add(tick.asset)
+                if self._seen == self.assets:
+                    self._all.set()
+
+
+async def reconnect_to_fresh(
+    *, venue: str, symbols: int, repeats: int, topics_per_socket: int | None
+) -> dict[str, Any]:
+    """The venue closes every socket (1011) and is back at once: seconds until every asset has a quote received
+    after the close, and until the feed is live again."""
+    rate = max(500.0, symbols * 40.0) if venue == "bingx" else symbols * 20.0
+    sim: SimProcess = await start_sim(venue, symbols=symbols, rate=rate, tls=False)
     times: list[float] = []
+    live_times: list[float] = []
     try:
         assets = tuple(sim.info["symbols"])
-        settings = BingxSettings(
-            assets=assets,
-            base_url_http=sim.info["http"],
-            ws_url=f"{sim.info['ws']}/swap-market",
-        )
-        if topics_per_socket is not None:
-            settings = attrs.evolve(settings, topics_per_socket=topics_per_socket)
-        async with BingxPriceFeed(settings) as feed:
+        feed = _feed_for(venue, sim, topics_per_socket)
+        arrivals = _QuoteArrivals(assets)
+        async with feed, feed.subscribe(assets) as stream, anyio.create_task_group() as tg:
+            tg.start_soon(arrivals.run, stream)
             for _ in range(repeats):
                 with anyio.fail_after(120):
-                    while not all(feed.latest(a).fresh for a in assets):  # noqa: ASYNC110 - polling the port
-                        await anyio.sleep(0.01)
+                    await arrivals.arm().wait()
                 await anyio.sleep(1.0)
+                every_quote = arrivals.arm()
                 closed_at = time.monotonic()
                 await sim_fault(sim, "close:1011")
-                # Wait until the outage shows, then until every asset has a tick received after the close.
                 with anyio.fail_after(10):
-                    while all(feed.latest(a).fresh for a in assets):  # noqa: ASYNC110
+                    while _live(feed):  # noqa: ASYNC110 - polling the port
                         await anyio.sleep(0.001)
-                mark = time.monotonic_ns()
                 with anyio.fail_after(120):
-                    while not _fresh_since(feed, assets, mark):  # noqa: ASYNC110 - polling the port
-                        await anyio.sleep(0.005)
+                    while not _live(feed):  # noqa: ASYNC110 - polling the port
+                        await anyio.sleep(0.001)
+                live_times.append(time.monotonic() - closed_at)
+                with anyio.fail_after(120):
+                    await every_quote.wait()
                 times.append(time.monotonic() - closed_at)
+            tg.cancel_scope.cancel()
     finally:
         await stop_sim(sim)
     times.sort()
+    live_times.sort()
     return {
-        "venue": "bingx",
+        "venue": venue,
         "symbols": symbols,
-        "topics_per_socket": settings.topics_per_socket,
+        "rate_hz": rate,
+        "topics_per_socket": getattr(getattr(feed, "_settings", None), "topics_per_socket", None),
         "repeats": repeats,
         "median_s": times[len(times) // 2],
         "max_s": times[-1],
         "runs_s": times,
+        "live_again_median_s": live_times[len(live_times) // 2],
     }
 
 
-def _fresh_since(feed: VenuePriceFeedPort, assets: tuple[str, ...], mark_ns: int) -> bool:
-    for asset in assets:
-        reading = feed.latest(asset)
-        if not reading.fresh or reading.tick is None or reading.tick.mono_ns <= mark_ns:
-            return False
-    return True
+def _live(feed: VenuePriceFeedPort) -> bool:
+    return feed.state is FeedState.LIVE

@@ -533,18 +533,23 @@ def bench_soak(
 def bench_reconnect(
     symbols: CountOption = 50,
     repeats: RepeatsOption = 5,
-    topics_per_socket: Annotated[int | None, typer.Option(min=2, max=200, help="Default: the adapter's.")] = None,
+    venue: Annotated[str, typer.Option(help="bingx (violet's client) or binance (NautilusTrader's).")] = "bingx",
+    topics_per_socket: Annotated[
+        int | None, typer.Option(min=2, max=200, help="BingX only. Default: the adapter's.")
+    ] = None,
 ) -> None:
-    """BingX: the venue closes every socket and is back at once; seconds until every asset is fresh again.
+    """The venue closes every socket and is back at once; seconds until every asset has a fresh quote again.
 
-    Example: violet bench reconnect --symbols 50 --repeats 5 --topics-per-socket 6
+    Example: violet bench reconnect --venue binance --symbols 50 --repeats 5
     """
     import anyio
 
     from violet.bench.soak import reconnect_to_fresh
 
+    if venue not in ("bingx", "binance"):
+        raise typer.BadParameter("must be bingx or binance", param_hint="--venue")
     result = anyio.run(
-        lambda: reconnect_to_fresh(symbols=symbols, repeats=repeats, topics_per_socket=topics_per_socket),
+        lambda: reconnect_to_fresh(venue=venue, symbols=symbols, repeats=repeats, topics_per_socket=topics_per_socket),
         backend="asyncio",
         backend_options={"use_uvloop": True},
     )
