@@ -47,6 +47,7 @@ class SimConnection:
         self.properties: dict[str, object] = {}
         self._encode = encode
         self._log = send_log
+        self.outbox_size = outbox_size
         self._tx, self._rx = anyio.create_memory_object_stream[Outgoing](outbox_size)
         self.sent = 0
         self.closed = False
@@ -64,6 +65,10 @@ class SimConnection:
             asyncio.get_running_loop().create_task(self.close(1008))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             self.closed = True
+
+    def backlog(self) -> int:
+        """Frames offered and not yet taken by the writer."""
+        return self._tx.statistics().current_buffer_used
 
     def apply(self, fault: Fault) -> None:
         self.faults.add(fault)

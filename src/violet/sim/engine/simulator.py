@@ -53,6 +53,9 @@ class SimConfig:
     """Run the random-walk market; off for tests that inject every frame themselves."""
 
 
+BURST_CHUNK = 1_000
+
+
 def check_bind_host(host: str, allow_remote: bool) -> None:
     if allow_remote:
         return
@@ -193,10 +196,17 @@ class SimulatorCore:
         """(topic, payload) of a recorded frame; venue hook for replay."""
         return None
 
-    def burst(self, n: int) -> None:
+    async def burst(self, n: int) -> None:
+        """`n` events as fast as the sockets take them, all stamped now. Offered in chunks that wait while any
+        connection's outbox is over half full: a burst larger than an outbox would otherwise close that
+        connection as a slow consumer before its writer had sent a frame."""
         ts_ms = time.time_ns() // 1_000_000
-        for _ in range(n):
-            self.publish(self.market.next_event(ts_ms))
+        for start in range(0, n, BURST_CHUNK):
+            for _ in range(min(BURST_CHUNK, n - start)):
+                self.publish(self.market.next_event(ts_ms))
+            busy = list(self.connections.values())  # the writers signal no "drained": poll their backlog
+            while any(c.backlog() > c.outbox_size // 2 and not c.closed for c in busy):  # noqa: ASYNC110
+                await anyio.sleep(0.001)
 
     # -- connections ------------------------------------------------------------------------------------
     def register(self, ws: web.WebSocketResponse, request: web.Request, **kw: Any) -> SimConnection:
@@ -237,7 +247,7 @@ class SimulatorCore:
     async def apply_fault(self, fault: Fault, conn_id: int | None = None) -> int:
         """Apply `fault` to one connection or all; returns how many connections it touched."""
         if fault.kind is FaultKind.BURST:
-            self.burst(fault.count)
+            await self.burst(fault.count)
             return len(self.connections)
         conns = self.targets(conn_id)
         for conn in conns:
