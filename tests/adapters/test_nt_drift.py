@@ -118,3 +118,20 @@ def test_nts_binance_sockets_get_violets_reconnect_backoff() -> None:
     assert type(config).__name__ == "WebSocketConfig"
     assert config.reconnect_delay_initial_ms == RECONNECT_DELAY_INITIAL_MS
     assert config.reconnect_delay_max_ms == RECONNECT_DELAY_MAX_MS
+
+
+async def test_nts_cache_keeps_no_history_of_ticks(venue: tuple[BinanceSimulator, NtBinancePriceFeed]) -> None:
+    from nautilus_trader.model.identifiers import InstrumentId
+
+    from violet.adapters.nt_binance.node import CACHE_TICK_CAPACITY
+
+    _, feed = venue
+    node = feed._node
+    assert node is not None
+    iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
+    cache = node._node.kernel.cache
+    received = feed.counters().received
+    await wait_for(lambda: feed.counters().received > received + 400, "a few hundred more ticks through NT")
+    assert cache.quote_tick_count(iid) >= 1, "NT's cache no longer holds quotes (or moved): the check means nothing"
+    assert cache.quote_tick_count(iid) <= CACHE_TICK_CAPACITY, "CacheConfig.tick_capacity no longer bounds quotes"
+    assert cache.trade_tick_count(iid) <= CACHE_TICK_CAPACITY, "CacheConfig.tick_capacity no longer bounds trades"

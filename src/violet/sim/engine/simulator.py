@@ -297,7 +297,8 @@ class SimulatorCore:
         return web.json_response({"touched": self.inject(str(data["frame"]), data.get("conn"))})
 
     async def _h_sendlog(self, request: web.Request) -> web.Response:
-        """Drain the send-time side channel: [[symbol, kind, ts_ms, prices, send_mono_ns], ...]."""
+        """Drain the send-time side channel: [[symbol, kind, ts_ms, prices, send_mono_ns], ...]; the first call
+        turns recording on (see SendLog)."""
         return web.Response(body=msgspec.json.encode(self.send_log.drain()), content_type="application/json")
 
     async def _h_stats(self, request: web.Request) -> web.Response:
