@@ -69,7 +69,8 @@ class SimProcess:
     info: dict[str, Any]
 
 
-async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool) -> SimProcess:
+async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool, pin: bool = True) -> SimProcess:
+    """A simulator subprocess; `pin` puts it on core 0 and this process on the others (latency benches)."""
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
     if tls:
         cmd.append("--tls")
@@ -80,6 +81,8 @@ async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool) -> SimP
         while b"\n" not in buf:
             buf += await proc.stdout.receive()
     info = msgspec.json.decode(buf.split(b"\n", 1)[0])
+    if not pin:
+        return SimProcess(proc=proc, info=info)
     try:  # sim on core 0, clients on the others: the measured side is not the measuring side's neighbour
         os.sched_setaffinity(proc.pid, {0})
         os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)) or {0})

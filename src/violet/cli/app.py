@@ -500,16 +500,38 @@ def bench_soak(
         "in_memory,bingx,remote_shm"
     ),
     symbols: CountOption = 50,
-    rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second.")] = 20_000.0,
+    rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second (--system: per venue).")] = 20_000.0,
     out: Annotated[Path, typer.Option(help="Directory for soak.json.")] = Path("bench-out"),
+    system: Annotated[
+        bool, typer.Option("--system", help="Run the whole system (`violet run`) and watch every process.")
+    ] = False,
+    hours: Annotated[float, typer.Option(min=0.001, help="--system: how long.")] = 1.0,
+    warmup_min: Annotated[float, typer.Option(min=0, help="--system: slopes are taken after this.")] = 2.0,
+    disconnect_every_min: Annotated[
+        float | None, typer.Option(min=0.05, help="--system: both venues close every socket this often.")
+    ] = None,
+    sample_s: Annotated[float, typer.Option(min=0.1, help="--system: RSS sampling period.")] = 10.0,
+    alpha: Annotated[str, typer.Option(help="--system: the alpha plane's bridge, remote_shm or remote_hz.")] = (
+        "remote_shm"
+    ),
+    max_slope: Annotated[
+        float | None,
+        typer.Option(help="--system: exit 1 if a violet process grows more (MiB per million ticks) after warm-up."),
+    ] = None,
 ) -> None:
-    """RSS growth per million ticks and sustained ticks/s through one consumer, per adapter.
+    """RSS growth per million ticks and sustained ticks/s through one consumer, per adapter; or, with --system,
+    RSS of every process of a running violet (reactor, feed, simulators, Hazelcast member) over hours.
 
-    Example: violet bench soak --ticks 1000000 --adapters bingx,remote_shm
+    Examples: violet bench soak --ticks 1000000 --adapters bingx,remote_shm;
+    violet bench soak --system --hours 1 --symbols 50 --rate 2000 --disconnect-every-min 5
     """
     import anyio
 
     from violet.bench.soak import SOAK_ADAPTERS, soak
+
+    if system:
+        _soak_system(hours, warmup_min, symbols, rate, disconnect_every_min, sample_s, alpha, max_slope, out)
+        return
 
     chosen = [a.strip() for a in adapters.split(",") if a.strip()]
     unknown = [a for a in chosen if a not in SOAK_ADAPTERS]
@@ -527,6 +549,52 @@ def bench_soak(
         results.append(result)
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
+
+
+def _soak_system(
+    hours: float,
+    warmup_min: float,
+    symbols: int,
+    rate: float,
+    disconnect_every_min: float | None,
+    sample_s: float,
+    alpha: str,
+    max_slope: float | None,
+    out: Path,
+) -> None:
+    import anyio
+
+    from violet.bench.system_soak import system_soak
+
+    if alpha not in ("remote_shm", "remote_hz"):
+        raise typer.BadParameter("must be remote_shm or remote_hz", param_hint="--alpha")
+    result = anyio.run(
+        lambda: system_soak(
+            seconds=hours * 3600,
+            warmup_s=warmup_min * 60,
+            symbols=symbols,
+            rate=rate,
+            disconnect_every_s=None if disconnect_every_min is None else disconnect_every_min * 60,
+            sample_every_s=sample_s,
+            alpha_adapter=alpha,
+        ),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "soak-system.json").write_text(json.dumps(result, indent=2))
+    typer.echo(json.dumps(result))
+    if max_slope is None:
+        return
+    over = [
+        p["process"]
+        for p in result["processes"]
+        if p["process"] != "hazelcast member"
+        and (p["slope_mib_per_million_ticks"] is None or p["slope_mib_per_million_ticks"] > max_slope)
+    ]
+    if over:
+        typer.echo(f"soak: over {max_slope} MiB per million ticks after warm-up: {over}", err=True)
+        raise typer.Exit(1)
 
 
 @bench_app.command("reconnect")

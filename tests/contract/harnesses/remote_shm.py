@@ -60,9 +60,11 @@ class FeedProcessHarness:
         return await self.frames.publish_invalid(asset, defect)
 
     def _subscribed(self) -> bool:
+        """Every asset's quotes and trades subscribed at the venue (NT 1.231 takes trades from @aggTrade)."""
         topics = self.sim.topic_index
+        lows = [a.removesuffix("-PERP").lower() for a in self.assets]
         return all(
-            f"{a.removesuffix('-PERP').lower()}@{k}" in topics for a in self.assets for k in ("bookTicker", "trade")
+            f"{low}@bookTicker" in topics and (f"{low}@aggTrade" in topics or f"{low}@trade" in topics) for low in lows
         )
 
     async def ready(self) -> None:
@@ -107,6 +109,7 @@ class RemoteShmHarness(FeedProcessHarness):
         can_disconnect=True,
         kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
         ts_resolution_ns=1_000_000,
+        order_across_kinds=False,  # NautilusTrader in the feed reads quotes and trades on two sockets
         fence_timeout_s=15.0,
         outage_cost_s=3.0,
     )
