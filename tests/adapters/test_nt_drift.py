@@ -114,7 +114,7 @@ def test_nts_binance_sockets_get_violets_reconnect_backoff() -> None:
     make_config = getattr(binance_ws, "WebSocketConfig", None)
     assert getattr(make_config, "violet", False), "the Binance client no longer builds its config from this name"
     assert make_config is not None
-    config = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60, proxy_url=None)
+    config = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60)
     assert type(config).__name__ == "WebSocketConfig"
     assert config.reconnect_delay_initial_ms == RECONNECT_DELAY_INITIAL_MS
     assert config.reconnect_delay_max_ms == RECONNECT_DELAY_MAX_MS
