@@ -56,6 +56,7 @@ class ProcessTrack:
             if slope is not None and ticks_per_hour
             else None,
             "samples": len(self.samples),
+            "series_s_mib": [(round(t, 1), round(r / MIB, 2)) for t, r in self.samples],
         }
 
 
