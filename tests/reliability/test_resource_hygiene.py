@@ -10,6 +10,7 @@ import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 import psutil
@@ -23,7 +24,7 @@ from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, Syntheti
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.hz_publisher import HzPublisher
-from violet.bridges.shm_table import ShmTableWriter
+from violet.bridges.shm_table import ShmTableWriter, WakeSocket, wake_base, wake_dir
 from violet.ports import VenuePriceFeedPort
 
 pytestmark = pytest.mark.anyio
@@ -52,6 +53,7 @@ class Resources:
         self.threads = {t.ident for t in threading.enumerate()}
         self.sockets = sockets()
         self.shm = set(os.listdir("/dev/shm"))
+        self.wake_dirs = {p.name for p in wake_base().glob("violet-*-wake")}
 
     async def assert_released(self) -> None:
         # Library threads (aiohttp's resolver, Hazelcast's reactor) end shortly after their owner closes.
@@ -71,6 +73,7 @@ class Resources:
             ],
             "sockets": sorted(now.sockets - self.sockets),
             "shm": sorted(now.shm - self.shm),
+            "wake dirs": sorted(now.wake_dirs - self.wake_dirs),
         }
         return {k: v for k, v in leftovers.items() if v}
 
@@ -203,3 +206,28 @@ async def test_a_burst_of_100k_frames_at_a_consumer_not_reading_keeps_memory_bou
             assert after.conflated - before.conflated >= (after.received - before.received) - 2 * len(ASSETS)
             assert after.dropped == 0
             assert grown < 32 * 2**20, f"RSS grew {grown / 2**20:.1f} MiB over a 100k-frame burst"
+
+
+def test_wake_up_sockets_of_dead_readers_are_removed_and_the_last_reader_removes_the_directory() -> None:
+    import subprocess
+    import sys
+
+    bridge = f"wk{secrets.token_hex(3)}"
+    # A reader process killed before it could clean up leaves its socket behind.
+    code = (
+        "import os, signal; from violet.bridges.shm_table import WakeSocket; "
+        f"w = WakeSocket({bridge!r}); print(w.path, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == -9
+    stale = Path(out.stdout.strip())
+    assert stale.exists(), "the killed reader's socket is left behind (what this test is about)"
+    assert (wake_base().stat().st_mode & 0o777) == 0o700 or "XDG_RUNTIME_DIR" in os.environ
+    assert (wake_dir(bridge).stat().st_mode & 0o777) == 0o700
+    first = WakeSocket(bridge)
+    assert not stale.exists(), "the next reader removes a dead reader's socket"
+    second = WakeSocket(bridge)
+    first.close()
+    assert second.path.parent.exists(), "a reader is still there"
+    second.close()
+    assert not second.path.parent.exists(), "the last reader removes the directory"
