@@ -25,6 +25,17 @@ class Defect(enum.Enum):
     ONE_SIDED = "one-sided"
 
 
+BAD_QUOTES: dict[Defect, tuple[str, str | None]] = {
+    Defect.CROSSED: ("101.5", "101.4"),
+    Defect.ZERO: ("0.00", "1.00"),
+    Defect.NEGATIVE: ("-5.00", "1.00"),
+    Defect.NON_NUMERIC: ("abc", "1.00"),
+    Defect.NAN: ("NaN", "1.00"),
+    Defect.ONE_SIDED: ("1.00", None),
+}
+"""(bid, ask) a venue harness sends for each defect (ask None: the field is absent)."""
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     lossless_when_drained: bool

@@ -20,9 +20,10 @@ import anyio.abc
 import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
+from tests.delivery_checks import assert_each_once_and_in_order, collect
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.delivery import HubBackedFeed
-from violet.domain import FeedState
+from violet.domain import FeedState, NormalizedTick
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
@@ -42,7 +43,7 @@ FAULTS: list[tuple[str, str | None, str | None]] = [
     ("zero:3", None, "InvalidPrice"),
     ("negative:3", None, "InvalidPrice"),
     ("nan:3", None, None),  # NT's own parser drops NaN before violet sees it
-    ("duplicate:5", None, None),
+    ("duplicate:5", None, "duplicate"),
     ("out-of-order:5", None, None),
     ("delay:300:2", None, None),
     ("burst:20000", None, None),
@@ -99,6 +100,24 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
     if spec == "reset" or spec.startswith("close"):
         # NT reconnects within milliseconds; make the venue refuse for a moment so the outage is visible.
         sim.accepting = False
+    delivered: list[NormalizedTick] = []
+    async with feed.subscribe(ASSETS) as stream, anyio.create_task_group() as consumer:
+        consumer.start_soon(collect, stream, delivered)
+        await _fault_and_recover(cell, spec, resume)
+        consumer.cancel_scope.cancel()
+    assert delivered, "the consumer saw the feed through the fault"
+    assert_each_once_and_in_order(delivered)
+    assert feed.state is FeedState.LIVE
+    assert feed.counters().dropped == 0
+    if cell.proc is not None:
+        assert cell.proc.returncode is None, "the feed process survived"
+    if counted_as is not None and in_process:
+        after = feed.rejected_by_reason()
+        assert after.get(counted_as, 0) > rejected_before.get(counted_as, 0), f"{spec} counted as {counted_as}"
+
+
+async def _fault_and_recover(cell: Cell, spec: str, resume: str | None) -> None:
+    feed, sim = cell.feed, cell.sim
     await sim.apply_fault(Fault.parse(spec))
     fault_at = time.monotonic_ns()
     served_ages: list[int] = []
@@ -127,14 +146,7 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
             while not _fresh_after(feed, mark):
                 await anyio.sleep(0.01)
         tg.cancel_scope.cancel()
-    assert feed.state is FeedState.LIVE
-    assert feed.counters().dropped == 0
     assert max(served_ages, default=0) < BUDGET_NS + SKEW_NS, "nothing older than the budget served as fresh"
-    if cell.proc is not None:
-        assert cell.proc.returncode is None, "the feed process survived"
-    if counted_as is not None and in_process:
-        after = feed.rejected_by_reason()
-        assert after.get(counted_as, 0) > rejected_before.get(counted_as, 0), f"{spec} counted as {counted_as}"
 
 
 @pytest.mark.parametrize(("spec", "resume", "counted_as"), FAULTS, ids=[f[0] for f in FAULTS])

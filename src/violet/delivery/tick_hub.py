@@ -22,6 +22,7 @@ from violet.domain import (
     NormalizedTick,
     PriceReading,
     SystemClock,
+    TickKind,
     UnknownAsset,
 )
 
@@ -56,6 +57,8 @@ class TickHub:
         # Bumped when the feed goes down: ticks from an older generation are never fresh again.
         self._generation = 0
         self._latest: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        # The newest venue tick per (asset, kind), to refuse a frame older than it or a repeat of it.
+        self._newest: dict[tuple[str, TickKind], NormalizedTick] = {}
         # Assets whose own connection is down (sharded adapters), and a per-asset generation for them.
         self._down: set[str] = set()
         self._asset_generation: dict[str, int] = {}
@@ -101,9 +104,22 @@ class TickHub:
         `late_check=False` for a value known to be old (a bridge's initial snapshot, aged by its `mono_ns`).
         """
         skew = self.venue_clock_skew_ns
-        if late_check and skew is not None and self._wall_ns() - tick.ts_event > self.staleness_budget_ns + skew:
-            self.counters.reject("late-event")
-            return
+        if late_check:
+            if skew is not None and self._wall_ns() - tick.ts_event > self.staleness_budget_ns + skew:
+                self.counters.reject("late-event")
+                return
+            key = (tick.asset, tick.kind)
+            newest = self._newest.get(key)
+            if newest is not None and tick.ts_event <= newest.ts_event:
+                # A venue's event times do not go back per stream: an older frame (replayed, reordered) is never
+                # delivered as news, and an exact repeat carries none. Same time, other prices: a real update.
+                if tick.ts_event < newest.ts_event:
+                    self.counters.reject("out-of-order")
+                    return
+                if tick.bid == newest.bid and tick.ask == newest.ask and tick.last == newest.last:
+                    self.counters.reject("duplicate")
+                    return
+            self._newest[key] = tick
         self.counters.received += 1
         if upstream_conflated:
             self.counters.conflated += upstream_conflated

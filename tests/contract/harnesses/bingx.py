@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.lowlevel
 
-from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
@@ -17,13 +17,6 @@ from violet.sim.engine.faults import Fault
 from violet.sim.engine.market import QuoteEvent, TradeEvent
 
 WAIT_S = 20.0
-_BAD_BOOK = {
-    Defect.CROSSED: ("101.5", "101.4"),
-    Defect.ZERO: ("0.00", "1.00"),
-    Defect.NEGATIVE: ("-5.00", "1.00"),
-    Defect.NON_NUMERIC: ("abc", "1.00"),
-    Defect.NAN: ("NaN", "1.00"),
-}
 
 
 async def wait_until(predicate: object, timeout_s: float = WAIT_S) -> None:
@@ -104,7 +97,7 @@ class BingxHarness:
         if defect is Defect.ONE_SIDED:
             data = f'{{"e":"bookTicker","u":{uid},"E":{ts_ms},"T":{ts_ms},"s":"{symbol}","b":"1.00","B":"1"}}'
         else:
-            bid, ask = _BAD_BOOK[defect]
+            bid, ask = BAD_QUOTES[defect]
             data = (
                 f'{{"e":"bookTicker","u":{uid},"E":{ts_ms},"T":{ts_ms},"s":"{symbol}","b":"{bid}","B":"1",'
                 f'"a":"{ask}","A":"1"}}'

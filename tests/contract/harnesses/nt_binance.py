@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.secrets import Secret
@@ -115,17 +115,10 @@ class NtBinanceHarness:
     async def publish_invalid(self, asset: str, defect: Defect) -> int:
         ts_ms, uid = self._next()
         symbol = f"{self._bases[asset]}USDT"
-        book = {
-            Defect.CROSSED: ("101.5", "101.4"),
-            Defect.ZERO: ("0.00", "1.00"),
-            Defect.NEGATIVE: ("-5.00", "1.00"),
-            Defect.NON_NUMERIC: ("abc", "1.00"),
-            Defect.NAN: ("NaN", "1.00"),
-        }
         if defect is Defect.ONE_SIDED:
             payload = f'{{"e":"bookTicker","u":{uid},"s":"{symbol}","b":"1.00","B":"1","T":{ts_ms},"E":{ts_ms}}}'
         else:
-            bid, ask = book[defect]
+            bid, ask = BAD_QUOTES[defect]
             payload = (
                 f'{{"e":"bookTicker","u":{uid},"s":"{symbol}","b":"{bid}","B":"1","a":"{ask}","A":"1",'
                 f'"T":{ts_ms},"E":{ts_ms}}}'
