@@ -53,7 +53,7 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
     start = [str(_SCRIPT), "start", "0", cluster]
     out = subprocess.run(start, capture_output=True, text=True, timeout=180, check=True)  # noqa: S603 - our script
     pid, port = out.stdout.split()
-    from violet.bench.latency import unpin
+    from violet.bench.sim_process import unpin
 
     unpin(int(pid))
     _RUNNING.append((cluster, (f"127.0.0.1:{port}",), int(pid)))
@@ -222,6 +222,6 @@ def compare(*, assets: int, rates: list[float], duration: float, repeats: int, w
             for rate in rates
             for transport in TRANSPORTS
         ]
-    from violet.bench.latency import machine
+    from violet.bench.latency_report import machine
 
     return {"machine": machine(), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": runs}

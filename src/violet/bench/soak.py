@@ -19,7 +19,7 @@ import anyio
 import attrs
 import psutil
 
-from violet.bench.latency import SimProcess, sim_fault, start_sim, stop_sim
+from violet.bench.sim_process import SimProcess, sim_fault, start_sim, stop_sim
 from violet.domain import FeedState
 from violet.ports import TickStream, VenuePriceFeedPort
 

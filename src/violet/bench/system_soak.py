@@ -24,7 +24,7 @@ import attrs
 import msgspec
 import psutil
 
-from violet.bench.latency import SimProcess, sim_fault, sim_get, start_sim, stop_sim
+from violet.bench.sim_process import SimProcess, sim_fault, sim_get, start_sim, stop_sim
 from violet.config import BinanceConfig, BingxConfig, PlaneConfig, VioletConfig, dump_config
 
 MIB = 2**20

@@ -45,7 +45,8 @@ def bench_run(
     """
     import anyio
 
-    from violet.bench.latency import bench, markdown
+    from violet.bench.latency import bench
+    from violet.bench.latency_report import markdown
     from violet.bench.soak import SOAK_ADAPTERS, soak
 
     report = anyio.run(
@@ -116,7 +117,8 @@ def bench_latency(
     except ValueError:
         typer.echo(f"--rates: expected comma-separated numbers, got {rates!r}", err=True)
         raise typer.Exit(2) from None
-    from violet.bench.latency import markdown, sweep_summary
+    from violet.bench.latency import sweep_summary
+    from violet.bench.latency_report import markdown
 
     reports = []
     for r in sweep:
@@ -149,7 +151,7 @@ def bench_sim(
     """
     import anyio
 
-    from violet.bench.latency import sim_throughput
+    from violet.bench.startup import sim_throughput
 
     result = anyio.run(
         lambda: sim_throughput(venue=venue, symbols=symbols, rate=rate, duration=duration),
@@ -374,7 +376,7 @@ def bench_first_tick(symbols: CountOption = 50) -> None:
     """
     import anyio
 
-    from violet.bench.latency import first_tick_nt
+    from violet.bench.startup import first_tick_nt
 
     result = anyio.run(lambda: first_tick_nt(symbols=symbols), backend="asyncio", backend_options={"use_uvloop": True})
     typer.echo(json.dumps(result))

@@ -1,0 +1,84 @@
+"""What a bench client records per tick, and the statistics joined with the simulator's send times.
+
+Ticks are joined to sends on (symbol, kind, event ms, price text); a violet tick is kept as plain fields and keyed
+after the window (formatting its Decimals per tick would delay the next frame).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from hdrh.histogram import HdrHistogram
+
+from violet.domain import NormalizedTick
+
+Key = tuple[str, str, int, str]
+TickFields = tuple[str, str, Decimal | None, Decimal | None, Decimal | None, int]
+"""A violet tick's venue, asset, bid, ask, last and event time: atomic values, so the tuple is not GC-tracked."""
+Record = tuple[Key | TickFields, int]
+"""A tick as received: its join key, or a violet tick's fields, keyed later (`keyed`)."""
+
+
+def fields(tick: NormalizedTick) -> TickFields:
+    return (tick.venue, tick.asset, tick.bid, tick.ask, tick.last, tick.ts_event)
+
+
+@attrs.frozen(kw_only=True)
+class Stats:
+    n: int
+    matched: int
+    p50_us: float
+    p90_us: float
+    p99_us: float
+    p999_us: float
+    max_us: float
+    cpu_s: float
+    cdf: list[tuple[float, float]] = attrs.field(factory=list)
+    """(percentile, us) points of the latency distribution, for the report's CDF plot."""
+
+
+def tick_key(tick: TickFields) -> Key:
+    """The join key of a violet tick: the simulator's symbol spelling for its venue."""
+    venue, asset, bid, ask, last, ts_event = tick
+    base = asset.removesuffix("-PERP")
+    symbol = f"{base.removesuffix('USDT')}-USDT" if venue == "bingx" else base
+    if bid is not None and ask is not None:
+        return (symbol, "quote", ts_event // 1_000_000, f"{format(bid, 'f')}/{format(ask, 'f')}")
+    assert last is not None
+    return (symbol, "trade", ts_event // 1_000_000, format(last, "f"))
+
+
+def keyed(record: Record) -> tuple[Key, int]:
+    what, recv = record
+    return (tick_key(what) if len(what) == 6 else what), recv
+
+
+def summarize(records: list[Record], sends: list[list[Any]], cpu_s: float) -> Stats:
+    sent: dict[Key, int] = {(s[0], s[1], s[2], s[3]): s[4] for s in sends}
+    hist = HdrHistogram(1, 60_000_000_000, 3)
+    matched = 0
+    for key, recv in map(keyed, records):
+        t = sent.get(key)
+        if t is not None and recv >= t:
+            hist.record_value(max(1, recv - t))
+            matched += 1
+    q = hist.get_value_at_percentile
+    return Stats(
+        n=len(records),
+        matched=matched,
+        p50_us=q(50) / 1e3,
+        p90_us=q(90) / 1e3,
+        p99_us=q(99) / 1e3,
+        p999_us=q(99.9) / 1e3,
+        max_us=hist.get_max_value() / 1e3,
+        cpu_s=cpu_s,
+        cdf=[(p, q(p) / 1e3) for p in CDF_PERCENTILES] if matched else [],
+    )
+
+
+CDF_PERCENTILES = (1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5, 99.9, 99.95, 99.99)
+
+
+# -- clients ------------------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""Venue simulators as subprocesses for the benches: start (optionally pinned), control endpoints, stop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Any
+
+import aiohttp
+import anyio
+import attrs
+import msgspec
+
+from violet.app.heap import freeze_startup_heap
+
+
+@attrs.frozen(kw_only=True)
+class SimProcess:
+    proc: anyio.abc.Process
+    info: dict[str, Any]
+
+
+async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool, pin: bool = True) -> SimProcess:
+    """A simulator subprocess; `pin` puts it on core 0 and this process on the others (latency benches)."""
+    cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
+    if tls:
+        cmd.append("--tls")
+    proc = await anyio.open_process(cmd, stdout=-1, stderr=None)
+    assert proc.stdout is not None
+    buf = b""
+    with anyio.fail_after(30):
+        while b"\n" not in buf:
+            buf += await proc.stdout.receive()
+    info = msgspec.json.decode(buf.split(b"\n", 1)[0])
+    if not pin:
+        return SimProcess(proc=proc, info=info)
+    try:  # sim on core 0, clients on the others: the measured side is not the measuring side's neighbour
+        os.sched_setaffinity(proc.pid, {0})
+        os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)) or {0})
+    except (AttributeError, OSError):
+        pass
+    return SimProcess(proc=proc, info=info)
+
+
+def unpin(pid: int) -> None:
+    """Let a process of the system under test (a feed, a Hazelcast member) run on every core: it inherits this
+    client's pinning otherwise, and three busy processes on one core measure the core, not the bridge."""
+    cores = set(range(os.cpu_count() or 1))
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:  # affinity is per thread: a running JVM already has dozens
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(tid, cores)
+
+
+async def stop_sim(sim: SimProcess) -> None:
+    sim.proc.terminate()
+    with anyio.move_on_after(10):
+        await sim.proc.wait()
+    if sim.proc.returncode is None:
+        sim.proc.kill()
+    await sim.proc.aclose()
+
+
+async def sim_post(sim: SimProcess, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.post(f"{sim.info['http']}{path}", ssl=ssl_context(sim)) as r:
+        return msgspec.json.decode(await r.read())
+
+
+async def sim_fault(sim: SimProcess, spec: str) -> Any:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{sim.info['http']}/__sim/fault", json={"fault": spec, "conn": None}, ssl=ssl_context(sim)) as r,
+    ):
+        return msgspec.json.decode(await r.read())
+
+
+async def sim_get(sim: SimProcess, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.get(f"{sim.info['http']}{path}", ssl=ssl_context(sim)) as r:
+        return msgspec.json.decode(await r.read())
+
+
+def ssl_context(sim: SimProcess) -> Any:
+    if sim.info.get("ca"):
+        import ssl
+
+        return ssl.create_default_context(cafile=sim.info["ca"])
+    return None
+
+
+async def settle(sim: SimProcess, topics: int) -> None:
+    """Wait until the client has subscribed `topics` streams (NT paces its subscriptions), freeze the heap, warm up
+    for a second, and start the simulator's send log afresh: the measured window starts after this.
+
+    The heap is frozen as `violet run` and `violet feed` do once their feeds are up (violet.app.heap), for every
+    client alike, and before the warm-up, which absorbs the collection's own pause (tens of ms: frames sent during
+    it would otherwise be counted with that delay). Callers `gc.unfreeze()` when done."""
+    with anyio.fail_after(120):
+        while sum(len(c["topics"]) for c in await sim_get(sim, "/__sim/connections")) < topics:  # noqa: ASYNC110 - polling another process
+            await anyio.sleep(0.1)
+    freeze_startup_heap()
+    await anyio.sleep(1.0)
+    await sim_post(sim, "/__sim/sendlog")
