@@ -1,0 +1,20 @@
+"""Settings of the Binance simulator beyond the shared ones: REST weight, bans, credentials, stream limits."""
+
+from __future__ import annotations
+
+import attrs
+
+from violet.sim.engine.simulator import SimConfig
+
+
+@attrs.frozen(kw_only=True)
+class BinanceSimConfig(SimConfig):
+    weight_limit: int = 2400
+    ban_after_429: int = 3
+    ban_s: int = 120
+    credentials: tuple[tuple[str, str], ...] = ()
+    """Accepted (api_key, secret) pairs. Empty by default: placeholder keys are refused, as by Binance."""
+    extra_time_in_force: tuple[str, ...] = ()
+    """Extra timeInForce values in exchangeInfo, e.g. ("RPI",) which strict decoders do not know."""
+    stream_limit: int = 1024
+    incoming_per_s: int = 10

@@ -1,0 +1,229 @@
+"""The Binance simulator's REST side: `/fapi` market data, the signed endpoints NT's provider calls, the weight
+limit with 429 then 418, and the venue's error bodies."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from violet.sim.binance.config import BinanceSimConfig
+from violet.sim.binance.exchange_info import exchange_info
+from violet.sim.binance.rest_limits import WeightLimiter
+from violet.sim.binance.signing import check_signed
+from violet.sim.engine.simulator import SimulatorCore
+from violet.sim.engine.universe import Instrument
+
+_DEPTH_WEIGHT = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
+
+
+class BinanceRest(SimulatorCore):
+    config: BinanceSimConfig
+    limiter: WeightLimiter
+    symbols: dict[str, Instrument]
+    rest_calls: list[str]
+
+    # -- REST -----------------------------------------------------------------------------------------
+    def _charge(self, request: web.Request, weight: int) -> tuple[web.Response | None, dict[str, str]]:
+        self.rest_calls.append(request.path)
+        verdict = self.limiter.charge(request.remote or "?", weight, time.time())
+        headers = {"X-MBX-USED-WEIGHT-1M": str(verdict.used)}
+        if verdict.status == 200:
+            return None, headers
+        headers["Retry-After"] = str(verdict.retry_after_s)
+        msg = (
+            f"Way too much request weight used; IP banned until {int((time.time() + verdict.retry_after_s) * 1000)}."
+            if verdict.status == 418
+            else "Too much request weight used; current limit is "
+            f"{self.config.weight_limit} request weight per 1 MINUTE. Please use WebSocket Streams for live "
+            "updates to avoid polling the API."
+        )
+        return _error(verdict.status, -1003, msg, headers), headers
+
+    async def _ping(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 1)
+        return refusal or web.json_response({}, headers=headers)
+
+    async def _time(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 1)
+        return refusal or web.json_response({"serverTime": _now_ms()}, headers=headers)
+
+    async def _exchange_info(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 1)
+        if refusal:
+            return refusal
+        body = exchange_info(
+            self.instruments,
+            _now_ms(),
+            weight_limit=self.config.weight_limit,
+            extra_time_in_force=self.config.extra_time_in_force,
+        )
+        return _json(body, headers)
+
+    def _symbol_param(self, request: web.Request, headers: dict[str, str]) -> tuple[str | None, web.Response | None]:
+        symbol = request.query.get("symbol")
+        if symbol is None:
+            return None, _error(
+                400,
+                -1102,
+                "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+                headers,
+            )
+        if symbol not in self.symbols:
+            return None, _error(400, -1121, "Invalid symbol.", headers)
+        return symbol, None
+
+    async def _depth(self, request: web.Request) -> web.Response:
+        try:
+            limit = int(request.query.get("limit", "500"))
+        except ValueError:
+            limit = -1
+        refusal, headers = self._charge(request, _DEPTH_WEIGHT.get(limit, 10))
+        if refusal:
+            return refusal
+        symbol, err = self._symbol_param(request, headers)
+        if err or symbol is None:
+            return err or _error(400, -1121, "Invalid symbol.", headers)
+        if limit not in _DEPTH_WEIGHT:
+            return _error(400, -1130, "Data sent for parameter 'limit' is not valid.", headers)
+        q = self.market.quote(self.symbols[symbol].base, _now_ms())
+        now = _now_ms()
+        body = {
+            "lastUpdateId": q.update_id,
+            "E": now,
+            "T": now,
+            "bids": [[q.bid, q.bid_qty]],
+            "asks": [[q.ask, q.ask_qty]],
+        }
+        return _json(body, headers)
+
+    async def _book_ticker_rest(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 2)
+        if refusal:
+            return refusal
+        rows = []
+        wanted = [request.query["symbol"]] if "symbol" in request.query else list(self.symbols)
+        for symbol in wanted:
+            if symbol not in self.symbols:
+                return _error(400, -1121, "Invalid symbol.", headers)
+            q = self.market.quote(self.symbols[symbol].base, _now_ms())
+            rows.append(
+                {
+                    "symbol": symbol,
+                    "bidPrice": q.bid,
+                    "bidQty": q.bid_qty,
+                    "askPrice": q.ask,
+                    "askQty": q.ask_qty,
+                    "time": q.ts_ms,
+                    "lastUpdateId": q.update_id,
+                }
+            )
+        return _json(rows[0] if "symbol" in request.query else rows, headers)
+
+    async def _premium_index(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 1)
+        if refusal:
+            return refusal
+        symbol, err = self._symbol_param(request, headers)
+        if err or symbol is None:
+            return err or _error(400, -1121, "Invalid symbol.", headers)
+        m = self.market.mark(self.symbols[symbol].base, _now_ms())
+        return _json(
+            {
+                "symbol": symbol,
+                "markPrice": m.mark,
+                "indexPrice": m.index,
+                "estimatedSettlePrice": m.index,
+                "lastFundingRate": m.funding_rate,
+                "nextFundingTime": m.next_funding_ms,
+                "interestRate": "0.00010000",
+                "time": m.ts_ms,
+            },
+            headers,
+        )
+
+    def _signed(self, request: web.Request, headers: dict[str, str]) -> web.Response | None:
+        err = check_signed(
+            api_key=request.headers.get("X-MBX-APIKEY"),
+            raw_query=request.query_string,
+            credentials=dict(self.config.credentials),
+            server_ms=_now_ms(),
+        )
+        return None if err is None else _error(err.status, err.code, err.msg, headers)
+
+    async def _account(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 5)
+        refusal = refusal or self._signed(request, headers)
+        if refusal:
+            return refusal
+        zero = "0.00000000"
+        asset = {
+            k: zero
+            for k in (
+                "walletBalance",
+                "unrealizedProfit",
+                "marginBalance",
+                "maintMargin",
+                "initialMargin",
+                "positionInitialMargin",
+                "openOrderInitialMargin",
+                "crossWalletBalance",
+                "crossUnPnl",
+                "availableBalance",
+                "maxWithdrawAmount",
+            )
+        }
+        body = {
+            "feeTier": 0,
+            "canTrade": True,
+            "canDeposit": True,
+            "canWithdraw": True,
+            "updateTime": 0,
+            "multiAssetsMargin": False,
+            "tradeGroupId": -1,
+            **{
+                k: zero
+                for k in (
+                    "totalInitialMargin",
+                    "totalMaintMargin",
+                    "totalWalletBalance",
+                    "totalUnrealizedProfit",
+                    "totalMarginBalance",
+                    "totalPositionInitialMargin",
+                    "totalOpenOrderInitialMargin",
+                    "totalCrossWalletBalance",
+                    "totalCrossUnPnl",
+                    "availableBalance",
+                    "maxWithdrawAmount",
+                )
+            },
+            "assets": [{"asset": "USDT", **asset, "marginAvailable": True, "updateTime": 0}],
+            "positions": [],
+        }
+        return _json(body, headers)
+
+    async def _position_risk(self, request: web.Request) -> web.Response:
+        refusal, headers = self._charge(request, 5)
+        refusal = refusal or self._signed(request, headers)
+        return refusal or _json([], headers)
+
+    # -- WebSocket ------------------------------------------------------------------------------------
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _json(body: Any, headers: dict[str, str]) -> web.Response:
+    return web.Response(body=msgspec.json.encode(body), content_type="application/json", headers=headers)
+
+
+def _error(status: int, code: int, msg: str, headers: dict[str, str]) -> web.Response:
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode({"code": code, "msg": msg}),
+        content_type="application/json",
+        headers=headers,
+    )
