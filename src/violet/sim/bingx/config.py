@@ -1,0 +1,23 @@
+"""Settings of the BingX simulator beyond the shared ones: heartbeat, topic and subscribe limits, REST limits."""
+
+from __future__ import annotations
+
+import attrs
+
+from violet.sim.engine.simulator import SimConfig
+
+
+@attrs.frozen(kw_only=True)
+class BingxSimConfig(SimConfig):
+    ping_interval_s: float = 5.0
+    pong_timeout_s: float = 30.0
+    max_topics: int = 200
+    subscribe_per_s: int = 10
+    """More subscribe/unsubscribe requests than this in one second and the socket is dropped."""
+    rest_limit: int = 500
+    rest_window_s: float = 10.0
+    rest_ban_s: float = 300.0
+    leak_refused: bool = True
+    """A refused topic (80403) still leaks one data frame, as observed live."""
+    paused_symbols: tuple[str, ...] = ()
+    """Contracts in status 25: listed over REST, refused (80015) on the socket."""

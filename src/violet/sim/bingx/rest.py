@@ -1,0 +1,174 @@
+"""The BingX simulator's REST side: swap quote endpoints and contracts, HTTP 200 with the venue's non-zero codes,
+the request limit and ban, coin-M and spot refused."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from violet.sim.bingx.config import BingxSimConfig
+from violet.sim.engine.market import QuoteEvent
+from violet.sim.engine.simulator import SimulatorCore
+from violet.sim.engine.universe import Instrument
+
+
+class BingxRest(SimulatorCore):
+    config: BingxSimConfig
+    symbols: dict[str, Instrument]
+    rest_calls: list[str]
+    _rest_hits: dict[tuple[str, str], list[float]]
+    _rest_banned: dict[str, float]
+
+    # -- REST -----------------------------------------------------------------------------------------
+    def _limit(self, request: web.Request) -> web.Response | None:
+        """500 requests per 10 s per IP per endpoint (fixed window); 429, then 418 (ban) for those who go on."""
+        self.rest_calls.append(request.path)
+        ip, now = request.remote or "?", time.monotonic()
+        if self._rest_banned.get(ip, 0.0) > now:
+            return web.json_response({"code": 100410, "msg": "IP banned for exceeding the rate limit"}, status=418)
+        key = (ip, request.path)
+        window = int(now // self.config.rest_window_s)
+        hits = [t for t in self._rest_hits.get(key, []) if int(t // self.config.rest_window_s) == window]
+        hits.append(now)
+        self._rest_hits[key] = hits
+        remain = self.config.rest_limit - len(hits)
+        if remain < -self.config.rest_limit // 10:
+            self._rest_banned[ip] = now + self.config.rest_ban_s
+            return web.json_response({"code": 100410, "msg": "IP banned for exceeding the rate limit"}, status=418)
+        if remain < 0:
+            return web.json_response({"code": 100410, "msg": "rate limited"}, status=429)
+        return None
+
+    def _headers(self, request: web.Request) -> dict[str, str]:
+        key = (request.remote or "?", request.path)
+        now = time.monotonic()
+        expire = (int(now // self.config.rest_window_s) + 1) * self.config.rest_window_s - now
+        return {
+            "X-RateLimit-Requests-Remain": str(max(0, self.config.rest_limit - len(self._rest_hits.get(key, [])))),
+            "X-RateLimit-Requests-Expire": str(int(expire * 1000)),
+        }
+
+    def _ok(self, request: web.Request, data: Any) -> web.Response:
+        return web.json_response({"code": 0, "msg": "", "data": data}, headers=self._headers(request))
+
+    def _biz_error(self, request: web.Request, code: int, msg: str) -> web.Response:
+        # BingX answers business errors with HTTP 200 and a non-zero code.
+        return web.json_response({"code": code, "msg": msg, "data": {}}, headers=self._headers(request))
+
+    def _symbol(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+        symbol = request.query.get("symbol")
+        if symbol is None:
+            return None, None
+        if not (symbol.endswith("-USDT") or symbol.endswith("-USDC")):
+            return None, self._biz_error(request, 109400, "symbol: This field must end with -USDT or -USDC.")
+        if symbol not in self.symbols:
+            return None, self._biz_error(
+                request, 109425, f"{symbol} not exist, please verify it in api: /openApi/swap/v2/quote/contracts"
+            )
+        return symbol, None
+
+    async def _no_coin_m(self, request: web.Request) -> web.Response:
+        return self._limit(request) or web.json_response(
+            {"code": 0, "msg": "", "timestamp": time.time_ns() // 1_000_000, "data": []}, headers=self._headers(request)
+        )
+
+    async def _no_spot(self, request: web.Request) -> web.Response:
+        return self._limit(request) or web.json_response(
+            {"code": 0, "msg": "", "debugMsg": "", "data": {"symbols": []}}, headers=self._headers(request)
+        )
+
+    async def _server_time(self, request: web.Request) -> web.Response:
+        return self._limit(request) or self._ok(request, {"serverTime": time.time_ns() // 1_000_000})
+
+    async def _contracts(self, request: web.Request) -> web.Response:
+        refused = self._limit(request)
+        if refused:
+            return refused
+        rows = []
+        for i, (symbol, inst) in enumerate(self.symbols.items()):
+            rows.append(
+                {
+                    "contractId": str(100 + i),
+                    "symbol": symbol,
+                    "quantityPrecision": inst.qty_decimals,
+                    "pricePrecision": inst.price_decimals,
+                    "makerFeeRate": 0.0002,
+                    "takerFeeRate": 0.0005,
+                    "tradeMinQuantity": float(Decimal(1).scaleb(-inst.qty_decimals)),
+                    "tradeMinUSDT": 2,
+                    "currency": "USDT",
+                    "asset": inst.base,
+                    "status": 25 if symbol in self.config.paused_symbols else 1,
+                    "apiStateOpen": "true",
+                    "apiStateClose": "true",
+                    "ensureTrigger": True,
+                    "triggerFeeRate": "0.00050000",
+                    "brokerState": True,
+                    "launchTime": 1_600_000_000_000,
+                    "maintainTime": 0,
+                    "offTime": 0,
+                    "displayName": symbol,
+                }
+            )
+        return self._ok(request, rows)
+
+    def _quote_now(self, symbol: str) -> QuoteEvent:
+        return self.market.quote(self.symbols[symbol].base, time.time_ns() // 1_000_000)
+
+    async def _ticker(self, request: web.Request) -> web.Response:
+        refused = self._limit(request)
+        if refused:
+            return refused
+        symbol, err = self._symbol(request)
+        if err:
+            return err
+        rows = []
+        for sym in [symbol] if symbol else list(self.symbols):
+            q = self._quote_now(sym)
+            rows.append(
+                {
+                    "symbol": sym,
+                    "priceChange": "0",
+                    "priceChangePercent": "0",
+                    "lastPrice": q.bid,
+                    "lastQty": q.bid_qty,
+                    "highPrice": q.ask,
+                    "lowPrice": q.bid,
+                    "volume": "1000",
+                    "quoteVolume": "1000000",
+                    "openPrice": q.bid,
+                    "openTime": q.ts_ms - 86_400_000,
+                    "closeTime": q.ts_ms,
+                    "askPrice": q.ask,
+                    "askQty": q.ask_qty,
+                    "bidPrice": q.bid,
+                    "bidQty": q.bid_qty,
+                }
+            )
+        return self._ok(request, rows[0] if symbol else rows)
+
+    async def _book_ticker(self, request: web.Request) -> web.Response:
+        refused = self._limit(request)
+        if refused:
+            return refused
+        symbol, err = self._symbol(request)
+        if err:
+            return err
+        if symbol is None:
+            return self._biz_error(request, 109400, "symbol: This field is required.")
+        q = self._quote_now(symbol)
+        return self._ok(
+            request,
+            {
+                "book_ticker": {
+                    "symbol": symbol,
+                    "bid_price": float(q.bid),
+                    "bid_qty": float(q.bid_qty),
+                    "ask_price": float(q.ask),
+                    "ask_qty": float(q.ask_qty),
+                }
+            },
+        )
