@@ -24,10 +24,38 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# "fast" is `./scripts/test fast`'s: a quarter of the examples, for quick feedback (CI runs "ci").
+settings.register_profile("fast", parent=settings.get_profile("ci"), max_examples=50)
 # The parser fuzzers read HYPOTHESIS_PROFILE themselves (10,000 per property under "fuzz"); everything else keeps
 # the "ci" budget.
 settings.register_profile("fuzz", parent=settings.get_profile("ci"))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# What `./scripts/test fast` leaves out: tests that start a JVM (Hazelcast), a NautilusTrader node, or child
+# processes (simulators, `violet feed`, `violet run`, benches). Everything else (domain, delivery, config, codecs,
+# bridges in-process, both simulators in-process with violet's own clients, the contract suite's in_memory and bingx
+# harnesses) is the fast lane. The rule is by place, so a new heavy test goes where its kind lives.
+HEAVY_DIRS = ("tests/hz/", "tests/multihost/", "tests/reliability/")
+HEAVY_FILES = (
+    "tests/adapters/test_nt_api_surface.py",
+    "tests/adapters/test_nt_binance_feed.py",
+    "tests/adapters/test_nt_drift.py",
+    "tests/adapters/test_feed_process.py",
+    "tests/unit/test_cli.py",
+    "tests/unit/test_bench_smoke.py",
+    "tests/sim/test_binance_sim_clients.py",
+)
+HEAVY_HARNESSES = ("adapter=nt_binance", "adapter=remote_shm", "adapter=remote_hz")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(HEAVY_DIRS) or path in HEAVY_FILES or any(h in item.nodeid for h in HEAVY_HARNESSES):
+            item.add_marker(pytest.mark.heavy)
+        elif "test_composition_builds_unstarted_feeds" in item.nodeid:
+            item.add_marker(pytest.mark.heavy)  # builds (not runs) a NautilusTrader node
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from violet.bridges.shm_table import CorruptSlot, ShmTableReader, ShmTableWriter
 from violet.bridges.writer import BridgeUpdate
 
 FUZZ = settings(
-    max_examples=10_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 500,
+    max_examples={"fuzz": 10_000, "fast": 100}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 500),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
