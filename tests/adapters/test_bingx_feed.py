@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import anyio
@@ -111,12 +112,31 @@ async def test_a_socket_that_only_sends_ping_is_stalled_and_replaced() -> None:
 
 
 async def test_a_quiet_topic_does_not_cause_reconnects() -> None:
-    async with BingxSimulator(BingxSimConfig(symbols=1, rate_hz=200, ping_interval_s=0.05)) as sim:
+    """Quotes flow, the trade topic stays silent for many times its stall threshold: the socket is kept."""
+    async with BingxSimulator(BingxSimConfig(symbols=1, market=False, ping_interval_s=0.05)) as sim:
         s = settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50, stall_after_s={"bookTicker": 0.5, "trade": 0.5})
-        async with BingxPriceFeed(s) as feed:
+        base = sim.instruments[0].base
+        async with BingxPriceFeed(s) as feed, anyio.create_task_group() as tg:
             await eventually(lambda: feed.state is FeedState.LIVE)
-            await anyio.sleep(1.5)  # trades are rarer than quotes; quotes keep the socket alive
+
+            async def quotes_only() -> None:
+                while True:
+                    sim.publish(sim.market.quote(base, time.time_ns() // 1_000_000))
+                    await anyio.sleep(0.02)  # pacing the far side; the outcome waits on what arrived
+
+            tg.start_soon(quotes_only)
+            await fresh_tick_after(feed, "BTCUSDT-PERP", 0)
+            first = feed.latest("BTCUSDT-PERP").tick
+            assert first is not None
+            # Quotes received over three stall thresholds, with not one trade sent: a wrong rule would reconnect.
+            await eventually(
+                lambda: (
+                    (t := feed.latest("BTCUSDT-PERP").tick) is not None and t.mono_ns - first.mono_ns > 1_500_000_000
+                )
+            )
+            tg.cancel_scope.cancel()
             assert feed.shards[0].connects == 1
+            assert feed.rejected_by_reason().get("stalled-socket", 0) == 0
 
 
 async def test_refused_topics_are_typed_errors_and_their_leaked_frame_is_dropped() -> None:

@@ -233,7 +233,9 @@ async def test_fault_stall_sends_nothing_until_resumed(sim: BinanceSimulator) ->
     await sim.apply_fault(Fault.parse("stall"))
     for _ in range(5):
         quote(sim)
-    await anyio.sleep(0.1)
+    with anyio.fail_after(5):  # the writer has taken all five from the outbox (and, stalled, sent none)
+        while conn.backlog():
+            await anyio.sleep(0.001)
     assert conn.sent == 0
     assert ws.protocol.state.name != "CLOSED"
     await sim.apply_fault(Fault.parse("resume"))
