@@ -304,6 +304,18 @@ def _soak_system(
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak-system.json").write_text(json.dumps(result, indent=2))
     typer.echo(json.dumps(result))
+
+    def num(value: float | None, spec: str) -> str:
+        return "n/a" if value is None else format(value, spec)
+
+    for p in result["processes"]:
+        typer.echo(
+            f"soak: {p['process']:<22} RSS {num(p['rss_start_mib'], '7.1f')} -> {num(p['rss_after_warmup_mib'], '7.1f')}"
+            f" after warm-up -> {num(p['rss_end_mib'], '7.1f')} MiB; {num(p['slope_mib_per_hour'], '+8.2f')} MiB/h,"
+            f" {num(p['slope_mib_per_million_ticks'], '+.3f')} MiB per million ticks",
+            err=True,
+        )
+    typer.echo(f"soak: {result['ticks']} ticks, {result['venue_disconnects']} venue disconnects", err=True)
     if max_slope is None:
         return
     over = [
