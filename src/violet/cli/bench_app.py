@@ -310,8 +310,8 @@ def _soak_system(
 
     for p in result["processes"]:
         typer.echo(
-            f"soak: {p['process']:<22} RSS {num(p['rss_start_mib'], '7.1f')} -> {num(p['rss_after_warmup_mib'], '7.1f')}"
-            f" after warm-up -> {num(p['rss_end_mib'], '7.1f')} MiB; {num(p['slope_mib_per_hour'], '+8.2f')} MiB/h,"
+            f"soak: {p['process']:<22} RSS {num(p['rss_start_mib'], '7.1f')}"
+            f" -> {num(p['rss_after_warmup_mib'], '7.1f')} after warm-up -> {num(p['rss_end_mib'], '7.1f')} MiB; {num(p['slope_mib_per_hour'], '+8.2f')} MiB/h,"
             f" {num(p['slope_mib_per_million_ticks'], '+.3f')} MiB per million ticks",
             err=True,
         )
