@@ -309,11 +309,10 @@ def _soak_system(
         return "n/a" if value is None else format(value, spec)
 
     for p in result["processes"]:
+        rss = " -> ".join(num(p[k], "7.1f") for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib"))
+        slope = f"{num(p['slope_mib_per_hour'], '+8.2f')} MiB/h, {num(p['slope_mib_per_million_ticks'], '+.3f')}"
         typer.echo(
-            f"soak: {p['process']:<22} RSS {num(p['rss_start_mib'], '7.1f')}"
-            f" -> {num(p['rss_after_warmup_mib'], '7.1f')} after warm-up -> {num(p['rss_end_mib'], '7.1f')} MiB; {num(p['slope_mib_per_hour'], '+8.2f')} MiB/h,"
-            f" {num(p['slope_mib_per_million_ticks'], '+.3f')} MiB per million ticks",
-            err=True,
+            f"soak: {p['process']:<22} RSS {rss} MiB (start, warm, end); {slope} MiB per million ticks", err=True
         )
     typer.echo(f"soak: {result['ticks']} ticks, {result['venue_disconnects']} venue disconnects", err=True)
     if max_slope is None:
