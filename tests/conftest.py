@@ -36,14 +36,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # processes (simulators, `violet feed`, `violet run`, benches). Everything else (domain, delivery, config, codecs,
 # bridges in-process, both simulators in-process with violet's own clients, the contract suite's in_memory and bingx
 # harnesses) is the fast lane. The rule is by place, so a new heavy test goes where its kind lives.
-HEAVY_DIRS = ("tests/hz/", "tests/multihost/", "tests/reliability/")
+HEAVY_DIRS = ("tests/hz/", "tests/multihost/", "tests/reliability/", "tests/e2e/")
 HEAVY_FILES = (
     "tests/adapters/test_nt_api_surface.py",
     "tests/adapters/test_nt_binance_feed.py",
     "tests/adapters/test_nt_drift.py",
     "tests/adapters/test_feed_process.py",
-    "tests/unit/test_cli.py",
-    "tests/unit/test_bench_smoke.py",
     "tests/sim/test_binance_sim_clients.py",
 )
 HEAVY_HARNESSES = ("adapter=nt_binance", "adapter=remote_shm", "adapter=remote_hz")
