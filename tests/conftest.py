@@ -5,7 +5,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.hz_cluster import HzCluster, hz_cluster
+from tests.support.hz_cluster import HzCluster, hz_cluster
 
 __all__ = ["HzCluster", "hz_cluster"]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import anyio
 import pytest
 
-from tests.delivery_checks import assert_each_once_and_in_order, collect
+from tests.support.delivery_checks import assert_each_once_and_in_order, collect
+from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, NormalizedTick
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
@@ -28,12 +28,6 @@ def settings_for(sim: BingxSimulator, assets: tuple[str, ...], **kw: object) -> 
     )
 
 
-async def eventually(predicate: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    with anyio.fail_after(timeout_s):
-        while not predicate():
-            await anyio.sleep(0.01)
-
-
 async def fresh_tick_after(feed: BingxPriceFeed, asset: str, after_ns: int) -> None:
     await eventually(lambda: (r := feed.latest(asset)).fresh and r.tick is not None and r.tick.mono_ns > after_ns)
 
@@ -43,11 +37,11 @@ async def test_topics_are_sharded_within_the_venue_limit() -> None:
     async with BingxSimulator(cfg) as sim:
         assets = tuple(i.canonical for i in sim.instruments)
         async with BingxPriceFeed(settings_for(sim, assets, topics_per_socket=200, subscribe_per_s=2000)) as feed:
-            await eventually(lambda: feed.state is FeedState.LIVE, 30)
+            await eventually(lambda: feed.state is FeedState.LIVE, timeout_s=30)
             assert len(feed.shards) == 2
             assert all(len(c.topics) <= 200 for c in sim.connections.values())
             assert sum(len(c.topics) for c in sim.connections.values()) == 300
-            await eventually(lambda: sum(feed.latest(a).fresh for a in assets) > 100, 30)
+            await eventually(lambda: sum(feed.latest(a).fresh for a in assets) > 100, timeout_s=30)
 
 
 FAULTS = [

@@ -12,19 +12,13 @@ import anyio
 import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
+from tests.support.waiting import eventually
 from violet.bridges.shm_layout import segment_name
 from violet.domain import FeedState
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 pytestmark = pytest.mark.anyio
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
-
-
-async def eventually(predicate: object, timeout_s: float = 30.0) -> None:
-    assert callable(predicate)
-    with anyio.fail_after(timeout_s):
-        while not predicate():
-            await anyio.sleep(0.01)
 
 
 async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_up(tmp_path: Path) -> None:
@@ -38,7 +32,7 @@ async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_u
                 await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh)
                 os.kill(proc.pid, signal.SIGKILL)
                 killed_at = anyio.current_time()
-                await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, 5)
+                await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, timeout_s=5)
                 went_stale_after = anyio.current_time() - killed_at
                 assert went_stale_after < budget_ns / 1e9, "stale within the consumer's budget"
                 assert reader.state is FeedState.RECONNECTING

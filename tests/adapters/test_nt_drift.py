@@ -11,11 +11,11 @@ What violet relies on (src/violet/adapters/nt_binance/node.py, batching.py):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
-import anyio
 import pytest
 
+from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.adapters.nt_binance.node import RECONNECT_DELAY_INITIAL_MS, RECONNECT_DELAY_MAX_MS
 from violet.domain import FeedState
@@ -25,15 +25,6 @@ from violet.sim.engine.faults import Fault
 
 pytestmark = pytest.mark.anyio
 SYMBOLS = 50
-
-
-async def wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
-    try:
-        with anyio.fail_after(timeout_s):
-            while not predicate():
-                await anyio.sleep(0.01)
-    except TimeoutError:
-        pytest.fail(f"timed out waiting for: {what}")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +40,7 @@ async def venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
             )
         )
         async with feed:
-            await wait_for(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "all acked")
+            await eventually(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "all acked")
             yield sim, feed
 
 
@@ -96,10 +87,10 @@ async def test_a_reconnect_of_either_socket_reaches_violets_hook(
     (conn,) = sim.topic_index[stream]
     others = {c.id for c in sim.connections.values()} - {conn.id}
     assert await sim.apply_fault(Fault.parse("close:1001"), conn.id) == 1
-    await wait_for(
+    await eventually(
         lambda: feed.counters().reconnects == before + 1, f"an outage counted after closing {stream}'s socket"
     )
-    await wait_for(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "live and resubscribed")
+    await eventually(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "live and resubscribed")
     assert feed.counters().reconnects == before + 1, "one closed socket is one outage"
     assert others <= set(sim.connections), "only the closed socket reconnected"
     assert stream in sim.topic_index, "NT resubscribed the closed socket's streams"
@@ -131,7 +122,7 @@ async def test_nts_cache_keeps_no_history_of_ticks(venue: tuple[BinanceSimulator
     iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
     cache = node._node.kernel.cache
     received = feed.counters().received
-    await wait_for(lambda: feed.counters().received > received + 400, "a few hundred more ticks through NT")
+    await eventually(lambda: feed.counters().received > received + 400, "a few hundred more ticks through NT")
     assert cache.quote_tick_count(iid) >= 1, "NT's cache no longer holds quotes (or moved): the check means nothing"
     assert cache.quote_tick_count(iid) <= CACHE_TICK_CAPACITY, "CacheConfig.tick_capacity no longer bounds quotes"
     assert cache.trade_tick_count(iid) <= CACHE_TICK_CAPACITY, "CacheConfig.tick_capacity no longer bounds trades"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import anyio
 import pytest
 
-from tests.bridge_quotes import write_quote
+from tests.support.bridge_quotes import write_quote
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.shm_table import ShmTableWriter
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hazelcast.client import HazelcastClient
 
-from tests.hz_cluster import HzCluster
+from tests.support.hz_cluster import HzCluster
 
 
 def test_client_round_trip_and_entry_listener(hz_cluster: HzCluster) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.contract.harnesses.remote_hz import hz_feed_config, hz_reader
 from tests.contract.harnesses.remote_shm import feed_process
-from tests.hz_cluster import SCRIPT, HzCluster, free_port, start_member
+from tests.support.hz_cluster import SCRIPT, HzCluster, free_port, start_member
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 pytestmark = pytest.mark.anyio

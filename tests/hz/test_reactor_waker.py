@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.hz_cluster import HzCluster
+from tests.support.hz_cluster import HzCluster
 from violet.bridges import hz_client
 
 

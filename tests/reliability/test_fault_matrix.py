@@ -20,7 +20,7 @@ import anyio.abc
 import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
-from tests.delivery_checks import assert_each_once_and_in_order, collect
+from tests.support.delivery_checks import assert_each_once_and_in_order, collect
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.delivery import HubBackedFeed
 from violet.domain import FeedState, NormalizedTick

@@ -16,9 +16,9 @@ import anyio
 import psutil
 import pytest
 
-from tests.bridge_quotes import write_quote
-from tests.hz_cluster import HzCluster
-from tests.reliability.sims import apply_fault, sim_process
+from tests.support.bridge_quotes import write_quote
+from tests.support.hz_cluster import HzCluster
+from tests.support.sims import apply_fault, sim_process
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings

@@ -13,7 +13,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from tests.reliability.sims import sim_process
+from tests.support.sims import sim_process
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState
 

@@ -10,6 +10,7 @@ import anyio
 import anyio.lowlevel
 
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
+from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
@@ -17,13 +18,6 @@ from violet.sim.engine.faults import Fault
 from violet.sim.engine.market import QuoteEvent, TradeEvent
 
 WAIT_S = 20.0
-
-
-async def wait_until(predicate: object, timeout_s: float = WAIT_S) -> None:
-    assert callable(predicate)
-    with anyio.fail_after(timeout_s):
-        while not predicate():
-            await anyio.sleep(0.005)
 
 
 class BingxHarness:
@@ -107,12 +101,12 @@ class BingxHarness:
         return ts_ms * 1_000_000
 
     async def ready(self) -> None:
-        await wait_until(lambda: self.feed.state is FeedState.LIVE)
+        await eventually(lambda: self.feed.state is FeedState.LIVE, "feed live", WAIT_S)
 
     async def disconnect(self) -> None:
         self.sim.accepting = False
         await self.sim.apply_fault(Fault.parse("close:1001"))
-        await wait_until(lambda: self.feed.state is not FeedState.LIVE)
+        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", WAIT_S)
 
     async def reconnect(self) -> None:
         self.sim.accepting = True

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import anyio
 
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
+from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.secrets import Secret
@@ -23,13 +24,6 @@ from violet.sim.engine.market import QuoteEvent, TradeEvent
 
 SYMBOLS = 50
 WAIT_S = 30.0
-
-
-async def wait_until(predicate: object, what: str, timeout_s: float = WAIT_S) -> None:
-    assert callable(predicate)
-    with anyio.fail_after(timeout_s):
-        while not predicate():
-            await anyio.sleep(0.01)
 
 
 class NtBinanceHarness:
@@ -128,14 +122,14 @@ class NtBinanceHarness:
         return ts_ms * 1_000_000
 
     async def ready(self) -> None:
-        await wait_until(
-            lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed"
+        await eventually(
+            lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed", WAIT_S
         )
 
     async def disconnect(self) -> None:
         self.sim.accepting = False
         await self.sim.apply_fault(Fault.parse("close:1001"))
-        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "feed down")
+        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", WAIT_S)
 
     async def reconnect(self) -> None:
         self.sim.accepting = True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.contract.harness import Capabilities
 from tests.contract.harnesses.remote_shm import ASSETS, FeedProcessHarness, feed_process
-from tests.hz_cluster import HzCluster
+from tests.support.hz_cluster import HzCluster
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config

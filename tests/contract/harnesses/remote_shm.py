@@ -17,8 +17,9 @@ from pathlib import Path
 import anyio
 
 from tests.contract.harness import Capabilities, Defect, VenueUpdate
-from tests.contract.harnesses.nt_binance import NtBinanceHarness, wait_until
-from tests.processes import stop_process
+from tests.contract.harnesses.nt_binance import NtBinanceHarness
+from tests.support.processes import stop_process
+from tests.support.waiting import eventually
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.config import (
     BinanceConfig,
@@ -68,12 +69,12 @@ class FeedProcessHarness:
         )
 
     async def ready(self) -> None:
-        await wait_until(lambda: self.feed.state is FeedState.LIVE and self._subscribed(), "feed live", 60)
+        await eventually(lambda: self.feed.state is FeedState.LIVE and self._subscribed(), "feed live", 60)
 
     async def disconnect(self) -> None:
         self.sim.accepting = False
         await self.sim.apply_fault(Fault.parse("close:1001"))
-        await wait_until(lambda: self.feed.state is not FeedState.LIVE, "reader stale")
+        await eventually(lambda: self.feed.state is not FeedState.LIVE, "reader stale", 30)
 
     async def reconnect(self) -> None:
         self.sim.accepting = True

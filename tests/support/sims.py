@@ -11,7 +11,7 @@ import aiohttp
 import anyio
 import msgspec
 
-from tests.processes import stop_process
+from tests.support.processes import stop_process
 
 
 @asynccontextmanager

@@ -1,0 +1,18 @@
+"""Waiting for a condition that another task, thread or process makes true: a short poll under a deadline that
+names what was awaited. (Events are used where the code under test offers one; these conditions do not.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import pytest
+
+
+async def eventually(predicate: Callable[[], object], what: str = "the condition", timeout_s: float = 20.0) -> None:
+    try:
+        with anyio.fail_after(timeout_s):
+            while not predicate():
+                await anyio.sleep(0.01)
+    except TimeoutError:
+        pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
