@@ -53,6 +53,7 @@ def build_source(
                 base_url_ws=cfg.binance.ws_url,
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                ready_timeout_s=p.ready_timeout_s,
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
             clock=clock,
@@ -68,6 +69,7 @@ def build_source(
             ws_url=b.ws_url,
             staleness_budget_ns=budget,
             venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+            ready_timeout_s=p.ready_timeout_s,
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
             stall_after_s=dict(b.stall_after_s),
@@ -100,6 +102,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 assets=tuple(p.assets),
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 spin=cfg.bridge.shm_spin,
             )
@@ -116,6 +119,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 members=tuple(cfg.bridge.hz_members),
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()

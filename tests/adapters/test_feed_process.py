@@ -27,16 +27,16 @@ async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_u
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=400)) as sim:
         cfg = feed_config(sim, prefix, ASSETS)
         reader = shm_reader(prefix, ASSETS, budget_ns=budget_ns)
-        async with reader:
-            async with feed_process(cfg, tmp_path) as proc:
-                await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh)
-                os.kill(proc.pid, signal.SIGKILL)
-                killed_at = anyio.current_time()
-                await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, timeout_s=5)
-                went_stale_after = anyio.current_time() - killed_at
-                assert went_stale_after < budget_ns / 1e9, "stale within the consumer's budget"
-                assert reader.state is FeedState.RECONNECTING
-                await proc.wait()
+        # Entering a remote reader waits for its feed's heartbeat (readiness): the feed process comes first.
+        async with feed_process(cfg, tmp_path) as proc, reader:
+            await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh)
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_at = anyio.current_time()
+            await eventually(lambda: not reader.latest("BTCUSDT-PERP").fresh, timeout_s=5)
+            went_stale_after = anyio.current_time() - killed_at
+            assert went_stale_after < budget_ns / 1e9, "stale within the consumer's budget"
+            assert reader.state is FeedState.RECONNECTING
+            await proc.wait()
             async with feed_process(cfg, tmp_path):
                 await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh and reader.attaches >= 2)
                 assert reader.state.value == "live"

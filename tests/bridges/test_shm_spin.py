@@ -29,6 +29,7 @@ async def test_a_spinning_reader_needs_no_wake_ups_and_shares_the_loop() -> None
         settings = RemoteShmSettings(
             bridge=bridge, venue="binance", assets=(ASSET,), heartbeat_timeout_ns=200_000_000, spin=True
         )
+        writer.heartbeat()  # a remote reader is ready once its writer beats
         async with RemoteShmPriceFeed(settings) as feed, feed.subscribe([ASSET]) as stream:
             other_task_ran = 0
 

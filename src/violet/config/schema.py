@@ -28,6 +28,8 @@ class PlaneConfig(Strict, frozen=True):
     staleness_budget_ms: PositiveMs = 2_000.0
     venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = 250.0
     """A tick older than the budget plus this by the venue's own timestamp is never fresh (in_memory: unused)."""
+    ready_timeout_s: PositiveMs = 30.0
+    """Entering the plane waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
 
 
 class BinanceConfig(Strict, frozen=True):

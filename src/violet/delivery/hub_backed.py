@@ -2,38 +2,83 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+import contextlib
+import sys
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from types import TracebackType
+from typing import Self
 
 import anyio
 import anyio.abc
 
 from violet.delivery.tick_hub import TickHub
-from violet.domain import FeedCounters, FeedState, PriceReading
+from violet.domain import FeedCounters, FeedNotReady, FeedState, PriceReading
 from violet.ports import TickStream
 
 
 class HubBackedFeed:
+    """The port's read side from a TickHub, and the lifecycle every adapter shares.
+
+    `async with feed:` prepares (`_prepare`: REST loads, building a client), starts `_serve` in a task group it
+    owns and waits for its readiness handshake (`task_status.started()` once every asset is confirmed upstream) for
+    at most `ready_timeout_s`, raising `FeedNotReady` with the assets still unconfirmed (`_unready_assets`).
+    Leaving closes the hub, runs `_teardown` (while the tasks still run: e.g. stop NautilusTrader's node), cancels
+    the tasks, waits for them, then runs `_release` (close what the tasks were using).
+    """
+
     _hub: TickHub
-    _tg: anyio.abc.TaskGroup | None = None
+    _ready_timeout_s: float = 30.0
+    _exit: contextlib.AsyncExitStack | None = None
 
-    # -- lifecycle helpers for adapters ------------------------------------------------------------------
-    async def _open_with(self, *tasks: Callable[[], Coroutine[Any, Any, object]]) -> None:
-        """Open the adapter's own task group (it lives from `__aenter__` to `__aexit__`), start `tasks` in it,
-        and open the hub to subscribers."""
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        for task in tasks:
-            self._tg.start_soon(task)
-        self._hub.open()
+    # -- what adapters implement ------------------------------------------------------------------------
+    async def _prepare(self) -> None:
+        return
 
-    async def _stop_tasks(self) -> None:
-        """Cancel the adapter's tasks and wait for them (the hub is closed by the caller, first)."""
-        tg, self._tg = self._tg, None
-        if tg is not None:
-            tg.cancel_scope.cancel()
-            await tg.__aexit__(None, None, None)
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        raise NotImplementedError
+
+    def _unready_assets(self) -> list[str]:
+        return sorted(self._hub.assets())
+
+    async def _teardown(self) -> None:
+        return
+
+    async def _release(self) -> None:
+        return
+
+    # -- the lifecycle -----------------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        stack = contextlib.AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            stack.push_async_callback(self._release)
+            await self._prepare()
+            tg = await stack.enter_async_context(anyio.create_task_group())
+            stack.push_async_callback(self._stop, tg)
+            self._hub.open()
+            try:
+                with anyio.fail_after(self._ready_timeout_s):
+                    await tg.start(self._serve)
+            except TimeoutError:
+                raise FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s) from None
+        except BaseException:
+            if not await stack.__aexit__(*sys.exc_info()):
+                raise
+        self._exit = stack
+        return self
+
+    async def _stop(self, tg: anyio.abc.TaskGroup) -> None:
+        self._hub.close()
+        await self._teardown()
+        tg.cancel_scope.cancel()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        stack, self._exit = self._exit, None
+        if stack is not None:
+            await stack.__aexit__(exc_type, exc, tb)
 
     @property
     def venue(self) -> str:

@@ -17,6 +17,8 @@ class RemotePlaneSettings:
     venue_clock_skew_ns: int | None = 250_000_000
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     heartbeat_timeout_ns: int = 500_000_000
+    ready_timeout_s: float = 30.0
+    """Entering the feed waits at most this long for the feed process's heartbeat (else FeedNotReady)."""
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
 
     def hub(self, clock: Clock | None) -> TickHub:

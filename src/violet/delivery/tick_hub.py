@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+import anyio
+
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.domain import (
@@ -64,6 +66,7 @@ class TickHub:
         self._asset_generation: dict[str, int] = {}
         self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
         self._open = False
+        self._live: anyio.Event | None = None
 
     # -- what adapters call -------------------------------------------------------------------------
     def set_assets(self, assets: Iterable[str]) -> None:
@@ -85,6 +88,16 @@ class TickHub:
         if state is FeedState.RECONNECTING:
             self.counters.reconnects += 1
         self._state = state
+        if state is FeedState.LIVE and self._live is not None:
+            self._live.set()
+
+    async def wait_live(self) -> None:
+        """Return once the feed is (or becomes) live."""
+        if self._state is FeedState.LIVE:
+            return
+        if self._live is None or self._live.is_set():
+            self._live = anyio.Event()
+        await self._live.wait()
 
     def mark_down(self, assets: Iterable[str]) -> None:
         """The connection carrying `assets` dropped: they are not fresh again until new data arrives."""

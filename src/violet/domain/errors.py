@@ -59,6 +59,17 @@ class UnknownAsset(LookupError):
         self.asset = asset
 
 
+class FeedNotReady(RuntimeError):
+    """Entering a feed did not get every asset confirmed upstream within its `ready_timeout_s`."""
+
+    def __init__(self, venue: str, missing: list[str], timeout_s: float) -> None:
+        named = ", ".join(missing) if missing else "(none named: the connection itself never came up)"
+        super().__init__(f"feed {venue} not ready after {timeout_s:g} s; not confirmed: {named}")
+        self.venue = venue
+        self.missing = missing
+        self.timeout_s = timeout_s
+
+
 class FeedClosed(RuntimeError):
     """The feed was used outside its `async with` lifetime."""
 

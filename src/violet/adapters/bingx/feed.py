@@ -7,14 +7,12 @@ backoff and jitter when it closes or its data stalls; its assets are stale from 
 
 from __future__ import annotations
 
-import functools
 import ssl
 import time
 import uuid
-from types import TracebackType
-from typing import Self
 
 import anyio
+import anyio.abc
 import attrs
 import stamina
 
@@ -73,6 +71,7 @@ class Shard:
 class BingxPriceFeed(HubBackedFeed):
     def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
+        self._ready_timeout_s = settings.ready_timeout_s
         self._hub = hub_for(VENUE, settings, clock)
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []
@@ -84,6 +83,7 @@ class BingxPriceFeed(HubBackedFeed):
         self._decoder = BingxDecoder()
         self._asset_of: dict[str, str] = {}
         self._ever_live = False
+        self._all_live: anyio.Event | None = None
 
     # -- frames -> ticks --------------------------------------------------------------------------------
     def _on_event(self, shard: Shard, event: object, pending: dict[str, str]) -> str | None:
@@ -230,6 +230,8 @@ class BingxPriceFeed(HubBackedFeed):
         if all(s.live for s in self.shards):
             self._ever_live = True
             hub.set_state(FeedState.LIVE)
+            if self._all_live is not None:
+                self._all_live.set()
         elif self._ever_live:
             hub.set_state(FeedState.RECONNECTING)
 
@@ -247,17 +249,21 @@ class BingxPriceFeed(HubBackedFeed):
             shards.append(Shard(index=len(shards), topics=topics, assets=chunk, stall_after_s=stall))
         return shards
 
-    async def __aenter__(self) -> Self:
+    async def _prepare(self) -> None:
         s = self._settings
+        self._all_live = anyio.Event()
         self._contracts, self.missing_assets = await load_contracts(s.base_url_http, s.assets, ssl_context=self._ssl)
         self._hub.set_assets(self._contracts)
         self._hub.mark_down(self._contracts)
         self.shards = self._plan_shards()
-        await self._open_with(*(functools.partial(self._run_shard, shard) for shard in self.shards))
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._hub.close()
-        await self._stop_tasks()
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        async with anyio.create_task_group() as tg:
+            for shard in self.shards:
+                tg.start_soon(self._run_shard, shard)
+            if self.shards and self._all_live is not None:
+                await self._all_live.wait()  # every socket's topics answered by the venue
+            task_status.started()
+
+    def _unready_assets(self) -> list[str]:
+        return sorted(a for shard in self.shards if not shard.live for a in shard.assets)

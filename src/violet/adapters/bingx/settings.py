@@ -37,3 +37,5 @@ class BingxSettings:
     connect_timeout_s: float = 10.0
     ack_timeout_s: float = 10.0
     ssl_ca_file: str | None = None
+    ready_timeout_s: float = 30.0
+    """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""

@@ -10,8 +10,6 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
-from typing import Self
 
 import anyio
 from hdrh.histogram import HdrHistogram
@@ -49,6 +47,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self, settings: NtBinanceSettings, *, clock: Clock | None = None, on_signal: Callable[[], None] | None = None
     ) -> None:
         self._settings = settings
+        self._ready_timeout_s = settings.ready_timeout_s
         self._on_signal = on_signal
         self._hub = hub_for(VENUE, settings, clock)
         self._instruments: dict[str, PerpInstrument] = {}
@@ -57,6 +56,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._run_scope: anyio.CancelScope | None = None
         self._last_data_ns = 0
         self._acked_streams: set[str] = set()
+        self._ready: anyio.Event | None = None
         self._unsettled_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
@@ -119,6 +119,7 @@ class NtBinancePriceFeed(HubBackedFeed):
 
     def _streams_acked(self, streams: list[str]) -> None:
         self._acked_streams.update(streams)
+        self._check_ready()
 
     def unconfirmed_assets(self) -> list[str]:
         """Assets whose quote or trade stream the venue has not confirmed yet (acked, or named in a connect URL).
@@ -170,18 +171,19 @@ class NtBinancePriceFeed(HubBackedFeed):
             ):
                 hub.set_state(FeedState.LIVE)
                 self._last_data_ns = now
+                self._check_ready()
             elif hub.state is FeedState.LIVE and now - self._last_data_ns > self._settings.stall_after_ns:
                 hub.set_state(FeedState.STALE)
 
     async def _run_node(self) -> None:
         # Shielded: NT logs a cancelled `run_async` as an ERROR, so the node is stopped by `stop()` in
-        # `__aexit__` (after which its engine queues end and `run_async` returns), never by cancellation.
+        # `_teardown` (after which its engine queues end and `run_async` returns), never by cancellation.
         node = self._node
         assert node is not None
         with anyio.CancelScope(shield=True) as self._run_scope:
             await node.run()
 
-    async def __aenter__(self) -> Self:
+    async def _prepare(self) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -193,6 +195,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         if threading.current_thread() is not threading.main_thread():
             raise WrongEventLoop("NautilusTrader builds its node in the main thread only (it installs signal handlers)")
         s = self._settings
+        self._ready = anyio.Event()
         self._instruments, self.missing_assets = await load_instruments(s.base_url_http, s.assets)
         self._hub.set_assets(self._instruments)
         self._node = NtBinanceNode(
@@ -209,16 +212,30 @@ class NtBinancePriceFeed(HubBackedFeed):
             on_streams_acked=self._streams_acked,
         )
         self._node.on_reconnected(self._reconnected)
-        await self._open_with(self._run_node, self._watch, self._subscribe_all)
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._hub.close()
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._run_node)
+            tg.start_soon(self._watch)
+            tg.start_soon(self._subscribe_all)
+            assert self._ready is not None
+            await self._ready.wait()
+            task_status.started()
+
+    def _check_ready(self) -> None:
+        """Ready: every socket up (live) and every asset's streams confirmed by the venue."""
+        ready = self._ready
+        live = self._hub.state is FeedState.LIVE
+        if ready is not None and not ready.is_set() and live and not self.unconfirmed_assets():
+            ready.set()
+
+    def _unready_assets(self) -> list[str]:
+        return self.unconfirmed_assets()
+
+    async def _teardown(self) -> None:
+        # NT is stopped, not cancelled (see `_run_node`); its `run_async` then returns within the grace period.
         if self._node is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 await self._node.stop()
         if self._run_scope is not None:
             self._run_scope.deadline = anyio.current_time() + NODE_RUN_GRACE_S
-        await self._stop_tasks()

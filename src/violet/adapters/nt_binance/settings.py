@@ -27,5 +27,7 @@ class NtBinanceSettings:
     subscribe_per_s: float = 8.0
     """Most SUBSCRIBE frames per second per connection (each carries many streams, see batching.py); Binance
     allows 10 incoming messages per second per connection, pongs included."""
+    ready_timeout_s: float = 30.0
+    """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
     use_agg_trades: bool = False
     nt_log_level: str = "ERROR"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.to_thread
 import attrs
 from hdrh.histogram import HdrHistogram
@@ -43,6 +43,7 @@ class RemoteHzSettings(RemotePlaneSettings):
 class RemoteHzPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteHzSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
+        self._ready_timeout_s = settings.ready_timeout_s
         self._hub = settings.hub(clock)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -130,7 +131,7 @@ class RemoteHzPriceFeed(HubBackedFeed):
             if self._hub.state is FeedState.LIVE and time.monotonic_ns() - self._last_beat > timeout:
                 self._hub.set_state(FeedState.RECONNECTING)
 
-    async def __aenter__(self) -> Self:
+    async def _prepare(self) -> None:
         self._loop = asyncio.get_running_loop()
         s = self._settings
 
@@ -160,15 +161,18 @@ class RemoteHzPriceFeed(HubBackedFeed):
         early, self._early = self._early, None
         for key, value in early:
             self._on_value(value, None, key)
-        await self._open_with(self._watch)
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._hub.close()
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Ready once the feed process's heartbeat is in the map (it, not this reader, talks to the venue)."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._watch)
+            await self._hub.wait_live()
+            task_status.started()
+
+    async def _teardown(self) -> None:
         self._loop = None
-        await self._stop_tasks()
+
+    async def _release(self) -> None:
         if self._client is not None:
             client = self._client
             with anyio.CancelScope(shield=True):

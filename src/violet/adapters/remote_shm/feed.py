@@ -8,10 +8,9 @@ or hung feed makes every price stale within `heartbeat_timeout_ns`; a restarted 
 from __future__ import annotations
 
 import time
-from types import TracebackType
-from typing import Self
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import attrs
 from hdrh.histogram import HdrHistogram
@@ -41,6 +40,7 @@ class RemoteShmSettings(RemotePlaneSettings):
 class RemoteShmPriceFeed(HubBackedFeed):
     def __init__(self, settings: RemoteShmSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
+        self._ready_timeout_s = settings.ready_timeout_s
         self._hub = settings.hub(clock)
         self._reader: ShmTableReader | None = None
         self._wake: WakeSocket | None = None
@@ -132,16 +132,18 @@ class RemoteShmPriceFeed(HubBackedFeed):
                 if s.spin:
                     await anyio.sleep(s.check_interval_s)  # no writer: nothing to spin for
 
-    async def __aenter__(self) -> Self:
+    async def _prepare(self) -> None:
         self._wake = WakeSocket(self._settings.bridge)
-        await self._open_with(self._run)
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._hub.close()
-        await self._stop_tasks()
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Ready once the table is attached and its writer's heartbeat is fresh (the feed process, not this reader,
+        talks to the venue)."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._run)
+            await self._hub.wait_live()
+            task_status.started()
+
+    async def _release(self) -> None:
         if self._reader is not None:
             self._reader.close()
         if self._wake is not None:

@@ -7,7 +7,9 @@ subprocess (benchmarks), which prints one JSON line with its addresses.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -86,7 +88,7 @@ class SimulatorCore:
         """False: WebSocket upgrades are refused with 503, as during a venue outage."""
         self._next_conn = 1
         self._runner: web.AppRunner | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._exit: contextlib.AsyncExitStack | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.app = web.Application()
         self._add_control_routes()
@@ -121,36 +123,49 @@ class SimulatorCore:
 
     # -- lifecycle ------------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        ssl_ctx = None
-        if self.config.tls:
-            self._tmp = tempfile.TemporaryDirectory(prefix="violet-sim-")
-            ssl_ctx, self.ca_path = make_server_tls(Path(self._tmp.name))
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        if self.config.market:
-            self._tg.start_soon(self._market_loop)
-            self._tg.start_soon(self._mark_loop)
+        stack = contextlib.AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            stack.callback(self._remove_tls_dir)
+            ssl_ctx = None
+            if self.config.tls:
+                self._tmp = tempfile.TemporaryDirectory(prefix="violet-sim-")
+                ssl_ctx, self.ca_path = make_server_tls(Path(self._tmp.name))
+            self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+            await self._runner.setup()
+            stack.push_async_callback(self._stop_server)
+            site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
+            await site.start()
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            tg = await stack.enter_async_context(anyio.create_task_group())
+            stack.callback(tg.cancel_scope.cancel)  # runs first on exit: the market loops end, then the server
+            if self.config.market:
+                tg.start_soon(self._market_loop)
+                tg.start_soon(self._mark_loop)
+        except BaseException:
+            if not await stack.__aexit__(*sys.exc_info()):
+                raise
+        self._exit = stack
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._tg is not None
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
+        stack, self._exit = self._exit, None
+        if stack is not None:
+            await stack.__aexit__(exc_type, exc, tb)
+
+    async def _stop_server(self) -> None:
         for conn in list(self.connections.values()):
             with anyio.move_on_after(1, shield=True):
                 await conn.close(1001)
         if self._runner is not None:
             with anyio.move_on_after(5, shield=True):
                 await self._runner.cleanup()
+
+    def _remove_tls_dir(self) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
 
