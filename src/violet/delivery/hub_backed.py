@@ -51,20 +51,25 @@ class HubBackedFeed:
     async def __aenter__(self) -> Self:
         stack = contextlib.AsyncExitStack()
         await stack.__aenter__()
+        failure: BaseException | None = None
         try:
             stack.push_async_callback(self._release)
             await self._prepare()
             tg = await stack.enter_async_context(anyio.create_task_group())
             stack.push_async_callback(self._stop, tg)
             self._hub.open()
-            try:
-                with anyio.fail_after(self._ready_timeout_s):
-                    await tg.start(self._serve)
-            except TimeoutError:
-                raise FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s) from None
+            with anyio.move_on_after(self._ready_timeout_s) as waiting:
+                await tg.start(self._serve)
+            if waiting.cancelled_caught:
+                failure = FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s)
+        except Exception as exc:  # raised here, after the tasks are stopped, not from inside their group
+            failure = exc
         except BaseException:
             if not await stack.__aexit__(*sys.exc_info()):
                 raise
+        if failure is not None:
+            await stack.__aexit__(None, None, None)
+            raise failure
         self._exit = stack
         return self
 
