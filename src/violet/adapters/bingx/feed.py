@@ -155,6 +155,7 @@ class BingxPriceFeed(HubBackedFeed):
     async def _session(self, shard: Shard) -> None:
         s = self._settings
         pending: dict[str, str] = {}
+        answered = anyio.Event()
         decoder = self._decoder
         sock: BingxSocket | None = None
 
@@ -164,6 +165,7 @@ class BingxPriceFeed(HubBackedFeed):
             if reply is not None and sock is not None:
                 sock.send_text(reply)
             if not shard.live and shard.sent_all and not pending:
+                answered.set()
                 self._shard_up(shard)
 
         shard.accepted.clear()
@@ -180,7 +182,7 @@ class BingxPriceFeed(HubBackedFeed):
         shard.last_data = started
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self._subscribe_all, sock, shard, pending)
+                tg.start_soon(self._subscribe_all, sock, shard, pending, answered)
                 tg.start_soon(self._stall_watch, sock, shard)
                 await sock.wait_closed()
                 tg.cancel_scope.cancel()
@@ -190,7 +192,9 @@ class BingxPriceFeed(HubBackedFeed):
         if time.monotonic() - started < 1.0:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
-    async def _subscribe_all(self, ws: BingxSocket, shard: Shard, pending: dict[str, str]) -> None:
+    async def _subscribe_all(
+        self, ws: BingxSocket, shard: Shard, pending: dict[str, str], answered: anyio.Event
+    ) -> None:
         interval = 1.0 / self._settings.subscribe_per_s
         for topic in shard.topics:
             req_id = uuid.uuid4().hex
@@ -198,9 +202,11 @@ class BingxPriceFeed(HubBackedFeed):
             ws.send_text(subscribe_request(req_id, topic))
             await anyio.sleep(interval)
         shard.sent_all = True
+        if not pending:  # every ack came while the last request was being paced
+            self._shard_up(shard)
+            return
         with anyio.move_on_after(self._settings.ack_timeout_s):
-            while pending:  # noqa: ASYNC110 - acks arrive on the reader task; checking is cheap
-                await anyio.sleep(0.005)
+            await answered.wait()
         if pending:
             ws.close(b"subscription acks missing")
 
