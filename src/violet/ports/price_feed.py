@@ -35,8 +35,10 @@ class TickStream(Protocol):
 class VenuePriceFeedPort(Protocol):
     """A source of normalized ticks for one venue plane.
 
-    Lifecycle: `async with feed:` connects and subscribes upstream; leaving it closes every stream.
-    Nothing connects at construction.
+    Lifecycle: `async with feed:` connects and subscribes upstream and returns once every asset's subscription is
+    confirmed upstream (ticks may come later), or raises `FeedNotReady` naming the assets still unconfirmed after
+    the feed's ready timeout; leaving it closes every stream. Nothing connects at construction. A tick older than,
+    or an exact repeat of, the newest of its asset and kind is never delivered (counted `out-of-order`/`duplicate`).
     """
 
     @property
