@@ -33,7 +33,7 @@ from tests.contract.collector import fence_updates, newest_by_key
 from tests.contract.harness import Defect, FeedHarness, VenueUpdate, order_key
 from tests.contract.strategies import UpdateShape, realize, shapes
 from violet.domain import FeedState, Freshness, NormalizedTick, format_price
-from violet.ports import TickStream
+from violet.ports import RejectionReasons, TickStream
 
 pytestmark = pytest.mark.anyio
 MAX_OPEN_STREAMS = 3
@@ -239,7 +239,8 @@ class FeedMachine(RuleBasedStateMachine):
         c = self.harness.feed.counters()
         assert c.reconnects - self.reconnects_base == self.outages
         if self.settled_at is not None:
-            reasons: dict[str, int] = getattr(self.harness.feed, "rejected_by_reason", dict)()
+            feed = self.harness.feed
+            reasons = feed.rejected_by_reason() if isinstance(feed, RejectionReasons) else {}
             assert c.rejected - self.rejected_base == self.invalid_sent, reasons
 
     def teardown(self) -> None:

@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 import aiohttp
 import anyio
 import msgspec
-from hdrh.histogram import HdrHistogram
 
 from violet.bench.records import Key, Record, fields
 from violet.bench.sim_process import SimProcess, ssl_context, unpin
+from violet.ports import BridgeLatency, LatencyHistogram
 
 ClientFn = Callable[[SimProcess, list[str], float, list[Record]], Coroutine[Any, Any, None]]
 
@@ -311,7 +311,8 @@ async def _violet_remote(
 
             reader, _ = build_plane("alpha", cfg, SystemClock())
             async with reader, reader.subscribe(assets) as stream:
-                BRIDGE_LATENCY.append(reader.bridge_latency_ns)  # type: ignore[attr-defined]
+                if isinstance(reader, BridgeLatency):
+                    BRIDGE_LATENCY.append(reader.bridge_latency_ns)
                 with anyio.move_on_after(duration):
                     async for tick in stream:
                         out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
@@ -336,6 +337,6 @@ async def violet_remote_hz(sim: SimProcess, assets: list[str], duration: float, 
     await _violet_remote(sim, assets, duration, out, adapter="remote_hz")
 
 
-BRIDGE_LATENCY: list[HdrHistogram] = []
+BRIDGE_LATENCY: list[LatencyHistogram] = []
 SUT_PIDS: dict[str, int] = {}
 """Other processes of the system under test (the feed), whose CPU the report states beside the client's."""

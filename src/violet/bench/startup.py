@@ -11,6 +11,7 @@ import anyio
 from violet.bench.clients import raw_binance, raw_bingx
 from violet.bench.records import Record
 from violet.bench.sim_process import settle, sim_get, sim_post, start_sim, stop_sim
+from violet.ports import AssetCoverage
 
 
 async def sim_throughput(*, venue: str, symbols: int, rate: float, duration: float) -> dict[str, Any]:
@@ -62,7 +63,7 @@ async def first_tick_nt(*, symbols: int) -> dict[str, Any]:
                 async for tick in stream:
                     now = time.monotonic() - t0
                     first = first or now
-                    if acked is None and not feed.unconfirmed_assets():
+                    if acked is None and isinstance(feed, AssetCoverage) and not feed.unconfirmed_assets():
                         acked = now
                     if tick.bid is not None:
                         seen.add(tick.asset)

@@ -1,5 +1,13 @@
-"""Ports: the interfaces reactor code depends on."""
+"""Ports: the interfaces reactor code depends on, and the optional capabilities some adapters add."""
 
+from violet.ports.capabilities import AssetCoverage, BridgeLatency, LatencyHistogram, RejectionReasons
 from violet.ports.price_feed import TickStream, VenuePriceFeedPort
 
-__all__ = ["TickStream", "VenuePriceFeedPort"]
+__all__ = [
+    "AssetCoverage",
+    "BridgeLatency",
+    "LatencyHistogram",
+    "RejectionReasons",
+    "TickStream",
+    "VenuePriceFeedPort",
+]

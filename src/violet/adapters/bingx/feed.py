@@ -271,5 +271,9 @@ class BingxPriceFeed(HubBackedFeed):
                 await self._all_live.wait()  # every socket's topics answered by the venue
             task_status.started()
 
-    def _unready_assets(self) -> list[str]:
+    def unconfirmed_assets(self) -> list[str]:
+        """Assets whose socket has not had every topic answered by the venue (yet, or since it reconnected)."""
         return sorted(a for shard in self.shards if not shard.live for a in shard.assets)
+
+    def _unready_assets(self) -> list[str]:
+        return self.unconfirmed_assets()

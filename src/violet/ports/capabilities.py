@@ -1,0 +1,41 @@
+"""What some adapters can tell besides the port, as small protocols: ask with `isinstance(feed, Capability)`, never
+by reading an adapter's attributes past the port. Reactor code needs none of them to be correct."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class RejectionReasons(Protocol):
+    def rejected_by_reason(self) -> dict[str, int]:
+        """Refused venue data by reason (`CrossedQuote`, `late-event`, `duplicate`, `stalled-socket`, ...)."""
+        ...
+
+
+@runtime_checkable
+class AssetCoverage(Protocol):
+    @property
+    def missing_assets(self) -> list[str]:
+        """Configured assets the venue does not list (never served; `UnknownAsset` at subscribe)."""
+        ...
+
+    def unconfirmed_assets(self) -> list[str]:
+        """Served assets whose subscription the venue has not confirmed (yet, or since the last reconnect)."""
+        ...
+
+
+class LatencyHistogram(Protocol):
+    def reset(self) -> None: ...
+
+    def get_value_at_percentile(self, percentile: float) -> int: ...
+
+    def get_total_count(self) -> int: ...
+
+
+@runtime_checkable
+class BridgeLatency(Protocol):
+    @property
+    def bridge_latency_ns(self) -> LatencyHistogram:
+        """Writer's publish -> this reader's read, per tick (a remote plane's own share of the latency)."""
+        ...
