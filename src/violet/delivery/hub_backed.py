@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
-from types import TracebackType
 from typing import Self
 
 import anyio
@@ -14,10 +12,11 @@ import anyio.abc
 
 from violet.delivery.tick_hub import TickHub
 from violet.domain import FeedCounters, FeedNotReady, FeedState, PriceReading
+from violet.lifecycle import StackLifetime
 from violet.ports import TickStream
 
 
-class HubBackedFeed:
+class HubBackedFeed(StackLifetime):
     """The port's read side from a TickHub, and the lifecycle every adapter shares.
 
     `async with feed:` prepares (`_prepare`: REST loads, building a client), starts `_serve` in a task group it
@@ -29,7 +28,6 @@ class HubBackedFeed:
 
     _hub: TickHub
     _ready_timeout_s: float = 30.0
-    _exit: contextlib.AsyncExitStack | None = None
 
     # -- what adapters implement ------------------------------------------------------------------------
     async def _prepare(self) -> None:
@@ -49,41 +47,28 @@ class HubBackedFeed:
 
     # -- the lifecycle -----------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
-        failure: BaseException | None = None
+        await self._open(self._start)
+        return self
+
+    async def _start(self, stack: contextlib.AsyncExitStack) -> Exception | None:
+        stack.push_async_callback(self._release)
         try:
-            stack.push_async_callback(self._release)
             await self._prepare()
             tg = await stack.enter_async_context(anyio.create_task_group())
             stack.push_async_callback(self._stop, tg)
             self._hub.open()
             with anyio.move_on_after(self._ready_timeout_s) as waiting:
                 await tg.start(self._serve)
-            if waiting.cancelled_caught:
-                failure = FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s)
-        except Exception as exc:  # raised here, after the tasks are stopped, not from inside their group
-            failure = exc
-        except BaseException:
-            if not await stack.__aexit__(*sys.exc_info()):
-                raise
-        if failure is not None:
-            await stack.__aexit__(None, None, None)
-            raise failure
-        self._exit = stack
-        return self
+        except Exception as exc:  # raised by `_open` once the tasks are stopped, not from inside their group
+            return exc
+        if waiting.cancelled_caught:
+            return FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s)
+        return None
 
     async def _stop(self, tg: anyio.abc.TaskGroup) -> None:
         self._hub.close()
         await self._teardown()
         tg.cancel_scope.cancel()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        stack, self._exit = self._exit, None
-        if stack is not None:
-            await stack.__aexit__(exc_type, exc, tb)
 
     @property
     def venue(self) -> str:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import sys
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import anyio
@@ -24,6 +22,7 @@ import attrs
 import msgspec
 from aiohttp import web
 
+from violet.lifecycle import StackLifetime
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import Fault, FaultKind, FaultSpecError
 from violet.sim.engine.market import MarketEvent, RandomWalkMarket
@@ -69,7 +68,7 @@ def check_bind_host(host: str, allow_remote: bool) -> None:
         raise LoopbackOnly(f"refusing to bind {host}: simulators serve loopback only (pass allow_remote to override)")
 
 
-class SimulatorCore:
+class SimulatorCore(StackLifetime):
     venue = "sim"
 
     def __init__(self, config: SimConfig) -> None:
@@ -88,7 +87,6 @@ class SimulatorCore:
         """False: WebSocket upgrades are refused with 503, as during a venue outage."""
         self._next_conn = 1
         self._runner: web.AppRunner | None = None
-        self._exit: contextlib.AsyncExitStack | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.app = web.Application()
         self._add_control_routes()
@@ -123,39 +121,28 @@ class SimulatorCore:
 
     # -- lifecycle ------------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
-        try:
-            stack.callback(self._remove_tls_dir)
-            ssl_ctx = None
-            if self.config.tls:
-                self._tmp = tempfile.TemporaryDirectory(prefix="violet-sim-")
-                ssl_ctx, self.ca_path = make_server_tls(Path(self._tmp.name))
-            self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
-            await self._runner.setup()
-            stack.push_async_callback(self._stop_server)
-            site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
-            await site.start()
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-            tg = await stack.enter_async_context(anyio.create_task_group())
-            stack.callback(tg.cancel_scope.cancel)  # runs first on exit: the market loops end, then the server
-            if self.config.market:
-                tg.start_soon(self._market_loop)
-                tg.start_soon(self._mark_loop)
-        except BaseException:
-            if not await stack.__aexit__(*sys.exc_info()):
-                raise
-        self._exit = stack
+        await self._open(self._start)
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        stack, self._exit = self._exit, None
-        if stack is not None:
-            await stack.__aexit__(exc_type, exc, tb)
+    async def _start(self, stack: contextlib.AsyncExitStack) -> None:
+        stack.callback(self._remove_tls_dir)
+        ssl_ctx = None
+        if self.config.tls:
+            self._tmp = tempfile.TemporaryDirectory(prefix="violet-sim-")
+            ssl_ctx, self.ca_path = make_server_tls(Path(self._tmp.name))
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        stack.push_async_callback(self._stop_server)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, ssl_context=ssl_ctx)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        tg = await stack.enter_async_context(anyio.create_task_group())
+        stack.callback(tg.cancel_scope.cancel)  # runs first on exit: the market loops end, then the server
+        if self.config.market:
+            tg.start_soon(self._market_loop)
+            tg.start_soon(self._mark_loop)
 
     async def _stop_server(self) -> None:
         for conn in list(self.connections.values()):
