@@ -25,7 +25,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 from tests.multihost.netns import Lan, netns_unavailable
-from tests.support.processes import stop_process
+from violet.app.processes import stop_process
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 

@@ -8,20 +8,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
-import anyio
 import msgspec
 
-from tests.support.processes import stop_process
+from violet.app.processes import spawn_ready, stop_process
 
 
 @asynccontextmanager
 async def sim_process(venue: str, *, symbols: int = 2, rate: float = 400) -> AsyncIterator[dict[str, Any]]:
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
-    proc = await anyio.open_process(cmd, stderr=None)
+    proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)
     try:
-        assert proc.stdout is not None
-        with anyio.fail_after(30):
-            info: dict[str, Any] = msgspec.json.decode((await proc.stdout.receive()).split(b"\n")[0])
+        info: dict[str, Any] = msgspec.json.decode(line)
         yield info
     finally:
         await stop_process(proc)

@@ -8,7 +8,6 @@ gets SIGTERM, then SIGKILL if it lingers, so nothing is left behind.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -16,16 +15,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
-import anyio.abc
 import msgspec
 
+from violet.app.processes import spawn_ready, stop_process
 from violet.composition import remote_planes
 from violet.config import VioletConfig, dump_config
-
-
-class ChildFailed(RuntimeError):
-    pass
 
 
 def _violet_cmd(*args: str) -> list[str]:
@@ -35,28 +29,11 @@ def _violet_cmd(*args: str) -> list[str]:
 @asynccontextmanager
 async def child(cmd: list[str], *, name: str, ready_timeout_s: float = 60.0) -> AsyncIterator[dict[str, Any]]:
     """Run `cmd`, wait for its JSON ready line on stdout, yield it; stop the child on exit."""
-    proc = await anyio.open_process(cmd, stdout=-1, stderr=None, start_new_session=True)
+    proc, line = await spawn_ready(cmd, name=name, timeout_s=ready_timeout_s, new_session=True)
     try:
-        assert proc.stdout is not None
-        buf = b""
-        with anyio.fail_after(ready_timeout_s):
-            while b"\n" not in buf:
-                try:
-                    buf += await proc.stdout.receive()
-                except anyio.EndOfStream:
-                    raise ChildFailed(f"{name} exited before it was ready (code {await proc.wait()})") from None
-        info = msgspec.json.decode(buf.split(b"\n", 1)[0])
-        yield info
+        yield msgspec.json.decode(line)
     finally:
-        with anyio.CancelScope(shield=True):
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                with anyio.move_on_after(10):
-                    await proc.wait()
-                if proc.returncode is None:
-                    proc.kill()
-                    await proc.wait()
-            await proc.aclose()
+        await stop_process(proc)
 
 
 @asynccontextmanager

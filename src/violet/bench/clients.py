@@ -16,6 +16,7 @@ import aiohttp
 import anyio
 import msgspec
 
+from violet.app.processes import stop_process
 from violet.bench.records import Key, Record, fields
 from violet.bench.sim_process import SimProcess, ssl_context, unpin
 from violet.ports import BridgeLatency, LatencyHistogram
@@ -318,10 +319,7 @@ async def _violet_remote(
                         out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
         finally:
             SUT_PIDS.pop("feed", None)
-            proc.terminate()
-            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                await proc.wait()
-            await proc.aclose()
+            await stop_process(proc)
 
 
 async def violet_remote_shm(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:

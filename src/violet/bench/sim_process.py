@@ -13,6 +13,7 @@ import attrs
 import msgspec
 
 from violet.app.heap import freeze_startup_heap
+from violet.app.processes import spawn_ready, stop_process
 
 
 @attrs.frozen(kw_only=True)
@@ -26,13 +27,8 @@ async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool, pin: bo
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
     if tls:
         cmd.append("--tls")
-    proc = await anyio.open_process(cmd, stdout=-1, stderr=None)
-    assert proc.stdout is not None
-    buf = b""
-    with anyio.fail_after(30):
-        while b"\n" not in buf:
-            buf += await proc.stdout.receive()
-    info = msgspec.json.decode(buf.split(b"\n", 1)[0])
+    proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)
+    info = msgspec.json.decode(line)
     if not pin:
         return SimProcess(proc=proc, info=info)
     try:  # sim on core 0, clients on the others: the measured side is not the measuring side's neighbour
@@ -57,12 +53,7 @@ def unpin(pid: int) -> None:
 
 
 async def stop_sim(sim: SimProcess) -> None:
-    sim.proc.terminate()
-    with anyio.move_on_after(10):
-        await sim.proc.wait()
-    if sim.proc.returncode is None:
-        sim.proc.kill()
-    await sim.proc.aclose()
+    await stop_process(sim.proc)
 
 
 async def sim_post(sim: SimProcess, path: str) -> Any:

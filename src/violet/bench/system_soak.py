@@ -24,6 +24,7 @@ import attrs
 import msgspec
 import psutil
 
+from violet.app.processes import stop_process
 from violet.bench.sim_process import SimProcess, sim_fault, sim_get, start_sim, stop_sim
 from violet.config import BinanceConfig, BingxConfig, PlaneConfig, VioletConfig, dump_config
 
@@ -172,13 +173,7 @@ async def _watch(
             ticks = await _events(binance, bingx) - events0
             tg.cancel_scope.cancel()
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            with anyio.move_on_after(15):
-                await proc.wait()
-            if proc.returncode is None:
-                proc.kill()
-        await proc.aclose()
+        await stop_process(proc, grace_s=15)
     ticks_per_hour = ticks / elapsed * 3600
     planes = latest.get("planes", {})
     return {

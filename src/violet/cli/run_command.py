@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.live import Live
 
 from violet.app.heap import freeze_startup_heap
+from violet.app.processes import cancel_on_signal
 from violet.app.supervisor import supervised
 from violet.cli.snapshot_view import render_table, snapshot_json
 from violet.composition import App, build_app
@@ -19,13 +19,6 @@ from violet.config import EMBEDDED_DEFAULTS, load_config
 from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 
 REFRESH_S = 0.5
-
-
-async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            scope.cancel()
-            return
 
 
 async def run_app(config: Path | None, duration: float | None, as_json: bool) -> MonitorSnapshot:
@@ -50,7 +43,7 @@ async def _serve(
     app: App, monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str
 ) -> MonitorSnapshot:
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_cancel_on_signal, tg.cancel_scope)
+        tg.start_soon(cancel_on_signal, tg.cancel_scope)
         for service in app.services:
             tg.start_soon(service)
         tg.start_soon(monitor.run)

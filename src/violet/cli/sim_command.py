@@ -4,29 +4,22 @@ addresses as one JSON line first, so scripts and benchmarks can start it as a su
 from __future__ import annotations
 
 import functools
-import signal
 import sys
 from pathlib import Path
 
 import anyio
 import msgspec
 
+from violet.app.processes import cancel_on_signal
 from violet.sim.engine.replay import read_frames, replay
 from violet.sim.engine.simulator import SimulatorCore
-
-
-async def _until_signal(scope: anyio.CancelScope) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            scope.cancel()
-            return
 
 
 async def serve(sim: SimulatorCore, *, duration: float | None, replay_path: Path | None, speed: float) -> None:
     async with sim, anyio.create_task_group() as tg:
         sys.stdout.write(msgspec.json.encode(sim.describe()).decode() + "\n")
         sys.stdout.flush()
-        tg.start_soon(_until_signal, tg.cancel_scope)
+        tg.start_soon(cancel_on_signal, tg.cancel_scope)
         if replay_path is not None:
             frames = read_frames(replay_path, sim.topic_of)
             tg.start_soon(functools.partial(replay, frames, sim.publish_raw, speed=speed))

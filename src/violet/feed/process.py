@@ -7,7 +7,6 @@ disconnected feed as stale. Exit codes say why it stopped.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -21,6 +20,7 @@ import attrs
 import msgspec
 
 from violet.app.heap import freeze_startup_heap
+from violet.app.processes import cancel_on_signal
 from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
@@ -78,13 +78,6 @@ async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane,
         sys.stderr.flush()
 
 
-async def _until_signal(scope: anyio.CancelScope) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            scope.cancel()
-            return
-
-
 async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     planes = remote_planes(cfg)
     if not planes:
@@ -95,7 +88,7 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
     try:
         async with anyio.create_task_group() as tg:
             # Signals are handled from the very start: NautilusTrader takes seconds to come up.
-            tg.start_soon(_until_signal, tg.cancel_scope)
+            tg.start_soon(cancel_on_signal, tg.cancel_scope)
             await anyio.lowlevel.checkpoint()  # let the signal receiver install itself before anything else
             # The sources open task groups of their own; they must close inside this one (strict nesting), so
             # the exit stack lives in the body, which then waits for the stop.
@@ -145,7 +138,7 @@ async def _serve(
             return FeedExit.SOURCE_FAILED
     # Building NautilusTrader's node installs its own SIGINT/SIGTERM handlers on the loop, replacing
     # ours: take them back now that the sources are up.
-    tg.start_soon(_until_signal, tg.cancel_scope)
+    tg.start_soon(cancel_on_signal, tg.cancel_scope)
     for plane in planes:
         tg.start_soon(_pump, sources[plane], writers[plane])
         tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)

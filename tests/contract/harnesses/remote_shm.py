@@ -18,9 +18,9 @@ import anyio
 
 from tests.contract.harness import Capabilities, Defect, VenueUpdate
 from tests.contract.harnesses.nt_binance import NtBinanceHarness
-from tests.support.processes import stop_process
 from tests.support.waiting import eventually
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.app.processes import stop_process
 from violet.config import (
     BinanceConfig,
     BridgeConfig,

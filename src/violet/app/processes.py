@@ -1,0 +1,56 @@
+"""Process control every violet command and bench shares: stop on a signal, stop a child, start a child and read
+its ready line."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+
+import anyio
+import anyio.abc
+
+
+async def cancel_on_signal(scope: anyio.CancelScope) -> None:
+    """Cancel `scope` on the first SIGINT or SIGTERM: the way every long-running violet command stops cleanly."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
+
+
+async def stop_process(proc: anyio.abc.Process, grace_s: float = 10.0) -> None:
+    """SIGTERM, up to `grace_s` to exit, then SIGKILL; pipes closed. Shielded: it runs while things are cancelled."""
+    with anyio.CancelScope(shield=True):
+        if proc.returncode is None:
+            proc.terminate()
+            with anyio.move_on_after(grace_s):
+                await proc.wait()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        await proc.aclose()
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+async def spawn_ready(
+    cmd: Sequence[str], *, name: str, timeout_s: float = 60.0, new_session: bool = False
+) -> tuple[anyio.abc.Process, bytes]:
+    """Start `cmd` and wait for the first line it prints on stdout (its ready line); stderr is inherited. The
+    caller stops it with `stop_process`."""
+    proc = await anyio.open_process(list(cmd), stdout=-1, stderr=None, start_new_session=new_session)
+    try:
+        assert proc.stdout is not None
+        buf = b""
+        with anyio.fail_after(timeout_s):
+            while b"\n" not in buf:
+                try:
+                    buf += await proc.stdout.receive()
+                except anyio.EndOfStream:
+                    raise ChildFailed(f"{name} exited before it was ready (code {await proc.wait()})") from None
+    except BaseException:
+        await stop_process(proc)
+        raise
+    return proc, buf.split(b"\n", 1)[0]
