@@ -1,9 +1,9 @@
 """The process's startup heap, taken out of the cyclic garbage collector once the feeds are up.
 
-NautilusTrader's node, its instruments and the imports leave ~117,000 GC-tracked objects that live as long as the
-process. Every full collection would walk them all: 14-63 ms per collection was measured in a bench process holding
-~200,000 objects, several times the reactor's 10 ms budget, at moments nobody chooses. Frozen, they are never walked
-again; what the feed allocates afterwards is collected as usual.
+NautilusTrader's node, its instruments and the imports leave a hundred thousand GC-tracked objects that live as
+long as the process. Every full collection would walk them all, for longer than the reactor's 10 ms budget, at
+moments nobody chooses (figures in the README). Frozen, they are never walked again; what the feed allocates
+afterwards is collected as usual.
 """
 
 from __future__ import annotations

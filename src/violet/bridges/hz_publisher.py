@@ -1,10 +1,10 @@
 """The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's latest update, plus
 the feed's heartbeat key. Readers take a snapshot, then follow the map's entry events.
 
-IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`, real member, medians of 3): alike at
-500 and 2,000 msgs/s (p99 0.6-0.7 ms both), and at 5,000 msgs/s the IMap held p99 1.1 ms while the topic's listener
-fell behind (p50 4.9 ms). The topic would also cost a second write per tick (readers still need the map's latest
-values to start from) and replays its backlog after a reconnect, which is stale by then.
+IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`; figures in the README): alike at
+moderate rates, and at the highest the topic's listener fell behind while the IMap held. The topic would also cost
+a second write per tick (readers still need the map's latest values to start from) and replays its backlog after
+a reconnect, which is stale by then.
 """
 
 from __future__ import annotations

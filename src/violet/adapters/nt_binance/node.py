@@ -35,9 +35,9 @@ RECONNECT_BACKOFF = 2.0
 
 
 def _use_violet_reconnect_backoff() -> None:
-    """NT's Binance WebSocket clients build `WebSocketConfig` with the Rust defaults (first retry after 2 s,
-    x1.5 up to 30 s, never reset while the client lives, measured): an alpha plane would stay dark for seconds
-    after every blip and for up to 30 s after a few of them. Give the name the Binance client module looks up a
+    """NT's Binance WebSocket clients build `WebSocketConfig` with the Rust defaults (first retry after seconds,
+    growing, not reset by a successful reconnect: README): an alpha plane would stay dark for seconds after every
+    blip and for much longer after a few of them. Give the name the Binance client module looks up a
     variant with violet's backoff. Process-wide, for that module only; idempotent."""
     from nautilus_trader.adapters.binance.websocket import client as binance_ws
     from nautilus_trader.core.nautilus_pyo3 import WebSocketConfig
