@@ -7,10 +7,10 @@ import time
 import anyio
 import pytest
 
-from tests.support.delivery_checks import assert_each_once_and_in_order, collect
+from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
-from violet.domain import FeedState, NormalizedTick
+from violet.domain import FeedState
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.faults import Fault
 
@@ -68,7 +68,7 @@ FAULTS = [
 async def test_every_simulator_fault_is_survived(spec: str, counted_as: str | None) -> None:
     async with BingxSimulator(BingxSimConfig(symbols=2, rate_hz=400, ping_interval_s=0.2)) as sim:
         assets = ("BTCUSDT-PERP", "ETHUSDT-PERP")
-        delivered: list[NormalizedTick] = []
+        delivered: list[Delivery] = []
         async with (
             BingxPriceFeed(settings_for(sim, assets, subscribe_per_s=50)) as feed,
             feed.subscribe(assets) as stream,

@@ -20,10 +20,10 @@ import anyio.abc
 import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
-from tests.support.delivery_checks import assert_each_once_and_in_order, collect
+from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.delivery import HubBackedFeed
-from violet.domain import FeedState, NormalizedTick
+from violet.domain import FeedState
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
@@ -100,7 +100,7 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
     if spec == "reset" or spec.startswith("close"):
         # NT reconnects within milliseconds; make the venue refuse for a moment so the outage is visible.
         sim.accepting = False
-    delivered: list[NormalizedTick] = []
+    delivered: list[Delivery] = []
     async with feed.subscribe(ASSETS) as stream, anyio.create_task_group() as consumer:
         consumer.start_soon(collect, stream, delivered)
         await _fault_and_recover(cell, spec, resume)
