@@ -126,20 +126,21 @@ async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ti
     }
 
 
-def _feed_for(venue: str, sim: SimProcess, topics_per_socket: int | None) -> VenuePriceFeedPort:
+def _feed_for(venue: str, sim: SimProcess, topics_per_socket: int | None) -> tuple[VenuePriceFeedPort, int | None]:
+    """The adapter under test, and its topics per socket (BingX only)."""
     assets = tuple(sim.info["symbols"])
     if venue == "binance":
         from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 
         return NtBinancePriceFeed(
             NtBinanceSettings(assets=assets, base_url_http=sim.info["http"], base_url_ws=sim.info["ws"])
-        )
+        ), None
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
     settings = BingxSettings(assets=assets, base_url_http=sim.info["http"], ws_url=f"{sim.info['ws']}/swap-market")
     if topics_per_socket is not None:
         settings = attrs.evolve(settings, topics_per_socket=topics_per_socket)
-    return BingxPriceFeed(settings)
+    return BingxPriceFeed(settings), settings.topics_per_socket
 
 
 class _QuoteArrivals:
@@ -176,7 +177,7 @@ async def reconnect_to_fresh(
     live_times: list[float] = []
     try:
         assets = tuple(sim.info["symbols"])
-        feed = _feed_for(venue, sim, topics_per_socket)
+        feed, per_socket = _feed_for(venue, sim, topics_per_socket)
         arrivals = _QuoteArrivals(assets)
         async with feed, feed.subscribe(assets) as stream, anyio.create_task_group() as tg:
             tg.start_soon(arrivals.run, stream)
@@ -206,7 +207,7 @@ async def reconnect_to_fresh(
         "venue": venue,
         "symbols": symbols,
         "rate_hz": rate,
-        "topics_per_socket": getattr(getattr(feed, "_settings", None), "topics_per_socket", None),
+        "topics_per_socket": per_socket,
         "repeats": repeats,
         "median_s": times[len(times) // 2],
         "max_s": times[-1],
