@@ -8,7 +8,6 @@ backoff and jitter when it closes or its data stalls; its assets are stale from 
 from __future__ import annotations
 
 import ssl
-import time
 import uuid
 
 import anyio
@@ -26,10 +25,11 @@ from violet.adapters.bingx.codec import (
     TradePush,
     subscribe_request,
 )
-from violet.adapters.bingx.contracts import SwapContract, load_contracts
+from violet.adapters.bingx.contracts import SwapContract
 from violet.adapters.bingx.settings import BingxSettings
-from violet.adapters.bingx.socket import BingxSocket, SocketError
+from violet.adapters.bingx.socket import SocketError
 from violet.adapters.bingx.symbols import to_canonical
+from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
 from violet.delivery import HubBackedFeed, hub_for
 from violet.domain import (
     Clock,
@@ -41,6 +41,7 @@ from violet.domain import (
 
 VENUE = "bingx"
 MS = 1_000_000
+S = 1_000_000_000
 
 
 class SubscriptionRefused(RuntimeError):
@@ -65,21 +66,32 @@ class Shard:
     live: bool = False
     sent_all: bool = False
     connects: int = 0
-    last_data: float = 0.0
+    last_data_ns: int = 0
 
 
 class BingxPriceFeed(HubBackedFeed):
-    def __init__(self, settings: BingxSettings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: BingxSettings,
+        *,
+        clock: Clock | None = None,
+        connector: Connector | None = None,
+        contracts: ContractSource | None = None,
+    ) -> None:
+        """`connector` and `contracts` default to the network (picows, the venue's REST); tests pass scripted ones."""
         self._settings = settings
         self._ready_timeout_s = settings.ready_timeout_s
         self._hub = hub_for(VENUE, settings, clock)
+        self._clock = self._hub.clock
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []
         self.refusals: list[SubscriptionRefused] = []
         self.shards: list[Shard] = []
-        self._ssl: ssl.SSLContext | None = (
+        tls: ssl.SSLContext | None = (
             ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
         )
+        self._connector = connector or PicowsConnector(tls)
+        self._contract_source = contracts or RestContracts(settings.base_url_http, tls)
         self._decoder = BingxDecoder()
         self._asset_of: dict[str, str] = {}
         self._ever_live = False
@@ -90,7 +102,7 @@ class BingxPriceFeed(HubBackedFeed):
         """Handle one decoded event; returns text to send back (a Pong) or None."""
         hub = self._hub
         if isinstance(event, BookTickerPush | TradePush):
-            shard.last_data = time.monotonic()
+            shard.last_data_ns = self._clock.monotonic_ns()
             if event.data_type not in shard.accepted:
                 hub.reject("unsubscribed-topic")
                 return None
@@ -113,7 +125,7 @@ class BingxPriceFeed(HubBackedFeed):
                 self.refusals.append(SubscriptionRefused(topic, event.code, event.msg))
                 hub.reject(f"subscribe-refused-{event.code}")
         elif isinstance(event, OtherPush):
-            shard.last_data = time.monotonic()
+            shard.last_data_ns = self._clock.monotonic_ns()
         elif isinstance(event, Invalid):
             hub.reject(event.reason)
         return None
@@ -157,7 +169,7 @@ class BingxPriceFeed(HubBackedFeed):
         pending: dict[str, str] = {}
         answered = anyio.Event()
         decoder = self._decoder
-        sock: BingxSocket | None = None
+        sock: Connection | None = None
 
         def on_message(data: bytes | str) -> None:
             # On the loop, inside picows' protocol callback: frame -> codec -> hub, no task switch.
@@ -172,14 +184,12 @@ class BingxPriceFeed(HubBackedFeed):
         shard.sent_all = False
         try:
             with anyio.fail_after(s.connect_timeout_s):
-                sock = await BingxSocket.connect(
-                    s.ws_url, on_message, ssl_context=self._ssl, timeout_s=s.connect_timeout_s
-                )
+                sock = await self._connector.connect(s.ws_url, on_message, timeout_s=s.connect_timeout_s)
         except (SocketError, TimeoutError) as exc:
             raise _ConnectFailed(str(exc)) from exc
         shard.connects += 1
-        started = time.monotonic()
-        shard.last_data = started
+        started = self._clock.monotonic_ns()
+        shard.last_data_ns = started
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._subscribe_all, sock, shard, pending, answered)
@@ -189,11 +199,11 @@ class BingxPriceFeed(HubBackedFeed):
         finally:
             self._shard_down(shard)
             sock.close()
-        if time.monotonic() - started < 1.0:
+        if self._clock.monotonic_ns() - started < S:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
     async def _subscribe_all(
-        self, ws: BingxSocket, shard: Shard, pending: dict[str, str], answered: anyio.Event
+        self, ws: Connection, shard: Shard, pending: dict[str, str], answered: anyio.Event
     ) -> None:
         interval = 1.0 / self._settings.subscribe_per_s
         for topic in shard.topics:
@@ -210,10 +220,11 @@ class BingxPriceFeed(HubBackedFeed):
         if pending:
             ws.close(b"subscription acks missing")
 
-    async def _stall_watch(self, ws: BingxSocket, shard: Shard) -> None:
+    async def _stall_watch(self, ws: Connection, shard: Shard) -> None:
+        limit_ns = int(shard.stall_after_s * S)
         while True:
             await anyio.sleep(min(1.0, shard.stall_after_s / 4))
-            if time.monotonic() - shard.last_data > shard.stall_after_s:
+            if self._clock.monotonic_ns() - shard.last_data_ns > limit_ns:
                 self._hub.reject("stalled-socket")
                 ws.close(b"stalled")
                 return
@@ -258,7 +269,7 @@ class BingxPriceFeed(HubBackedFeed):
     async def _prepare(self) -> None:
         s = self._settings
         self._all_live = anyio.Event()
-        self._contracts, self.missing_assets = await load_contracts(s.base_url_http, s.assets, ssl_context=self._ssl)
+        self._contracts, self.missing_assets = await self._contract_source.served(s.assets)
         self._hub.set_assets(self._contracts)
         self._hub.mark_down(self._contracts)
         self.shards = self._plan_shards()

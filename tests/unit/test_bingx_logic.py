@@ -1,0 +1,166 @@
+"""The BingX adapter's logic against a scripted peer: acks, refusals, heartbeats, stalls, reconnects, no sockets."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from tests.support.waiting import eventually
+from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+from violet.adapters.bingx.scripted import ScriptedBingx, frame, now_ms
+from violet.domain import FeedNotReady, FeedState, ManualClock
+
+pytestmark = pytest.mark.anyio
+BTC = "BTCUSDT-PERP"
+ETH = "ETHUSDT-PERP"
+
+
+def feed_on(
+    peer: ScriptedBingx, assets: tuple[str, ...], clock: ManualClock | None = None, **kw: object
+) -> BingxPriceFeed:
+    settings = BingxSettings(
+        assets=assets,
+        subscribe_per_s=1000.0,
+        backoff_initial_s=0.001,
+        backoff_max_s=0.01,
+        backoff_jitter_s=0.0,
+        **kw,  # type: ignore[arg-type]
+    )
+    return BingxPriceFeed(settings, clock=clock, connector=peer, contracts=peer)
+
+
+async def test_entering_returns_once_every_topic_is_acked_and_ticks_then_flow() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"))
+    async with feed_on(peer, (BTC, ETH)) as feed:
+        assert feed.state is FeedState.LIVE
+        conn = peer.connections[0]
+        assert sorted(conn.topics) == ["BTC-USDT@bookTicker", "BTC-USDT@trade", "ETH-USDT@bookTicker", "ETH-USDT@trade"]
+        assert feed.unconfirmed_assets() == []
+        conn.book("BTC-USDT", "100.5", "100.6")
+        conn.trade("BTC-USDT", "100.55")
+        tick = feed.latest(BTC).tick
+        assert tick is not None and str(tick.last) == "100.55"
+
+
+async def test_unanswered_subscriptions_make_entering_fail_naming_the_assets() -> None:
+    peer = ScriptedBingx(("BTC-USDT",), ack=False)
+    with pytest.raises(FeedNotReady) as caught:
+        async with feed_on(peer, (BTC,), ready_timeout_s=0.3, ack_timeout_s=5.0):
+            pytest.fail("entered without acks")
+    assert caught.value.missing == [BTC]
+
+
+async def test_a_refused_topic_is_a_typed_refusal_and_its_leaked_frames_are_dropped() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"), refuse={"ETH-USDT@trade": 80403})
+    async with feed_on(peer, (BTC, ETH)) as feed:
+        assert [(r.topic, r.code) for r in feed.refusals] == [("ETH-USDT@trade", 80403)]
+        assert feed.rejected_by_reason()["subscribe-refused-80403"] == 1
+        conn = peer.connections[0]
+        conn.trade("ETH-USDT", "2000.1")
+        assert feed.rejected_by_reason()["unsubscribed-topic"] == 1
+        assert feed.latest(ETH).tick is None
+        conn.book("ETH-USDT", "2000", "2000.2")
+        assert feed.latest(ETH).fresh, "the accepted topic of the same asset still flows"
+
+
+async def test_an_offline_contract_is_missing_and_not_subscribed() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "SOL-USDT"), offline=("SOL-USDT",))
+    async with feed_on(peer, (BTC, "SOLUSDT-PERP")) as feed:
+        assert feed.missing_assets == ["SOLUSDT-PERP"]
+        assert all(not t.startswith("SOL-") for t in peer.connections[0].topics)
+
+
+async def test_both_heartbeat_shapes_are_answered() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,)):
+        conn = peer.connections[0]
+        conn.ping()
+        conn.push(frame({"ping": "abc", "time": "2026-11-30T10:00:00.000+0800"}))
+        assert conn.sent[-2] == "Pong"
+        assert conn.sent[-1] == '{"pong":"abc","time":"2026-11-30T10:00:00.000+0800"}'
+
+
+async def test_a_book_whose_match_time_lags_is_stale_and_not_served() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,), max_book_lag_ms=1000) as feed:
+        e = now_ms()
+        peer.connections[0].book("BTC-USDT", "1", "2", event_ms=e, match_ms=e - 60_000)
+        assert feed.rejected_by_reason()["stale-book"] == 1
+        assert feed.latest(BTC).tick is None
+
+
+async def test_undecodable_frames_are_counted_by_reason_and_the_socket_is_kept() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,)) as feed:
+        conn = peer.connections[0]
+        conn.push("text")
+        conn.push(b"\x1f\x8b garbage")
+        conn.push(frame("{not json"))
+        conn.book("BTC-USDT", "2", "1")  # crossed
+        reasons = ("text-frame", "corrupt-gzip", "not-json", "CrossedQuote")
+        assert [feed.rejected_by_reason().get(k) for k in reasons] == [1, 1, 1, 1]
+        assert not conn.closed and feed.state is FeedState.LIVE
+
+
+async def test_a_dropped_socket_makes_its_assets_stale_then_resubscribes_and_recovers() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,)) as feed:
+        first = peer.connections[0]
+        first.book("BTC-USDT", "1", "2")
+        assert feed.latest(BTC).fresh
+        first.drop(1011)
+        second = await peer.connection(1)
+        await eventually(lambda: feed.state is FeedState.LIVE and second.topics, "the second socket to be live")
+        assert sorted(second.topics) == ["BTC-USDT@bookTicker", "BTC-USDT@trade"]
+        assert feed.shards[0].connects == 2
+        second.book("BTC-USDT", "1.5", "2.5")
+        reading = feed.latest(BTC)
+        assert reading.fresh and reading.tick is not None and str(reading.tick.bid) == "1.5"
+
+
+async def test_a_dropped_socket_is_stale_until_the_venue_answers_again() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,)) as feed:
+        peer.connections[0].book("BTC-USDT", "1", "2")
+        peer.ack = False  # the venue will not answer the resubscription
+        peer.connections[0].drop()
+        await peer.connection(1)
+        await eventually(lambda: feed.state is FeedState.RECONNECTING, "the feed to report the outage")
+        assert not feed.latest(BTC).fresh, "a quote from before the drop is not served as fresh"
+        assert feed.unconfirmed_assets() == [BTC]
+
+
+async def test_connect_failures_are_retried_until_one_succeeds() -> None:
+    peer = ScriptedBingx()
+    peer.failing_connects = 3
+    async with feed_on(peer, (BTC,)) as feed:
+        assert feed.shards[0].connects == 1 and len(peer.connections) == 1
+
+
+async def test_silence_beyond_the_stall_threshold_on_the_injected_clock_replaces_the_socket() -> None:
+    clock = ManualClock()
+    peer = ScriptedBingx()
+    stall = {"bookTicker": 0.04, "trade": 60.0}
+    async with feed_on(peer, (BTC,), clock, stall_after_s=stall, venue_clock_skew_ns=None) as feed:
+        first = peer.connections[0]
+        first.ping()  # heartbeats are not data: they do not hold off the stall watch
+        await anyio.sleep(0.05)  # real time passes; the injected clock does not: no stall yet
+        assert not first.closed
+        clock.advance(41_000_000)
+        await eventually(lambda: first.closed, "the stalled socket to be closed")
+        assert first.close_reason == b"stalled"
+        assert feed.rejected_by_reason()["stalled-socket"] == 1
+        await peer.connection(1)
+
+
+async def test_data_within_the_threshold_keeps_the_socket() -> None:
+    clock = ManualClock()
+    peer = ScriptedBingx()
+    stall = {"bookTicker": 0.04, "trade": 60.0}
+    async with feed_on(peer, (BTC,), clock, stall_after_s=stall, venue_clock_skew_ns=None) as feed:
+        conn = peer.connections[0]
+        for _ in range(5):
+            clock.advance(30_000_000)
+            conn.book("BTC-USDT", "1", "2")
+            await anyio.sleep(0.015)  # longer than the watch's period (stall/4), so the watch looks each time
+        assert not conn.closed and feed.rejected_by_reason().get("stalled-socket", 0) == 0
