@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
-from violet.bridges.hz_payload import HzPayloadError, HzTick, decode, encode
+from violet.bridges.hz_payload import HzPayloadError, HzValue, decode, encode
+from violet.bridges.record import KINDS, BridgeRecord
 from violet.bridges.shm_layout import SLOT, SLOT_SIZE, segment_name, slot_offset
 from violet.bridges.shm_table import CorruptSlot, ShmTableReader, ShmTableWriter
-from violet.bridges.writer import BridgeUpdate
+from violet.domain import NormalizedTick, parse_price
 
 FUZZ = settings(
     max_examples={"fuzz": 10_000, "fast": 100}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 500),
@@ -34,19 +35,30 @@ texts = st.one_of(st.none(), prices, st.text(alphabet=st.characters(max_codepoin
 
 
 @st.composite
-def hz_ticks(draw: st.DrawFn) -> HzTick:
-    return HzTick(
-        generation=draw(st.integers(0, 2**64 - 1)),
-        asset=draw(st.sampled_from([ASSET, ASSET, "ETHUSDT-PERP"])),
-        venue=draw(st.sampled_from(["binance", "bingx", ""])),
-        bid=draw(texts),
-        ask=draw(texts),
-        last=draw(texts),
-        ts_event=draw(st.integers(-(2**63), 2**63 - 1)),
-        source_mono_ns=draw(st.integers(-(2**63), 2**63 - 1)),
-        publish_wall_ns=draw(st.integers(-(2**63), 2**63 - 1)),
-        updates=draw(st.integers(0, 2**64 - 1)),
+def hz_values_valid(draw: st.DrawFn) -> HzValue:
+    asset = draw(st.sampled_from([ASSET, ASSET, "ETHUSDT-PERP"]))
+    venue = draw(st.sampled_from(["binance", "bingx", ""]))
+    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique=True))
+    records = tuple(
+        BridgeRecord(
+            asset=asset,
+            kind=kind,
+            venue=venue,
+            bid=draw(texts),
+            ask=draw(texts),
+            last=draw(texts),
+            ts_event=draw(st.integers(-(2**63), 2**63 - 1)),
+            source_mono_ns=draw(st.integers(-(2**63), 2**63 - 1)),
+            published_ns=draw(st.integers(-(2**63), 2**63 - 1)),
+            updates=draw(st.integers(0, 2**64 - 1)),
+        )
+        for kind in kinds
     )
+    return HzValue(draw(st.integers(0, 2**64 - 1)), asset, records)
+
+
+def _encoded(value: HzValue) -> bytearray:
+    return encode(value.generation, value.records)
 
 
 @st.composite
@@ -67,8 +79,8 @@ def mutated(draw: st.DrawFn, valid: st.SearchStrategy[bytearray]) -> bytearray:
 
 
 hz_values = st.one_of(
-    hz_ticks().map(encode),
-    mutated(hz_ticks().map(encode)),
+    hz_values_valid().map(_encoded),
+    mutated(hz_values_valid().map(_encoded)),
     st.binary(max_size=200).map(bytearray),
     st.binary(max_size=200),
     st.text(max_size=50),
@@ -78,19 +90,19 @@ hz_values = st.one_of(
 
 
 @FUZZ
-@given(hz_ticks())
-def test_hz_payload_round_trips(tick: HzTick) -> None:
-    assert decode(encode(tick)) == tick
+@given(hz_values_valid())
+def test_hz_payload_round_trips(value: HzValue) -> None:
+    assert decode(_encoded(value)) == value
 
 
 @FUZZ
 @given(hz_values)
 def test_hz_decoder_raises_only_its_typed_error(value: object) -> None:
     try:
-        tick = decode(value)  # type: ignore[arg-type]
+        decoded = decode(value)  # type: ignore[arg-type]
     except HzPayloadError:
         return
-    assert isinstance(tick, HzTick)
+    assert isinstance(decoded, HzValue) and 1 <= len(decoded.records) <= len(KINDS)
 
 
 hz_reader = RemoteHzPriceFeed(
@@ -106,17 +118,20 @@ def test_the_hz_adapter_counts_every_value_it_refuses(value: object) -> None:
     hz_reader._on_value(value, None, ASSET)
     after = hz_reader.counters()
     handled = (after.received - before.received) + (after.rejected - before.rejected)
-    # A valid payload whose update counter does not advance is a duplicate, neither received nor rejected;
-    # anything else (including a payload naming another asset than its key) is one or the other.
-    assert handled == 1 or (handled == 0 and _is_valid(value))
+    records = _records(value)
+    if records is None:
+        assert (after.received, after.rejected - before.rejected) == (before.received, 1), "refused and counted once"
+    else:
+        # Each record whose update counter advanced is received or rejected; a record that did not advance is a
+        # repeat (or another kind's unchanged newest), neither. A value naming another key is one rejection.
+        assert handled <= max(1, records)
 
 
-def _is_valid(value: object) -> bool:
+def _records(value: object) -> int | None:
     try:
-        decode(value)  # type: ignore[arg-type]
+        return len(decode(value).records)  # type: ignore[arg-type]
     except HzPayloadError:
-        return False
-    return True
+        return None
 
 
 # -- shared memory ------------------------------------------------------------------------------------------
@@ -156,7 +171,9 @@ def test_a_corrupt_shared_memory_slot_is_counted_never_delivered(
     try:
         lo, hi = sorted((bid, ask), key=float)
         writer.write(
-            BridgeUpdate(asset=ASSET, kind="quote", venue="binance", bid=lo, ask=hi, ts_event=1, source_mono_ns=1)
+            NormalizedTick(
+                venue="binance", asset=ASSET, bid=parse_price(lo), ask=parse_price(hi), ts_event=1, mono_ns=1
+            )
         )
         # Damage the committed text fields behind the writer's back (the seqlock still reads as consistent).
         index = sorted((a, k) for a in [ASSET] for k in ("quote", "trade", "quote+trade")).index((ASSET, "quote"))

@@ -19,7 +19,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from violet.bridges.hz_payload import HzTick, decode, encode
+from violet.bridges.hz_payload import decode, encode
+from violet.bridges.record import BridgeRecord
 
 TRANSPORTS = ("imap", "reliable_topic")
 _SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "hazelcast-member"
@@ -82,17 +83,28 @@ class _Receiver:
 
     def on_value(self, key: str, raw: Any) -> None:
         now = time.time_ns()
-        p = decode(raw)
+        p = decode(raw).records[-1]
         with self.lock:
-            if p.publish_wall_ns >= self.record_after_wall:
-                self.latency.record_value(max(1, now - p.publish_wall_ns))
+            if p.published_ns >= self.record_after_wall:
+                self.latency.record_value(max(1, now - p.published_ns))
             self.received += 1
             self.seen[key].add(p.updates)
 
 
 def _payload(asset: str, n: int) -> bytearray:
     bid, ask = f"{60000 + n % 100}.1", f"{60000 + n % 100}.2"
-    return encode(HzTick(1, asset, "binance", bid, ask, None, 0, 0, time.time_ns(), n))
+    record = BridgeRecord(
+        asset=asset,
+        kind="quote",
+        venue="binance",
+        bid=bid,
+        ask=ask,
+        ts_event=0,
+        source_mono_ns=0,
+        published_ns=time.time_ns(),
+        updates=n,
+    )
+    return encode(1, (record,))
 
 
 def _publish(

@@ -55,8 +55,8 @@ def _pace(rate: float, duration: float, assets: int, publish: Callable[[int, int
 
 
 def _write_table(name: str, assets: int, rate: float, duration: float, ready: Any) -> None:
+    from violet.bridges.record import quote_now
     from violet.bridges.shm_table import ShmTableWriter
-    from violet.bridges.writer import BridgeUpdate
 
     writer = ShmTableWriter(name, [_asset(i) for i in range(assets)])
     writer.heartbeat()
@@ -65,11 +65,7 @@ def _write_table(name: str, assets: int, rate: float, duration: float, ready: An
 
     def publish(i: int, n: int) -> None:
         q = f"{60000 + n % 100}"
-        writer.write(
-            BridgeUpdate(
-                asset=_asset(i), kind="quote", venue="binance", bid=f"{q}.1", ask=f"{q}.2", ts_event=n, source_mono_ns=0
-            )
-        )
+        writer.write(quote_now(_asset(i), f"{q}.1", f"{q}.2"))
         writer.wake()
 
     try:
@@ -140,7 +136,7 @@ async def _read_table_wake(name: str, rec: _Recorder, stop: threading.Event) -> 
                 await anyio.wait_readable(wake.sock)
             wake.drain()
             for value, _ in reader.changed():
-                rec.record(value.publish_mono_ns)
+                rec.record(value.published_ns)
     finally:
         wake.close()
         reader.close()
@@ -151,7 +147,7 @@ def _read_table_spin(name: str, rec: _Recorder, stop: threading.Event) -> None:
     try:
         while not stop.is_set():
             for value, _ in reader.changed():
-                rec.record(value.publish_mono_ns)
+                rec.record(value.published_ns)
     finally:
         reader.close()
 

@@ -27,8 +27,8 @@ SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
 
 def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: Any) -> None:
+    from violet.bridges.record import quote_now
     from violet.bridges.shm_table import ShmTableWriter
-    from violet.bridges.writer import BridgeUpdate
 
     writer = ShmTableWriter(bridge, assets)
     writer.heartbeat()
@@ -39,9 +39,7 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
             due = start + n * interval
             if (now := time.perf_counter()) < due:
                 time.sleep(due - now)
-            writer.write(
-                BridgeUpdate.quote_now(assets[n % len(assets)], f"{60000 + n % 100}.1", f"{60000 + n % 100}.2")
-            )
+            writer.write(quote_now(assets[n % len(assets)], f"{60000 + n % 100}.1", f"{60000 + n % 100}.2"))
             writer.wake()
             n += 1
     finally:

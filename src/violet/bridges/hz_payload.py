@@ -1,15 +1,16 @@
-"""Version 2 of the value a `violet feed` process writes into Hazelcast for one asset's newest update.
+"""Version 3 of the value a `violet feed` process writes into Hazelcast for one asset: its newest record of each
+kind (quote, trade, quote+trade), so a reader's first snapshot already knows the quote's age and the trade's.
 
-    "VH" | version u8 | reserved u8 | writer generation u64 | ts_event i64 | source mono ns i64
-    | publish wall ns i64 | updates u64
-    | asset, venue, bid, ask, last: each u8 length + ASCII (length 0 = absent)
+    "VH" | version u8 | record count u8 | writer generation u64 | asset | venue
+    then per record: kind u8 (index in KINDS) | ts_event i64 | source mono ns i64 | publish wall ns i64
+      | updates u64 | bid | ask | last
+    (each text: u8 length + ASCII; length 0 = absent)
 
-v2 added the asset, so a value names its own key (checked by readers) and the same payload can travel where
-there is no key (the ReliableTopic measured by `violet bench hz-transport`).
+One key per asset, not per kind: Hazelcast orders events per key, and an asset's updates must reach readers in
+publication order. v3 replaced v2's single latest update (whose snapshot lost the other kind's age).
 
 Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
-`updates` counts every update of the asset since the writer started, so readers count what they conflated; the
-generation (random per writer start) tells readers a restarted feed's counters began again.
+The generation (random per writer start) tells readers a restarted feed's update counters began again.
 """
 
 from __future__ import annotations
@@ -18,28 +19,25 @@ import struct
 
 import attrs
 
+from violet.bridges.record import KINDS, BridgeRecord
+
 MAGIC = b"VH"
-VERSION = 2
-_HEAD = struct.Struct("<2sBBQqqqQ")
+VERSION = 3
+_HEAD = struct.Struct("<2sBBQ")
+_RECORD = struct.Struct("<BqqqQ")
 HEARTBEAT_KEY = "__heartbeat__"
 
 
 class HzPayloadError(ValueError):
-    """A value that is not a violet v2 payload: unknown version, truncated, garbage."""
+    """A value that is not a violet v3 payload: unknown version, truncated, garbage."""
 
 
 @attrs.frozen(slots=True)
-class HzTick:
+class HzValue:
     generation: int
     asset: str
-    venue: str
-    bid: str | None
-    ask: str | None
-    last: str | None
-    ts_event: int
-    source_mono_ns: int
-    publish_wall_ns: int
-    updates: int
+    records: tuple[BridgeRecord, ...]
+    """At most one per kind, all of `asset`."""
 
 
 def _text(value: str | None) -> bytes:
@@ -51,38 +49,77 @@ def _text(value: str | None) -> bytes:
     return bytes([len(raw)]) + raw
 
 
-def encode(tick: HzTick) -> bytearray:
-    head = _HEAD.pack(
-        MAGIC, VERSION, 0, tick.generation, tick.ts_event, tick.source_mono_ns, tick.publish_wall_ns, tick.updates
-    )
-    return bytearray(
-        head + _text(tick.asset) + _text(tick.venue) + _text(tick.bid) + _text(tick.ask) + _text(tick.last)
-    )
+def encode(generation: int, records: tuple[BridgeRecord, ...]) -> bytearray:
+    """Raises ValueError for no record, records of different assets, or a field that does not fit."""
+    if not records or len({r.asset for r in records}) != 1:
+        raise ValueError("a value holds one asset's records")
+    first = records[0]
+    out = bytearray(_HEAD.pack(MAGIC, VERSION, len(records), generation))
+    out += _text(first.asset) + _text(first.venue)
+    for r in records:
+        out += _RECORD.pack(KINDS.index(r.kind), r.ts_event, r.source_mono_ns, r.published_ns, r.updates)
+        out += _text(r.bid) + _text(r.ask) + _text(r.last)
+    return out
 
 
-def decode(raw: bytes | bytearray) -> HzTick:
+class _Cursor:
+    def __init__(self, raw: bytes | bytearray, pos: int) -> None:
+        self.raw = raw
+        self.pos = pos
+
+    def text(self) -> str | None:
+        raw, pos = self.raw, self.pos
+        if pos >= len(raw):
+            raise HzPayloadError("truncated")
+        n = raw[pos]
+        if pos + 1 + n > len(raw):
+            raise HzPayloadError("truncated")
+        self.pos = pos + 1 + n
+        try:
+            return bytes(raw[pos + 1 : pos + 1 + n]).decode("ascii") if n else None
+        except UnicodeDecodeError:
+            raise HzPayloadError("non-ASCII field") from None
+
+    def record(self) -> tuple[int, int, int, int, int]:
+        if self.pos + _RECORD.size > len(self.raw):
+            raise HzPayloadError("truncated")
+        row: tuple[int, int, int, int, int] = _RECORD.unpack_from(self.raw, self.pos)
+        self.pos += _RECORD.size
+        return row
+
+
+def decode(raw: bytes | bytearray) -> HzValue:
     if not isinstance(raw, bytes | bytearray) or len(raw) < _HEAD.size:
         raise HzPayloadError("truncated or not bytes")
-    magic, version, _, generation, ts_event, src, pub, updates = _HEAD.unpack_from(raw, 0)
+    magic, version, count, generation = _HEAD.unpack_from(raw, 0)
     if magic != MAGIC:
         raise HzPayloadError("not a violet payload")
     if version != VERSION:
         raise HzPayloadError(f"payload version {version}; this reader understands {VERSION}")
-    fields: list[str | None] = []
-    pos = _HEAD.size
-    for _ in range(5):
-        if pos >= len(raw):
-            raise HzPayloadError("truncated")
-        n = raw[pos]
-        pos += 1
-        if pos + n > len(raw):
-            raise HzPayloadError("truncated")
-        try:
-            fields.append(bytes(raw[pos : pos + n]).decode("ascii") if n else None)
-        except UnicodeDecodeError:
-            raise HzPayloadError("non-ASCII field") from None
-        pos += n
-    if pos != len(raw):
+    if not 1 <= count <= len(KINDS):
+        raise HzPayloadError(f"{count} records")
+    cur = _Cursor(raw, _HEAD.size)
+    asset, venue = cur.text() or "", cur.text() or ""
+    records: list[BridgeRecord] = []
+    for _ in range(count):
+        kind, ts_event, src, published, updates = cur.record()
+        if kind >= len(KINDS) or any(KINDS[kind] == r.kind for r in records):
+            raise HzPayloadError(f"kind {kind} unknown or repeated")
+        bid, ask, last = cur.text(), cur.text(), cur.text()
+        records.append(
+            BridgeRecord(
+                asset=asset,
+                kind=KINDS[kind],
+                venue=venue,
+                bid=bid,
+                ask=ask,
+                last=last,
+                ts_event=ts_event,
+                source_mono_ns=src,
+                published_ns=published,
+                updates=updates,
+            )
+        )
+    if cur.pos != len(raw):
         raise HzPayloadError("trailing bytes")
-    asset, venue, bid, ask, last = fields
-    return HzTick(generation, asset or "", venue or "", bid, ask, last, ts_event, src, pub, updates)
+    return HzValue(generation, asset, tuple(records))

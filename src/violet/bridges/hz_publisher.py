@@ -1,5 +1,5 @@
-"""The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's latest update, plus
-the feed's heartbeat key. Readers take a snapshot, then follow the map's entry events.
+"""The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's newest record of each
+kind, plus the feed's heartbeat key. Readers take a snapshot, then follow the map's entry events.
 
 IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`; figures in the README): alike at
 moderate rates, and at the highest the topic's listener fell behind while the IMap held. The topic would also cost
@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from violet.bridges.hz_payload import HEARTBEAT_KEY, HzTick, encode
-from violet.bridges.writer import BridgeUpdate
+from violet.bridges.hz_payload import HEARTBEAT_KEY, encode
+from violet.bridges.record import BridgeRecord
+from violet.domain import NormalizedTick
 
 
 def map_name(prefix: str, plane: str) -> str:
@@ -30,36 +31,29 @@ class HzPublisher:
         self.name = name
         self._map = client.get_map(name)
         self._assets = frozenset(assets)
-        self._updates: dict[str, int] = {}
+        self._newest: dict[str, dict[str, BridgeRecord]] = {}
         self.generation = secrets.randbits(63)
         self.published = 0
         self.rejected = 0
 
-    def write(self, update: BridgeUpdate) -> bool:
-        u = update
-        if u.asset not in self._assets:
+    def write(self, tick: NormalizedTick) -> bool:
+        asset = tick.asset
+        if asset not in self._assets:
             self.rejected += 1
             return False
-        # One key per asset: Hazelcast orders events per key (per partition), and an asset's quotes and trades
-        # must reach readers in publication order. Each event carries its own update's fields.
-        key = u.asset
-        updates = self._updates.get(key, 0) + 1 + u.conflated_before
-        self._updates[key] = updates
-        payload = encode(
-            HzTick(
-                self.generation,
-                u.asset,
-                u.venue,
-                u.bid,
-                u.ask,
-                u.last,
-                u.ts_event,
-                u.source_mono_ns,
-                time.time_ns(),
-                updates,
-            )
+        kinds = self._newest.setdefault(asset, {})
+        kind = tick.kind.value
+        previous = kinds.get(kind)
+        record = BridgeRecord.of_tick(
+            tick, updates=1 if previous is None else previous.updates + 1, published_ns=time.time_ns()
         )
-        self._map.set(key, payload)
+        try:
+            payload = encode(self.generation, (*(r for k, r in kinds.items() if k != kind), record))
+            self._map.set(asset, payload)
+        except Exception:  # a field too long, or the client shut down: counted, the feed carries on
+            self.rejected += 1
+            return False
+        kinds[kind] = record
         self.published += 1
         return True
 

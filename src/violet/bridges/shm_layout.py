@@ -27,7 +27,6 @@ HEADER_SIZE = 256
 DIR_ENTRY = 48
 SLOT = struct.Struct("<QQQqqq16s24s24s24s")
 SLOT_SIZE = 160
-KINDS = ("quote", "trade", "quote+trade")
 
 # Offsets inside the header for the fields the writer updates on its hot path.
 GENERATION_OFFSET = 28

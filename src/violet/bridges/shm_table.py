@@ -17,8 +17,7 @@ from collections.abc import Iterable, Iterator
 from multiprocessing import resource_tracker, shared_memory
 from pathlib import Path
 
-import attrs
-
+from violet.bridges.record import KINDS, BridgeRecord
 from violet.bridges.shm_layout import (
     CHANGES_OFFSET,
     CLOSED_OFFSET,
@@ -26,7 +25,6 @@ from violet.bridges.shm_layout import (
     HEADER,
     HEADER_SIZE,
     HEARTBEAT_OFFSET,
-    KINDS,
     LAYOUT_VERSION,
     MAGIC,
     RING_HEAD_OFFSET,
@@ -42,7 +40,7 @@ from violet.bridges.shm_layout import (
     table_size,
     unpack_text,
 )
-from violet.bridges.writer import BridgeUpdate
+from violet.domain import NormalizedTick, format_price
 
 
 def wake_base() -> Path:
@@ -90,21 +88,6 @@ class CorruptSlot(ValueError):
     """A committed slot whose bytes do not decode (not ASCII, bad lengths): a bridge fault, never a price."""
 
 
-@attrs.frozen(slots=True)
-class SlotValue:
-    asset: str
-    kind: str
-    venue: str
-    bid: str | None
-    ask: str | None
-    last: str | None
-    ts_event: int
-    source_mono_ns: int
-    publish_mono_ns: int
-    write_order: int
-    updates: int
-
-
 class ShmTableWriter:
     def __init__(self, bridge: str, assets: Iterable[str]) -> None:
         self.bridge = bridge
@@ -145,11 +128,16 @@ class ShmTableWriter:
     def heartbeat(self) -> None:
         U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
 
-    def write(self, update: BridgeUpdate) -> bool:
-        """Write one tick; its `conflated_before` is added to the slot's update count."""
-        u = update
-        index = self._index.get((u.asset, u.kind))
+    def write(self, tick: NormalizedTick) -> bool:
+        """Write one tick into its (asset, kind) slot, as that slot's next update."""
+        index = self._index.get((tick.asset, tick.kind.value))
         if index is None:
+            self.rejected += 1
+            return False
+        try:
+            venue = tick.venue.encode("ascii")[:15]
+            texts = [pack_text(None if p is None else format_price(p), 24) for p in (tick.bid, tick.ask, tick.last)]
+        except (UnicodeEncodeError, ValueError):  # a price longer than its field: counted, never truncated
             self.rejected += 1
             return False
         buf = self._buf
@@ -157,20 +145,18 @@ class ShmTableWriter:
         seq = U64.unpack_from(buf, off)[0]
         U64.pack_into(buf, off, seq + 1)  # odd: being written
         self._order += 1
-        self._updates[index] += 1 + u.conflated_before
+        self._updates[index] += 1
         SLOT.pack_into(
             buf,
             off,
             seq + 1,
             self._order,
             self._updates[index],
-            u.ts_event,
-            u.source_mono_ns,
+            tick.ts_event,
+            tick.mono_ns,
             time.monotonic_ns(),
-            u.venue.encode("ascii")[:15],
-            pack_text(u.bid, 24),
-            pack_text(u.ask, 24),
-            pack_text(u.last, 24),
+            venue,
+            *texts,
         )
         U64.pack_into(buf, off, seq + 2)  # even: consistent
         U32.pack_into(buf, self._ring + (self._order % RING_SLOTS) * 4, index)  # the entry, then the head
@@ -265,7 +251,7 @@ class ShmTableReader:
                 except CorruptSlot:
                     self.corrupt += 1
                     continue
-                self._seen[i] = 0 if value is None else value.updates
+                self._seen[i] = 0 if value is None else value[1].updates
 
     @property
     def assets(self) -> frozenset[str]:
@@ -277,7 +263,8 @@ class ShmTableReader:
     def writer_closed(self) -> bool:
         return bool(self._buf[CLOSED_OFFSET])
 
-    def read_slot(self, index: int, *, spins: int = 1000) -> SlotValue | None:
+    def read_slot(self, index: int, *, spins: int = 1000) -> tuple[int, BridgeRecord] | None:
+        """(write order, record) of a slot, None if never written (or the writer held it for all `spins`)."""
         buf = self._buf
         off = slot_offset(self.slots, index)
         for _ in range(spins):
@@ -292,24 +279,23 @@ class ShmTableReader:
             _, order, updates, ts_event, src, pub, venue, bid, ask, last = row
             asset, kind = self.keys[index]
             try:
-                return SlotValue(
-                    asset,
-                    kind,
-                    venue.rstrip(b"\x00").decode("ascii"),
-                    unpack_text(bid),
-                    unpack_text(ask),
-                    unpack_text(last),
-                    ts_event,
-                    src,
-                    pub,
-                    order,
-                    updates,
+                return order, BridgeRecord(
+                    asset=asset,
+                    kind=kind,
+                    venue=venue.rstrip(b"\x00").decode("ascii"),
+                    bid=unpack_text(bid),
+                    ask=unpack_text(ask),
+                    last=unpack_text(last),
+                    ts_event=ts_event,
+                    source_mono_ns=src,
+                    published_ns=pub,
+                    updates=updates,
                 )
             except (UnicodeDecodeError, ValueError):
                 raise CorruptSlot(f"slot {index} ({asset} {kind}) does not decode") from None
         return None
 
-    def changed(self) -> Iterator[tuple[SlotValue, int]]:
+    def changed(self) -> Iterator[tuple[BridgeRecord, int]]:
         """Slots written since the last call, in write order, each with how many updates were skipped."""
         buf = self._buf
         head = int(U64.unpack_from(buf, RING_HEAD_OFFSET)[0])
@@ -324,22 +310,23 @@ class ShmTableReader:
         else:
             candidates = set(range(self.slots))
         self._ring_pos = head
-        out: list[tuple[SlotValue, int]] = []
+        out: list[tuple[int, BridgeRecord, int]] = []
         for i in candidates:
             if i >= self.slots:
                 continue
             try:
-                value = self.read_slot(i)
+                slot = self.read_slot(i)
             except CorruptSlot:
                 self.corrupt += 1
                 continue
-            if value is None or value.updates == self._seen[i]:
+            if slot is None or slot[1].updates == self._seen[i]:
                 continue
-            skipped = value.updates - self._seen[i] - 1
-            self._seen[i] = value.updates
-            out.append((value, max(0, skipped)))
-        out.sort(key=lambda pair: pair[0].write_order)
-        return iter(out)
+            order, record = slot
+            skipped = record.updates - self._seen[i] - 1
+            self._seen[i] = record.updates
+            out.append((order, record, max(0, skipped)))
+        out.sort(key=lambda entry: entry[0])
+        return iter([(record, skipped) for _, record, skipped in out])
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Self
 
 import anyio
 import anyio.abc
 
 from violet.delivery.tick_hub import TickHub
-from violet.domain import FeedCounters, FeedNotReady, FeedState, PriceReading
+from violet.domain import FeedCounters, FeedNotReady, FeedState, NormalizedTick, PriceReading
 from violet.lifecycle import StackLifetime
 from violet.ports import TickStream
 
@@ -93,6 +93,9 @@ class HubBackedFeed(StackLifetime):
 
     def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
         return self._hub.subscription(assets)
+
+    def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
+        return self._hub.tap(on_tick)
 
     def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
         return self._hub.latest(asset, budget_ns=budget_ns)

@@ -7,8 +7,8 @@ adapters whose library calls back on its own threads hand ticks over to the loop
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Protocol
 
 import anyio
@@ -65,6 +65,7 @@ class TickHub:
         self._down: set[str] = set()
         self._asset_generation: dict[str, int] = {}
         self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
+        self._taps: list[Callable[[NormalizedTick], None]] = []
         self._open = False
         self._live: anyio.Event | None = None
 
@@ -137,6 +138,8 @@ class TickHub:
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
         self._latest[tick.asset] = (tick, self._generation_of(tick.asset))
+        for tap in self._taps:
+            tap(tick)
         streams = self._streams_by_asset.get(tick.asset)
         if streams:
             for stream in streams:
@@ -170,6 +173,15 @@ class TickHub:
         for asset in sorted(wanted - self._assets):
             raise UnknownAsset(self.venue, asset)
         return wanted
+
+    @contextmanager
+    def tap(self, on_tick: Callable[[NormalizedTick], None]) -> Iterator[None]:
+        """`on_tick` sees every accepted tick, synchronously and unconflated, while the context is open."""
+        self._taps.append(on_tick)
+        try:
+            yield
+        finally:
+            self._taps.remove(on_tick)
 
     @asynccontextmanager
     async def subscription(self, assets: Iterable[str]) -> AsyncIterator[ConflatingStream]:

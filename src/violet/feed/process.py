@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from enum import IntEnum
 from typing import Any
@@ -24,11 +25,11 @@ from violet.app.processes import cancel_on_signal
 from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
-from violet.bridges.writer import BridgeUpdate, BridgeWriter
+from violet.bridges.writer import BridgeWriter
 from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
 from violet.config import VioletConfig
-from violet.domain import FeedState, SystemClock
-from violet.ports import VenuePriceFeedPort
+from violet.domain import FeedState, NormalizedTick, SystemClock
+from violet.ports import TickTap, VenuePriceFeedPort
 
 
 class FeedExit(IntEnum):
@@ -45,14 +46,15 @@ def _hz_client(cfg: VioletConfig) -> Any:
     return hz_client.connect(cluster=cfg.bridge.hz_cluster, members=cfg.bridge.hz_members, connect_timeout_s=30.0)
 
 
-async def _pump(source: VenuePriceFeedPort, writer: Writer) -> None:
-    async with source.subscribe(source.assets()) as stream:
-        accounted: dict[str, int] = {}
-        async for tick in stream:
-            conflated = stream.conflated_by_asset().get(tick.asset, 0)
-            writer.write(BridgeUpdate.of(tick, conflated_before=conflated - accounted.get(tick.asset, 0)))
-            accounted[tick.asset] = conflated
-            writer.wake()
+def _publisher(writer: Writer) -> Callable[[NormalizedTick], None]:
+    """Every tick the source accepts, written as it arrives: nothing is conflated before the writer, which alone
+    counts each asset-and-kind's updates (readers derive what they skipped from the count)."""
+
+    def publish(tick: NormalizedTick) -> None:
+        writer.write(tick)
+        writer.wake()
+
+    return publish
 
 
 async def _heartbeat(source: VenuePriceFeedPort, writer: Writer, interval_s: float) -> None:
@@ -70,7 +72,12 @@ async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane,
             "feed": "health",
             "t": time.time(),
             "planes": {
-                plane: {"state": src.state.value, **attrs.asdict(src.counters()), "published": writers[plane].published}
+                plane: {
+                    "state": src.state.value,
+                    **attrs.asdict(src.counters()),
+                    "published": writers[plane].published,
+                    "bridge_rejected": writers[plane].rejected,
+                }
                 for plane, src in sources.items()
             },
         }
@@ -140,7 +147,10 @@ async def _serve(
     # ours: take them back now that the sources are up.
     tg.start_soon(cancel_on_signal, tg.cancel_scope)
     for plane in planes:
-        tg.start_soon(_pump, sources[plane], writers[plane])
+        source = sources[plane]
+        if not isinstance(source, TickTap):
+            raise TypeError(f"the {plane} source cannot be tapped: a feed process publishes every tick")
+        stack.enter_context(source.tap(_publisher(writers[plane])))
         tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
     freeze_startup_heap()

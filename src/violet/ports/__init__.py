@@ -1,6 +1,6 @@
 """Ports: the interfaces reactor code depends on, and the optional capabilities some adapters add."""
 
-from violet.ports.capabilities import AssetCoverage, BridgeLatency, LatencyHistogram, RejectionReasons
+from violet.ports.capabilities import AssetCoverage, BridgeLatency, LatencyHistogram, RejectionReasons, TickTap
 from violet.ports.price_feed import TickStream, VenuePriceFeedPort
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "LatencyHistogram",
     "RejectionReasons",
     "TickStream",
+    "TickTap",
     "VenuePriceFeedPort",
 ]

@@ -3,7 +3,11 @@ by reading an adapter's attributes past the port. Reactor code needs none of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
+
+from violet.domain import NormalizedTick
 
 
 @runtime_checkable
@@ -38,4 +42,12 @@ class BridgeLatency(Protocol):
     @property
     def bridge_latency_ns(self) -> LatencyHistogram:
         """Writer's publish -> this reader's read, per tick (a remote plane's own share of the latency)."""
+        ...
+
+
+@runtime_checkable
+class TickTap(Protocol):
+    def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
+        """While open, `on_tick` is called with every accepted tick, synchronously and before any conflation: how a
+        bridge writer sees (and counts) every update. It must not block and must not raise."""
         ...

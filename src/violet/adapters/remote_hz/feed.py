@@ -22,13 +22,7 @@ from hdrh.histogram import HdrHistogram
 from violet.bridges import hz_client
 from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
 from violet.delivery import HubBackedFeed, RemotePlaneSettings
-from violet.domain import (
-    Clock,
-    DomainError,
-    FeedState,
-    NormalizedTick,
-    parse_price,
-)
+from violet.domain import Clock, DomainError, FeedState
 
 
 @attrs.frozen(kw_only=True)
@@ -47,8 +41,8 @@ class RemoteHzPriceFeed(HubBackedFeed):
         self._hub = settings.hub(clock)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._seen: dict[str, tuple[int, int]] = {}
-        """key -> (writer generation, updates) of the newest value taken."""
+        self._seen: dict[tuple[str, str], tuple[int, int]] = {}
+        """(asset, kind) -> (writer generation, updates) of the newest record taken."""
         self._early: list[tuple[str, Any]] | None = None
         """Listener events that arrived before the snapshot set the baselines; replayed after it."""
         self._last_beat = 0
@@ -85,44 +79,38 @@ class RemoteHzPriceFeed(HubBackedFeed):
             self._early.append((key, value))
             return
         try:
-            p = decode(value)
+            value_read = decode(value)
         except HzPayloadError:
             hub.reject("bridge-payload")
             return
-        if p.asset != key:
+        if value_read.asset != key:
             hub.reject("bridge-key-mismatch")
             return
-        asset = key
-        if asset not in hub.assets():
+        if key not in hub.assets():
             return
-        prev = self._seen.get(key)
-        if snapshot_now_wall is not None or prev is None or prev[0] != p.generation:
-            # A snapshot value is the baseline; a key or writer first seen by event counts all its earlier
-            # updates (the writer's counter starts at 1) as conflated.
-            skipped = 0 if snapshot_now_wall is not None else p.updates - 1
-        elif p.updates <= prev[1]:
-            return  # already delivered (snapshot and listener overlap)
-        else:
-            skipped = p.updates - prev[1] - 1
-        self._seen[key] = (p.generation, p.updates)
+        generation = value_read.generation
         now_mono = hub.clock.monotonic_ns()
-        # A snapshot value is as old as its publication, not as new as our read.
-        mono = now_mono if snapshot_now_wall is None else now_mono - max(0, snapshot_now_wall - p.publish_wall_ns)
-        try:
-            tick = NormalizedTick(
-                venue=p.venue or self._settings.venue,
-                asset=asset,
-                bid=None if p.bid is None else parse_price(p.bid, "bid"),
-                ask=None if p.ask is None else parse_price(p.ask, "ask"),
-                last=None if p.last is None else parse_price(p.last, "last"),
-                ts_event=p.ts_event,
-                mono_ns=max(0, mono),
-            )
-        except DomainError as exc:
-            hub.reject(f"bridge-{type(exc).__name__}")
-            return
-        self.bridge_latency_ns.record_value(max(1, time.time_ns() - p.publish_wall_ns))
-        hub.accept(tick, upstream_conflated=max(0, skipped), late_check=snapshot_now_wall is None)
+        for record in sorted(value_read.records, key=lambda r: r.published_ns):
+            lane = (key, record.kind)
+            prev = self._seen.get(lane)
+            if snapshot_now_wall is not None or prev is None or prev[0] != generation:
+                # A snapshot value is the baseline; a lane or writer first seen by event counts all its earlier
+                # updates (the writer's counter starts at 1) as conflated.
+                skipped = 0 if snapshot_now_wall is not None else record.updates - 1
+            elif record.updates <= prev[1]:
+                continue  # already delivered (the other kind's update, or snapshot and listener overlap)
+            else:
+                skipped = record.updates - prev[1] - 1
+            self._seen[lane] = (generation, record.updates)
+            # A snapshot value is as old as its publication, not as new as our read.
+            aged = 0 if snapshot_now_wall is None else max(0, snapshot_now_wall - record.published_ns)
+            try:
+                tick = record.to_tick(mono_ns=max(0, now_mono - aged), venue=self._settings.venue)
+            except DomainError as exc:
+                hub.reject(f"bridge-{type(exc).__name__}")
+                continue
+            self.bridge_latency_ns.record_value(max(1, time.time_ns() - record.published_ns))
+            hub.accept(tick, upstream_conflated=max(0, skipped), late_check=snapshot_now_wall is None)
 
     async def _watch(self) -> None:
         timeout = self._settings.heartbeat_timeout_ns

@@ -18,13 +18,7 @@ from hdrh.histogram import HdrHistogram
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
 from violet.delivery import HubBackedFeed, RemotePlaneSettings
-from violet.domain import (
-    Clock,
-    DomainError,
-    FeedState,
-    NormalizedTick,
-    parse_price,
-)
+from violet.domain import Clock, DomainError, FeedState
 
 
 @attrs.frozen(kw_only=True)
@@ -83,23 +77,15 @@ class RemoteShmPriceFeed(HubBackedFeed):
         changes = reader.changed()
         for _ in range(reader.corrupt - corrupt_before):
             hub.reject("bridge-corrupt-slot")
-        for value, skipped in changes:
-            if value.asset not in hub.assets():
+        for record, skipped in changes:
+            if record.asset not in hub.assets():
                 continue
             try:
-                tick = NormalizedTick(
-                    venue=value.venue or self._settings.venue,
-                    asset=value.asset,
-                    bid=None if value.bid is None else parse_price(value.bid, "bid"),
-                    ask=None if value.ask is None else parse_price(value.ask, "ask"),
-                    last=None if value.last is None else parse_price(value.last, "last"),
-                    ts_event=value.ts_event,
-                    mono_ns=hub.clock.monotonic_ns(),
-                )
+                tick = record.to_tick(mono_ns=hub.clock.monotonic_ns(), venue=self._settings.venue)
             except DomainError as exc:
                 hub.reject(f"bridge-{type(exc).__name__}")
                 continue
-            self.bridge_latency_ns.record_value(max(1, now_mono - value.publish_mono_ns))
+            self.bridge_latency_ns.record_value(max(1, now_mono - record.published_ns))
             hub.accept(tick, upstream_conflated=skipped)
 
     async def _run(self) -> None:

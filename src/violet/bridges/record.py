@@ -1,0 +1,75 @@
+"""The one record both bridges carry: a tick of one kind as the writer published it.
+
+Prices travel as the venue's decimal strings (they are how the venue sent them and how `NormalizedTick` keeps them);
+`updates` is the writer's count of this asset-and-kind's updates since it started, so a reader that skipped some
+(a latest-value bridge conflates by design) knows how many. The writer is the only one that counts: it sees every
+tick, unconflated (`TickTap`).
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import attrs
+
+from violet.domain import NormalizedTick, format_price, parse_price
+
+KINDS = ("quote", "trade", "quote+trade")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class BridgeRecord:
+    asset: str
+    kind: str
+    venue: str
+    bid: str | None = None
+    ask: str | None = None
+    last: str | None = None
+    ts_event: int
+    source_mono_ns: int
+    """The feed process's receive time (`CLOCK_MONOTONIC`, comparable across processes of one host)."""
+    published_ns: int
+    """The writer's clock when it published: monotonic for shared memory (one host), wall for Hazelcast."""
+    updates: int
+
+    @classmethod
+    def of_tick(cls, tick: NormalizedTick, *, updates: int, published_ns: int) -> BridgeRecord:
+        return cls(
+            asset=tick.asset,
+            kind=tick.kind.value,
+            venue=tick.venue,
+            bid=None if tick.bid is None else format_price(tick.bid),
+            ask=None if tick.ask is None else format_price(tick.ask),
+            last=None if tick.last is None else format_price(tick.last),
+            ts_event=tick.ts_event,
+            source_mono_ns=tick.mono_ns,
+            published_ns=published_ns,
+            updates=updates,
+        )
+
+    def to_tick(self, *, mono_ns: int, venue: str) -> NormalizedTick:
+        """The tick again, validated as any venue input is (a bridge is a process or network boundary): raises
+        `DomainError`. `mono_ns` is the reader's receive time; `venue` stands in for a record that names none."""
+        return NormalizedTick(
+            venue=self.venue or venue,
+            asset=self.asset,
+            bid=None if self.bid is None else parse_price(self.bid, "bid"),
+            ask=None if self.ask is None else parse_price(self.ask, "ask"),
+            last=None if self.last is None else parse_price(self.last, "last"),
+            ts_event=self.ts_event,
+            mono_ns=mono_ns,
+        )
+
+
+def quote_now(asset: str, bid: str, ask: str, *, venue: str = "binance") -> NormalizedTick:
+    """A quote stamped now (event time at millisecond precision, as venues send it): for benches and tests that
+    play the feed's part."""
+    return NormalizedTick(
+        venue=venue,
+        asset=asset,
+        bid=Decimal(bid),
+        ask=Decimal(ask),
+        ts_event=time.time_ns() // 1_000_000 * 1_000_000,
+        mono_ns=time.monotonic_ns(),
+    )
