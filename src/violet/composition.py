@@ -11,6 +11,7 @@ from typing import Any, Literal
 import attrs
 
 from violet.config import PlaneConfig, VioletConfig
+from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
 from violet.ports import VenuePriceFeedPort
 
@@ -26,10 +27,6 @@ class App:
     venue: VenuePriceFeedPort
     services: tuple[Service, ...] = ()
     clock: Clock = attrs.field(factory=SystemClock)
-
-
-def ms_to_ns(ms: float) -> int:
-    return round(ms * 1_000_000)
 
 
 def shm_bridge_name(cfg: VioletConfig, plane: Plane) -> str:

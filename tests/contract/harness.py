@@ -12,8 +12,10 @@ from typing import Protocol
 
 import attrs
 
-from violet.domain import ManualClock, TickKind
+from tests.support.waiting import eventually
+from violet.domain import FeedState, ManualClock, TickKind
 from violet.ports import VenuePriceFeedPort
+from violet.sim.engine.faults import Fault
 
 
 class Defect(enum.Enum):
@@ -110,3 +112,29 @@ def update_kind(update: VenueUpdate) -> TickKind:
 def order_key(capabilities: Capabilities, asset: str, kind: TickKind) -> tuple[str, TickKind | None]:
     """What publication order is kept per: the asset, or the asset and kind (see `order_across_kinds`)."""
     return (asset, None if capabilities.order_across_kinds else kind)
+
+
+class WireSimulator(Protocol):
+    accepting: bool
+
+    async def apply_fault(self, fault: Fault, conn_id: int | None = None) -> int: ...
+
+
+class SimulatorOutages:
+    """`disconnect`/`reconnect` of a harness over a wire simulator: the venue closes every socket (1001) and refuses
+    new ones until it accepts again. The harness supplies `sim`, `feed` and `ready()`."""
+
+    sim: WireSimulator
+    feed: VenuePriceFeedPort
+
+    async def ready(self) -> None:
+        raise NotImplementedError
+
+    async def disconnect(self) -> None:
+        self.sim.accepting = False
+        await self.sim.apply_fault(Fault.parse("close:1001"))
+        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", 30.0)
+
+    async def reconnect(self) -> None:
+        self.sim.accepting = True
+        await self.ready()

@@ -137,11 +137,15 @@ async def test_connect_failures_are_retried_until_one_succeeds() -> None:
         assert feed.shards[0].connects == 1 and len(peer.connections) == 1
 
 
+def stall_watched(peer: ScriptedBingx, clock: ManualClock) -> BingxPriceFeed:
+    """Quotes stall after 40 ms on `clock`; the venue's own timestamps are not judged (the clock is not wall time)."""
+    return feed_on(peer, (BTC,), clock, stall_after_s={"bookTicker": 0.04, "trade": 60.0}, venue_clock_skew_ns=None)
+
+
 async def test_silence_beyond_the_stall_threshold_on_the_injected_clock_replaces_the_socket() -> None:
     clock = ManualClock()
     peer = ScriptedBingx()
-    stall = {"bookTicker": 0.04, "trade": 60.0}
-    async with feed_on(peer, (BTC,), clock, stall_after_s=stall, venue_clock_skew_ns=None) as feed:
+    async with stall_watched(peer, clock) as feed:
         first = peer.connections[0]
         first.ping()  # heartbeats are not data: they do not hold off the stall watch
         await anyio.sleep(0.05)  # real time passes; the injected clock does not: no stall yet
@@ -156,8 +160,7 @@ async def test_silence_beyond_the_stall_threshold_on_the_injected_clock_replaces
 async def test_data_within_the_threshold_keeps_the_socket() -> None:
     clock = ManualClock()
     peer = ScriptedBingx()
-    stall = {"bookTicker": 0.04, "trade": 60.0}
-    async with feed_on(peer, (BTC,), clock, stall_after_s=stall, venue_clock_skew_ns=None) as feed:
+    async with stall_watched(peer, clock) as feed:
         conn = peer.connections[0]
         for _ in range(5):
             clock.advance(30_000_000)

@@ -85,3 +85,26 @@ def test_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["live.toml", "demo.toml", "feed.toml"])
 def test_shipped_examples_are_valid(name: str) -> None:
     load_config(Path(__file__).resolve().parents[2] / "examples" / name)
+
+
+def test_adapter_settings_built_without_a_config_take_the_config_defaults() -> None:
+    from violet.adapters.bingx import BingxSettings
+    from violet.adapters.nt_binance.settings import NtBinanceSettings
+    from violet.adapters.remote_shm import RemoteShmSettings
+    from violet.defaults import ms_to_ns
+
+    cfg = VioletConfig()
+    bingx = BingxSettings(assets=("BTCUSDT-PERP",))
+    assert (bingx.base_url_http, bingx.ws_url) == (cfg.bingx.http_url, cfg.bingx.ws_url)
+    assert bingx.staleness_budget_ns == ms_to_ns(cfg.venue.staleness_budget_ms)
+    assert (bingx.topics_per_socket, bingx.subscribe_per_s) == (cfg.bingx.topics_per_socket, cfg.bingx.subscribe_per_s)
+    assert bingx.stall_after_s == cfg.bingx.stall_after_s
+    assert bingx.ready_timeout_s == cfg.venue.ready_timeout_s
+    nt = NtBinanceSettings(assets=("BTCUSDT-PERP",))
+    assert (nt.base_url_http, nt.base_url_ws) == (cfg.binance.http_url, cfg.binance.ws_url)
+    assert nt.staleness_budget_ns == ms_to_ns(cfg.alpha.staleness_budget_ms)
+    assert nt.venue_clock_skew_ns == ms_to_ns(cfg.alpha.venue_clock_skew_ms)
+    assert nt.subscribe_per_s == cfg.binance.subscribe_per_s
+    remote = RemoteShmSettings(bridge="b", venue="binance", assets=("BTCUSDT-PERP",))
+    assert remote.heartbeat_timeout_ns == ms_to_ns(cfg.bridge.heartbeat_timeout_ms)
+    assert remote.staleness_budget_ns == ms_to_ns(cfg.alpha.staleness_budget_ms)

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from violet import defaults as d
+
 Asset = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2,30}-PERP$")]
 PositiveMs = Annotated[float, msgspec.Meta(gt=0)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?|wss?)://[^\s]+$")]
@@ -25,10 +27,10 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=Tr
 class PlaneConfig(Strict, frozen=True):
     adapter: AdapterName
     assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
-    staleness_budget_ms: PositiveMs = 2_000.0
-    venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = 250.0
+    staleness_budget_ms: PositiveMs = d.VENUE_STALENESS_BUDGET_MS
+    venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = d.VENUE_CLOCK_SKEW_MS
     """A tick older than the budget plus this by the venue's own timestamp is never fresh (in_memory: unused)."""
-    ready_timeout_s: PositiveMs = 30.0
+    ready_timeout_s: PositiveMs = d.READY_TIMEOUT_S
     """Entering the plane waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
 
 
@@ -37,24 +39,24 @@ class BinanceConfig(Strict, frozen=True):
 
     API credentials never live here: BINANCE_FUTURES_API_KEY / BINANCE_FUTURES_API_SECRET (or *_FILE)."""
 
-    http_url: Url = "https://fapi.binance.com"
-    ws_url: Url = "wss://fstream.binance.com"
-    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
+    http_url: Url = d.BINANCE_HTTP
+    ws_url: Url = d.BINANCE_WS
+    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINANCE_SUBSCRIBE_PER_S
 
 
 class BingxConfig(Strict, frozen=True):
-    http_url: Url = "https://open-api.bingx.com"
-    ws_url: Url = "wss://open-api-swap.bingx.com/swap-market"
-    topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = 6
-    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = 8.0
-    stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: {"bookTicker": 15.0, "trade": 120.0})
+    http_url: Url = d.BINGX_HTTP
+    ws_url: Url = d.BINGX_WS
+    topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = d.BINGX_TOPICS_PER_SOCKET
+    subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINGX_SUBSCRIBE_PER_S
+    stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     ca_file: str | None = None
 
 
 class BridgeConfig(Strict, frozen=True):
     shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
-    heartbeat_ms: PositiveMs = 100.0
-    heartbeat_timeout_ms: PositiveMs = 500.0
+    heartbeat_ms: PositiveMs = d.HEARTBEAT_MS
+    heartbeat_timeout_ms: PositiveMs = d.HEARTBEAT_TIMEOUT_MS
     shm_spin: bool = False
     """remote_shm readers poll on every event-loop pass instead of waiting for a wake-up (burns a core)."""
     hz_cluster: str = "violet"
@@ -84,7 +86,7 @@ class SyntheticMarketConfig(Strict, frozen=True):
 
 class VioletConfig(Strict, frozen=True):
     alpha: PlaneConfig = msgspec.field(
-        default_factory=lambda: PlaneConfig(adapter="remote_shm", staleness_budget_ms=1_000.0)
+        default_factory=lambda: PlaneConfig(adapter="remote_shm", staleness_budget_ms=d.ALPHA_STALENESS_BUDGET_MS)
     )
     venue: PlaneConfig = msgspec.field(default_factory=lambda: PlaneConfig(adapter="bingx"))
     binance: BinanceConfig = msgspec.field(default_factory=BinanceConfig)

@@ -10,6 +10,7 @@ from typing import Self
 import anyio
 import anyio.abc
 
+from violet import defaults as d
 from violet.delivery.tick_hub import TickHub
 from violet.domain import FeedCounters, FeedNotReady, FeedState, NormalizedTick, PriceReading
 from violet.lifecycle import StackLifetime
@@ -27,7 +28,7 @@ class HubBackedFeed(StackLifetime):
     """
 
     _hub: TickHub
-    _ready_timeout_s: float = 30.0
+    _ready_timeout_s: float = d.READY_TIMEOUT_S
 
     # -- what adapters implement ------------------------------------------------------------------------
     async def _prepare(self) -> None:

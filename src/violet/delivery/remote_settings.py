@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import attrs
 
+from violet import defaults as d
 from violet.delivery.tick_hub import TickHub, hub_for
 from violet.domain import Clock
 
@@ -13,13 +14,14 @@ from violet.domain import Clock
 class RemotePlaneSettings:
     venue: str
     assets: tuple[str, ...]
-    staleness_budget_ns: int = 1_000_000_000
-    venue_clock_skew_ns: int | None = 250_000_000
+    staleness_budget_ns: int = d.ms_to_ns(d.ALPHA_STALENESS_BUDGET_MS)
+    """Without a config: the alpha plane's (the plane `violet run` delivers remotely by default)."""
+    venue_clock_skew_ns: int | None = d.ms_to_ns(d.VENUE_CLOCK_SKEW_MS)
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
-    heartbeat_timeout_ns: int = 500_000_000
-    ready_timeout_s: float = 30.0
-    """Entering the feed waits at most this long for the feed process's heartbeat (else FeedNotReady)."""
+    heartbeat_timeout_ns: int = d.ms_to_ns(d.HEARTBEAT_TIMEOUT_MS)
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
+    ready_timeout_s: float = d.READY_TIMEOUT_S
+    """Entering the feed waits at most this long for the feed process's heartbeat (else FeedNotReady)."""
 
     def hub(self, clock: Clock | None) -> TickHub:
         return hub_for(self.venue, self, clock, self.assets)

@@ -9,18 +9,19 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.lowlevel
 
-from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
+from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
-from violet.sim.engine.faults import Fault
 from violet.sim.engine.market import QuoteEvent, TradeEvent
 
 WAIT_S = 20.0
 
 
-class BingxHarness:
+class BingxHarness(SimulatorOutages):
+    sim: BingxSimulator
+    feed: BingxPriceFeed
     name = "bingx"
     capabilities = Capabilities(
         lossless_when_drained=False,
@@ -102,15 +103,6 @@ class BingxHarness:
 
     async def ready(self) -> None:
         await eventually(lambda: self.feed.state is FeedState.LIVE, "feed live", WAIT_S)
-
-    async def disconnect(self) -> None:
-        self.sim.accepting = False
-        await self.sim.apply_fault(Fault.parse("close:1001"))
-        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", WAIT_S)
-
-    async def reconnect(self) -> None:
-        self.sim.accepting = True
-        await self.ready()
 
 
 @asynccontextmanager

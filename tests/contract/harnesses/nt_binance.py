@@ -13,20 +13,21 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, VenueUpdate
+from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
 from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator, frames
-from violet.sim.engine.faults import Fault
 from violet.sim.engine.market import QuoteEvent, TradeEvent
 
 SYMBOLS = 50
 WAIT_S = 30.0
 
 
-class NtBinanceHarness:
+class NtBinanceHarness(SimulatorOutages):
+    sim: BinanceSimulator
+    feed: NtBinancePriceFeed
     name = "nt_binance"
     capabilities = Capabilities(
         lossless_when_drained=False,
@@ -125,15 +126,6 @@ class NtBinanceHarness:
         await eventually(
             lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed", WAIT_S
         )
-
-    async def disconnect(self) -> None:
-        self.sim.accepting = False
-        await self.sim.apply_fault(Fault.parse("close:1001"))
-        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", WAIT_S)
-
-    async def reconnect(self) -> None:
-        self.sim.accepting = True
-        await self.ready()
 
 
 @asynccontextmanager

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
+import anyio
+import anyio.abc
 
+from violet import defaults as d
 from violet.adapters.in_memory.venue import InMemoryVenue, RawUpdate
 from violet.delivery import HubBackedFeed, TickHub
 from violet.domain import (
@@ -23,7 +24,7 @@ class InMemoryPriceFeed(HubBackedFeed):
         venue: InMemoryVenue,
         *,
         name: str = "in_memory",
-        staleness_budget_ns: int = 2_000_000_000,
+        staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS),
         clock: Clock | None = None,
     ) -> None:
         self._venue = venue
@@ -58,16 +59,9 @@ class InMemoryPriceFeed(HubBackedFeed):
     def on_connection(self, up: bool) -> None:
         self._hub.set_state(FeedState.LIVE if up else FeedState.RECONNECTING)
 
-    async def __aenter__(self) -> Self:
-        self._hub.open()
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         self._venue.attach(self)
-        return self
+        task_status.started()  # a publisher in this process: nothing to confirm upstream
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _release(self) -> None:
         self._venue.detach(self)
-        self._hub.close()

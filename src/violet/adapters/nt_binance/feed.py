@@ -10,6 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 import anyio
 from hdrh.histogram import HdrHistogram
@@ -63,35 +64,32 @@ class NtBinancePriceFeed(HubBackedFeed):
 
     # -- NT callbacks (on the loop thread) -------------------------------------------------------------
     def _on_quote(self, symbol: str, bid: str, ask: str, ts_event: int, ts_init: int) -> None:
-        hub = self._hub
         try:
-            tick = NormalizedTick(
-                venue=VENUE,
-                asset=symbol,
-                bid=parse_price(bid, "bid"),
-                ask=parse_price(ask, "ask"),
-                ts_event=_snap_ms(ts_event),
-                mono_ns=hub.clock.monotonic_ns(),
+            self._arrived(
+                self._tick(symbol, ts_event, bid=parse_price(bid, "bid"), ask=parse_price(ask, "ask")), ts_init
             )
         except DomainError as exc:
-            hub.reject(type(exc).__name__)
-            return
-        self._arrived(tick, ts_init)
+            self._hub.reject(type(exc).__name__)
 
     def _on_trade(self, symbol: str, price: str, ts_event: int, ts_init: int) -> None:
-        hub = self._hub
         try:
-            tick = NormalizedTick(
-                venue=VENUE,
-                asset=symbol,
-                last=parse_price(price, "last"),
-                ts_event=_snap_ms(ts_event),
-                mono_ns=hub.clock.monotonic_ns(),
-            )
+            self._arrived(self._tick(symbol, ts_event, last=parse_price(price, "last")), ts_init)
         except DomainError as exc:
-            hub.reject(type(exc).__name__)
-            return
-        self._arrived(tick, ts_init)
+            self._hub.reject(type(exc).__name__)
+
+    def _tick(
+        self,
+        symbol: str,
+        ts_event: int,
+        *,
+        bid: Decimal | None = None,
+        ask: Decimal | None = None,
+        last: Decimal | None = None,
+    ) -> NormalizedTick:
+        mono = self._hub.clock.monotonic_ns()
+        return NormalizedTick(
+            venue=VENUE, asset=symbol, bid=bid, ask=ask, last=last, ts_event=_snap_ms(ts_event), mono_ns=mono
+        )
 
     def _arrived(self, tick: NormalizedTick, ts_init: int) -> None:
         hub = self._hub

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import attrs
 
+from violet import defaults as d
 from violet.secrets import Secret, secret_from_env
 
 PLACEHOLDER_KEY = "violet-placeholder-api-key"
 PLACEHOLDER_SECRET = "violet-placeholder-api-secret"  # noqa: S105 - a placeholder, by design
-LIVE_HTTP = "https://fapi.binance.com"
-LIVE_WS = "wss://fstream.binance.com"
 
 
 @attrs.frozen(kw_only=True)
 class NtBinanceSettings:
     assets: tuple[str, ...]
-    base_url_http: str = LIVE_HTTP
-    base_url_ws: str = LIVE_WS
+    base_url_http: str = d.BINANCE_HTTP
+    base_url_ws: str = d.BINANCE_WS
     api_key: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_KEY", PLACEHOLDER_KEY))
     api_secret: Secret = attrs.field(factory=lambda: secret_from_env("BINANCE_FUTURES_API_SECRET", PLACEHOLDER_SECRET))
-    staleness_budget_ns: int = 1_000_000_000
-    venue_clock_skew_ns: int | None = 250_000_000
+    staleness_budget_ns: int = d.ms_to_ns(d.ALPHA_STALENESS_BUDGET_MS)
+    venue_clock_skew_ns: int | None = d.ms_to_ns(d.VENUE_CLOCK_SKEW_MS)
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     stall_after_ns: int = 5_000_000_000
     """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
-    subscribe_per_s: float = 8.0
+    subscribe_per_s: float = d.BINANCE_SUBSCRIBE_PER_S
     """Most SUBSCRIBE frames per second per connection (each carries many streams, see batching.py); Binance
     allows 10 incoming messages per second per connection, pongs included."""
-    ready_timeout_s: float = 30.0
+    ready_timeout_s: float = d.READY_TIMEOUT_S
     """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
     use_agg_trades: bool = False
     nt_log_level: str = "ERROR"

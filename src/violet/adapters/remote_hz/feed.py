@@ -30,7 +30,6 @@ class RemoteHzSettings(RemotePlaneSettings):
     map_name: str
     cluster_name: str
     members: tuple[str, ...]
-    heartbeat_timeout_ns: int = 1_000_000_000
     connect_timeout_s: float = 20.0
 
 

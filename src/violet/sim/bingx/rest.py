@@ -58,7 +58,11 @@ class BingxRest(SimulatorCore):
         # BingX answers business errors with HTTP 200 and a non-zero code.
         return web.json_response({"code": code, "msg": msg, "data": {}}, headers=self._headers(request))
 
-    def _symbol(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+    def _limited_symbol(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+        """The request's `symbol` (None: not given), or the refusal: over the rate limit, or an unknown symbol."""
+        refused = self._limit(request)
+        if refused:
+            return None, refused
         symbol = request.query.get("symbol")
         if symbol is None:
             return None, None
@@ -119,12 +123,9 @@ class BingxRest(SimulatorCore):
         return self.market.quote(self.symbols[symbol].base, time.time_ns() // 1_000_000)
 
     async def _ticker(self, request: web.Request) -> web.Response:
-        refused = self._limit(request)
+        symbol, refused = self._limited_symbol(request)
         if refused:
             return refused
-        symbol, err = self._symbol(request)
-        if err:
-            return err
         rows = []
         for sym in [symbol] if symbol else list(self.symbols):
             q = self._quote_now(sym)
@@ -151,12 +152,9 @@ class BingxRest(SimulatorCore):
         return self._ok(request, rows[0] if symbol else rows)
 
     async def _book_ticker(self, request: web.Request) -> web.Response:
-        refused = self._limit(request)
+        symbol, refused = self._limited_symbol(request)
         if refused:
             return refused
-        symbol, err = self._symbol(request)
-        if err:
-            return err
         if symbol is None:
             return self._biz_error(request, 109400, "symbol: This field is required.")
         q = self._quote_now(symbol)

@@ -1,0 +1,34 @@
+"""Every default a user can see, defined once. The config schema (`violet.config.schema`) takes its field defaults
+from here, and so do the adapter settings built without a config (tests, library users): the two cannot disagree.
+Imports nothing, so any layer may use it."""
+
+from __future__ import annotations
+
+MS = 1_000_000
+
+ALPHA_STALENESS_BUDGET_MS = 1_000.0
+"""The alpha plane's quote budget (Binance pushes bookTicker on every change, several a second)."""
+VENUE_STALENESS_BUDGET_MS = 2_000.0
+"""The venue plane's (BingX) budget."""
+VENUE_CLOCK_SKEW_MS = 250.0
+READY_TIMEOUT_S = 30.0
+
+BINANCE_HTTP = "https://fapi.binance.com"
+BINANCE_WS = "wss://fstream.binance.com"
+BINANCE_SUBSCRIBE_PER_S = 8.0
+
+BINGX_HTTP = "https://open-api.bingx.com"
+BINGX_WS = "wss://open-api-swap.bingx.com/swap-market"
+BINGX_TOPICS_PER_SOCKET = 6
+"""Three assets (bookTicker + trade) a socket. A socket is up once the venue has answered every one of its topics, at
+under 10 subscriptions a second: 6 topics take ~0.7 s, so 50 assets are fresh again within 1 s of the venue coming
+back. 50 assets take 17 of the 60 sockets an IP may open; more than 180 assets need larger shards (at most 200)."""
+BINGX_SUBSCRIBE_PER_S = 8.0
+BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0}
+
+HEARTBEAT_MS = 100.0
+HEARTBEAT_TIMEOUT_MS = 500.0
+
+
+def ms_to_ns(ms: float) -> int:
+    return round(ms * MS)
