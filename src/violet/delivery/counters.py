@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import attrs
+
 from violet.domain import FeedCounters
+
+
+_SNAPSHOT_FIELDS = tuple(field.name for field in attrs.fields(FeedCounters))
 
 
 class MutableCounters:
@@ -32,11 +37,4 @@ class MutableCounters:
         self.rejected_by_reason[reason] += 1
 
     def snapshot(self) -> FeedCounters:
-        return FeedCounters(
-            received=self.received,
-            rejected=self.rejected,
-            delivered=self.delivered,
-            conflated=self.conflated,
-            dropped=self.dropped,
-            reconnects=self.reconnects,
-        )
+        return FeedCounters(**{name: getattr(self, name) for name in _SNAPSHOT_FIELDS})
