@@ -40,3 +40,7 @@ async def test_ccxt_binanceusdm_loads_markets_and_watches_quotes_and_trades() ->
     assert 0 < quote["bid"] <= quote["ask"]
     assert trades and trades[0]["price"] > 0
     assert sim.rest_calls == ["/fapi/v1/exchangeInfo"]
+    # Under the enforced routes: this ccxt release opens linear streams on the legacy root (`/ws`) and asks for
+    # public ones only there (bookTicker, trade), so nothing it asked for was silenced.
+    assert sim.config.routes == "enforced" and sim.silenced_subscriptions == 0
+    assert sum(sim.connects_by_route.values()) >= 1

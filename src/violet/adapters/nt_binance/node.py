@@ -15,6 +15,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from violet.adapters.nt_binance.batching import SubscribeBatcher
 from violet.secrets import Secret
@@ -151,6 +152,7 @@ class NtBinanceNode:
         self._node.trader.add_actor(self._tap)
         self._node.add_data_client_factory(VENUE, BinanceLiveDataClientFactory)
         self._node.build()
+        self._route_like_binance(base_url_ws)
         self.batchers = [
             SubscribeBatcher.install(
                 ws, frames_per_s=subscribe_frames_per_s, on_ack=on_streams_acked or (lambda streams: None)
@@ -182,6 +184,20 @@ class NtBinanceNode:
         if client is None:
             raise RuntimeError("the Binance data client was not built")
         return client
+
+    def _route_like_binance(self, base_url_ws: str) -> None:
+        """Binance serves each stream category on its own route since 2026-04-23 (`/public`: bookTicker, depth,
+        trade; `/market`: aggTrade, markPrice, ...; the bare root: public only, a market stream there is acked and
+        then silent). NT routes its two clients that way for Binance's own hosts and passes any other host (a
+        simulator, a relay) unchanged to both: route those the same way, so trades (`@aggTrade`) are not silent."""
+        client = self._data_client()
+        public = getattr(client, "_ws_public_client", None)
+        base = base_url_ws.rstrip("/")
+        if public is None or public is client._ws_client or urlsplit(base).path not in ("", "/"):
+            return  # one client for both categories (older NT), or a URL that names its route already
+        if client._ws_client._base_url == base and public._base_url == base:
+            client._ws_client._base_url = f"{base}/market"
+            public._base_url = f"{base}/public"
 
     def _ws_clients(self) -> list[Any]:
         """NT's BinanceWebSocketClient(s): the market route's, and the public route's where NT has one."""

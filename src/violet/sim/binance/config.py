@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from violet.sim.engine.simulator import SimConfig
@@ -18,3 +20,8 @@ class BinanceSimConfig(SimConfig):
     """Extra timeInForce values in exchangeInfo, e.g. ("RPI",) which strict decoders do not know."""
     stream_limit: int = 1024
     incoming_per_s: int = 10
+    routes: Literal["enforced", "lenient"] = "enforced"
+    """enforced: as the live venue since 2026-04-23, `/public` serves the public streams (bookTicker, depth*,
+    rpiDepth*, trade), `/market` the market streams (aggTrade, markPrice*, kline_*, tickers, ...), the legacy root
+    the public ones only; a stream on a route that does not serve it is acknowledged and never sent. lenient: every
+    route serves every stream (the simulator before 2026-04)."""

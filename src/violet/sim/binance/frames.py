@@ -9,8 +9,18 @@ from violet.sim.engine.market import MarkEvent, QuoteEvent, TradeEvent
 # Stream names a client may subscribe to; data is produced for the first five.
 _STREAM = re.compile(
     r"^(?P<sym>[a-z0-9]+)@(?P<kind>bookTicker|aggTrade|trade|markPrice(?:@1s)?"
-    r"|depth(?:5|10|20)?(?:@(?:0ms|100ms|250ms|500ms))?|kline_[0-9]+[smhdwM]|ticker|miniTicker)$"
+    r"|(?:rpiD|d)epth(?:5|10|20)?(?:@(?:0ms|100ms|250ms|500ms))?|kline_[0-9]+[smhdwM]|ticker|miniTicker"
+    r"|forceOrder|contractInfo)$"
 )
+PUBLIC_KINDS = re.compile(r"^(?:bookTicker|trade|(?:rpiD|d)epth.*)$")
+"""Stream kinds of the public category; every other kind is a market stream (PROTOCOL.md section 9)."""
+
+
+def route_serves(route: str, name: str) -> bool:
+    """Whether a connection on `route` ("public", "market", or "" for the legacy root) is sent stream `name`."""
+    parsed = parse_stream(name)
+    public = parsed is not None and PUBLIC_KINDS.match(parsed[1]) is not None
+    return public if route in ("public", "") else not public
 
 
 def parse_stream(name: str) -> tuple[str, str] | None:

@@ -30,6 +30,7 @@ class BinanceSimulator(BinanceRest, BinanceWebSocket):
         super().__init__(cfg)
         self.symbols = {venue_symbol(i): i for i in self.instruments}
         self.rest_calls: list[str] = []
+        self.connects_by_route: Counter[str] = Counter()
         self.control_requests: Counter[str] = Counter()
         """Control frames received, by method (e.g. how many SUBSCRIBE frames a client needed)."""
 

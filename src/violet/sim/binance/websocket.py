@@ -22,6 +22,10 @@ _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "G
 class BinanceWebSocket(SimulatorCore):
     config: BinanceSimConfig
     control_requests: Counter[str]
+    connects_by_route: Counter[str]
+    """WebSocket connections accepted per route ("public", "market", "" for the legacy root)."""
+    silenced_subscriptions: int = 0
+    """Subscriptions acknowledged on a route that does not serve them (never sent; see `routes`)."""
 
     # -- WebSocket ------------------------------------------------------------------------------------
     async def _ws(self, request: web.Request) -> web.StreamResponse:
@@ -36,6 +40,9 @@ class BinanceWebSocket(SimulatorCore):
         await ws.prepare(request)
         conn = self.register(ws, request, encode=_identity)
         conn.properties["combined"] = combined
+        route = request.path.split("/")[1] if request.path.startswith(("/public/", "/market/")) else ""
+        conn.properties["route"] = route
+        self.connects_by_route[route] += 1
         for name in initial:
             if frames.parse_stream(name) is not None and len(conn.topics) < self.config.stream_limit:
                 self.subscribe(conn, name)
@@ -85,6 +92,13 @@ class BinanceWebSocket(SimulatorCore):
                 return
             if not conn.faults.stalled:
                 await conn.ws.ping(b"")
+
+    def subscribe(self, conn: SimConnection, topic: str) -> None:
+        if self.config.routes == "enforced" and not frames.route_serves(str(conn.properties.get("route", "")), topic):
+            conn.topics.add(topic)  # acknowledged and listed like any other, and never sent: no error, no close
+            self.silenced_subscriptions += 1
+            return
+        super().subscribe(conn, topic)
 
     async def _lifetime(self, conn: SimConnection) -> None:
         await anyio.sleep(self.config.max_lifetime_s)
