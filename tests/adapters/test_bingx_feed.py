@@ -152,3 +152,11 @@ async def test_over_tls_with_the_simulators_ca() -> None:
         assert sim.ws_url.startswith("wss://")
         async with BingxPriceFeed(settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50)) as feed:
             await fresh_tick_after(feed, "BTCUSDT-PERP", 0)
+
+
+async def test_contracts_are_asked_with_a_timestamp_so_the_venue_does_not_refuse_them() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=1, rate_hz=200)) as sim:
+        await sim.apply_fault(Fault.parse("contracts-need-timestamp"))
+        async with BingxPriceFeed(settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50)) as feed:
+            assert feed.missing_assets == []
+            await fresh_tick_after(feed, "BTCUSDT-PERP", 0)

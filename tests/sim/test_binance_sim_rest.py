@@ -13,6 +13,7 @@ import pytest
 
 from tests.sim.conftest import sample
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -114,3 +115,14 @@ async def test_unknown_time_in_force_can_be_served() -> None:
     async with BinanceSimulator(BinanceSimConfig(symbols=2, market=False, extra_time_in_force=("RPI",))) as s:
         _, _, body = await get(s, "/fapi/v1/exchangeInfo")
     assert all("RPI" in sym["timeInForce"] for sym in body["symbols"])
+
+
+async def test_exchange_info_region_block_fault_and_its_end(sim: BinanceSimulator) -> None:
+    await sim.apply_fault(Fault.parse("exchange-info:451"))
+    status, _, body = await get(sim, "/fapi/v1/exchangeInfo")
+    assert status == 451 and "restricted location" in body["msg"]
+    status, _, _ = await get(sim, "/fapi/v1/time")
+    assert status == 200, "only exchangeInfo is blocked"
+    await sim.apply_fault(Fault.parse("exchange-info:200"))
+    status, _, body = await get(sim, "/fapi/v1/exchangeInfo")
+    assert status == 200 and body["symbols"]

@@ -303,3 +303,30 @@ def _point_ccxt_bingx(ex: Any, s: BingxSimulator) -> None:
         return node
 
     ex.urls["api"] = swap(ex.urls["api"])
+
+
+async def test_contracts_need_a_timestamp_under_its_fault(sim: BingxSimulator) -> None:
+    url = f"{sim.http_url}/openApi/swap/v2/quote/contracts"
+    await sim.apply_fault(Fault.parse("contracts-need-timestamp"))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            assert (r.status, await r.json()) == (
+                400,
+                sample(V, "rest_error_coinm_contracts_no_timestamp_http400.observatory-recorded.json"),
+            )
+        async with http.get(url, params={"timestamp": str(int(time.time() * 1000))}) as r:
+            assert r.status == 200 and (await r.json())["code"] == 0
+
+
+async def test_silence_stops_one_channel_while_the_others_go_on(sim: BingxSimulator) -> None:
+    async with connect(f"{sim.ws_url}/swap-market") as ws:
+        await sub(ws, "BTC-USDT@bookTicker", "a")
+        await sub(ws, "BTC-USDT@trade", "b")
+        await sim.apply_fault(Fault.parse("silence:bookTicker:60000"))
+        quote(sim)
+        trade(sim)  # the fence: sent after the quote's frame would have been
+        assert (await recv(ws))["dataType"] == "BTC-USDT@trade"
+        conn = next(iter(sim.connections.values()))
+        conn.faults.silenced["bookTicker"] = 0.0  # the silence is over (its deadline passed)
+        quote(sim)
+        assert (await recv(ws))["dataType"] == "BTC-USDT@bookTicker"

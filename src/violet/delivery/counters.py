@@ -8,7 +8,6 @@ import attrs
 
 from violet.domain import FeedCounters
 
-
 _SNAPSHOT_FIELDS = tuple(field.name for field in attrs.fields(FeedCounters))
 
 

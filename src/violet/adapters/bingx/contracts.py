@@ -6,6 +6,7 @@ Live rows carry numbers; some recordings carry the same fields as strings. Only 
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterable
 
 import aiohttp
@@ -63,7 +64,8 @@ async def load_contracts(
     base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0, ssl_context: ssl.SSLContext | None = None
 ) -> tuple[dict[str, SwapContract], list[str]]:
     """(served, missing): wanted assets listed and online, and the others."""
-    url = base_url_http.rstrip("/") + "/openApi/swap/v2/quote/contracts"
+    # The venue refuses some market-data calls without a timestamp (HTTP 400, 104414): always send one.
+    url = f"{base_url_http.rstrip('/')}/openApi/swap/v2/quote/contracts?timestamp={time.time_ns() // 1_000_000}"
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
         http.get(url, ssl=ssl_context or True) as resp,

@@ -13,13 +13,29 @@ from violet.sim.binance.config import BinanceSimConfig
 from violet.sim.binance.exchange_info import exchange_info
 from violet.sim.binance.rest_limits import WeightLimiter
 from violet.sim.binance.signing import check_signed
+from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
 
+REGION_BLOCK_MSG = (
+    "Service unavailable from a restricted location according to 'b. Eligibility' in "
+    "https://www.binance.com/en/terms. Please contact customer service if you believe you received this message "
+    "in error."
+)
+"""The body text Binance answers with HTTP 451 from a blocked region (as widely reported by its users)."""
 _DEPTH_WEIGHT = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
 
 
 class BinanceRest(SimulatorCore):
+    exchange_info_status: int = 200
+    """`exchange-info:451` (fault): exchangeInfo answers with this status until `exchange-info:200`."""
+
+    def apply_venue_fault(self, fault: Fault) -> None:
+        if fault.kind is FaultKind.EXCHANGE_INFO:
+            self.exchange_info_status = fault.code
+            return
+        super().apply_venue_fault(fault)
+
     config: BinanceSimConfig
     limiter: WeightLimiter
     symbols: dict[str, Instrument]
@@ -54,6 +70,9 @@ class BinanceRest(SimulatorCore):
         refusal, headers = self._charge(request, 1)
         if refusal:
             return refusal
+        if self.exchange_info_status != 200:
+            # A region block answers before anything else, with Binance's eligibility message (PROTOCOL.md).
+            return web.json_response({"code": 0, "msg": REGION_BLOCK_MSG}, status=self.exchange_info_status)
         body = exchange_info(
             self.instruments,
             _now_ms(),

@@ -10,12 +10,22 @@ from typing import Any
 from aiohttp import web
 
 from violet.sim.bingx.config import BingxSimConfig
+from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.market import QuoteEvent
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
 
 
 class BingxRest(SimulatorCore):
+    contracts_need_timestamp = False
+    """`contracts-need-timestamp` (fault): swap contracts without a `timestamp` parameter get HTTP 400, 104414."""
+
+    def apply_venue_fault(self, fault: Fault) -> None:
+        if fault.kind is FaultKind.CONTRACTS_NEED_TIMESTAMP:
+            self.contracts_need_timestamp = True
+            return
+        super().apply_venue_fault(fault)
+
     config: BingxSimConfig
     symbols: dict[str, Instrument]
     rest_calls: list[str]
@@ -91,6 +101,11 @@ class BingxRest(SimulatorCore):
         refused = self._limit(request)
         if refused:
             return refused
+        if self.contracts_need_timestamp and not request.query.get("timestamp", "").isdigit():
+            # As the venue answers coin-M contracts without a timestamp (PROTOCOL.md, the recorded 400).
+            return web.json_response(
+                {"code": 104414, "msg": "Invalid parameter", "retryable": 0}, status=400, headers=self._headers(request)
+            )
         rows = []
         for i, (symbol, inst) in enumerate(self.symbols.items()):
             rows.append(

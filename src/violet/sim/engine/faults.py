@@ -2,13 +2,16 @@
 
 Spec strings (CLI `--fault`, HTTP test API): `close:CODE`, `reset`, `stall`, `resume`, `delay:MS[:N]`,
 `malformed[:N]`, `truncated[:N]`, `crossed[:N]`, `zero[:N]`, `negative[:N]`, `nan[:N]`, `duplicate[:N]`,
-`out-of-order[:N]`, `burst:N`, plus venue-specific kinds (BingX: `corrupt-gzip`, `text-frame`,
-`ping-storm:N`, `stale-push:N`).
+`out-of-order[:N]`, `burst:N`, `silence:CHANNEL:MS` (that channel's frames are not sent for MS milliseconds while
+the others go on), `cascade:FACTOR:SECONDS` (the market's rate times FACTOR for SECONDS, a liquidation cascade), plus
+venue-specific kinds (Binance: `exchange-info:451` / `exchange-info:200`, a region block of the REST exchangeInfo and
+its end; BingX: `corrupt-gzip`, `text-frame`, `ping-storm:N`, `stale-push:N`, `contracts-need-timestamp`).
 """
 
 from __future__ import annotations
 
 import enum
+import time
 
 import attrs
 
@@ -32,6 +35,14 @@ class FaultKind(enum.Enum):
     TEXT_FRAME = "text-frame"
     PING_STORM = "ping-storm"
     STALE_PUSH = "stale-push"
+    SILENCE = "silence"
+    CASCADE = "cascade"
+    EXCHANGE_INFO = "exchange-info"
+    CONTRACTS_NEED_TIMESTAMP = "contracts-need-timestamp"
+
+
+VENUE_FAULTS = frozenset({FaultKind.CASCADE, FaultKind.EXCHANGE_INFO, FaultKind.CONTRACTS_NEED_TIMESTAMP})
+"""Faults of the whole simulator (its market or its REST side), not of a connection."""
 
 
 VALUE_FAULTS = frozenset({FaultKind.CROSSED, FaultKind.ZERO, FaultKind.NEGATIVE, FaultKind.NAN})
@@ -61,6 +72,10 @@ class Fault:
     count: int = 1
     code: int = 1000
     delay_ms: float = 0.0
+    channel: str = ""
+    """silence: the channel (the part of a topic after the symbol, e.g. `bookTicker`, `aggTrade`, `incrDepth`)."""
+    factor: float = 1.0
+    """cascade: the rate multiplier; `delay_ms` holds its duration."""
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -69,12 +84,32 @@ class Fault:
             kind = FaultKind(name)
         except ValueError:
             raise FaultSpecError(f"unknown fault {name!r}; known: {', '.join(k.value for k in FaultKind)}") from None
+        if kind is FaultKind.SILENCE:
+            if len(args) != 2 or not args[0]:
+                raise FaultSpecError("silence needs a channel and milliseconds: silence:CHANNEL:MS")
+            channel, args = args[0], args[1:]
+        else:
+            channel = ""
         try:
             nums = [float(a) for a in args]
         except ValueError:
             raise FaultSpecError(f"fault {spec!r}: arguments must be numbers") from None
         if kind is FaultKind.CLOSE:
             return cls(kind=kind, code=int(nums[0]) if nums else 1000)
+        if kind is FaultKind.EXCHANGE_INFO:
+            if len(nums) != 1 or int(nums[0]) not in (200, 403, 418, 451):
+                raise FaultSpecError(
+                    "exchange-info takes the HTTP status to answer: exchange-info:451 (or :200 to end)"
+                )
+            return cls(kind=kind, code=int(nums[0]))
+        if kind is FaultKind.SILENCE:
+            if nums[0] <= 0:
+                raise FaultSpecError("silence needs milliseconds > 0")
+            return cls(kind=kind, channel=channel, delay_ms=nums[0])
+        if kind is FaultKind.CASCADE:
+            if len(nums) != 2 or nums[0] <= 0 or nums[1] <= 0:
+                raise FaultSpecError("cascade needs a factor and seconds: cascade:FACTOR:SECONDS")
+            return cls(kind=kind, factor=nums[0], delay_ms=nums[1] * 1000)
         if kind is FaultKind.DELAY:
             if not nums:
                 raise FaultSpecError("delay needs milliseconds: delay:MS[:N]")
@@ -94,9 +129,13 @@ class FaultState:
         self.delay_ms = 0.0
         self.held: str | None = None
         """A frame held back by an out-of-order fault, sent after the next one."""
+        self.silenced: dict[str, float] = {}
+        """Channel -> monotonic time its silence ends."""
 
     def add(self, fault: Fault) -> None:
-        if fault.kind is FaultKind.STALL:
+        if fault.kind is FaultKind.SILENCE:
+            self.silenced[fault.channel] = time.monotonic() + fault.delay_ms / 1000
+        elif fault.kind is FaultKind.STALL:
             self.stalled = True
         elif fault.kind is FaultKind.RESUME:
             self.stalled = False
@@ -104,6 +143,16 @@ class FaultState:
             self.pending[fault.kind] = self.pending.get(fault.kind, 0) + fault.count
             if fault.kind is FaultKind.DELAY:
                 self.delay_ms = fault.delay_ms
+
+    def is_silenced(self, topic: str) -> bool:
+        """Whether `topic`'s channel is under a silence fault now (an expired silence is forgotten)."""
+        channel = topic.partition("@")[2]
+        for silenced, until in list(self.silenced.items()):
+            if channel == silenced or channel.startswith(silenced + "@"):
+                if time.monotonic() < until:
+                    return True
+                del self.silenced[silenced]
+        return False
 
     def take(self, kind: FaultKind) -> bool:
         left = self.pending.get(kind, 0)

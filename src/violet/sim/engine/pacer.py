@@ -26,6 +26,25 @@ class Pacer:
         self.emitted = 0
         self.max_lag_s = 0.0
         self.behind = False
+        self._surge_factor = 1.0
+        self._surge_until = 0.0
+
+    def surge(self, factor: float, seconds: float) -> None:
+        """The rate times `factor` for `seconds` from now (a burst), then back to the base rate."""
+        now = time.monotonic()
+        self._rebase(now)
+        self._surge_factor, self._surge_until = factor, now + seconds
+
+    def _rate_now(self, now: float) -> float:
+        if self._surge_until and now >= self._surge_until:
+            self._rebase(self._surge_until)
+            self._surge_factor, self._surge_until = 1.0, 0.0
+        return self.rate_hz * self._surge_factor
+
+    def _rebase(self, at: float) -> None:
+        """Restart the schedule at `at`: a rate change neither owes a backlog nor replays one."""
+        self.emitted = 0
+        self._t0 = at
 
     def reset(self) -> None:
         self._t0 = time.monotonic()
@@ -34,17 +53,18 @@ class Pacer:
     async def due(self) -> int:
         while True:
             now = time.monotonic()
-            target = int((now - self._t0) * self.rate_hz)
+            rate = self._rate_now(now)
+            target = int((now - self._t0) * rate)
             n = target - self.emitted
             if n > 0:
-                lag = (n - 1) / self.rate_hz
+                lag = (n - 1) / rate
                 if lag > self.max_lag_s:
                     self.max_lag_s = lag
                     if lag > self.tolerance_s:
                         self.behind = True
                 self.emitted = target
                 return n
-            next_at = self._t0 + (self.emitted + 1) / self.rate_hz
+            next_at = self._t0 + (self.emitted + 1) / rate
             # Never less than a millisecond: uvloop's timers have millisecond resolution, so a shorter sleep
             # returned at once and the emitter spun, burning a whole core at 2,000 msgs/s (events that fall
             # due meanwhile go out together on the next wake-up; send times are logged as sent).

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from violet.lifecycle import StackLifetime
 from violet.sim.engine.connection import Outgoing, SimConnection
-from violet.sim.engine.faults import Fault, FaultKind, FaultSpecError
+from violet.sim.engine.faults import VENUE_FAULTS, Fault, FaultKind, FaultSpecError
 from violet.sim.engine.market import MarketEvent, RandomWalkMarket
 from violet.sim.engine.pacer import Pacer
 from violet.sim.engine.send_log import SendLog
@@ -180,6 +180,8 @@ class SimulatorCore(StackLifetime):
             return
         for topic, out in self.frames_for(event):
             for conn in index.get(topic, ()):
+                if conn.faults.silenced and conn.faults.is_silenced(topic):
+                    continue
                 conn.offer(self.adjust(conn, event, topic, out))
 
     def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
@@ -251,6 +253,9 @@ class SimulatorCore(StackLifetime):
         if fault.kind is FaultKind.BURST:
             await self.burst(fault.count)
             return len(self.connections)
+        if fault.kind in VENUE_FAULTS:
+            self.apply_venue_fault(fault)
+            return len(self.connections)
         conns = self.targets(conn_id)
         for conn in conns:
             if fault.kind is FaultKind.CLOSE:
@@ -263,6 +268,13 @@ class SimulatorCore(StackLifetime):
 
     def apply_connection_fault(self, conn: SimConnection, fault: Fault) -> None:
         conn.apply(fault)
+
+    def apply_venue_fault(self, fault: Fault) -> None:
+        """Venue hook for faults of the whole simulator; the engine handles `cascade`."""
+        if fault.kind is FaultKind.CASCADE:
+            self.pacer.surge(fault.factor, fault.delay_ms / 1000)
+            return
+        raise FaultSpecError(f"the {self.venue} simulator has no {fault.kind.value} fault")
 
     def inject(self, frame: str, conn_id: int | None = None, log: tuple[str, str, int, str] | None = None) -> int:
         """Send `frame` exactly as given (through the connection's encoder and faults)."""
