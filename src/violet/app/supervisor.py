@@ -43,6 +43,7 @@ async def supervised(cfg: VioletConfig) -> AsyncIterator[VioletConfig]:
         if cfg.simulators.enabled:
             sims = cfg.simulators
             common = ["--symbols", str(sims.symbols), "--rate", str(sims.rate_hz), "--seed", str(sims.seed)]
+            common += ["--profile", sims.profile]
             if sims.tls:
                 common.append("--tls")
             binance = await stack.enter_async_context(

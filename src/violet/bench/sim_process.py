@@ -22,9 +22,20 @@ class SimProcess:
     info: dict[str, Any]
 
 
-async def start_sim(venue: str, *, symbols: int, rate: float, tls: bool, pin: bool = True) -> SimProcess:
-    """A simulator subprocess; `pin` puts it on core 0 and this process on the others (latency benches)."""
+async def start_sim(
+    venue: str,
+    *,
+    symbols: int,
+    rate: float,
+    tls: bool,
+    pin: bool = True,
+    profile: str = "uniform",
+    burst: str | None = None,
+) -> SimProcess:
+    """A simulator subprocess; `pin` puts it on core 0 and this process on the others (latency benches). Benches
+    default to the uniform profile: a fixed, known load; `burst` is `--burst`'s FACTOR:SECONDS[:EVERY]."""
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
+    cmd += ["--profile", profile] + (["--burst", burst] if burst else [])
     if tls:
         cmd.append("--tls")
     proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)

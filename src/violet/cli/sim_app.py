@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+class Profile(StrEnum):
+    live = "live"
+    uniform = "uniform"
+
+
+class Routes(StrEnum):
+    enforced = "enforced"
+    lenient = "lenient"
+
 
 sim_app = typer.Typer(help="Venue wire simulators on loopback (REST + WebSocket, faults, TLS).", no_args_is_help=True)
 
@@ -20,6 +32,29 @@ ReplayOption = Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) 
 SpeedOption = Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")]
 NoMarketOption = Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")]
 DurationOption = Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")]
+ProfileOption = Annotated[
+    Profile,
+    typer.Option(help="live: the venue as measured (shared market, cadences, routes); uniform: a fixed-rate walk."),
+]
+BurstOption = Annotated[
+    str | None,
+    typer.Option(
+        "--burst", help="FACTOR:SECONDS[:EVERY]: the rate times FACTOR for SECONDS, every EVERY s (default 60)."
+    ),
+]
+
+
+def parse_burst(spec: str | None) -> tuple[tuple[float, float] | None, float]:
+    """`--burst` as ((factor, seconds), every_s); a typed CLI error for anything else."""
+    if spec is None:
+        return None, 60.0
+    try:
+        parts = [float(p) for p in spec.split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (2, 3) or min(parts) <= 0:
+        raise typer.BadParameter("FACTOR:SECONDS[:EVERY], all > 0 (e.g. 20:5:60)", param_hint="--burst")
+    return (parts[0], parts[1]), parts[2] if len(parts) == 3 else 60.0
 
 
 @sim_app.command("binance")
@@ -36,6 +71,11 @@ def sim_binance(
     lifetime: Annotated[float, typer.Option(min=0.01, help="Connection lifetime in seconds (24 h).")] = 86_400.0,
     weight_limit: Annotated[int, typer.Option(min=1, help="REST request weight per minute per IP.")] = 2400,
     extra_tif: Annotated[list[str] | None, typer.Option(help="Extra timeInForce in exchangeInfo (e.g. RPI).")] = None,
+    routes: Annotated[
+        Routes, typer.Option(help="enforced: /public, /market and the public-only root, as live; lenient: all.")
+    ] = Routes.enforced,
+    profile: ProfileOption = Profile.live,
+    burst: BurstOption = None,
     replay_file: ReplayOption = None,
     speed: SpeedOption = 1.0,
     no_market: NoMarketOption = False,
@@ -53,6 +93,7 @@ def sim_binance(
     from violet.cli.sim_command import run_sim
     from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
+    bursts, every = parse_burst(burst)
     creds = tuple(
         tuple(pair.split(":", 1)) for pair in os.environ.get("VIOLET_SIM_CREDENTIALS", "").split(",") if ":" in pair
     )
@@ -71,6 +112,10 @@ def sim_binance(
         extra_time_in_force=tuple(extra_tif or ()),
         market=not no_market,
         credentials=creds,  # type: ignore[arg-type]
+        routes=routes.value,
+        profile=profile.value,
+        burst=bursts,
+        burst_every_s=every,
     )
     run_sim(BinanceSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
@@ -87,6 +132,8 @@ def sim_bingx(
     ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between gzip 'Ping' frames.")] = 5.0,
     pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop (1006) a client silent this long.")] = 30.0,
     max_topics: Annotated[int, typer.Option(min=1, help="Topics per socket before 80403.")] = 200,
+    profile: ProfileOption = Profile.live,
+    burst: BurstOption = None,
     replay_file: ReplayOption = None,
     speed: SpeedOption = 1.0,
     no_market: NoMarketOption = False,
@@ -99,6 +146,7 @@ def sim_bingx(
     from violet.cli.sim_command import run_sim
     from violet.sim.bingx import BingxSimConfig, BingxSimulator
 
+    bursts, every = parse_burst(burst)
     cfg = BingxSimConfig(
         host=host,
         port=port,
@@ -111,6 +159,9 @@ def sim_bingx(
         pong_timeout_s=pong_timeout,
         max_topics=max_topics,
         market=not no_market,
+        profile=profile.value,
+        burst=bursts,
+        burst_every_s=every,
     )
     run_sim(BingxSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
@@ -123,8 +174,9 @@ def sim_fault(
         typer.Argument(
             help="close:CODE, reset, stall, resume, delay:MS[:N], malformed[:N], "
             "truncated[:N], crossed[:N], zero[:N], negative[:N], nan[:N], "
-            "duplicate[:N], out-of-order[:N], burst:N (BingX also: corrupt-gzip, "
-            "text-frame, ping-storm:N, stale-push:N)."
+            "duplicate[:N], out-of-order[:N], burst:N, silence:CHANNEL:MS, cascade:FACTOR:SECONDS "
+            "(Binance also: exchange-info:451 / :200; BingX also: corrupt-gzip, text-frame, ping-storm:N, "
+            "stale-push:N, contracts-need-timestamp)."
         ),
     ],
     conn: Annotated[int | None, typer.Option(help="Connection id (see /__sim/connections); all when omitted.")] = None,

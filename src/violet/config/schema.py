@@ -75,6 +75,9 @@ class SimulatorsConfig(Strict, frozen=True):
     rate_hz: PositiveMs = 200.0
     seed: int = 1
     tls: bool = False
+    profile: Literal["live", "uniform"] = "live"
+    """live: both simulators as the venues were measured (shared market, BingX cadences and incremental book,
+    Binance route categories); uniform: a fixed-rate random walk (benchmarks)."""
 
 
 class SyntheticMarketConfig(Strict, frozen=True):

@@ -45,7 +45,7 @@ def agg_trade(ev: TradeEvent, symbol: str, price: str | None = None) -> str:
 def trade(ev: TradeEvent, symbol: str, price: str | None = None) -> str:
     return (
         f'{{"e":"trade","E":{ev.ts_ms},"T":{ev.ts_ms},"s":"{symbol}","t":{ev.trade_id},"p":"{price or ev.price}",'
-        f'"q":"{ev.qty}","X":"MARKET","m":{"true" if ev.buyer_is_maker else "false"}}}'
+        f'"q":"{ev.qty}","X":"{ev.kind}","m":{"true" if ev.buyer_is_maker else "false"}}}'
     )
 
 

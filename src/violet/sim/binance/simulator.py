@@ -71,7 +71,7 @@ class BinanceSimulator(BinanceRest, BinanceWebSocket):
             if topic in index:
                 yield topic, Outgoing(frames.trade(event, symbol), log)
             topic = f"{low}@aggTrade"
-            if topic in index:
+            if topic in index and event.kind == "MARKET":  # ADL and insurance-fund prints are not aggregated trades
                 yield topic, Outgoing(frames.agg_trade(event, symbol), log)
         else:
             payload = None

@@ -30,12 +30,20 @@ def envelope(data_type: str, data: str, ts_ms: int | None = None) -> str:
 
 
 def book_ticker(
-    ev: QuoteEvent, symbol: str, *, bid: str | None = None, ask: str | None = None, t_ms: int | None = None
+    ev: QuoteEvent,
+    symbol: str,
+    *,
+    bid: str | None = None,
+    ask: str | None = None,
+    t_ms: int | None = None,
+    sizes: tuple[str, str] | None = None,
 ) -> str:
+    """`sizes`: (B, A) as the book holds them (4 decimals, as the venue prints them); the event's otherwise."""
     t = ev.ts_ms if t_ms is None else t_ms
+    bid_qty, ask_qty = sizes or (ev.bid_qty, ev.ask_qty)
     return (
         f'{{"e":"bookTicker","u":{ev.update_id},"E":{ev.ts_ms},"T":{t},"s":"{symbol}","b":"{bid or ev.bid}",'
-        f'"B":"{ev.bid_qty}","a":"{ask or ev.ask}","A":"{ev.ask_qty}"}}'
+        f'"B":"{bid_qty}","a":"{ask or ev.ask}","A":"{ask_qty}"}}'
     )
 
 
@@ -82,3 +90,23 @@ def depth(ev: QuoteEvent, levels: int, tick: int, decimals: int) -> str:
 def ack(req_id: str, code: int = 0, msg: str = "") -> str:
     # The id is the client's own string: encode it properly.
     return msgspec.json.encode({"id": req_id, "code": code, "msg": msg, "dataType": "", "data": None}).decode()
+
+
+def _levels(levels: list[tuple[str, str]]) -> str:
+    return ",".join(f'["{p}","{s}"]' for p, s in levels)
+
+
+def incr_depth(
+    topic: str, action: str, last_id: int, time_ms: int, bids: list[tuple[str, str]], asks: list[tuple[str, str]]
+) -> str:
+    """`@incrDepth`: action "all" (a snapshot) or "update" (changed levels; size "0.0000" deletes), keys as recorded."""
+    return envelope(
+        topic,
+        f'{{"action":"{action}","lastUpdateId":{last_id},"time":{time_ms},'
+        f'"bids":[{_levels(bids)}],"asks":[{_levels(asks)}]}}',
+    )
+
+
+def depth_of_book(bids: list[tuple[str, str]], asks_ascending: list[tuple[str, str]]) -> str:
+    """A `@depthN` payload from a book: bids best-first, asks worst-first (descending), as the venue sends them."""
+    return f'{{"bids":[{_levels(bids)}],"asks":[{_levels(list(reversed(asks_ascending)))}]}}'

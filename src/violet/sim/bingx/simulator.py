@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import attrs
 import msgspec
 from aiohttp import web
 
 from violet.sim.bingx import frames
+from violet.sim.bingx.book_channels import BingxBookChannels
 from violet.sim.bingx.config import BingxSimConfig
 from violet.sim.bingx.rest import BingxRest
-from violet.sim.bingx.websocket import STALE_LAG_MS, BingxWebSocket
+from violet.sim.bingx.websocket import STALE_BID_OFFSET, STALE_LAG_MS, BingxWebSocket
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import FaultKind, corrupt_price
-from violet.sim.engine.market import MarketEvent, MarkEvent, QuoteEvent, TradeEvent
+from violet.sim.engine.market import MarketEvent, MarkEvent, QuoteEvent, TradeEvent, fmt_units
 
 
-class BingxSimulator(BingxRest, BingxWebSocket):
+class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
     venue = "bingx"
     config: BingxSimConfig
 
@@ -28,6 +30,7 @@ class BingxSimulator(BingxRest, BingxWebSocket):
         self._rest_hits: dict[tuple[str, str], list[float]] = {}
         self._rest_banned: dict[str, float] = {}
         self.rest_calls: list[str] = []
+        self.init_books()
 
     # -- routes ---------------------------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -46,15 +49,22 @@ class BingxSimulator(BingxRest, BingxWebSocket):
         symbol = frames.venue_symbol(event.inst)
         index = self.topic_index
         if isinstance(event, QuoteEvent):
+            sizes = self.book_moved(symbol, event)
             topic = f"{symbol}@bookTicker"
             if topic in index:
                 yield (
                     topic,
                     Outgoing(
-                        frames.envelope(topic, frames.book_ticker(event, symbol)),
+                        frames.envelope(topic, frames.book_ticker(event, symbol, sizes=sizes)),
                         (symbol, "quote", event.ts_ms, f"{event.bid}/{event.ask}"),
                     ),
                 )
+            if self.config.profile == "live":
+                return  # the book's other channels go out at their own cadence (book_channels.py)
+            topic = f"{symbol}@incrDepth"
+            frame = self.incr_update_frame(symbol)
+            if frame is not None and topic in index:
+                yield topic, Outgoing(frame, None)
             last = self._last_trade.get(symbol)
             topic = f"{symbol}@ticker"
             if topic in index:
@@ -97,6 +107,17 @@ class BingxSimulator(BingxRest, BingxWebSocket):
             if topic in index:
                 yield topic, Outgoing(frames.envelope(topic, frames.mark_price(event, symbol)), None)
 
+    def on_market_event(self, event: MarketEvent) -> None:
+        if self.config.profile == "live" and isinstance(event, QuoteEvent):
+            return  # the top moves at BingX's own cadence (book_channels.py), not at every change upstream
+        if isinstance(event, TradeEvent) and self.config.profile == "live":
+            if event.kind != "MARKET":
+                return
+            bid, _, ask, _ = self.books[frames.venue_symbol(event.inst)].best()
+            d = event.inst.price_decimals
+            event = attrs.evolve(event, price=fmt_units(bid if event.buyer_is_maker else ask, d))  # at this book's top
+        self.publish(event)
+
     def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
         faults = conn.faults
         if not faults.pending or isinstance(event, MarkEvent):
@@ -104,9 +125,10 @@ class BingxSimulator(BingxRest, BingxWebSocket):
         symbol = frames.venue_symbol(event.inst)
         if isinstance(event, QuoteEvent) and topic.endswith("@bookTicker"):
             if faults.take(FaultKind.STALE_PUSH):
-                return Outgoing(
-                    frames.envelope(topic, frames.book_ticker(event, symbol, t_ms=event.ts_ms - STALE_LAG_MS)), out.log
-                )
+                d = event.inst.price_decimals
+                off_book = fmt_units(round(int(event.bid.replace(".", "")) * (1 + STALE_BID_OFFSET)), d)
+                stale = frames.book_ticker(event, symbol, bid=off_book, t_ms=event.ts_ms - STALE_LAG_MS)
+                return Outgoing(frames.envelope(topic, stale), out.log)
             kind = faults.take_value_fault(quote=True)
             if kind is FaultKind.CROSSED:
                 return Outgoing(

@@ -20,7 +20,10 @@ from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
 
 PING = "Ping"
-STALE_LAG_MS = 5 * 60_000
+STALE_LAG_MS = 1_344_963
+"""A stale bookTicker's `T` lags its `E` this much (the frame observed live, PROTOCOL.md section 11)."""
+STALE_BID_OFFSET = 0.0025
+"""...and its bid sits this far above the live book (212.7 USDT on BTC-USDT near 86,000)."""
 
 
 class BingxConnection(SimConnection):
@@ -139,7 +142,7 @@ class BingxWebSocket(SimulatorCore):
         symbol, _, channel = data_type.partition("@")
         if symbol not in self.symbols or symbol in self.config.paused_symbols:
             return False
-        if channel in ("bookTicker", "trade", "lastPrice", "markPrice", "ticker"):
+        if channel in ("bookTicker", "trade", "lastPrice", "markPrice", "ticker", "incrDepth"):
             return True
         if channel.startswith("depth"):
             level, _, interval = channel.removeprefix("depth").partition("@")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
@@ -34,6 +35,8 @@ class TradeEvent:
     agg_id: int
     buyer_is_maker: bool
     ts_ms: int
+    kind: str = "MARKET"
+    """Binance's `X`: MARKET, or the rare ADL / INSURANCE_FUND print (away from the market; not in aggTrade)."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -49,6 +52,22 @@ class MarkEvent:
 MarketEvent = QuoteEvent | TradeEvent | MarkEvent
 
 
+class Market(Protocol):
+    """What a simulator needs of its market (`RandomWalkMarket`: uniform profile; `SharedMarket`: live)."""
+
+    instruments: tuple[Instrument, ...]
+
+    def instrument(self, base: str) -> Instrument: ...
+
+    def quote(self, base: str, ts_ms: int) -> QuoteEvent: ...
+
+    def trade(self, base: str, ts_ms: int) -> TradeEvent: ...
+
+    def mark(self, base: str, ts_ms: int) -> MarkEvent: ...
+
+    def next_event(self, ts_ms: int) -> QuoteEvent | TradeEvent: ...
+
+
 @attrs.define(slots=True)
 class _Book:
     inst: Instrument
@@ -60,7 +79,7 @@ class _Book:
     agg_id: int
 
 
-def _fmt(units: int, decimals: int) -> str:
+def fmt_units(units: int, decimals: int) -> str:
     if decimals == 0:
         return str(units)
     s = str(units).rjust(decimals + 1, "0")
@@ -68,6 +87,9 @@ def _fmt(units: int, decimals: int) -> str:
 
 
 class RandomWalkMarket:
+    """The uniform profile's market: every event moves a random instrument's mid by a few ticks (fixed aggregate
+    rate, all instruments alike); benchmarks use it for its steady, known load."""
+
     def __init__(self, instruments: tuple[Instrument, ...], *, seed: int, trade_share: float = 0.15) -> None:
         self._rng = random.Random(seed)
         self._trade_share = trade_share
@@ -89,7 +111,7 @@ class RandomWalkMarket:
         return self._books[base].inst
 
     def _qty(self, inst: Instrument) -> str:
-        return _fmt(self._rng.randint(1, 5000), inst.qty_decimals)
+        return fmt_units(self._rng.randint(1, 5000), inst.qty_decimals)
 
     def quote(self, base: str, ts_ms: int) -> QuoteEvent:
         book = self._books[base]
@@ -100,9 +122,9 @@ class RandomWalkMarket:
         d = book.scale
         return QuoteEvent(
             inst=book.inst,
-            bid=_fmt(book.mid - book.half_spread, d),
+            bid=fmt_units(book.mid - book.half_spread, d),
             bid_qty=self._qty(book.inst),
-            ask=_fmt(book.mid + book.half_spread, d),
+            ask=fmt_units(book.mid + book.half_spread, d),
             ask_qty=self._qty(book.inst),
             update_id=book.update_id,
             ts_ms=ts_ms,
@@ -116,7 +138,7 @@ class RandomWalkMarket:
         book.agg_id += 1
         return TradeEvent(
             inst=book.inst,
-            price=_fmt(price, book.scale),
+            price=fmt_units(price, book.scale),
             qty=self._qty(book.inst),
             trade_id=book.trade_id,
             agg_id=book.agg_id,
@@ -131,9 +153,9 @@ class RandomWalkMarket:
         next_funding = (ts_ms // 28_800_000 + 1) * 28_800_000
         return MarkEvent(
             inst=book.inst,
-            mark=_fmt(mark, d),
-            index=_fmt(mark + self._rng.randint(-80, 80), d),
-            funding_rate=_fmt(self._rng.randint(0, 20_000), 8),
+            mark=fmt_units(mark, d),
+            index=fmt_units(mark + self._rng.randint(-80, 80), d),
+            funding_rate=fmt_units(self._rng.randint(0, 20_000), 8),
             next_funding_ms=next_funding,
             ts_ms=ts_ms,
         )

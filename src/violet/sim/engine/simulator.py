@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import anyio
 import anyio.abc
@@ -25,9 +25,10 @@ from aiohttp import web
 from violet.lifecycle import StackLifetime
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import VENUE_FAULTS, Fault, FaultKind, FaultSpecError
-from violet.sim.engine.market import MarketEvent, RandomWalkMarket
+from violet.sim.engine.market import Market, MarketEvent, RandomWalkMarket
 from violet.sim.engine.pacer import Pacer
 from violet.sim.engine.send_log import SendLog
+from violet.sim.engine.shared_market import SharedMarket
 from violet.sim.engine.tls import make_server_tls
 from violet.sim.engine.universe import make_universe
 
@@ -51,7 +52,18 @@ class SimConfig:
     max_lifetime_s: float = 24 * 3600.0
     mark_interval_s: float = 1.0
     market: bool = True
-    """Run the random-walk market; off for tests that inject every frame themselves."""
+    """Run the market; off for tests that inject every frame themselves."""
+    profile: Literal["live", "uniform"] = "uniform"
+    """live: the venues as measured (one market shared by both simulators, heavy-tailed activity across symbols,
+    each venue's own cadences and rules; `rate_hz` is the shared market's mean rate of quote changes and trades);
+    uniform: a random walk at exactly `rate_hz`, all symbols alike (benchmarks that need a fixed load). Events a
+    test injects are sent as injected under either."""
+    lag_ms: int = 0
+    """live: this venue reads the shared market this late (BingX follows Binance)."""
+    burst: tuple[float, float] | None = None
+    """(factor, seconds): the market's rate times `factor` for `seconds`, every `burst_every_s` (a liquidation
+    cascade); the `cascade:FACTOR:SECONDS` fault does it once."""
+    burst_every_s: float = 60.0
 
 
 BURST_CHUNK = 1_000
@@ -75,7 +87,11 @@ class SimulatorCore(StackLifetime):
         check_bind_host(config.host, config.allow_remote)
         self.config = config
         self.instruments = make_universe(config.symbols)
-        self.market = RandomWalkMarket(self.instruments, seed=config.seed)
+        self.market: Market = (
+            SharedMarket(self.instruments, seed=config.seed, lag_ms=config.lag_ms)
+            if config.profile == "live"
+            else RandomWalkMarket(self.instruments, seed=config.seed)
+        )
         self.pacer = Pacer(config.rate_hz)
         self.send_log = SendLog()
         self.connections: dict[int, SimConnection] = {}
@@ -143,6 +159,9 @@ class SimulatorCore(StackLifetime):
         if self.config.market:
             tg.start_soon(self._market_loop)
             tg.start_soon(self._mark_loop)
+            if self.config.burst is not None:
+                tg.start_soon(self._burst_loop, *self.config.burst)
+            self.start_venue_loops(tg)
 
     async def _stop_server(self) -> None:
         for conn in list(self.connections.values()):
@@ -164,7 +183,19 @@ class SimulatorCore(StackLifetime):
             n = await pacer.due()
             ts_ms = time.time_ns() // 1_000_000
             for _ in range(n):
-                self.publish(market.next_event(ts_ms))
+                self.on_market_event(market.next_event(ts_ms))
+
+    def on_market_event(self, event: MarketEvent) -> None:
+        """Venue hook: what the venue sends of the market's own events (injected events are always published)."""
+        self.publish(event)
+
+    def start_venue_loops(self, tg: anyio.abc.TaskGroup) -> None:
+        """Venue hook: tasks beside the market loop (BingX's book cadences under the live profile)."""
+
+    async def _burst_loop(self, factor: float, seconds: float) -> None:
+        while True:
+            await anyio.sleep(self.config.burst_every_s)
+            self.pacer.surge(factor, seconds)
 
     async def _mark_loop(self) -> None:
         while True:
