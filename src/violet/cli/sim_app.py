@@ -43,6 +43,16 @@ BurstOption = Annotated[
     ),
 ]
 
+CadenceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cadence-from",
+        exists=True,
+        dir_okay=False,
+        help="A `violet record` file: each stream speaks at its recorded inter-arrival times (prices stay ours).",
+    ),
+]
+
 
 def parse_burst(spec: str | None) -> tuple[tuple[float, float] | None, float]:
     """`--burst` as ((factor, seconds), every_s); a typed CLI error for anything else."""
@@ -76,6 +86,7 @@ def sim_binance(
     ] = Routes.enforced,
     profile: ProfileOption = Profile.live,
     burst: BurstOption = None,
+    cadence_from: CadenceOption = None,
     replay_file: ReplayOption = None,
     speed: SpeedOption = 1.0,
     no_market: NoMarketOption = False,
@@ -116,6 +127,7 @@ def sim_binance(
         profile=profile.value,
         burst=bursts,
         burst_every_s=every,
+        cadence_from=None if cadence_from is None else str(cadence_from),
     )
     run_sim(BinanceSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
@@ -134,6 +146,7 @@ def sim_bingx(
     max_topics: Annotated[int, typer.Option(min=1, help="Topics per socket before 80403.")] = 200,
     profile: ProfileOption = Profile.live,
     burst: BurstOption = None,
+    cadence_from: CadenceOption = None,
     replay_file: ReplayOption = None,
     speed: SpeedOption = 1.0,
     no_market: NoMarketOption = False,
@@ -162,6 +175,7 @@ def sim_bingx(
         profile=profile.value,
         burst=bursts,
         burst_every_s=every,
+        cadence_from=None if cadence_from is None else str(cadence_from),
     )
     run_sim(BingxSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 

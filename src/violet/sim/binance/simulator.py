@@ -80,6 +80,18 @@ class BinanceSimulator(BinanceRest, BinanceWebSocket):
                     payload = payload or frames.mark_price(event, symbol)
                     yield topic, Outgoing(payload, None)
 
+    def event_for_topic(self, topic: str, ts_ms: int) -> MarketEvent | None:
+        parsed = frames.parse_stream(topic)
+        inst = None if parsed is None else self.symbols.get(parsed[0].upper())
+        if parsed is None or inst is None:
+            return None
+        kind = parsed[1]
+        if kind == "bookTicker":
+            return self.market.quote(inst.base, ts_ms)
+        if kind in ("trade", "aggTrade"):
+            return self.market.trade(inst.base, ts_ms)
+        return self.market.mark(inst.base, ts_ms) if kind.startswith("markPrice") else None
+
     def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
         text = out.text
         if conn.faults.pending and not isinstance(event, MarkEvent):

@@ -126,7 +126,7 @@ class BingxBookChannels(SimulatorCore):
             cadence = self.cadences[symbol]
             quiet = now < self._quiet_until.get(symbol, 0.0)
             if kind == "top":
-                if not quiet:
+                if not quiet and f"{symbol}@bookTicker" not in self.recorded_topics:
                     self.publish(self.market.quote(self.symbols[symbol].base, _now_ms()))
                 heapq.heappush(heap, (now + top_gap_s(cadence, rng), seq, kind, symbol))
                 continue

@@ -118,6 +118,17 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
             event = attrs.evolve(event, price=fmt_units(bid if event.buyer_is_maker else ask, d))  # at this book's top
         self.publish(event)
 
+    def event_for_topic(self, topic: str, ts_ms: int) -> MarketEvent | None:
+        symbol, _, channel = topic.partition("@")
+        inst = self.symbols.get(symbol)
+        if inst is None:
+            return None
+        if channel == "bookTicker":
+            return self.market.quote(inst.base, ts_ms)
+        if channel == "trade":
+            return self.market.trade(inst.base, ts_ms)
+        return self.market.mark(inst.base, ts_ms) if channel == "markPrice" else None
+
     def adjust(self, conn: SimConnection, event: MarketEvent, topic: str, out: Outgoing) -> Outgoing:
         faults = conn.faults
         if not faults.pending or isinstance(event, MarkEvent):

@@ -27,6 +27,7 @@ from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import VENUE_FAULTS, Fault, FaultKind, FaultSpecError
 from violet.sim.engine.market import Market, MarketEvent, RandomWalkMarket
 from violet.sim.engine.pacer import Pacer
+from violet.sim.engine.recorded_cadence import follow_cadence, load_cadence
 from violet.sim.engine.send_log import SendLog
 from violet.sim.engine.shared_market import SharedMarket
 from violet.sim.engine.tls import make_server_tls
@@ -64,6 +65,9 @@ class SimConfig:
     """(factor, seconds): the market's rate times `factor` for `seconds`, every `burst_every_s` (a liquidation
     cascade); the `cascade:FACTOR:SECONDS` fault does it once."""
     burst_every_s: float = 60.0
+    cadence_from: str | None = None
+    """A `violet record` file: the market's events come at its streams' recorded inter-arrival times (per stream,
+    in order, looping) instead of at `rate_hz`; prices still come from this simulator's market."""
 
 
 BURST_CHUNK = 1_000
@@ -100,6 +104,8 @@ class SimulatorCore(StackLifetime):
         self.ca_path: Path | None = None
         self.events_emitted = 0
         self.accepting = True
+        self.recorded_topics: frozenset[str] = frozenset()
+        """Streams whose timing comes from a recording (`cadence_from`)."""
         """False: WebSocket upgrades are refused with 503, as during a venue outage."""
         self._next_conn = 1
         self._runner: web.AppRunner | None = None
@@ -156,7 +162,13 @@ class SimulatorCore(StackLifetime):
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         tg = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tg.cancel_scope.cancel)  # runs first on exit: the market loops end, then the server
-        if self.config.market:
+        if self.config.market and self.config.cadence_from is not None:
+            cadence = load_cadence(Path(self.config.cadence_from), self.topic_of)
+            self.recorded_topics = frozenset(cadence)
+            tg.start_soon(follow_cadence, cadence, self._emit_for_topic)
+            tg.start_soon(self._mark_loop)
+            self.start_venue_loops(tg)
+        elif self.config.market:
             tg.start_soon(self._market_loop)
             tg.start_soon(self._mark_loop)
             if self.config.burst is not None:
@@ -188,6 +200,15 @@ class SimulatorCore(StackLifetime):
     def on_market_event(self, event: MarketEvent) -> None:
         """Venue hook: what the venue sends of the market's own events (injected events are always published)."""
         self.publish(event)
+
+    def _emit_for_topic(self, topic: str) -> None:
+        event = self.event_for_topic(topic, time.time_ns() // 1_000_000)
+        if event is not None:
+            self.publish(event)  # the recorded stream spoke: this venue's frames for it, whatever its profile
+
+    def event_for_topic(self, topic: str, ts_ms: int) -> MarketEvent | None:
+        """Venue hook: the market event behind one of its stream names (for recorded cadences)."""
+        return None
 
     def start_venue_loops(self, tg: anyio.abc.TaskGroup) -> None:
         """Venue hook: tasks beside the market loop (BingX's book cadences under the live profile)."""
