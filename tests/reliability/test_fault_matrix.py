@@ -47,6 +47,8 @@ FAULTS: list[tuple[str, str | None, str | None]] = [
     ("out-of-order:5", None, None),
     ("delay:300:2", None, None),
     ("burst:20000", None, None),
+    ("silence:bookTicker:500", None, None),
+    ("cascade:10:1", None, None),
 ]
 
 
@@ -162,6 +164,24 @@ async def test_remote_shm_cell(remote_shm_cell: Cell, spec: str, resume: str | N
 def test_the_matrix_names_every_simulator_fault_of_the_binance_venue() -> None:
     from violet.sim.engine.faults import FaultKind
 
-    bingx_only = {FaultKind.CORRUPT_GZIP, FaultKind.TEXT_FRAME, FaultKind.PING_STORM, FaultKind.STALE_PUSH}
-    covered = {Fault.parse(spec).kind for spec, _, _ in FAULTS} | {FaultKind.RESUME}
+    bingx_only = {
+        FaultKind.CORRUPT_GZIP,
+        FaultKind.TEXT_FRAME,
+        FaultKind.PING_STORM,
+        FaultKind.STALE_PUSH,
+        FaultKind.CONTRACTS_NEED_TIMESTAMP,
+    }
+    startup_only = {FaultKind.EXCHANGE_INFO}  # test_a_region_block_at_startup_is_a_typed_error
+    covered = {Fault.parse(spec).kind for spec, _, _ in FAULTS} | {FaultKind.RESUME} | startup_only
     assert covered == set(FaultKind) - bingx_only, "a new simulator fault needs a cell here"
+
+
+async def test_a_region_block_at_startup_is_a_typed_error() -> None:
+    from violet.adapters.nt_binance.instruments import ExchangeInfoError
+
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, market=False)) as sim:
+        await sim.apply_fault(Fault.parse("exchange-info:451"))
+        settings = NtBinanceSettings(assets=ASSETS, base_url_http=sim.http_url, base_url_ws=sim.ws_url)
+        with pytest.raises(ExchangeInfoError, match=r"451.*region block"):
+            async with NtBinancePriceFeed(settings):
+                pytest.fail("started without the instruments")

@@ -14,8 +14,12 @@ from violet.app.processes import spawn_ready, stop_process
 
 
 @asynccontextmanager
-async def sim_process(venue: str, *, symbols: int = 2, rate: float = 400) -> AsyncIterator[dict[str, Any]]:
+async def sim_process(
+    venue: str, *, symbols: int = 2, rate: float = 400, profile: str = "uniform"
+) -> AsyncIterator[dict[str, Any]]:
+    """A simulator subprocess; the uniform profile unless asked: these tests count on a known, steady rate."""
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
+    cmd += ["--profile", profile]
     proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)
     try:
         info: dict[str, Any] = msgspec.json.decode(line)

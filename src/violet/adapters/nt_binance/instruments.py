@@ -77,6 +77,8 @@ async def load_instruments(
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
         body = await resp.read()
+        if resp.status == 451:
+            raise ExchangeInfoError(f"GET {url}: HTTP 451: Binance refuses this host's location (a region block)")
         if resp.status != 200:
             raise ExchangeInfoError(f"GET {url}: HTTP {resp.status}: {body[:200]!r}")
     listed = parse_exchange_info(body)

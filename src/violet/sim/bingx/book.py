@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+from sortedcontainers import SortedDict
+
 from violet.sim.engine.market import fmt_units
 from violet.sim.engine.universe import Instrument
 
@@ -25,8 +27,10 @@ class LiveBook:
         self.levels = levels
         self.update_id = first_id
         self._rng = rng
-        self.bids: dict[int, int] = {}
-        self.asks: dict[int, int] = {}
+        # Sorted by price: the top, the far end and the levels a moving top crosses are found in O(log n), which
+        # the uniform profile needs at tens of thousands of quotes a second.
+        self.bids: SortedDict[int, int] = SortedDict()
+        self.asks: SortedDict[int, int] = SortedDict()
         self._pending_bids: dict[int, int] = {}
         self._pending_asks: dict[int, int] = {}
         self._snapshot_taken = False
@@ -35,7 +39,7 @@ class LiveBook:
     def _size(self) -> int:
         return self._rng.randint(1, 200_000)
 
-    def _set(self, side: dict[int, int], pending: dict[int, int], price: int, size: int) -> None:
+    def _set(self, side: SortedDict[int, int], pending: dict[int, int], price: int, size: int) -> None:
         if size:
             side[price] = size
         else:
@@ -48,15 +52,16 @@ class LiveBook:
 
     def best(self) -> tuple[int, int, int, int]:
         """(bid, bid size, ask, ask size) in units."""
-        bid, ask = max(self.bids), min(self.asks)
-        return bid, self.bids[bid], ask, self.asks[ask]
+        bid, bid_size = self.bids.peekitem(-1)
+        ask, ask_size = self.asks.peekitem(0)
+        return bid, bid_size, ask, ask_size
 
     def move_top(self, bid: int, ask: int) -> None:
         """The top moves to `bid` / `ask` (units, bid < ask) with fresh sizes; levels that would cross go, and the
         book is refilled at its far end so it keeps its depth."""
-        for price in [p for p in self.bids if p >= bid]:
+        for price in list(self.bids.irange(minimum=bid)):
             self._set(self.bids, self._pending_bids, price, 0)
-        for price in [p for p in self.asks if p <= ask]:
+        for price in list(self.asks.irange(maximum=ask)):
             self._set(self.asks, self._pending_asks, price, 0)
         self._set(self.bids, self._pending_bids, bid, self._size())
         self._set(self.asks, self._pending_asks, ask, self._size())
@@ -65,15 +70,16 @@ class LiveBook:
     def _refill(self) -> None:
         rng = self._rng
         while len(self.bids) < self.levels:
-            price = min(self.bids) - rng.randint(1, 3)
+            price = self.bids.peekitem(0)[0] - rng.randint(1, 3)
             if price <= 0:
                 break
             self._set(self.bids, self._pending_bids, price, self._size())
         while len(self.asks) < self.levels:
-            self._set(self.asks, self._pending_asks, max(self.asks) + rng.randint(1, 3), self._size())
-        for side, pending, worst in ((self.bids, self._pending_bids, min), (self.asks, self._pending_asks, max)):
-            while len(side) > self.levels:
-                self._set(side, pending, worst(side), 0)
+            self._set(self.asks, self._pending_asks, self.asks.peekitem(-1)[0] + rng.randint(1, 3), self._size())
+        while len(self.bids) > self.levels:
+            self._set(self.bids, self._pending_bids, self.bids.peekitem(0)[0], 0)
+        while len(self.asks) > self.levels:
+            self._set(self.asks, self._pending_asks, self.asks.peekitem(-1)[0], 0)
 
     def churn(self, changes: int) -> None:
         """`changes` level changes below the top (sizes changed, levels removed or added), as a busy book has."""
@@ -83,8 +89,8 @@ class LiveBook:
             side, pending = (self.bids, self._pending_bids) if buy else (self.asks, self._pending_asks)
             if len(side) < 3:
                 continue
-            top = max(side) if buy else min(side)
-            price = rng.choice(list(side))
+            top = side.peekitem(-1 if buy else 0)[0]
+            price = side.peekitem(rng.randrange(len(side)))[0]
             if price == top:
                 continue
             roll = rng.random()
@@ -107,8 +113,8 @@ class LiveBook:
         """(lastUpdateId, bids descending, asks ascending), at most `depth` levels a side. `starts_stream`: an
         `@incrDepth` snapshot, after which the next update's id is this one's + 1."""
         self._snapshot_taken = self._snapshot_taken or starts_stream
-        bids = sorted(self.bids, reverse=True)[:depth]
-        asks = sorted(self.asks)[:depth]
+        bids = list(self.bids.islice(max(0, len(self.bids) - depth), reverse=True))
+        asks = list(self.asks.islice(0, depth))
         return (
             self.update_id,
             [self._fmt(p, self.bids[p]) for p in bids],

@@ -21,7 +21,8 @@ class BingxSimConfig(SimConfig):
     """A refused topic (80403) still leaks one data frame, as observed live."""
     paused_symbols: tuple[str, ...] = ()
     """Contracts in status 25: listed over REST, refused (80015) on the socket."""
-    lag_ms: int = 150
-    """live: BingX reads the shared market this late (it follows Binance; assumption)."""
+    lag_ms: int = 300
+    """live: BingX reads the shared market this late (it follows Binance; an assumption, kept at the ~300 ms the
+    uniform profile's staggered start gave the lead/lag estimator)."""
     btc_top_median_s: float = 1.2
     """live: median gap between BTC-USDT top-of-book changes (measured 0.55-2.7 s); other names scale from it."""

@@ -62,9 +62,12 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
             if self.config.profile == "live":
                 return  # the book's other channels go out at their own cadence (book_channels.py)
             topic = f"{symbol}@incrDepth"
-            frame = self.incr_update_frame(symbol)
-            if frame is not None and topic in index:
-                yield topic, Outgoing(frame, None)
+            if topic in index:
+                frame = self.incr_update_frame(symbol)
+                if frame is not None:
+                    yield topic, Outgoing(frame, None)
+            else:
+                self.books[symbol].discard_pending()  # nobody to tell; a later subscriber starts from a snapshot
             last = self._last_trade.get(symbol)
             topic = f"{symbol}@ticker"
             if topic in index:
