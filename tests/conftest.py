@@ -43,6 +43,10 @@ HEAVY_FILES = (
     "tests/adapters/test_nt_drift.py",
     "tests/adapters/test_feed_process.py",
     "tests/sim/test_binance_sim_clients.py",
+    # Cadence measurements: each waits out seconds of wall-clock time on purpose.
+    "tests/sim/test_bingx_live_profile.py",
+    "tests/sim/test_recorded_cadence.py",
+    "tests/sim/test_market_rate.py",
 )
 HEAVY_HARNESSES = ("adapter=nt_binance", "adapter=remote_shm", "adapter=remote_hz")
 

@@ -71,6 +71,27 @@ class BingxBookChannels(SimulatorCore):
         _, bid_size, _, ask_size = book.best()
         return fmt_units(bid_size, SIZE_DECIMALS), fmt_units(ask_size, SIZE_DECIMALS)
 
+    @property
+    def live_cadences(self) -> bool:
+        """The live profile with its own market running: channels speak at their measured cadences. Without the
+        market (a test injecting every event) every channel answers each injected event, as under uniform."""
+        return self.config.profile == "live" and self.config.market
+
+    def book_quote(self, symbol: str, ts_ms: int) -> QuoteEvent:
+        """The book's top as a quote event (for channels built from quotes, e.g. `@ticker`)."""
+        book = self.books[symbol]
+        bid, bid_size, ask, ask_size = book.best()
+        d = book.inst.price_decimals
+        return QuoteEvent(
+            inst=book.inst,
+            bid=fmt_units(bid, d),
+            bid_qty=fmt_units(bid_size, SIZE_DECIMALS),
+            ask=fmt_units(ask, d),
+            ask_qty=fmt_units(ask_size, SIZE_DECIMALS),
+            update_id=book.update_id,
+            ts_ms=ts_ms,
+        )
+
     def incr_update_frame(self, symbol: str) -> str | None:
         update = self.books[symbol].take_update()
         if update is None:
@@ -97,7 +118,7 @@ class BingxBookChannels(SimulatorCore):
 
     # -- the live cadences --------------------------------------------------------------------------------------
     def start_venue_loops(self, tg: anyio.abc.TaskGroup) -> None:
-        if self.config.profile == "live":
+        if self.live_cadences:
             tg.start_soon(self._book_loop)
 
     async def _book_loop(self) -> None:

@@ -59,7 +59,7 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
                         (symbol, "quote", event.ts_ms, f"{event.bid}/{event.ask}"),
                     ),
                 )
-            if self.config.profile == "live":
+            if self.live_cadences:
                 return  # the book's other channels go out at their own cadence (book_channels.py)
             topic = f"{symbol}@incrDepth"
             if topic in index:
@@ -109,6 +109,12 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
             topic = f"{symbol}@markPrice"
             if topic in index:
                 yield topic, Outgoing(frames.envelope(topic, frames.mark_price(event, symbol)), None)
+            topic = f"{symbol}@ticker"
+            if self.live_cadences and topic in index:  # one a second, as measured, with the book's top
+                top = self.book_quote(symbol, event.ts_ms)
+                last = self._last_trade.get(symbol)
+                ticker = frames.ticker(top, symbol, last.price if last else top.bid)
+                yield topic, Outgoing(frames.envelope(topic, ticker), None)
 
     def on_market_event(self, event: MarketEvent) -> None:
         if self.config.profile == "live" and isinstance(event, QuoteEvent):

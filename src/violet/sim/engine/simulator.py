@@ -54,7 +54,7 @@ class SimConfig:
     mark_interval_s: float = 1.0
     market: bool = True
     """Run the market; off for tests that inject every frame themselves."""
-    profile: Literal["live", "uniform"] = "uniform"
+    profile: Literal["live", "uniform"] = "live"
     """live: the venues as measured (one market shared by both simulators, heavy-tailed activity across symbols,
     each venue's own cadences and rules; `rate_hz` is the shared market's mean rate of quote changes and trades);
     uniform: a random walk at exactly `rate_hz`, all symbols alike (benchmarks that need a fixed load). Events a
