@@ -29,6 +29,10 @@ class App:
     clock: Clock = attrs.field(factory=SystemClock)
 
 
+def asset_budgets(p: PlaneConfig) -> dict[str, int]:
+    return {asset: ms_to_ns(ms) for asset, ms in p.budget_ms.items()}
+
+
 def shm_bridge_name(cfg: VioletConfig, plane: Plane) -> str:
     return f"{cfg.bridge.shm_prefix}-{plane}"
 
@@ -50,6 +54,7 @@ def build_source(
                 base_url_ws=cfg.binance.ws_url,
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                asset_budgets_ns=asset_budgets(p),
                 ready_timeout_s=p.ready_timeout_s,
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
@@ -66,6 +71,7 @@ def build_source(
             ws_url=b.ws_url,
             staleness_budget_ns=budget,
             venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+            asset_budgets_ns=asset_budgets(p),
             ready_timeout_s=p.ready_timeout_s,
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
@@ -87,9 +93,14 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
             venue = InMemoryVenue(tuple(p.assets))
             seed = cfg.synthetic.seed + (0 if plane == "alpha" else 1)
             market = SyntheticMarket(venue, rate_hz=cfg.synthetic.rate_hz, seed=seed)
-            return InMemoryPriceFeed(venue, name=PLANE_VENUE[plane], staleness_budget_ns=budget, clock=clock), (
-                market.run,
+            feed = InMemoryPriceFeed(
+                venue,
+                name=PLANE_VENUE[plane],
+                staleness_budget_ns=budget,
+                clock=clock,
+                asset_budgets_ns=asset_budgets(p),
             )
+            return feed, (market.run,)
         case "remote_shm":
             from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 
@@ -99,6 +110,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 assets=tuple(p.assets),
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                asset_budgets_ns=asset_budgets(p),
                 ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 spin=cfg.bridge.shm_spin,
@@ -116,6 +128,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 members=tuple(cfg.bridge.hz_members),
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+                asset_budgets_ns=asset_budgets(p),
                 ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )

@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 from tests.contract.collector import collecting, fence, newest_by_key
 from tests.contract.harness import BAD_QUOTES, Defect, FeedHarness, VenueUpdate, order_key
-from tests.contract.strategies import UpdateShape, defect_lists, realize, shape_lists, shapes
-from violet.domain import DomainError, FeedState, Freshness, NormalizedTick, UnknownAsset, format_price, parse_price
+from tests.contract.strategies import UpdateShape, defect_lists, price_text, realize, shape_lists, shapes
+from violet.domain import (
+    DomainError,
+    FeedState,
+    Freshness,
+    NormalizedTick,
+    TickKind,
+    UnknownAsset,
+    format_price,
+    parse_price,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -190,3 +199,32 @@ def test_defects_cover_the_invalid_price_families(defect: Defect) -> None:
             ts_event=1,
             mono_ns=1,
         )
+
+
+@given(shape=shapes(), quote_first=st.booleans())
+async def test_a_trade_never_makes_a_quote_fresh_nor_a_quote_a_trade(
+    harness: FeedHarness, shape: UpdateShape, quote_first: bool
+) -> None:
+    if not {TickKind.QUOTE, TickKind.TRADE} <= harness.capabilities.kinds:
+        pytest.skip("this adapter's venue sends quotes and trades together")
+    await _ensure_live(harness)
+    asset = harness.assets[shape.asset_index % len(harness.assets)]
+    decimals = harness.price_decimals(asset)
+    bid, ask = price_text(shape.bid_mantissa, decimals), price_text(shape.bid_mantissa + shape.spread, decimals)
+    quote = VenueUpdate(asset=asset, bid=bid, ask=ask)
+    trade = VenueUpdate(asset=asset, last=price_text(shape.last_mantissa, decimals))
+    first, second = (quote, trade) if quote_first else (trade, quote)
+    first_kind, second_kind = (TickKind.QUOTE, TickKind.TRADE) if quote_first else (TickKind.TRADE, TickKind.QUOTE)
+    feed = harness.feed
+    budget = feed.staleness_budget_ns
+    timeout = harness.capabilities.fence_timeout_s
+    async with feed.subscribe([asset]) as stream, collecting(stream) as (col, _):
+        # Each update waited for alone: a fence's extra update of the other kind would refresh what must age.
+        await col.wait_for([(asset, await harness.publish(first))], timeout)
+        harness.clock.advance(budget + 1)
+        await col.wait_for([(asset, await harness.publish(second))], timeout)
+    older, newer = feed.latest(asset, kind=first_kind), feed.latest(asset, kind=second_kind)
+    assert newer.fresh and newer.tick is not None and newer.tick == col.ticks[-1]
+    assert older.freshness is Freshness.TOO_OLD, f"the {first_kind.value} aged on its own"
+    assert older.tick is not None and older.age_ns is not None and older.age_ns > budget
+    assert feed.latest(asset).tick == newer.tick, "without a kind: the newest of either"

@@ -63,3 +63,35 @@ async def test_basis_and_reaction_path_through_the_port() -> None:
         await anyio.wait_all_tasks_blocked()
         assert monitor.snapshot().rows[0].basis_bps is None, "no decision on a stale plane"
         tg.cancel_scope.cancel()
+
+
+@pytest.mark.anyio
+async def test_a_trade_arriving_now_never_makes_an_old_quote_good_for_a_basis() -> None:
+    clock = ManualClock()
+    alpha_v, venue_v = InMemoryVenue(("BTCUSDT-PERP",)), InMemoryVenue(("BTCUSDT-PERP",))
+    alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock, staleness_budget_ns=1_000_000_000)
+    venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock, staleness_budget_ns=1_000_000_000)
+    async with alpha, venue, anyio.create_task_group() as tg:
+        monitor = BasisMonitor(alpha, venue, clock=clock)
+        tg.start_soon(monitor.run)
+        await anyio.wait_all_tasks_blocked()
+        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
+        await anyio.wait_all_tasks_blocked()
+        shown = monitor.snapshot().rows[0].basis
+        assert shown is not None and shown.bps == pytest.approx(100.0) and shown.venue_quote_age_ms == 0
+        clock.advance(3_000_000_000)  # the venue's quote is 3 s old when its next trade comes
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", last="101.50", ts_event=3))
+        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.10", ask="100.10", ts_event=4))
+        await anyio.wait_all_tasks_blocked()
+        row = monitor.snapshot().rows[0]
+        assert row.venue.trade_fresh and not row.venue.quote_fresh
+        assert row.venue.quote_age_ms == 3_000.0
+        assert row.basis is None and row.basis_bps is None, "no basis from a quote older than its budget"
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.20", ask="101.20", ts_event=5))
+        await anyio.wait_all_tasks_blocked()
+        row = monitor.snapshot().rows[0]
+        assert row.basis is not None and row.basis.alpha_quote_age_ms == 0 and row.basis.venue_quote_age_ms == 0
+        clock.advance(1_000_000_001)  # nothing new: the shown basis goes when its quotes age past the budget
+        assert monitor.snapshot().rows[0].basis is None
+        tg.cancel_scope.cancel()

@@ -14,11 +14,11 @@ def _p(value: Decimal | None) -> str:
     return "-" if value is None else format(value, "f")
 
 
-def _age(row: PlaneRow) -> str:
-    if row.age_ms is None:
+def _age(age_ms: float | None, fresh: bool) -> str:
+    if age_ms is None:
         return "-"
-    mark = "[green]fresh[/]" if row.fresh else "[red]STALE[/]"
-    return f"{row.age_ms:,.0f} ms {mark}"
+    mark = "[green]fresh[/]" if fresh else "[red]STALE[/]"
+    return f"{age_ms:,.0f} ms {mark}"
 
 
 def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
@@ -28,11 +28,13 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
         "alpha bid",
         "alpha ask",
         "alpha last",
-        "alpha age",
+        "alpha quote age",
+        "alpha trade age",
         "venue bid",
         "venue ask",
         "venue last",
-        "venue age",
+        "venue quote age",
+        "venue trade age",
         "basis bps",
         "lead ms (corr)",
         "ticks a/v",
@@ -44,11 +46,13 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
             _p(r.alpha.bid),
             _p(r.alpha.ask),
             _p(r.alpha.last),
-            _age(r.alpha),
+            _age(r.alpha.quote_age_ms, r.alpha.quote_fresh),
+            _age(r.alpha.trade_age_ms, r.alpha.trade_fresh),
             _p(r.venue.bid),
             _p(r.venue.ask),
             _p(r.venue.last),
-            _age(r.venue),
+            _age(r.venue.quote_age_ms, r.venue.quote_fresh),
+            _age(r.venue.trade_age_ms, r.venue.trade_fresh),
             "-" if r.basis_bps is None else f"{r.basis_bps:+.2f}",
             "-" if r.lead_lag.best_lag_ms is None else f"{r.lead_lag.best_lag_ms} ({r.lead_lag.best_corr:+.2f})",
             f"{r.alpha.ticks}/{r.venue.ticks}",
@@ -74,19 +78,30 @@ def _plane_json(row: PlaneRow) -> dict[str, Any]:
         "bid": _p(row.bid) if row.bid is not None else None,
         "ask": _p(row.ask) if row.ask is not None else None,
         "last": _p(row.last) if row.last is not None else None,
-        "age_ms": row.age_ms,
-        "fresh": row.fresh,
+        "quote_age_ms": row.quote_age_ms,
+        "quote_fresh": row.quote_fresh,
+        "trade_age_ms": row.trade_age_ms,
+        "trade_fresh": row.trade_fresh,
         "ticks": row.ticks,
     }
 
 
 def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
     return {
+        "taken_mono_ns": snap.taken_mono_ns,
         "assets": {
             r.asset: {
                 "alpha": _plane_json(r.alpha),
                 "venue": _plane_json(r.venue),
                 "basis_bps": r.basis_bps,
+                "basis": None
+                if r.basis is None
+                else {
+                    "bps": r.basis.bps,
+                    "computed_mono_ns": r.basis.computed_mono_ns,
+                    "alpha_quote_age_ms": r.basis.alpha_quote_age_ms,
+                    "venue_quote_age_ms": r.basis.venue_quote_age_ms,
+                },
                 "lead_lag": {
                     "best_lag_ms": r.lead_lag.best_lag_ms,
                     "best_corr": r.lead_lag.best_corr,

@@ -30,6 +30,9 @@ class PlaneConfig(Strict, frozen=True):
     staleness_budget_ms: PositiveMs = d.VENUE_STALENESS_BUDGET_MS
     venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = d.VENUE_CLOCK_SKEW_MS
     """A tick older than the budget plus this by the venue's own timestamp is never fresh (in_memory: unused)."""
+    budget_ms: dict[Asset, PositiveMs] = msgspec.field(default_factory=dict)
+    """Per-asset staleness budgets (`[venue.budget_ms] "XYZUSDT-PERP" = 5000`): a quiet name's quotes come seconds
+    apart and are still the market; the plane's budget applies to the rest."""
     ready_timeout_s: PositiveMs = d.READY_TIMEOUT_S
     """Entering the plane waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
 

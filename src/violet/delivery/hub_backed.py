@@ -12,7 +12,7 @@ import anyio.abc
 
 from violet import defaults as d
 from violet.delivery.tick_hub import TickHub
-from violet.domain import FeedCounters, FeedNotReady, FeedState, NormalizedTick, PriceReading
+from violet.domain import FeedCounters, FeedNotReady, FeedState, NormalizedTick, PriceReading, TickKind
 from violet.lifecycle import StackLifetime
 from violet.ports import TickStream
 
@@ -98,5 +98,5 @@ class HubBackedFeed(StackLifetime):
     def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
         return self._hub.tap(on_tick)
 
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        return self._hub.latest(asset, budget_ns=budget_ns)
+    def latest(self, asset: str, *, budget_ns: int | None = None, kind: TickKind | None = None) -> PriceReading:
+        return self._hub.latest(asset, budget_ns=budget_ns, kind=kind)

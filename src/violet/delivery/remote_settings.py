@@ -18,6 +18,8 @@ class RemotePlaneSettings:
     """Without a config: the alpha plane's (the plane `violet run` delivers remotely by default)."""
     venue_clock_skew_ns: int | None = d.ms_to_ns(d.VENUE_CLOCK_SKEW_MS)
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
+    asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
+    """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
     heartbeat_timeout_ns: int = d.ms_to_ns(d.HEARTBEAT_TIMEOUT_MS)
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
     ready_timeout_s: float = d.READY_TIMEOUT_S

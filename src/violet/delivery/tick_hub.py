@@ -7,7 +7,7 @@ adapters whose library calls back on its own threads hand ticks over to the loop
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import Protocol
 
@@ -39,6 +39,7 @@ class TickHub:
         assets: Iterable[str] = (),
         venue_clock_skew_ns: int | None = None,
         wall_ns: Callable[[], int] = time.time_ns,
+        asset_budgets_ns: Mapping[str, int] | None = None,
     ) -> None:
         """`venue_clock_skew_ns`: when set, a tick is also judged by the venue's own clock: older than the budget
         plus this allowance by `ts_event`, it is not fresh however recently it arrived (frames a blocked reactor
@@ -51,6 +52,8 @@ class TickHub:
         self.venue = venue
         self.clock = clock
         self.staleness_budget_ns = staleness_budget_ns
+        self.asset_budgets_ns: Mapping[str, int] = dict(asset_budgets_ns or {})
+        """Per-asset budgets (`[<plane>.budget_ms]`): a thin name's quote may be older than a major's and fresh."""
         self.venue_clock_skew_ns = venue_clock_skew_ns
         self._wall_ns = wall_ns
         self.counters = MutableCounters()
@@ -59,6 +62,9 @@ class TickHub:
         # Bumped when the feed goes down: ticks from an older generation are never fresh again.
         self._generation = 0
         self._latest: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        # The newest tick carrying a quote, and the newest carrying a trade, per asset: each ages on its own.
+        self._latest_quote: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        self._latest_trade: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
         # The newest venue tick per (asset, kind), to refuse a frame older than it or a repeat of it.
         self._newest: dict[tuple[str, TickKind], NormalizedTick] = {}
         # Assets whose own connection is down (sharded adapters), and a per-asset generation for them.
@@ -119,7 +125,7 @@ class TickHub:
         """
         skew = self.venue_clock_skew_ns
         if late_check:
-            if skew is not None and self._wall_ns() - tick.ts_event > self.staleness_budget_ns + skew:
+            if skew is not None and self._wall_ns() - tick.ts_event > self.budget_for(tick.asset) + skew:
                 self.counters.reject("late-event")
                 return
             key = (tick.asset, tick.kind)
@@ -137,7 +143,12 @@ class TickHub:
         self.counters.received += 1
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
-        self._latest[tick.asset] = (tick, self._generation_of(tick.asset))
+        entry = (tick, self._generation_of(tick.asset))
+        self._latest[tick.asset] = entry
+        if tick.bid is not None:
+            self._latest_quote[tick.asset] = entry
+        if tick.last is not None:
+            self._latest_trade[tick.asset] = entry
         for tap in self._taps:
             tap(tick)
         streams = self._streams_by_asset.get(tick.asset)
@@ -196,11 +207,18 @@ class TickHub:
         finally:
             stream.close()
 
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
+    def latest(self, asset: str, *, budget_ns: int | None = None, kind: TickKind | None = None) -> PriceReading:
         if asset not in self._assets:
             raise UnknownAsset(self.venue, asset)
-        budget = self.staleness_budget_ns if budget_ns is None else budget_ns
-        entry = self._latest.get(asset)
+        budget = self.budget_for(asset) if budget_ns is None else budget_ns
+        if kind is None:
+            entry = self._latest.get(asset)
+        elif kind is TickKind.QUOTE:
+            entry = self._latest_quote.get(asset)
+        elif kind is TickKind.TRADE:
+            entry = self._latest_trade.get(asset)
+        else:
+            raise ValueError("ask for the quote (TickKind.QUOTE) or the trade (TickKind.TRADE), or None for either")
         if entry is None:
             return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA)
         tick, generation = entry
@@ -216,6 +234,10 @@ class TickHub:
         else:
             verdict = Freshness.FRESH
         return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
+
+    def budget_for(self, asset: str) -> int:
+        """The asset's own budget where one is configured, else the feed's."""
+        return self.asset_budgets_ns.get(asset, self.staleness_budget_ns)
 
     def _generation_of(self, asset: str) -> tuple[int, int]:
         return self._generation, self._asset_generation.get(asset, 0)
@@ -238,6 +260,9 @@ class FreshnessSettings(Protocol):
     @property
     def venue_clock_skew_ns(self) -> int | None: ...
 
+    @property
+    def asset_budgets_ns(self) -> Mapping[str, int]: ...
+
 
 def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets: Iterable[str] = ()) -> TickHub:
     """The hub of an adapter for `venue`, judging freshness as its settings say (system clock by default)."""
@@ -247,4 +272,5 @@ def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets
         staleness_budget_ns=settings.staleness_budget_ns,
         assets=assets,
         venue_clock_skew_ns=settings.venue_clock_skew_ns,
+        asset_budgets_ns=settings.asset_budgets_ns,
     )

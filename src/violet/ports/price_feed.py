@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from violet.domain import FeedCounters, FeedState, NormalizedTick, PriceReading
+from violet.domain import FeedCounters, FeedState, NormalizedTick, PriceReading, TickKind
 
 
 @runtime_checkable
@@ -62,9 +62,20 @@ class VenuePriceFeedPort(Protocol):
         """A stream of ticks for `assets`; raises `UnknownAsset` for an asset the feed does not serve."""
         ...
 
-    def latest(self, asset: str, *, budget_ns: int | None = None) -> PriceReading:
-        """The newest tick for `asset`, its age and a verdict; never fresh when older than the budget,
-        received before an outage, or while the feed is not live."""
+    def latest(self, asset: str, *, budget_ns: int | None = None, kind: TickKind | None = None) -> PriceReading:
+        """The newest tick for `asset`, its age and a verdict; never fresh when older than the budget (the asset's
+        own budget where one is configured, else the feed's), received before an outage, or while the feed is not
+        live.
+
+        `kind=TickKind.QUOTE`: the newest tick carrying a quote; `kind=TickKind.TRADE`: the newest carrying a
+        trade; None: the newest of either. Each ages on its own: a trade never makes a quote fresh, nor a quote a
+        trade. Exit prices must ask for the quote.
+
+        The rule for change-only sources (a bookTicker pushed on change, a quiet book): a quote ages from its last
+        frame, whatever the reason for the silence; a source that proves its book current without a change (the
+        BingX `book` quote source re-emits the top with every incremental update) keeps it fresh while those
+        updates flow. A quiet name therefore needs a larger budget (`[<plane>.budget_ms]`), not a softer rule:
+        silence is never taken for freshness."""
         ...
 
     async def __aenter__(self) -> Self: ...

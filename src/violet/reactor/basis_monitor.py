@@ -14,7 +14,7 @@ import anyio
 import attrs
 from hdrh.histogram import HdrHistogram
 
-from violet.domain import Clock, FeedCounters, FeedState, NormalizedTick
+from violet.domain import Clock, FeedCounters, FeedState, NormalizedTick, TickKind
 from violet.ports import VenuePriceFeedPort
 from violet.reactor.lead_lag import LeadLag, LeadLagEstimator
 
@@ -24,9 +24,21 @@ class PlaneRow:
     bid: Decimal | None
     ask: Decimal | None
     last: Decimal | None
-    age_ms: float | None
-    fresh: bool
+    quote_age_ms: float | None
+    quote_fresh: bool
+    trade_age_ms: float | None
+    trade_fresh: bool
     ticks: int
+
+
+@attrs.frozen(kw_only=True)
+class Basis:
+    """A basis as decided: computed only from two quotes fresh by their own age at that moment."""
+
+    bps: float
+    computed_mono_ns: int
+    alpha_quote_age_ms: float
+    venue_quote_age_ms: float
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +47,9 @@ class AssetRow:
     alpha: PlaneRow
     venue: PlaneRow
     basis_bps: float | None
+    """The basis, shown only while both quotes it came from are still within their budgets (else None)."""
+    basis: Basis | None
+    """When it was decided and both quotes' ages then (None when none is shown)."""
     lead_lag: LeadLag
 
 
@@ -56,6 +71,8 @@ class MonitorSnapshot:
     decisions: int
     reaction_p50_us: float
     reaction_p99_us: float
+    taken_mono_ns: int
+    """When the snapshot was taken, on the clock `Basis.computed_mono_ns` is on."""
 
 
 class BasisMonitor:
@@ -66,7 +83,7 @@ class BasisMonitor:
         self._counts: dict[str, Counter[str]] = {"alpha": Counter(), "venue": Counter()}
         self._reaction = HdrHistogram(1, 60_000_000_000, 3)
         self._decisions = 0
-        self._basis: dict[str, float] = {}
+        self._basis: dict[str, Basis] = {}
         self._quotes: dict[tuple[str, str], NormalizedTick] = {}
         self._trades: dict[tuple[str, str], NormalizedTick] = {}
         self._lead_lag: dict[str, LeadLagEstimator] = {}
@@ -99,40 +116,68 @@ class BasisMonitor:
             self._trades[(plane, asset)] = tick
         alpha_q = self._quotes.get(("alpha", asset))
         venue_q = self._quotes.get(("venue", asset))
-        fresh = self._alpha.latest(asset).fresh and self._venue.latest(asset).fresh
-        if fresh and alpha_q is not None and venue_q is not None and alpha_q.mid and venue_q.mid:
-            self._basis[asset] = float((venue_q.mid - alpha_q.mid) / alpha_q.mid) * 10_000
+        # Exit prices come only from quotes fresh by their own age: a trade arriving now says nothing of the quote.
+        alpha_r = self._alpha.latest(asset, kind=TickKind.QUOTE)
+        venue_r = self._venue.latest(asset, kind=TickKind.QUOTE)
+        if (
+            alpha_r.fresh
+            and venue_r.fresh
+            and alpha_q is not None
+            and venue_q is not None
+            and alpha_q.mid
+            and venue_q.mid
+            and alpha_r.age_ns is not None
+            and venue_r.age_ns is not None
+        ):
+            self._basis[asset] = Basis(
+                bps=float((venue_q.mid - alpha_q.mid) / alpha_q.mid) * 10_000,
+                computed_mono_ns=self._clock.monotonic_ns(),
+                alpha_quote_age_ms=alpha_r.age_ns / 1e6,
+                venue_quote_age_ms=venue_r.age_ns / 1e6,
+            )
         else:
             self._basis.pop(asset, None)
         self._decisions += 1
         self._reaction.record_value(max(1, self._clock.monotonic_ns() - tick.mono_ns))
 
     def _row(self, plane: str, feed: VenuePriceFeedPort, asset: str) -> PlaneRow:
-        reading = feed.latest(asset)
+        quote = feed.latest(asset, kind=TickKind.QUOTE)
+        trade = feed.latest(asset, kind=TickKind.TRADE)
         q = self._quotes.get((plane, asset))
         t = self._trades.get((plane, asset))
         return PlaneRow(
             bid=q.bid if q else None,
             ask=q.ask if q else None,
             last=t.last if t else None,
-            age_ms=None if reading.age_ns is None else reading.age_ns / 1e6,
-            fresh=reading.fresh,
+            quote_age_ms=None if quote.age_ns is None else quote.age_ns / 1e6,
+            quote_fresh=quote.fresh,
+            trade_age_ms=None if trade.age_ns is None else trade.age_ns / 1e6,
+            trade_fresh=trade.fresh,
             ticks=self._counts[plane][asset],
         )
 
-    def snapshot(self) -> MonitorSnapshot:
-        rows = tuple(
-            AssetRow(
-                asset=a,
-                alpha=self._row("alpha", self._alpha, a),
-                venue=self._row("venue", self._venue, a),
-                basis_bps=self._basis.get(a),
-                lead_lag=self._lead_lag[a].estimate()
-                if a in self._lead_lag
-                else LeadLag(best_lag_ms=None, best_corr=None, corr_by_lag_ms={}, samples=0),
-            )
-            for a in self.assets()
+    def _shown_basis(self, asset: str, alpha: PlaneRow, venue: PlaneRow) -> Basis | None:
+        """The decided basis, unless a quote it came from has aged past its budget since."""
+        basis = self._basis.get(asset)
+        return basis if basis is not None and alpha.quote_fresh and venue.quote_fresh else None
+
+    def _asset_row(self, asset: str) -> AssetRow:
+        alpha = self._row("alpha", self._alpha, asset)
+        venue = self._row("venue", self._venue, asset)
+        basis = self._shown_basis(asset, alpha, venue)
+        return AssetRow(
+            asset=asset,
+            alpha=alpha,
+            venue=venue,
+            basis_bps=None if basis is None else basis.bps,
+            basis=basis,
+            lead_lag=self._lead_lag[asset].estimate()
+            if asset in self._lead_lag
+            else LeadLag(best_lag_ms=None, best_corr=None, corr_by_lag_ms={}, samples=0),
         )
+
+    def snapshot(self) -> MonitorSnapshot:
+        rows = tuple(self._asset_row(a) for a in self.assets())
         elapsed = max(1e-9, time.monotonic() - self._started)
         planes = tuple(
             PlaneStatus(
@@ -151,4 +196,5 @@ class BasisMonitor:
             decisions=self._decisions,
             reaction_p50_us=self._reaction.get_value_at_percentile(50) / 1e3,
             reaction_p99_us=self._reaction.get_value_at_percentile(99) / 1e3,
+            taken_mono_ns=self._clock.monotonic_ns(),
         )

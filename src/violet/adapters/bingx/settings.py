@@ -15,6 +15,8 @@ class BingxSettings:
     staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS)
     venue_clock_skew_ns: int | None = d.ms_to_ns(d.VENUE_CLOCK_SKEW_MS)
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
+    asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
+    """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
     topics_per_socket: int = d.BINGX_TOPICS_PER_SOCKET
     """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
     subscribe_per_s: float = d.BINGX_SUBSCRIBE_PER_S

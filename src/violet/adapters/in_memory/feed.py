@@ -26,6 +26,7 @@ class InMemoryPriceFeed(HubBackedFeed):
         name: str = "in_memory",
         staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS),
         clock: Clock | None = None,
+        asset_budgets_ns: dict[str, int] | None = None,
     ) -> None:
         self._venue = venue
         self._hub = TickHub(
@@ -33,6 +34,7 @@ class InMemoryPriceFeed(HubBackedFeed):
             clock=clock or SystemClock(),
             staleness_budget_ns=staleness_budget_ns,
             assets=venue.assets,
+            asset_budgets_ns=asset_budgets_ns,
         )
 
     # -- VenueListener ------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ class NtBinanceSettings:
     staleness_budget_ns: int = d.ms_to_ns(d.ALPHA_STALENESS_BUDGET_MS)
     venue_clock_skew_ns: int | None = d.ms_to_ns(d.VENUE_CLOCK_SKEW_MS)
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
+    asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
+    """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
     stall_after_ns: int = 5_000_000_000
     """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
     subscribe_per_s: float = d.BINANCE_SUBSCRIBE_PER_S
