@@ -77,6 +77,7 @@ def build_source(
             subscribe_per_s=b.subscribe_per_s,
             stall_after_s=dict(b.stall_after_s),
             ssl_ca_file=b.ca_file,
+            quote_source=b.quote_source,
         ),
         clock=clock,
     )

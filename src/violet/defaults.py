@@ -4,6 +4,8 @@ Imports nothing, so any layer may use it."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 MS = 1_000_000
 
 ALPHA_STALENESS_BUDGET_MS = 1_000.0
@@ -24,7 +26,9 @@ BINGX_TOPICS_PER_SOCKET = 6
 under 10 subscriptions a second: 6 topics take ~0.7 s, so 50 assets are fresh again within 1 s of the venue coming
 back. 50 assets take 17 of the 60 sockets an IP may open; more than 180 assets need larger shards (at most 200)."""
 BINGX_SUBSCRIBE_PER_S = 8.0
-BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0}
+BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0, "incrDepth": 30.0, "depth5@500ms": 15.0}
+BINGX_QUOTE_SOURCE: Literal["book", "bookTicker", "depth5"] = "book"
+"""Chosen by measurement against the simulators' live profile (README, "BingX quote source")."""
 
 HEARTBEAT_MS = 100.0
 HEARTBEAT_TIMEOUT_MS = 500.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from violet.adapters.bingx.codec import (
     OtherPush,
     TradePush,
 )
+from violet.adapters.bingx.order_book import BookVerdict, OrderBook
 
 FUZZ = settings(
     max_examples={"fuzz": 10_000, "fast": 100}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 500),
@@ -175,3 +177,58 @@ general = BingxDecoder(max_frame_bytes=64 * 1024, fast_path=False)
 def test_the_fast_path_answers_exactly_as_the_general_path(text: str) -> None:
     frame = gzip.compress(text.encode())
     assert decoder.feed(frame) == general.feed(frame)
+
+
+# -- the local order book (quote_source = "book") ---------------------------------------------------------------
+_prices = st.integers(1, 60).map(lambda n: format(Decimal(n).scaleb(-1), "f"))
+_sizes = st.sampled_from(["0.0000", "0.5000", "1.0000", "2.5000"])
+_junk = st.sampled_from(["abc", "-1", "NaN", "", "1e5x"])
+_levels = st.lists(st.tuples(st.one_of(_prices, _prices, _prices, _junk), _sizes), max_size=6)
+_pushes = st.lists(
+    st.tuples(st.sampled_from(["all", "update", "update", "update"]), st.integers(0, 40), _levels, _levels),
+    max_size=25,
+)
+
+
+@FUZZ
+@given(_pushes)
+def test_the_order_book_follows_the_venues_rule_and_never_serves_a_crossed_top(
+    pushes: list[tuple[str, int, list[tuple[str, str]], list[tuple[str, str]]]],
+) -> None:
+    book = OrderBook(max_levels=8)
+    model: dict[str, dict[Decimal, str]] | None = None
+    last_id: int | None = None
+    for action, last, bids, asks in pushes:
+        verdict = book.apply(action, last, bids, asks)
+        if action == "update" and last_id is None:
+            assert verdict is BookVerdict.NO_SNAPSHOT
+            continue
+        if action == "update" and last_id is not None and last <= last_id:
+            assert verdict is BookVerdict.STALE_ID
+            model, last_id = None, None
+            continue
+        if verdict is not BookVerdict.OK:
+            assert verdict in (BookVerdict.CROSSED, BookVerdict.BAD_LEVEL)
+            assert not book.synced and book.top() is None, "an untrusted book serves nothing"
+            model, last_id = None, None
+            continue
+        if action == "all" or model is None:
+            model = {"bids": {}, "asks": {}}
+        for side, levels in (("bids", bids), ("asks", asks)):
+            for price, size in levels:
+                if Decimal(size) == 0:
+                    model[side].pop(Decimal(price), None)
+                else:
+                    model[side][Decimal(price)] = price
+        # the model keeps only the best max_levels a side, as the book does
+        model["bids"] = dict(sorted(model["bids"].items(), reverse=True)[:8])
+        model["asks"] = dict(sorted(model["asks"].items())[:8])
+        last_id = last
+        top = book.top()
+        if model["bids"] and model["asks"]:
+            want = (model["bids"][max(model["bids"])], model["asks"][min(model["asks"])])
+            assert top == want
+            assert Decimal(want[0]) < Decimal(want[1])
+        else:
+            assert top is None
+        assert max(book.depth()) <= 8

@@ -24,7 +24,9 @@ def settings_for(sim: BingxSimulator, assets: tuple[str, ...], **kw: object) -> 
         base_url_http=sim.http_url,
         ws_url=f"{sim.ws_url}/swap-market",
         ssl_ca_file=None if sim.ca_path is None else str(sim.ca_path),
-        **{**FAST, **kw},  # type: ignore[arg-type]
+        # These exercise the bookTicker path (the simulator's value faults corrupt bookTicker frames); the book
+        # source has its own tests (tests/unit/test_bingx_logic.py, test_bingx_book_source_*).
+        **{**FAST, "quote_source": "bookTicker", **kw},  # type: ignore[arg-type]
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import anyio
 import pytest
 
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.adapters.bingx.scripted import ScriptedBingx, frame, now_ms
-from violet.domain import FeedNotReady, FeedState, ManualClock
+from violet.domain import FeedNotReady, FeedState, ManualClock, TickKind
 
 pytestmark = pytest.mark.anyio
 BTC = "BTCUSDT-PERP"
@@ -24,7 +27,7 @@ def feed_on(
         backoff_initial_s=0.001,
         backoff_max_s=0.01,
         backoff_jitter_s=0.0,
-        **kw,  # type: ignore[arg-type]
+        **{"quote_source": "bookTicker", **kw},  # type: ignore[arg-type]
     )
     return BingxPriceFeed(settings, clock=clock, connector=peer, contracts=peer)
 
@@ -167,3 +170,62 @@ async def test_data_within_the_threshold_keeps_the_socket() -> None:
             conn.book("BTC-USDT", "1", "2")
             await anyio.sleep(0.015)  # longer than the watch's period (stall/4), so the watch looks each time
         assert not conn.closed and feed.rejected_by_reason().get("stalled-socket", 0) == 0
+
+
+# -- the book quote source ------------------------------------------------------------------------------------
+def book_feed(peer: ScriptedBingx) -> BingxPriceFeed:
+    return feed_on(peer, (BTC,), quote_source="book")
+
+
+SNAP_BIDS = [("100.0", "1.0000"), ("99.9", "2.0000")]
+SNAP_ASKS = [("100.2", "1.0000"), ("100.3", "2.0000")]
+
+
+async def test_the_book_source_quotes_the_top_of_a_book_kept_from_incr_depth() -> None:
+    peer = ScriptedBingx()
+    async with book_feed(peer) as feed:
+        conn = peer.connections[0]
+        assert sorted(conn.topics) == ["BTC-USDT@incrDepth", "BTC-USDT@trade"]
+        t = now_ms()
+        conn.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is not None and (str(quote.bid), str(quote.ask)) == ("100.0", "100.2")
+        # ids skip forward (as live); asks worst-first; "0.0000" deletes the best ask
+        asks = [("100.3", "3.0000"), ("100.2", "0.0000")]
+        conn.incr("BTC-USDT", "update", 14, [("100.1", "0.5000")], asks, time_ms=t + 200)
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is not None and (str(quote.bid), str(quote.ask)) == ("100.1", "100.3")
+        before = quote.mono_ns
+        conn.incr("BTC-USDT", "update", 17, [("99.0", "1.0000")], [], time_ms=t + 400)  # deep change, same top
+        again = feed.latest(BTC, kind=TickKind.QUOTE)
+        assert again.fresh and again.tick is not None and again.tick.ts_event > quote.ts_event
+        assert again.tick.mono_ns >= before
+
+
+@pytest.mark.parametrize(
+    ("pushes", "reason"),
+    [
+        ([("update", 5, [("100.0", "1.0000")], [("100.2", "1.0000")])], "book-no-snapshot"),
+        ([("all", 10, SNAP_BIDS, SNAP_ASKS), ("update", 10, [("99.8", "1.0000")], [])], "book-stale-id"),
+        ([("all", 10, SNAP_BIDS, SNAP_ASKS), ("update", 11, [("100.5", "1.0000")], [])], "book-crossed"),
+        ([("all", 10, SNAP_BIDS, SNAP_ASKS), ("update", 11, [("abc", "1.0000")], [])], "book-bad-level"),
+    ],
+    ids=["before-snapshot", "id-not-newer", "crossed", "bad-level"],
+)
+async def test_a_book_that_cannot_be_trusted_is_counted_resubscribed_and_never_delivered(
+    pushes: list[tuple[str, int, list[tuple[str, str]], list[tuple[str, str]]]], reason: str
+) -> None:
+    peer = ScriptedBingx()
+    async with book_feed(peer) as feed:
+        conn = peer.connections[0]
+        for action, last_id, bids, asks in pushes:
+            conn.incr("BTC-USDT", action, last_id, bids, asks)
+        assert feed.rejected_by_reason()[reason] == 1
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is None or (quote.bid, quote.ask) == (Decimal("100.0"), Decimal("100.2")), "nothing bad served"
+        unsub = [json.loads(t) for t in conn.sent if '"unsub"' in t]
+        assert [u["dataType"] for u in unsub] == ["BTC-USDT@incrDepth"], "the topic is asked for again"
+        assert conn.topics.count("BTC-USDT@incrDepth") == 2
+        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        conn.incr("BTC-USDT", "all", 50, SNAP_BIDS, SNAP_ASKS)
+        assert feed.latest(BTC, kind=TickKind.QUOTE).fresh, "a fresh snapshot restores the quotes"

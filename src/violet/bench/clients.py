@@ -16,6 +16,7 @@ import aiohttp
 import anyio
 import msgspec
 
+from violet.adapters.bingx.quote_source import QuoteSourceName
 from violet.app.processes import stop_process
 from violet.bench.records import Key, Record, fields
 from violet.bench.sim_process import SimProcess, ssl_context, unpin
@@ -140,9 +141,21 @@ async def lib_picows(sim: SimProcess, assets: list[str], duration: float, out: l
 
 
 async def violet_bingx(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    await _violet_bingx(sim, assets, duration, out, quote_source="bookTicker")
+
+
+async def violet_bingx_book(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """Quotes from the local book (@incrDepth): the book's cost against the bookTicker path."""
+    await _violet_bingx(sim, assets, duration, out, quote_source="book")
+
+
+async def _violet_bingx(
+    sim: SimProcess, assets: list[str], duration: float, out: list[Record], *, quote_source: QuoteSourceName
+) -> None:
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
     settings = BingxSettings(
+        quote_source=quote_source,
         assets=tuple(assets),
         base_url_http=sim.info["http"],
         ws_url=f"{sim.info['ws']}/swap-market",

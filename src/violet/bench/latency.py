@@ -39,6 +39,7 @@ from violet.bench.clients import (
     raw_binance,
     raw_bingx,
     violet_bingx,
+    violet_bingx_book,
     violet_nt,
     violet_remote_hz,
     violet_remote_shm,
@@ -61,6 +62,7 @@ def _cpu_of(pids: dict[str, int]) -> dict[str, float]:
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "bingx-raw (baseline)": ("bingx", raw_bingx),
     "bingx-violet": ("bingx", violet_bingx),
+    "bingx-violet-book": ("bingx", violet_bingx_book),
     "bingx-lib-aiohttp": ("bingx", lib_aiohttp),
     "bingx-lib-websockets": ("bingx", lib_websockets),
     "bingx-lib-picows": ("bingx", lib_picows),

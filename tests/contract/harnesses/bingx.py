@@ -49,6 +49,9 @@ class BingxHarness(SimulatorOutages):
                 backoff_initial_s=0.01,
                 backoff_max_s=0.05,
                 backoff_jitter_s=0.0,
+                # The contract's defects are injected as bookTicker frames; the book source is held to the same
+                # properties by its own harness-free tests (order book fuzz, scripted peer, live simulator).
+                quote_source="bookTicker",
             ),
             clock=self.clock,
         )

@@ -47,6 +47,20 @@ class TradePush:
 
 
 @attrs.frozen(slots=True)
+class BookPush:
+    """`@incrDepth` (action "all": a snapshot; "update": changed levels) or `@depthN` (action "depth": the top
+    levels whole, bids best-first, asks worst-first), levels as the venue's [price, size] strings."""
+
+    data_type: str
+    symbol: str
+    action: str
+    last_id: int
+    time_ms: int
+    bids: list[tuple[str, str]]
+    asks: list[tuple[str, str]]
+
+
+@attrs.frozen(slots=True)
 class OtherPush:
     """A data frame of a channel violet does not turn into ticks; it still proves the socket alive."""
 
@@ -58,7 +72,7 @@ class Invalid:
     reason: str
 
 
-BingxEvent = HeartbeatRequested | Ack | BookTickerPush | TradePush | OtherPush | Invalid
+BingxEvent = HeartbeatRequested | Ack | BookTickerPush | TradePush | BookPush | OtherPush | Invalid
 
 
 # Wire structs hold only strings, ints and raw bytes: kept out of the cyclic GC (`gc=False`), so decoding a frame
@@ -71,6 +85,7 @@ class _Envelope(msgspec.Struct, gc=False):
     data: msgspec.Raw = msgspec.Raw(b"null")
     ping: str | None = None
     time: str | None = None
+    ts: int | None = None
 
 
 class _BookTicker(msgspec.Struct, gc=False):
@@ -85,6 +100,19 @@ class _Trade(msgspec.Struct, gc=False):
     s: str
     p: str
     T: int
+
+
+class _IncrDepth(msgspec.Struct, gc=False):
+    action: str
+    lastUpdateId: int
+    time: int
+    bids: list[tuple[str, str]]
+    asks: list[tuple[str, str]]
+
+
+class _Depth(msgspec.Struct, gc=False):
+    bids: list[tuple[str, str]]
+    asks: list[tuple[str, str]]
 
 
 class _BookFrame(msgspec.Struct, gc=False):
@@ -106,6 +134,8 @@ _BOOK_FRAME = msgspec.json.Decoder(_BookFrame)
 _TRADE_FRAME = msgspec.json.Decoder(_TradeFrame)
 _BOOK = msgspec.json.Decoder(_BookTicker)
 _TRADES = msgspec.json.Decoder(list[_Trade])
+_INCR = msgspec.json.Decoder(_IncrDepth)
+_DEPTH = msgspec.json.Decoder(_Depth)
 _PONG = HeartbeatRequested("Pong")
 
 
@@ -187,6 +217,15 @@ class BingxDecoder:
                     return Invalid("empty-trades")
                 newest = max(trades, key=lambda t: t.T)
                 return TradePush(env.dataType, newest.s, newest.p, newest.T)
+            symbol = env.dataType.partition("@")[0]
+            if channel == "incrDepth":
+                d = _INCR.decode(env.data)
+                if d.action not in ("all", "update"):
+                    return Invalid("bad-incrDepth")
+                return BookPush(env.dataType, symbol, d.action, d.lastUpdateId, d.time, d.bids, d.asks)
+            if channel.startswith("depth"):
+                depth = _DEPTH.decode(env.data)
+                return BookPush(env.dataType, symbol, "depth", 0, env.ts or 0, depth.bids, depth.asks)
         except msgspec.ValidationError:
             return Invalid(f"bad-{channel}")
         except msgspec.DecodeError:

@@ -18,6 +18,7 @@ import stamina
 from violet.adapters.bingx.codec import (
     Ack,
     BingxDecoder,
+    BookPush,
     BookTickerPush,
     HeartbeatRequested,
     Invalid,
@@ -26,6 +27,8 @@ from violet.adapters.bingx.codec import (
     subscribe_request,
 )
 from violet.adapters.bingx.contracts import SwapContract
+from violet.adapters.bingx.order_book import BookVerdict
+from violet.adapters.bingx.quote_source import Quote, QuoteSource
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.socket import SocketError
 from violet.adapters.bingx.symbols import to_canonical
@@ -63,6 +66,9 @@ class Shard:
     assets: list[str]
     stall_after_s: float
     accepted: set[str] = attrs.field(factory=set)
+    pending: dict[str, str] = attrs.field(factory=dict)
+    """Request id -> topic of subscriptions (and resubscriptions) not yet answered on the current socket."""
+    sock: Connection | None = None
     live: bool = False
     sent_all: bool = False
     connects: int = 0
@@ -94,6 +100,7 @@ class BingxPriceFeed(HubBackedFeed):
         self._contract_source = contracts or RestContracts(settings.base_url_http, tls)
         self._decoder = BingxDecoder()
         self._asset_of: dict[str, str] = {}
+        self._quotes = QuoteSource(settings.quote_source)
         self._ever_live = False
         self._all_live: anyio.Event | None = None
 
@@ -101,7 +108,7 @@ class BingxPriceFeed(HubBackedFeed):
     def _on_event(self, shard: Shard, event: object, pending: dict[str, str]) -> str | None:
         """Handle one decoded event; returns text to send back (a Pong) or None."""
         hub = self._hub
-        if isinstance(event, BookTickerPush | TradePush):
+        if isinstance(event, BookTickerPush | TradePush | BookPush):
             shard.last_data_ns = self._clock.monotonic_ns()
             if event.data_type not in shard.accepted:
                 hub.reject("unsubscribed-topic")
@@ -110,8 +117,11 @@ class BingxPriceFeed(HubBackedFeed):
                 hub.reject("stale-book")
                 return None
             try:
-                hub.accept(self._tick(event))
-            except (DomainError, ValueError) as exc:
+                if isinstance(event, BookPush):
+                    self._on_book(shard, event)
+                else:
+                    hub.accept(self._tick(event))
+            except (DomainError, ValueError, ArithmeticError) as exc:
                 hub.reject(type(exc).__name__)
         elif isinstance(event, HeartbeatRequested):
             return event.reply
@@ -130,23 +140,50 @@ class BingxPriceFeed(HubBackedFeed):
             hub.reject(event.reason)
         return None
 
-    def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
-        mono = self._hub.clock.monotonic_ns()
+    def _on_book(self, shard: Shard, push: BookPush) -> None:
+        got = self._quotes.on_book(push)
+        if isinstance(got, BookVerdict):
+            self._hub.reject(got.value)  # never delivered; the topic starts again from a fresh snapshot
+            self._resubscribe(shard, push.data_type)
+        elif got is not None:
+            self._hub.accept(self._quote_tick(push.symbol, got))
+
+    def _resubscribe(self, shard: Shard, topic: str) -> None:
+        sock = shard.sock
+        if sock is None:
+            return
+        shard.accepted.discard(topic)
+        sock.send_text(subscribe_request(uuid.uuid4().hex, topic, unsubscribe=True))
+        req_id = uuid.uuid4().hex
+        shard.pending[req_id] = topic
+        sock.send_text(subscribe_request(req_id, topic))
+
+    def _asset(self, symbol: str) -> str:
         # Only subscribed topics get here, so the cache holds at most the configured assets.
-        asset = self._asset_of.get(event.symbol)
+        asset = self._asset_of.get(symbol)
         if asset is None:
-            asset = self._asset_of[event.symbol] = to_canonical(event.symbol)
-        if isinstance(event, BookTickerPush):
-            return NormalizedTick(
-                venue=VENUE,
-                asset=asset,
-                bid=parse_price(event.bid, "bid"),
-                ask=parse_price(event.ask, "ask"),
-                ts_event=event.event_ms * MS,
-                mono_ns=mono,
-            )
+            asset = self._asset_of[symbol] = to_canonical(symbol)
+        return asset
+
+    def _quote_tick(self, symbol: str, quote: Quote) -> NormalizedTick:
         return NormalizedTick(
-            venue=VENUE, asset=asset, last=parse_price(event.price, "last"), ts_event=event.trade_ms * MS, mono_ns=mono
+            venue=VENUE,
+            asset=self._asset(symbol),
+            bid=parse_price(quote.bid, "bid"),
+            ask=parse_price(quote.ask, "ask"),
+            ts_event=quote.event_ms * MS,
+            mono_ns=self._hub.clock.monotonic_ns(),
+        )
+
+    def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
+        if isinstance(event, BookTickerPush):
+            return self._quote_tick(event.symbol, QuoteSource.on_ticker(event))
+        return NormalizedTick(
+            venue=VENUE,
+            asset=self._asset(event.symbol),
+            last=parse_price(event.price, "last"),
+            ts_event=event.trade_ms * MS,
+            mono_ns=self._hub.clock.monotonic_ns(),
         )
 
     # -- one socket -------------------------------------------------------------------------------------
@@ -166,7 +203,8 @@ class BingxPriceFeed(HubBackedFeed):
 
     async def _session(self, shard: Shard) -> None:
         s = self._settings
-        pending: dict[str, str] = {}
+        pending = shard.pending
+        pending.clear()
         answered = anyio.Event()
         decoder = self._decoder
         sock: Connection | None = None
@@ -182,12 +220,14 @@ class BingxPriceFeed(HubBackedFeed):
 
         shard.accepted.clear()
         shard.sent_all = False
+        self._quotes.forget([self._contracts[a].symbol for a in shard.assets])
         try:
             with anyio.fail_after(s.connect_timeout_s):
                 sock = await self._connector.connect(s.ws_url, on_message, timeout_s=s.connect_timeout_s)
         except (SocketError, TimeoutError) as exc:
             raise _ConnectFailed(str(exc)) from exc
         shard.connects += 1
+        shard.sock = sock
         started = self._clock.monotonic_ns()
         shard.last_data_ns = started
         try:
@@ -197,6 +237,7 @@ class BingxPriceFeed(HubBackedFeed):
                 await sock.wait_closed()
                 tg.cancel_scope.cancel()
         finally:
+            shard.sock = None
             self._shard_down(shard)
             sock.close()
         if self._clock.monotonic_ns() - started < S:
@@ -231,7 +272,7 @@ class BingxPriceFeed(HubBackedFeed):
 
     def _shard_up(self, shard: Shard) -> None:
         shard.live = True
-        up = [a for a in shard.assets if f"{self._contracts[a].symbol}@bookTicker" in shard.accepted]
+        up = [a for a in shard.assets if self._quotes.topic(self._contracts[a].symbol) in shard.accepted]
         self._hub.mark_up(up)
         self._update_state()
 
@@ -260,7 +301,7 @@ class BingxPriceFeed(HubBackedFeed):
         shards: list[Shard] = []
         for i in range(0, len(assets), per_shard_assets):
             chunk = assets[i : i + per_shard_assets]
-            topics = [f"{self._contracts[a].symbol}@bookTicker" for a in chunk]
+            topics = [self._quotes.topic(self._contracts[a].symbol) for a in chunk]
             topics += [f"{self._contracts[a].symbol}@trade" for a in chunk]
             stall = min(s.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
             shards.append(Shard(index=len(shards), topics=topics, assets=chunk, stall_after_s=stall))

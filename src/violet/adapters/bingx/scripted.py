@@ -90,6 +90,26 @@ class ScriptedConnection:
         data = [{"e": "trade", "s": symbol, "p": price, "q": "0.1", "T": t, "m": False}]
         self.push(frame({"code": 0, "dataType": f"{symbol}@trade", "data": data}))
 
+    def incr(
+        self,
+        symbol: str,
+        action: str,
+        last_id: int,
+        bids: list[tuple[str, str]],
+        asks: list[tuple[str, str]],
+        *,
+        time_ms: int | None = None,
+    ) -> None:
+        """An `@incrDepth` push: action "all" (a snapshot) or "update"."""
+        data = {
+            "action": action,
+            "lastUpdateId": last_id,
+            "time": now_ms() if time_ms is None else time_ms,
+            "bids": [list(level) for level in bids],
+            "asks": [list(level) for level in asks],
+        }
+        self.push(frame({"code": 0, "dataType": f"{symbol}@incrDepth", "data": data}))
+
     def ping(self) -> None:
         self.push(frame("Ping"))
 

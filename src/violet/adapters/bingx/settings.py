@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from violet import defaults as d
+from violet.adapters.bingx.quote_source import QuoteSourceName
 
 
 @attrs.frozen(kw_only=True)
@@ -33,5 +34,8 @@ class BingxSettings:
     connect_timeout_s: float = 10.0
     ack_timeout_s: float = 10.0
     ssl_ca_file: str | None = None
+    quote_source: QuoteSourceName = d.BINGX_QUOTE_SOURCE
+    """book (@incrDepth, a local book), bookTicker (pushed on top change only), or depth5 (snapshots): see
+    quote_source.py and the README's measurement."""
     ready_timeout_s: float = d.READY_TIMEOUT_S
     """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""

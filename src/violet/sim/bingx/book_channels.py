@@ -92,12 +92,13 @@ class BingxBookChannels(SimulatorCore):
             ts_ms=ts_ms,
         )
 
-    def incr_update_frame(self, symbol: str) -> str | None:
+    def incr_update_frame(self, symbol: str, time_ms: int | None = None) -> str | None:
         update = self.books[symbol].take_update()
         if update is None:
             return None
         last_id, bids, asks = update
-        return frames.incr_depth(f"{symbol}@incrDepth", "update", last_id, _now_ms(), bids, asks)
+        t = _now_ms() if time_ms is None else time_ms
+        return frames.incr_depth(f"{symbol}@incrDepth", "update", last_id, t, bids, asks)
 
     # -- incrDepth subscriptions: the snapshot first ----------------------------------------------------------
     def subscribe(self, conn: SimConnection, topic: str) -> None:

@@ -63,9 +63,9 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
                 return  # the book's other channels go out at their own cadence (book_channels.py)
             topic = f"{symbol}@incrDepth"
             if topic in index:
-                frame = self.incr_update_frame(symbol)
-                if frame is not None:
-                    yield topic, Outgoing(frame, None)
+                frame = self.incr_update_frame(symbol, event.ts_ms)
+                if frame is not None:  # logged like the bookTicker: the bench measures the book path against it
+                    yield topic, Outgoing(frame, (symbol, "quote", event.ts_ms, f"{event.bid}/{event.ask}"))
             else:
                 self.books[symbol].discard_pending()  # nobody to tell; a later subscriber starts from a snapshot
             last = self._last_trade.get(symbol)
