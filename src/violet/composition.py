@@ -33,6 +33,10 @@ def asset_budgets(p: PlaneConfig) -> dict[str, int]:
     return {asset: ms_to_ns(ms) for asset, ms in p.budget_ms.items()}
 
 
+def silent_after(p: PlaneConfig) -> dict[str, int]:
+    return {kind: ms_to_ns(ms) for kind, ms in p.silent_after_ms.items()}
+
+
 def shm_bridge_name(cfg: VioletConfig, plane: Plane) -> str:
     return f"{cfg.bridge.shm_prefix}-{plane}"
 
@@ -55,6 +59,7 @@ def build_source(
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 asset_budgets_ns=asset_budgets(p),
+                silent_after_ns=silent_after(p),
                 ready_timeout_s=p.ready_timeout_s,
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
@@ -72,6 +77,7 @@ def build_source(
             staleness_budget_ns=budget,
             venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
             asset_budgets_ns=asset_budgets(p),
+            silent_after_ns=silent_after(p),
             ready_timeout_s=p.ready_timeout_s,
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
@@ -100,6 +106,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 staleness_budget_ns=budget,
                 clock=clock,
                 asset_budgets_ns=asset_budgets(p),
+                silent_after_ns=silent_after(p),
             )
             return feed, (market.run,)
         case "remote_shm":
@@ -112,6 +119,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 asset_budgets_ns=asset_budgets(p),
+                silent_after_ns=silent_after(p),
                 ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 spin=cfg.bridge.shm_spin,
@@ -130,6 +138,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 staleness_budget_ns=budget,
                 venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
                 asset_budgets_ns=asset_budgets(p),
+                silent_after_ns=silent_after(p),
                 ready_timeout_s=p.ready_timeout_s,
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )

@@ -30,6 +30,10 @@ BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0, "incrDepth": 30.0, "d
 BINGX_QUOTE_SOURCE: Literal["book", "bookTicker", "depth5"] = "book"
 """Chosen by measurement against the simulators' live profile (README, "BingX quote source")."""
 
+SILENT_AFTER_MS = {"quote": 30_000.0, "trade": 300_000.0}
+"""A stream of one asset and kind that delivers nothing this long while its venue's other streams flow is silent.
+Long on purpose: on the live venue a thin name's book can be quiet for ~20 s and its trades for minutes."""
+
 HEARTBEAT_MS = 100.0
 HEARTBEAT_TIMEOUT_MS = 500.0
 

@@ -10,7 +10,7 @@ import pytest
 from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
-from violet.domain import FeedState
+from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.faults import Fault
 
@@ -162,3 +162,18 @@ async def test_contracts_are_asked_with_a_timestamp_so_the_venue_does_not_refuse
         async with BingxPriceFeed(settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50)) as feed:
             assert feed.missing_assets == []
             await fresh_tick_after(feed, "BTCUSDT-PERP", 0)
+
+
+async def test_a_silenced_channel_is_a_silent_stream_while_the_others_flow() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=1, rate_hz=400, profile="uniform")) as sim:
+        silent_after = {"quote": 1_000_000_000, "trade": 1_000_000_000}
+        s = settings_for(sim, ("BTCUSDT-PERP",), subscribe_per_s=50, silent_after_ns=silent_after)
+        async with BingxPriceFeed(s) as feed:
+            await eventually(lambda: feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).fresh, "a first trade")
+            await sim.apply_fault(Fault.parse("silence:trade:60000"))
+            started = time.monotonic()
+            await eventually(lambda: feed.silent_streams() == ["BTC-USDT@trade"], "the silent trade stream named")
+            assert time.monotonic() - started < 1.0 + 1.5, "within the detection time (1 s) and a check period"
+            assert feed.counters().silent_streams == 1
+            assert feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).freshness is Freshness.SILENT_STREAM
+            assert feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh

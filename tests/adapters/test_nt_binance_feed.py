@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -14,9 +15,10 @@ import msgspec
 import pytest
 
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings, WrongEventLoop
-from violet.domain import FeedState, UnknownAsset
+from violet.domain import FeedState, Freshness, TickKind, UnknownAsset
 from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -141,6 +143,7 @@ _PROBE = """
 import anyio
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.engine.faults import Fault
 
 async def main() -> None:
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
@@ -165,3 +168,40 @@ def test_credentials_come_from_the_environment_and_never_appear_in_any_output() 
     assert "DEBUG" in output, "NT logged at DEBUG, so its whole output was searched"
     assert SECRET_KEY not in output and SECRET_SECRET not in output
     assert "***redacted***" in proc.stdout
+
+
+SILENT_AFTER = {"quote": 1_000_000_000, "trade": 1_000_000_000}
+
+
+@pytest.mark.parametrize("how", ["public-route-for-both", "silence-fault"])
+async def test_a_trade_stream_that_never_speaks_is_a_silent_stream_while_quotes_flow(how: str) -> None:
+    """The route enforcement (a URL naming /public is used as given for both NT clients, so `@aggTrade` is acked
+    there and never sent) and the `silence:aggTrade` fault: either way the trades of an asset go quiet while its
+    quotes flow, and violet says so within its detection time instead of serving a live-looking feed."""
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=300, profile="uniform")) as sim:
+        ws = f"{sim.ws_url}/public" if how == "public-route-for-both" else sim.ws_url
+        settings = NtBinanceSettings(
+            assets=("BTCUSDT-PERP",),
+            base_url_http=sim.http_url,
+            base_url_ws=ws,
+            subscribe_per_s=50,
+            silent_after_ns=SILENT_AFTER,
+        )
+        async with NtBinancePriceFeed(settings) as feed:
+            with anyio.fail_after(20):
+                while not feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh:
+                    await anyio.sleep(0.02)
+            if how == "silence-fault":
+                with anyio.fail_after(20):
+                    while not feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).fresh:
+                        await anyio.sleep(0.02)
+                await sim.apply_fault(Fault.parse("silence:aggTrade:60000"))
+            started = time.monotonic()
+            with anyio.fail_after(10):
+                while feed.silent_streams() != ["btcusdt@aggTrade"]:
+                    await anyio.sleep(0.02)
+            assert time.monotonic() - started < 1.0 + 1.5, "within the detection time (1 s) and a check period"
+            assert feed.counters().silent_streams == 1
+            assert feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh, "the quotes still flow"
+            if how == "silence-fault":
+                assert feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).freshness is Freshness.SILENT_STREAM

@@ -379,6 +379,25 @@ def bench_report(
     typer.echo(str(page))
 
 
+@bench_app.command("quote-sources")
+def bench_quote_sources(
+    out: Annotated[Path, typer.Option(help="Directory for quote-sources.json and .md.")] = Path("bench-out"),
+    symbols: Annotated[int, typer.Option(min=3, max=200, help="Simulated symbols (the last is the thinnest).")] = 20,
+    seconds: Annotated[float, typer.Option(min=5, help="Measured seconds (after a 3 s start).")] = 120.0,
+) -> None:
+    """BingX quote sources (book, bookTicker, depth5) side by side on the simulator's live profile: the share of
+    time a fresh quote exists at 250 ms, 1 s and 2 s, and the quote's age, for BTC, ETH and the thinnest name.
+
+    Example: violet bench quote-sources --seconds 120
+    """
+    import anyio
+
+    from violet.bench.quote_sources import markdown, quote_sources
+
+    rows = anyio.run(lambda: quote_sources(symbols=symbols, seconds=seconds), backend="asyncio")
+    _write_outputs(out, "quote-sources", rows, markdown(rows))
+
+
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: CountOption = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.

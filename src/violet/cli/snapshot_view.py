@@ -63,7 +63,8 @@ def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
 def _caption(snap: MonitorSnapshot) -> str:
     planes = "  ".join(
         f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
-        f"conf={p.counters.conflated} reconn={p.counters.reconnects} delivery p50 {p.delivery_p50_ms:.2f} ms "
+        f"conf={p.counters.conflated} reconn={p.counters.reconnects} silent={len(p.silent_streams)} "
+        f"delivery p50 {p.delivery_p50_ms:.2f} ms "
         f"p99 {p.delivery_p99_ms:.2f} ms"
         for p in snap.planes
     )
@@ -119,6 +120,8 @@ def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
                 "conflated": p.counters.conflated,
                 "dropped": p.counters.dropped,
                 "reconnects": p.counters.reconnects,
+                "silent_streams_found": p.counters.silent_streams,
+                "silent_streams": list(p.silent_streams),
                 "ticks_per_s": p.ticks_per_s,
                 "delivery_ms": {"p50": p.delivery_p50_ms, "p99": p.delivery_p99_ms},
             }

@@ -33,6 +33,10 @@ class PlaneConfig(Strict, frozen=True):
     budget_ms: dict[Asset, PositiveMs] = msgspec.field(default_factory=dict)
     """Per-asset staleness budgets (`[venue.budget_ms] "XYZUSDT-PERP" = 5000`): a quiet name's quotes come seconds
     apart and are still the market; the plane's budget applies to the rest."""
+    silent_after_ms: dict[Literal["quote", "trade"], PositiveMs] = msgspec.field(
+        default_factory=lambda: {"quote": d.SILENT_AFTER_MS["quote"], "trade": d.SILENT_AFTER_MS["trade"]}
+    )
+    """A stream of one asset and kind silent this long while the venue's others flow is reported (silent-stream)."""
     ready_timeout_s: PositiveMs = d.READY_TIMEOUT_S
     """Entering the plane waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
 

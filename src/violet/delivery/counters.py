@@ -20,6 +20,7 @@ class MutableCounters:
         "reconnects",
         "rejected",
         "rejected_by_reason",
+        "silent_streams",
     )
 
     def __init__(self) -> None:
@@ -29,6 +30,7 @@ class MutableCounters:
         self.conflated = 0
         self.dropped = 0
         self.reconnects = 0
+        self.silent_streams = 0
         self.rejected_by_reason: Counter[str] = Counter()
 
     def reject(self, reason: str) -> None:

@@ -58,6 +58,7 @@ class HubBackedFeed(StackLifetime):
             tg = await stack.enter_async_context(anyio.create_task_group())
             stack.push_async_callback(self._stop, tg)
             self._hub.open()
+            tg.start_soon(self._watch_silence)
             with anyio.move_on_after(self._ready_timeout_s) as waiting:
                 await tg.start(self._serve)
         except Exception as exc:  # raised by `_open` once the tasks are stopped, not from inside their group
@@ -65,6 +66,16 @@ class HubBackedFeed(StackLifetime):
         if waiting.cancelled_caught:
             return FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s)
         return None
+
+    async def _watch_silence(self) -> None:
+        period_s = min(1.0, min(self._hub.silence.silent_after_ns.values(), default=4_000_000_000) / 4e9)
+        while True:
+            await anyio.sleep(period_s)
+            self._hub.check_silence()
+
+    def silent_streams(self) -> list[str]:
+        """Streams found silent now (asset and kind, in the venue's words where the adapter names them)."""
+        return self._hub.silent_streams()
 
     async def _stop(self, tg: anyio.abc.TaskGroup) -> None:
         self._hub.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import attrs
 
 from violet import defaults as d
+from violet.delivery.silence import default_silent_after_ns
 from violet.delivery.tick_hub import TickHub, hub_for
 from violet.domain import Clock
 
@@ -20,6 +21,8 @@ class RemotePlaneSettings:
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
     """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
+    silent_after_ns: dict[str, int] = attrs.field(factory=default_silent_after_ns)
+    """Per kind ("quote", "trade"): nothing this long while the venue's other streams flow is a silent stream."""
     heartbeat_timeout_ns: int = d.ms_to_ns(d.HEARTBEAT_TIMEOUT_MS)
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
     ready_timeout_s: float = d.READY_TIMEOUT_S

@@ -15,6 +15,7 @@ import anyio
 
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
+from violet.delivery.silence import SilenceWatch, default_silent_after_ns
 from violet.domain import (
     Clock,
     FeedClosed,
@@ -28,6 +29,12 @@ from violet.domain import (
     UnknownAsset,
 )
 
+_KINDS_OF = {
+    TickKind.QUOTE: (TickKind.QUOTE,),
+    TickKind.TRADE: (TickKind.TRADE,),
+    TickKind.QUOTE_AND_TRADE: (TickKind.QUOTE, TickKind.TRADE),
+}
+
 
 class TickHub:
     def __init__(
@@ -40,6 +47,7 @@ class TickHub:
         venue_clock_skew_ns: int | None = None,
         wall_ns: Callable[[], int] = time.time_ns,
         asset_budgets_ns: Mapping[str, int] | None = None,
+        silent_after_ns: Mapping[str, int] | None = None,
     ) -> None:
         """`venue_clock_skew_ns`: when set, a tick is also judged by the venue's own clock: older than the budget
         plus this allowance by `ts_event`, it is not fresh however recently it arrived (frames a blocked reactor
@@ -56,6 +64,11 @@ class TickHub:
         """Per-asset budgets (`[<plane>.budget_ms]`): a thin name's quote may be older than a major's and fresh."""
         self.venue_clock_skew_ns = venue_clock_skew_ns
         self._wall_ns = wall_ns
+        self.silence = SilenceWatch(
+            venue,
+            silent_after_ns if silent_after_ns is not None else default_silent_after_ns(),
+            name_of=lambda asset, kind: f"{asset} {kind.value}",
+        )
         self.counters = MutableCounters()
         self._assets = frozenset(assets)
         self._state = FeedState.CONNECTING
@@ -95,8 +108,10 @@ class TickHub:
         if state is FeedState.RECONNECTING:
             self.counters.reconnects += 1
         self._state = state
-        if state is FeedState.LIVE and self._live is not None:
-            self._live.set()
+        if state is FeedState.LIVE:
+            self.silence.restart(self.clock.monotonic_ns())
+            if self._live is not None:
+                self._live.set()
 
     async def wait_live(self) -> None:
         """Return once the feed is (or becomes) live."""
@@ -149,6 +164,7 @@ class TickHub:
             self._latest_quote[tick.asset] = entry
         if tick.last is not None:
             self._latest_trade[tick.asset] = entry
+        self.silence.arrived(tick.asset, _KINDS_OF[tick.kind], tick.mono_ns)
         for tap in self._taps:
             tap(tick)
         streams = self._streams_by_asset.get(tick.asset)
@@ -227,6 +243,8 @@ class TickHub:
             verdict = Freshness.FEED_DOWN
         elif generation != self._generation_of(asset):
             verdict = Freshness.BEFORE_OUTAGE
+        elif kind is not None and (asset, kind) in self.silence.silent:
+            verdict = Freshness.SILENT_STREAM
         elif age > budget or (
             self.venue_clock_skew_ns is not None and self._wall_ns() - tick.ts_event > budget + self.venue_clock_skew_ns
         ):
@@ -234,6 +252,14 @@ class TickHub:
         else:
             verdict = Freshness.FRESH
         return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
+
+    def check_silence(self) -> None:
+        """Look for silent streams now (the adapter's watcher calls this a few times a second)."""
+        if self._state is FeedState.LIVE:
+            self.counters.silent_streams += len(self.silence.check(self._assets, self.clock.monotonic_ns()))
+
+    def silent_streams(self) -> list[str]:
+        return sorted(self.silence.name_of(asset, kind) for asset, kind in self.silence.silent)
 
     def budget_for(self, asset: str) -> int:
         """The asset's own budget where one is configured, else the feed's."""
@@ -263,6 +289,9 @@ class FreshnessSettings(Protocol):
     @property
     def asset_budgets_ns(self) -> Mapping[str, int]: ...
 
+    @property
+    def silent_after_ns(self) -> Mapping[str, int]: ...
+
 
 def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets: Iterable[str] = ()) -> TickHub:
     """The hub of an adapter for `venue`, judging freshness as its settings say (system clock by default)."""
@@ -273,4 +302,5 @@ def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets
         assets=assets,
         venue_clock_skew_ns=settings.venue_clock_skew_ns,
         asset_budgets_ns=settings.asset_budgets_ns,
+        silent_after_ns=settings.silent_after_ns,
     )

@@ -27,6 +27,9 @@ class Freshness(enum.Enum):
     """The feed is not live (connecting, stalled, reconnecting, closed)."""
     BEFORE_OUTAGE = "before-outage"
     """Received before the last outage; no fresh update has arrived since."""
+    SILENT_STREAM = "silent-stream"
+    """The stream of this asset and kind delivers nothing while the venue's other streams flow (a stream on a
+    route that does not serve it, a channel the venue stopped): stale until it speaks again."""
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -57,3 +60,5 @@ class FeedCounters:
     dropped: int = 0
     """Ticks lost for any other reason (should stay 0)."""
     reconnects: int = 0
+    silent_streams: int = 0
+    """Streams found silent (subscribed, delivering nothing while the venue's others flow), once per episode."""

@@ -1,6 +1,13 @@
 """Ports: the interfaces reactor code depends on, and the optional capabilities some adapters add."""
 
-from violet.ports.capabilities import AssetCoverage, BridgeLatency, LatencyHistogram, RejectionReasons, TickTap
+from violet.ports.capabilities import (
+    AssetCoverage,
+    BridgeLatency,
+    LatencyHistogram,
+    RejectionReasons,
+    SilentStreams,
+    TickTap,
+)
 from violet.ports.price_feed import TickStream, VenuePriceFeedPort
 
 __all__ = [
@@ -8,6 +15,7 @@ __all__ = [
     "BridgeLatency",
     "LatencyHistogram",
     "RejectionReasons",
+    "SilentStreams",
     "TickStream",
     "TickTap",
     "VenuePriceFeedPort",

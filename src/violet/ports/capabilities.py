@@ -51,3 +51,11 @@ class TickTap(Protocol):
         """While open, `on_tick` is called with every accepted tick, synchronously and before any conflation: how a
         bridge writer sees (and counts) every update. It must not block and must not raise."""
         ...
+
+
+@runtime_checkable
+class SilentStreams(Protocol):
+    def silent_streams(self) -> list[str]:
+        """Streams found silent now (subscribed, delivering nothing while the venue's other streams flow), in the
+        venue's own stream names where the adapter knows them (`btcusdt@aggTrade`, `BTC-USDT@trade`)."""
+        ...

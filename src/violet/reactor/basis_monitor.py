@@ -15,7 +15,7 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.domain import Clock, FeedCounters, FeedState, NormalizedTick, TickKind
-from violet.ports import VenuePriceFeedPort
+from violet.ports import SilentStreams, VenuePriceFeedPort
 from violet.reactor.lead_lag import LeadLag, LeadLagEstimator
 
 
@@ -62,6 +62,7 @@ class PlaneStatus:
     delivery_p50_ms: float
     """Venue event time to this reactor, wall clock (includes the hosts' clock offset)."""
     delivery_p99_ms: float
+    silent_streams: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -187,6 +188,7 @@ class BasisMonitor:
                 ticks_per_s=sum(self._counts[n].values()) / elapsed,
                 delivery_p50_ms=self._delivery[n].get_value_at_percentile(50) / 1e6,
                 delivery_p99_ms=self._delivery[n].get_value_at_percentile(99) / 1e6,
+                silent_streams=tuple(f.silent_streams()) if isinstance(f, SilentStreams) else (),
             )
             for n, f in (("alpha", self._alpha), ("venue", self._venue))
         )

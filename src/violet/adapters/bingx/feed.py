@@ -39,6 +39,7 @@ from violet.domain import (
     DomainError,
     FeedState,
     NormalizedTick,
+    TickKind,
     parse_price,
 )
 
@@ -101,6 +102,7 @@ class BingxPriceFeed(HubBackedFeed):
         self._decoder = BingxDecoder()
         self._asset_of: dict[str, str] = {}
         self._quotes = QuoteSource(settings.quote_source)
+        self._hub.silence.name_of = self._stream_name
         self._ever_live = False
         self._all_live: anyio.Event | None = None
 
@@ -157,6 +159,11 @@ class BingxPriceFeed(HubBackedFeed):
         req_id = uuid.uuid4().hex
         shard.pending[req_id] = topic
         sock.send_text(subscribe_request(req_id, topic))
+
+    def _stream_name(self, asset: str, kind: TickKind) -> str:
+        contract = self._contracts.get(asset)
+        symbol = contract.symbol if contract is not None else asset
+        return self._quotes.topic(symbol) if kind is TickKind.QUOTE else f"{symbol}@trade"
 
     def _asset(self, symbol: str) -> str:
         # Only subscribed topics get here, so the cache holds at most the configured assets.

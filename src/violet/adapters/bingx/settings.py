@@ -6,6 +6,7 @@ import attrs
 
 from violet import defaults as d
 from violet.adapters.bingx.quote_source import QuoteSourceName
+from violet.delivery.silence import default_silent_after_ns
 
 
 @attrs.frozen(kw_only=True)
@@ -18,6 +19,8 @@ class BingxSettings:
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
     """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
+    silent_after_ns: dict[str, int] = attrs.field(factory=default_silent_after_ns)
+    """Per kind ("quote", "trade"): nothing this long while the venue's other streams flow is a silent stream."""
     topics_per_socket: int = d.BINGX_TOPICS_PER_SOCKET
     """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
     subscribe_per_s: float = d.BINGX_SUBSCRIBE_PER_S

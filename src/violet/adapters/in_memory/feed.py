@@ -27,6 +27,7 @@ class InMemoryPriceFeed(HubBackedFeed):
         staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS),
         clock: Clock | None = None,
         asset_budgets_ns: dict[str, int] | None = None,
+        silent_after_ns: dict[str, int] | None = None,
     ) -> None:
         self._venue = venue
         self._hub = TickHub(
@@ -35,6 +36,7 @@ class InMemoryPriceFeed(HubBackedFeed):
             staleness_budget_ns=staleness_budget_ns,
             assets=venue.assets,
             asset_budgets_ns=asset_budgets_ns,
+            silent_after_ns=silent_after_ns,
         )
 
     # -- VenueListener ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from violet.domain import (
     DomainError,
     FeedState,
     NormalizedTick,
+    TickKind,
     parse_price,
 )
 
@@ -51,6 +52,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._ready_timeout_s = settings.ready_timeout_s
         self._on_signal = on_signal
         self._hub = hub_for(VENUE, settings, clock)
+        self._hub.silence.name_of = self._stream_name
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None
@@ -61,6 +63,12 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._unsettled_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
+
+    @staticmethod
+    def _stream_name(asset: str, kind: TickKind) -> str:
+        """The Binance stream NT subscribes for violet (NT 1.231: futures trades always from `@aggTrade`)."""
+        symbol = asset.removesuffix("-PERP").lower()
+        return f"{symbol}@bookTicker" if kind is TickKind.QUOTE else f"{symbol}@aggTrade"
 
     # -- NT callbacks (on the loop thread) -------------------------------------------------------------
     def _on_quote(self, symbol: str, bid: str, ask: str, ts_event: int, ts_init: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from violet import defaults as d
+from violet.delivery.silence import default_silent_after_ns
 from violet.secrets import Secret, secret_from_env
 
 PLACEHOLDER_KEY = "violet-placeholder-api-key"
@@ -23,6 +24,8 @@ class NtBinanceSettings:
     """Allowance for the venue clock vs ours; None turns off judging ticks by their `ts_event` (see TickHub)."""
     asset_budgets_ns: dict[str, int] = attrs.field(factory=dict)
     """Per-asset staleness budgets overriding `staleness_budget_ns` (`[<plane>.budget_ms]`)."""
+    silent_after_ns: dict[str, int] = attrs.field(factory=default_silent_after_ns)
+    """Per kind ("quote", "trade"): nothing this long while the venue's other streams flow is a silent stream."""
     stall_after_ns: int = 5_000_000_000
     """No data at all for this long while connected: state `stale` (quiet feeds are not reconnected here)."""
     subscribe_per_s: float = d.BINANCE_SUBSCRIBE_PER_S

@@ -152,7 +152,7 @@ class BingxBookChannels(SimulatorCore):
                     self.publish(self.market.quote(self.symbols[symbol].base, _now_ms()))
                 heapq.heappush(heap, (now + top_gap_s(cadence, rng), seq, kind, symbol))
                 continue
-            if not quiet and rng.random() < 0.01:
+            if not quiet and rng.random() < cadence.spell_share:
                 self._quiet_until[symbol] = now + rng.uniform(*cadence.quiet_spell_s)
             elif not quiet and rng.random() >= cadence.quiet_share:
                 self.books[symbol].churn(rng.randint(1, 6))

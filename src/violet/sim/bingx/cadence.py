@@ -28,7 +28,10 @@ class Cadence:
     quiet_share: float
     """Share of update intervals in which the book does not change (nothing is sent)."""
     quiet_spell_s: tuple[float, float]
-    """A quiet spell (no change at all) lasts this long, drawn uniformly; one starts in 1 % of intervals."""
+    """A quiet spell (no change at all) lasts this long, drawn uniformly."""
+    spell_share: float
+    """Share of intervals in which a quiet spell starts (BTC/ETH: the probe's longest silence in ~25 minutes was
+    1.4-1.6 s, so spells are rare there; more often on thinner names: assumption)."""
     depth_ms: int | None
     """`@depthN` snapshot interval; None: the interval its name says."""
 
@@ -36,13 +39,30 @@ class Cadence:
 def cadence_for(base: str, rank: int, *, btc_top_median_s: float = 1.2) -> Cadence:
     if base in MAJORS:
         median = btc_top_median_s if base == "BTC" else btc_top_median_s * 1.3
-        return Cadence(incr_ms=200, top_median_s=median, quiet_share=0.02, quiet_spell_s=(1.0, 1.6), depth_ms=200)
+        return Cadence(
+            incr_ms=200,
+            top_median_s=median,
+            quiet_share=0.02,
+            quiet_spell_s=(1.0, 1.6),
+            spell_share=0.0007,
+            depth_ms=200,
+        )
     if rank < MID_NAMES:
         return Cadence(
-            incr_ms=420, top_median_s=btc_top_median_s * 2.5, quiet_share=0.25, quiet_spell_s=(3.0, 4.0), depth_ms=None
+            incr_ms=420,
+            top_median_s=btc_top_median_s * 2.5,
+            quiet_share=0.25,
+            quiet_spell_s=(3.0, 4.0),
+            spell_share=0.005,
+            depth_ms=None,
         )
     return Cadence(
-        incr_ms=750, top_median_s=btc_top_median_s * 5, quiet_share=0.5, quiet_spell_s=(5.0, 21.0), depth_ms=None
+        incr_ms=750,
+        top_median_s=btc_top_median_s * 5,
+        quiet_share=0.5,
+        quiet_spell_s=(5.0, 21.0),
+        spell_share=0.01,
+        depth_ms=None,
     )
 
 
