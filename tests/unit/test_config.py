@@ -108,3 +108,20 @@ def test_adapter_settings_built_without_a_config_take_the_config_defaults() -> N
     remote = RemoteShmSettings(bridge="b", venue="binance", assets=("BTCUSDT-PERP",))
     assert remote.heartbeat_timeout_ns == ms_to_ns(cfg.bridge.heartbeat_timeout_ms)
     assert remote.staleness_budget_ns == ms_to_ns(cfg.alpha.staleness_budget_ms)
+
+
+def test_a_resolved_config_round_trips_through_toml_with_keys_that_need_quoting(tmp_path: Path) -> None:
+    import msgspec
+
+    from violet.config import dump_config
+    from violet.config.schema import PlaneConfig
+
+    cfg = msgspec.structs.replace(
+        VioletConfig(),
+        venue=PlaneConfig(adapter="bingx", budget_ms={"SOLUSDT-PERP": 5000.0}, silent_after_ms={"quote": 5.0}),
+    )
+    path = tmp_path / "resolved.toml"
+    path.write_text(dump_config(cfg))
+    back = load_config(path)
+    assert back == cfg
+    assert back.bingx.stall_after_s["depth5@500ms"] == 15.0

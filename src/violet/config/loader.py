@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import tomli_w
 
 from violet.config.errors import ConfigError
 from violet.config.schema import EMBEDDED, VioletConfig
@@ -32,20 +33,16 @@ def parse_config(data: dict[str, Any], *, file: str) -> VioletConfig:
 
 
 def dump_config(cfg: VioletConfig) -> str:
-    """TOML text of `cfg` (for handing a resolved config to a child process)."""
-    lines: list[str] = []
-    for section, value in msgspec.to_builtins(cfg).items():
-        lines.append(f"[{section}]")
-        for key, item in value.items():
-            if item is None:
-                continue
-            if isinstance(item, dict):
-                inner = ", ".join(f"{k} = {msgspec.json.encode(v).decode()}" for k, v in item.items())
-                lines.append(f"{key} = {{ {inner} }}")
-            else:
-                lines.append(f"{key} = {msgspec.json.encode(item).decode()}")
-        lines.append("")
-    return "\n".join(lines)
+    """TOML text of `cfg` (for handing a resolved config to a child process), written by tomli-w: keys that need
+    quoting (`"depth5@500ms"`, asset ids) and nested tables come out right without our own TOML writer."""
+    return tomli_w.dumps(_without_none(msgspec.to_builtins(cfg)))
+
+
+def _without_none(value: Any) -> Any:
+    """TOML has no null: an unset optional is left out (the schema's default, None, applies again on reading)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def load_config(path: Path | None) -> VioletConfig:
