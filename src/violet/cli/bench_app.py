@@ -385,11 +385,8 @@ def bench_quote_sources(
     symbols: Annotated[int, typer.Option(min=3, max=200, help="Simulated symbols (the last is the thinnest).")] = 20,
     seconds: Annotated[float, typer.Option(min=5, help="Measured seconds (after a 3 s start).")] = 120.0,
 ) -> None:
-    """BingX quote sources (book, bookTicker, depth5) side by side on the simulator's live profile: the share of
-    time a fresh quote exists at 250 ms, 1 s and 2 s, and the quote's age, for BTC, ETH and the thinnest name.
-
-    Example: violet bench quote-sources --seconds 120
-    """
+    """BingX quote sources (book, bookTicker, depth5) side by side on the live profile: how often a fresh quote
+    exists (250 ms, 1 s, 2 s) and its age, for BTC, ETH and the thinnest name. E.g. `--seconds 120`."""
     import anyio
 
     from violet.bench.quote_sources import markdown, quote_sources
@@ -400,10 +397,7 @@ def bench_quote_sources(
 
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: CountOption = 50) -> None:
-    """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset.
-
-    Example: violet bench first-tick --symbols 50
-    """
+    """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset."""
     import anyio
 
     from violet.bench.startup import first_tick_nt
