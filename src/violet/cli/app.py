@@ -133,10 +133,15 @@ def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to val
     Example: violet config check examples/demo.toml
     """
     try:
-        load_config(file)
+        cfg = load_config(file)
     except ConfigError as exc:
         typer.echo(f"config error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if cfg.alpha.adapter in ("nt_binance", "remote_shm", "remote_hz") and not cfg.simulators.enabled:
+        from violet.adapters.nt_binance.routes import misrouted_streams
+
+        for problem in misrouted_streams(cfg.binance.ws_url):
+            typer.echo(f"warning: [binance] ws_url: {problem}", err=True)
     typer.echo(f"{file}: ok")
 
 

@@ -15,9 +15,9 @@ import asyncio
 import signal
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from violet.adapters.nt_binance.batching import SubscribeBatcher
+from violet.adapters.nt_binance.routes import violet_routes
 from violet.secrets import Secret
 
 QuoteSink = Callable[[str, str, str, int, int], None]
@@ -192,12 +192,11 @@ class NtBinanceNode:
         simulator, a relay) unchanged to both: route those the same way, so trades (`@aggTrade`) are not silent."""
         client = self._data_client()
         public = getattr(client, "_ws_public_client", None)
-        base = base_url_ws.rstrip("/")
-        if public is None or public is client._ws_client or urlsplit(base).path not in ("", "/"):
+        routes = violet_routes(base_url_ws)
+        if public is None or public is client._ws_client or routes is None:
             return  # one client for both categories (older NT), or a URL that names its route already
-        if client._ws_client._base_url == base and public._base_url == base:
-            client._ws_client._base_url = f"{base}/market"
-            public._base_url = f"{base}/public"
+        if client._ws_client._base_url == base_url_ws and public._base_url == base_url_ws:
+            client._ws_client._base_url, public._base_url = routes
 
     def _ws_clients(self) -> list[Any]:
         """NT's BinanceWebSocketClient(s): the market route's, and the public route's where NT has one."""
