@@ -6,7 +6,7 @@ Adapter modules are imported lazily, so a reactor that never uses NautilusTrader
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import attrs
 
@@ -29,6 +29,26 @@ class App:
     clock: Clock = attrs.field(factory=SystemClock)
 
 
+class PlaneFreshness(TypedDict):
+    """What every adapter's settings take from its plane's config, the same way."""
+
+    staleness_budget_ns: int
+    venue_clock_skew_ns: int | None
+    asset_budgets_ns: dict[str, int]
+    silent_after_ns: dict[str, int]
+    ready_timeout_s: float
+
+
+def plane_freshness(p: PlaneConfig) -> PlaneFreshness:
+    return PlaneFreshness(
+        staleness_budget_ns=ms_to_ns(p.staleness_budget_ms),
+        venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
+        asset_budgets_ns=asset_budgets(p),
+        silent_after_ns=silent_after(p),
+        ready_timeout_s=p.ready_timeout_s,
+    )
+
+
 def asset_budgets(p: PlaneConfig) -> dict[str, int]:
     return {asset: ms_to_ns(ms) for asset, ms in p.budget_ms.items()}
 
@@ -47,7 +67,6 @@ def build_source(
     """The adapter that reads a plane's venue directly (in-process, or inside `violet feed`)."""
     p = getattr(cfg, plane)
     assert isinstance(p, PlaneConfig)
-    budget = ms_to_ns(p.staleness_budget_ms)
     if plane == "alpha":
         from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 
@@ -56,11 +75,7 @@ def build_source(
                 assets=tuple(p.assets),
                 base_url_http=cfg.binance.http_url,
                 base_url_ws=cfg.binance.ws_url,
-                staleness_budget_ns=budget,
-                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
-                asset_budgets_ns=asset_budgets(p),
-                silent_after_ns=silent_after(p),
-                ready_timeout_s=p.ready_timeout_s,
+                **plane_freshness(p),
                 subscribe_per_s=cfg.binance.subscribe_per_s,
             ),
             clock=clock,
@@ -74,11 +89,7 @@ def build_source(
             assets=tuple(p.assets),
             base_url_http=b.http_url,
             ws_url=b.ws_url,
-            staleness_budget_ns=budget,
-            venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
-            asset_budgets_ns=asset_budgets(p),
-            silent_after_ns=silent_after(p),
-            ready_timeout_s=p.ready_timeout_s,
+            **plane_freshness(p),
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
             stall_after_s=dict(b.stall_after_s),
@@ -92,7 +103,6 @@ def build_source(
 def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePriceFeedPort, tuple[Service, ...]]:
     p = getattr(cfg, plane)
     assert isinstance(p, PlaneConfig)
-    budget = ms_to_ns(p.staleness_budget_ms)
     match p.adapter:
         case "in_memory":
             from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
@@ -103,7 +113,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
             feed = InMemoryPriceFeed(
                 venue,
                 name=PLANE_VENUE[plane],
-                staleness_budget_ns=budget,
+                staleness_budget_ns=ms_to_ns(p.staleness_budget_ms),
                 clock=clock,
                 asset_budgets_ns=asset_budgets(p),
                 silent_after_ns=silent_after(p),
@@ -116,11 +126,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 bridge=shm_bridge_name(cfg, plane),
                 venue=PLANE_VENUE[plane],
                 assets=tuple(p.assets),
-                staleness_budget_ns=budget,
-                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
-                asset_budgets_ns=asset_budgets(p),
-                silent_after_ns=silent_after(p),
-                ready_timeout_s=p.ready_timeout_s,
+                **plane_freshness(p),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 spin=cfg.bridge.shm_spin,
             )
@@ -135,11 +141,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 assets=tuple(p.assets),
                 cluster_name=cfg.bridge.hz_cluster,
                 members=tuple(cfg.bridge.hz_members),
-                staleness_budget_ns=budget,
-                venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
-                asset_budgets_ns=asset_budgets(p),
-                silent_after_ns=silent_after(p),
-                ready_timeout_s=p.ready_timeout_s,
+                **plane_freshness(p),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -67,6 +67,38 @@ def parse_burst(spec: str | None) -> tuple[tuple[float, float] | None, float]:
     return (parts[0], parts[1]), parts[2] if len(parts) == 3 else 60.0
 
 
+def _common(
+    *,
+    host: str,
+    port: int,
+    symbols: int,
+    rate: float,
+    seed: int,
+    tls: bool,
+    allow_remote: bool,
+    profile: Profile,
+    burst: str | None,
+    cadence_from: Path | None,
+    no_market: bool,
+) -> dict[str, Any]:
+    """The options every simulator shares, as `SimConfig` fields."""
+    bursts, every = parse_burst(burst)
+    return {
+        "host": host,
+        "port": port,
+        "symbols": symbols,
+        "rate_hz": rate,
+        "seed": seed,
+        "tls": tls,
+        "allow_remote": allow_remote,
+        "market": not no_market,
+        "profile": profile.value,
+        "burst": bursts,
+        "burst_every_s": every,
+        "cadence_from": None if cadence_from is None else str(cadence_from),
+    }
+
+
 @sim_app.command("binance")
 def sim_binance(
     host: HostOption = "127.0.0.1",
@@ -104,30 +136,31 @@ def sim_binance(
     from violet.cli.sim_command import run_sim
     from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
-    bursts, every = parse_burst(burst)
     creds = tuple(
         tuple(pair.split(":", 1)) for pair in os.environ.get("VIOLET_SIM_CREDENTIALS", "").split(",") if ":" in pair
     )
-    cfg = BinanceSimConfig(
+    common = _common(
         host=host,
         port=port,
         symbols=symbols,
-        rate_hz=rate,
+        rate=rate,
         seed=seed,
         tls=tls,
         allow_remote=allow_remote,
+        profile=profile,
+        burst=burst,
+        cadence_from=cadence_from,
+        no_market=no_market,
+    )
+    cfg = BinanceSimConfig(
+        **common,
         ping_interval_s=ping_interval,
         pong_timeout_s=pong_timeout,
         max_lifetime_s=lifetime,
         weight_limit=weight_limit,
         extra_time_in_force=tuple(extra_tif or ()),
-        market=not no_market,
         credentials=creds,  # type: ignore[arg-type]
         routes=routes.value,
-        profile=profile.value,
-        burst=bursts,
-        burst_every_s=every,
-        cadence_from=None if cadence_from is None else str(cadence_from),
     )
     run_sim(BinanceSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
@@ -159,24 +192,20 @@ def sim_bingx(
     from violet.cli.sim_command import run_sim
     from violet.sim.bingx import BingxSimConfig, BingxSimulator
 
-    bursts, every = parse_burst(burst)
-    cfg = BingxSimConfig(
+    common = _common(
         host=host,
         port=port,
         symbols=symbols,
-        rate_hz=rate,
+        rate=rate,
         seed=seed,
         tls=tls,
         allow_remote=allow_remote,
-        ping_interval_s=ping_interval,
-        pong_timeout_s=pong_timeout,
-        max_topics=max_topics,
-        market=not no_market,
-        profile=profile.value,
-        burst=bursts,
-        burst_every_s=every,
-        cadence_from=None if cadence_from is None else str(cadence_from),
+        profile=profile,
+        burst=burst,
+        cadence_from=cadence_from,
+        no_market=no_market,
     )
+    cfg = BingxSimConfig(**common, ping_interval_s=ping_interval, pong_timeout_s=pong_timeout, max_topics=max_topics)
     run_sim(BingxSimulator(cfg), duration=duration, replay_path=replay_file, speed=speed)
 
 

@@ -34,14 +34,7 @@ from violet.adapters.bingx.socket import SocketError
 from violet.adapters.bingx.symbols import to_canonical
 from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
 from violet.delivery import HubBackedFeed, hub_for
-from violet.domain import (
-    Clock,
-    DomainError,
-    FeedState,
-    NormalizedTick,
-    TickKind,
-    parse_price,
-)
+from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
 
 VENUE = "bingx"
 MS = 1_000_000

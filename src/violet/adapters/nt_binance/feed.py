@@ -19,14 +19,7 @@ from violet.adapters.nt_binance.instruments import PerpInstrument, load_instrume
 from violet.adapters.nt_binance.node import NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, hub_for
-from violet.domain import (
-    Clock,
-    DomainError,
-    FeedState,
-    NormalizedTick,
-    TickKind,
-    parse_price,
-)
+from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
 
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02

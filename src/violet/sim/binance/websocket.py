@@ -3,6 +3,7 @@ the incoming-message limit, server pings and the pong timeout, the 24 h lifetime
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from typing import Any
@@ -47,18 +48,12 @@ class BinanceWebSocket(SimulatorCore):
             if frames.parse_stream(name) is not None and len(conn.topics) < self.config.stream_limit:
                 self.subscribe(conn, name)
         last_pong = [time.monotonic()]
-        try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(conn.write_loop)
-                tg.start_soon(self._heartbeat, conn, last_pong)
-                tg.start_soon(self._lifetime, conn)
-                await self._read_loop(conn, last_pong)
-                tg.cancel_scope.cancel()
-        finally:
-            self.unregister(conn)
-            if not ws.closed:
-                with anyio.move_on_after(1, shield=True):
-                    await ws.close()
+        await self.serve_connection(
+            conn,
+            functools.partial(self._read_loop, conn, last_pong),
+            functools.partial(self._heartbeat, conn, last_pong),
+            functools.partial(self._lifetime, conn),
+        )
         return ws
 
     async def _read_loop(self, conn: SimConnection, last_pong: list[float]) -> None:

@@ -36,33 +36,26 @@ class Cadence:
     """`@depthN` snapshot interval; None: the interval its name says."""
 
 
+# tier: (incrDepth ms, top-change median as a multiple of BTC's, quiet share, quiet spell s, spell share, depth ms)
+_TIERS: dict[str, tuple[int, float, float, tuple[float, float], float, int | None]] = {
+    "major": (200, 1.0, 0.02, (1.0, 1.6), 0.0007, 200),
+    "mid": (420, 2.5, 0.25, (3.0, 4.0), 0.005, None),
+    "thin": (750, 5.0, 0.5, (5.0, 21.0), 0.01, None),
+}
+
+
 def cadence_for(base: str, rank: int, *, btc_top_median_s: float = 1.2) -> Cadence:
-    if base in MAJORS:
-        median = btc_top_median_s if base == "BTC" else btc_top_median_s * 1.3
-        return Cadence(
-            incr_ms=200,
-            top_median_s=median,
-            quiet_share=0.02,
-            quiet_spell_s=(1.0, 1.6),
-            spell_share=0.0007,
-            depth_ms=200,
-        )
-    if rank < MID_NAMES:
-        return Cadence(
-            incr_ms=420,
-            top_median_s=btc_top_median_s * 2.5,
-            quiet_share=0.25,
-            quiet_spell_s=(3.0, 4.0),
-            spell_share=0.005,
-            depth_ms=None,
-        )
+    tier = "major" if base in MAJORS else "mid" if rank < MID_NAMES else "thin"
+    incr_ms, top_factor, quiet_share, spell_s, spell_share, depth_ms = _TIERS[tier]
+    if base == "ETH":
+        top_factor = 1.3
     return Cadence(
-        incr_ms=750,
-        top_median_s=btc_top_median_s * 5,
-        quiet_share=0.5,
-        quiet_spell_s=(5.0, 21.0),
-        spell_share=0.01,
-        depth_ms=None,
+        incr_ms=incr_ms,
+        top_median_s=btc_top_median_s * top_factor,
+        quiet_share=quiet_share,
+        quiet_spell_s=spell_s,
+        spell_share=spell_share,
+        depth_ms=depth_ms,
     )
 
 

@@ -3,6 +3,7 @@ requests with their acks, error codes and limits, and the wire faults only BingX
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import time
@@ -60,17 +61,11 @@ class BingxWebSocket(SimulatorCore):
         await ws.prepare(request)
         conn = self.register(ws, request)
         last_pong = [time.monotonic()]
-        try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(conn.write_loop)
-                tg.start_soon(self._heartbeat, conn, last_pong)
-                await self._read_loop(conn, last_pong)
-                tg.cancel_scope.cancel()
-        finally:
-            self.unregister(conn)
-            if not ws.closed:
-                with anyio.move_on_after(1, shield=True):
-                    await ws.close()
+        await self.serve_connection(
+            conn,
+            functools.partial(self._read_loop, conn, last_pong),
+            functools.partial(self._heartbeat, conn, last_pong),
+        )
         return ws
 
     async def _heartbeat(self, conn: SimConnection, last_pong: list[float]) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import ipaddress
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -275,6 +275,27 @@ class SimulatorCore(StackLifetime):
         self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any
     ) -> SimConnection:
         return SimConnection(conn_id, ws, request, send_log=self.send_log, **kw)
+
+    async def serve_connection(
+        self,
+        conn: SimConnection,
+        read_loop: Callable[[], Awaitable[None]],
+        *beside: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
+        """Run one client connection: its writer and the venue's tasks `beside` it (heartbeat, lifetime) until its
+        `read_loop` ends; then forget it and close the socket if the client has not."""
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(conn.write_loop)
+                for task in beside:
+                    tg.start_soon(task)
+                await read_loop()
+                tg.cancel_scope.cancel()
+        finally:
+            self.unregister(conn)
+            if not conn.ws.closed:
+                with anyio.move_on_after(1, shield=True):
+                    await conn.ws.close()
 
     def unregister(self, conn: SimConnection) -> None:
         self.connections.pop(conn.id, None)
