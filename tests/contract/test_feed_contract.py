@@ -55,13 +55,17 @@ async def _ensure_live(harness: FeedHarness) -> None:
         await harness.reconnect()
 
 
+async def live_batch(harness: FeedHarness, batch: list[UpdateShape]) -> tuple[list[VenueUpdate], list[VenueUpdate]]:
+    """The feed live, and the batch's updates split into the body and each asset's final update (the fence)."""
+    await _ensure_live(harness)
+    return split_finals([realize(harness, s) for s in batch])
+
+
 @given(batch=shape_lists(), drain=st.booleans())
 async def test_every_publication_is_delivered_or_counted_and_the_newest_arrives_in_order(
     harness: FeedHarness, batch: list[UpdateShape], drain: bool
 ) -> None:
-    await _ensure_live(harness)
-    updates = [realize(harness, s) for s in batch]
-    body, finals = split_finals(updates)
+    body, finals = await live_batch(harness, batch)
     async with harness.feed.subscribe(harness.assets) as stream, collecting(stream, start=drain) as (col, tg):
         sent = await publish_all(harness, body)
         if not drain:
@@ -106,9 +110,7 @@ async def test_invalid_venue_data_never_reaches_the_stream_and_is_counted(
 async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
     harness: FeedHarness, batch: list[UpdateShape], fraction: float
 ) -> None:
-    await _ensure_live(harness)
-    updates = [realize(harness, s) for s in batch]
-    body, finals = split_finals(updates)
+    body, finals = await live_batch(harness, batch)
     async with harness.feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
         await publish_all(harness, body)
         stamps = await fence(harness, col, finals)

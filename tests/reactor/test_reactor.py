@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import anyio
+import anyio.abc
 import pytest
 
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, RawUpdate
@@ -39,16 +42,25 @@ def test_not_enough_data_is_no_estimate() -> None:
     assert LeadLagEstimator().estimate().best_lag_ms is None
 
 
-@pytest.mark.anyio
-async def test_basis_and_reaction_path_through_the_port() -> None:
-    clock = ManualClock()
+@asynccontextmanager
+async def monitored(
+    clock: ManualClock,
+) -> AsyncIterator[tuple[BasisMonitor, InMemoryVenue, InMemoryVenue, anyio.abc.TaskGroup]]:
+    """The example reactor running on two in-memory planes (1 s budgets) of one asset, on `clock`."""
     alpha_v, venue_v = InMemoryVenue(("BTCUSDT-PERP",)), InMemoryVenue(("BTCUSDT-PERP",))
-    alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock)
-    venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock)
+    alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock, staleness_budget_ns=1_000_000_000)
+    venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock, staleness_budget_ns=1_000_000_000)
     async with alpha, venue, anyio.create_task_group() as tg:
         monitor = BasisMonitor(alpha, venue, clock=clock)
         tg.start_soon(monitor.run)
         await anyio.wait_all_tasks_blocked()
+        yield monitor, alpha_v, venue_v, tg
+
+
+@pytest.mark.anyio
+async def test_basis_and_reaction_path_through_the_port() -> None:
+    clock = ManualClock()
+    async with monitored(clock) as (monitor, alpha_v, venue_v, tg):
         alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
         venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
         venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", last="101.50", ts_event=3))
@@ -68,13 +80,7 @@ async def test_basis_and_reaction_path_through_the_port() -> None:
 @pytest.mark.anyio
 async def test_a_trade_arriving_now_never_makes_an_old_quote_good_for_a_basis() -> None:
     clock = ManualClock()
-    alpha_v, venue_v = InMemoryVenue(("BTCUSDT-PERP",)), InMemoryVenue(("BTCUSDT-PERP",))
-    alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock, staleness_budget_ns=1_000_000_000)
-    venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock, staleness_budget_ns=1_000_000_000)
-    async with alpha, venue, anyio.create_task_group() as tg:
-        monitor = BasisMonitor(alpha, venue, clock=clock)
-        tg.start_soon(monitor.run)
-        await anyio.wait_all_tasks_blocked()
+    async with monitored(clock) as (monitor, alpha_v, venue_v, tg):
         alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
         venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
         await anyio.wait_all_tasks_blocked()
