@@ -77,6 +77,7 @@ def build_source(
                 base_url_ws=cfg.binance.ws_url,
                 **plane_freshness(p),
                 subscribe_per_s=cfg.binance.subscribe_per_s,
+                trade_stream=cfg.binance.trades,
             ),
             clock=clock,
             on_signal=on_signal,

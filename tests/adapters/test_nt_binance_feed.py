@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import anyio
 import anyio.to_thread
+import attrs
 import msgspec
 import pytest
 
@@ -205,3 +206,33 @@ async def test_a_trade_stream_that_never_speaks_is_a_silent_stream_while_quotes_
             assert feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh, "the quotes still flow"
             if how == "silence-fault":
                 assert feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).freshness is Freshness.SILENT_STREAM
+
+
+async def test_the_trade_stream_read_by_violet_refuses_prints_that_are_not_the_market() -> None:
+    """`trades = "trade"`: `@trade` on the public route, read beside NautilusTrader with Binance's `X`."""
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, market=False)) as sim:
+        settings = NtBinanceSettings(
+            assets=("BTCUSDT-PERP",),
+            base_url_http=sim.http_url,
+            base_url_ws=sim.ws_url,
+            subscribe_per_s=50,
+            trade_stream="trade",
+        )
+        async with NtBinancePriceFeed(settings) as feed, feed.subscribe(["BTCUSDT-PERP"]) as stream:
+            public = [c.topics for c in sim.connections.values() if c.path.startswith("/public")]
+            assert any("btcusdt@trade" in t for t in public), public
+            assert not any("btcusdt@aggTrade" in c.topics for c in sim.connections.values())
+            now = int(time.time() * 1000)
+            market = sim.market.trade("BTC", now)
+            adl = attrs.evolve(sim.market.trade("BTC", now + 1), kind="ADL", price="1.00")
+            fence = sim.market.trade("BTC", now + 2)
+            for event in (market, adl, fence):
+                sim.publish(event)
+            got = []
+            with anyio.fail_after(10):
+                async for tick in stream:
+                    got.append(tick)
+                    if tick.ts_event == (now + 2) * 1_000_000:
+                        break
+            assert [str(t.last) for t in got] == [market.price, fence.price], "the ADL print is never `last`"
+            assert feed.rejected_by_reason()["non-market-trade"] == 1

@@ -140,7 +140,7 @@ def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to val
     if cfg.alpha.adapter in ("nt_binance", "remote_shm", "remote_hz") and not cfg.simulators.enabled:
         from violet.adapters.nt_binance.routes import misrouted_streams
 
-        for problem in misrouted_streams(cfg.binance.ws_url):
+        for problem in misrouted_streams(cfg.binance.ws_url, cfg.binance.trades):
             typer.echo(f"warning: [binance] ws_url: {problem}", err=True)
     typer.echo(f"{file}: ok")
 

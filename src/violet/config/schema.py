@@ -49,6 +49,9 @@ class BinanceConfig(Strict, frozen=True):
     http_url: Url = d.BINANCE_HTTP
     ws_url: Url = d.BINANCE_WS
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINANCE_SUBSCRIBE_PER_S
+    trades: Literal["aggTrade", "trade"] = d.BINANCE_TRADE_STREAM
+    """aggTrade: NautilusTrader's trade ticks (market trades only); trade: `@trade` read by violet on the public
+    route, carrying Binance's `X`, so ADL and insurance-fund prints are refused (`non-market-trade`)."""
 
 
 class BingxConfig(Strict, frozen=True):

@@ -15,7 +15,7 @@ from decimal import Decimal
 import anyio
 from hdrh.histogram import HdrHistogram
 
-from violet.adapters.nt_binance.instruments import PerpInstrument, load_instruments
+from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_asset, load_instruments
 from violet.adapters.nt_binance.node import NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, hub_for
@@ -57,11 +57,22 @@ class NtBinancePriceFeed(HubBackedFeed):
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
 
-    @staticmethod
-    def _stream_name(asset: str, kind: TickKind) -> str:
-        """The Binance stream NT subscribes for violet (NT 1.231: futures trades always from `@aggTrade`)."""
+    def _stream_name(self, asset: str, kind: TickKind) -> str:
+        """The Binance stream carrying this asset and kind (trades: `@aggTrade` through NT, or `@trade` read by
+        violet, as `[binance] trades` says)."""
         symbol = asset.removesuffix("-PERP").lower()
-        return f"{symbol}@bookTicker" if kind is TickKind.QUOTE else f"{symbol}@aggTrade"
+        return f"{symbol}@bookTicker" if kind is TickKind.QUOTE else f"{symbol}@{self._settings.trade_stream}"
+
+    def _on_raw_trade(self, venue_symbol: str, price: str, trade_ms: int, kind: str) -> None:
+        if kind != "MARKET":
+            self._hub.reject("non-market-trade")  # ADL / insurance-fund prints are not the market
+            return
+        try:
+            tick = self._tick(canonical_asset(venue_symbol), trade_ms * 1_000_000, last=parse_price(price, "last"))
+        except DomainError as exc:
+            self._hub.reject(type(exc).__name__)
+            return
+        self._arrived(tick, time.time_ns())
 
     # -- NT callbacks (on the loop thread) -------------------------------------------------------------
     def _on_quote(self, symbol: str, bid: str, ask: str, ts_event: int, ts_init: int) -> None:
@@ -112,9 +123,13 @@ class NtBinancePriceFeed(HubBackedFeed):
             while not node.running:  # noqa: ASYNC110 - NT offers no awaitable for "actor started"
                 await anyio.sleep(0.005)
         assets = sorted(self._instruments)
-        for quotes in (True, False):
-            for asset in assets:
-                node.subscribe(asset, quotes=quotes)
+        for asset in assets:
+            node.subscribe(asset, quotes=True)
+        for asset in assets:
+            if self._settings.trade_stream == "trade":
+                await node.subscribe_trade_stream(self._instruments[asset].venue_symbol)
+            else:
+                node.subscribe(asset, quotes=False)
 
     def _streams_acked(self, streams: list[str]) -> None:
         self._acked_streams.update(streams)
@@ -209,6 +224,8 @@ class NtBinancePriceFeed(HubBackedFeed):
             on_signal=self._on_signal,
             subscribe_frames_per_s=s.subscribe_per_s,
             on_streams_acked=self._streams_acked,
+            on_raw_trade=self._on_raw_trade if s.trade_stream == "trade" else None,
+            on_bad_frame=self._hub.reject,
         )
         self._node.on_reconnected(self._reconnected)
 

@@ -16,6 +16,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+from violet.adapters.nt_binance import trade_stream
 from violet.adapters.nt_binance.batching import SubscribeBatcher
 from violet.adapters.nt_binance.routes import violet_routes
 from violet.secrets import Secret
@@ -114,7 +115,11 @@ class NtBinanceNode:
         on_signal: Callable[[], None] | None = None,
         subscribe_frames_per_s: float = 5.0,
         on_streams_acked: Callable[[list[str]], None] | None = None,
+        on_raw_trade: trade_stream.TradeSink | None = None,
+        on_bad_frame: trade_stream.BadFrame | None = None,
     ) -> None:
+        """`on_raw_trade`: read `@trade` frames violet subscribes itself (`subscribe_trade_stream`) on the public
+        client, with their `X`, instead of NT's `@aggTrade` trade ticks."""
         from nautilus_trader.adapters.binance import (
             BinanceAccountType,
             BinanceDataClientConfig,
@@ -159,6 +164,8 @@ class NtBinanceNode:
             )
             for ws in self._ws_clients()
         ]
+        if on_raw_trade is not None:
+            trade_stream.install(self._public_client(), on_raw_trade, on_bad_frame or (lambda reason: None))
         if on_signal is not None:
             # NT's kernel put its own SIGINT/SIGTERM handlers on the loop, and its handler swallows SIGTERM:
             # give the signals back to the process that owns NT (e.g. `violet feed`'s clean shutdown).
@@ -172,6 +179,14 @@ class NtBinanceNode:
     def subscribe(self, symbol: str, *, quotes: bool) -> None:
         """One NT subscription (a stream in a batched `SUBSCRIBE` frame, see batching.py)."""
         self._tap.subscribe(symbol, quotes=quotes)
+
+    async def subscribe_trade_stream(self, venue_symbol: str) -> None:
+        """`<symbol>@trade` on NT's public client (its route serves it); NT keeps it across reconnects."""
+        await self._public_client().subscribe_trades(venue_symbol)
+
+    def _public_client(self) -> Any:
+        client = self._data_client()
+        return getattr(client, "_ws_public_client", None) or client._ws_client
 
     async def run(self) -> None:
         await self._node.run_async()

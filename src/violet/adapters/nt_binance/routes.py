@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-STREAM_CLIENT = {"bookTicker": "public", "aggTrade": "market"}
-"""The streams violet has NautilusTrader subscribe, and which of NT's clients carries each."""
+def stream_clients(trades: str = "aggTrade") -> dict[str, str]:
+    """The streams violet uses and which of NT's clients carries each (`@trade` rides the public client)."""
+    return {"bookTicker": "public", trades: "public" if trades == "trade" else "market"}
 PUBLIC_KINDS = ("bookTicker", "trade", "depth", "rpiDepth")
 
 
@@ -48,11 +49,11 @@ def serves(route: str, stream_kind: str) -> bool:
     return public if route in ("public", "") else route == "market" and not public
 
 
-def misrouted_streams(base_url_ws: str) -> list[str]:
+def misrouted_streams(base_url_ws: str, trades: str = "aggTrade") -> list[str]:
     """Streams violet uses that would land on a route that does not serve them (acked, then silent)."""
     bases = client_bases(base_url_ws)
     return [
         f"@{kind} would go to {bases[client]} (route {route_of(bases[client]) or 'root'}), which does not serve it"
-        for kind, client in STREAM_CLIENT.items()
+        for kind, client in stream_clients(trades).items()
         if not serves(route_of(bases[client]), kind)
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from violet import defaults as d
@@ -33,5 +35,8 @@ class NtBinanceSettings:
     allows 10 incoming messages per second per connection, pongs included."""
     ready_timeout_s: float = d.READY_TIMEOUT_S
     """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""
+    trade_stream: Literal["aggTrade", "trade"] = d.BINANCE_TRADE_STREAM
+    """aggTrade: NautilusTrader's trade ticks (its only futures trade stream; market trades only); trade: violet
+    reads `@trade` itself on the public route, with Binance's `X` (non-market prints refused)."""
     use_agg_trades: bool = False
     nt_log_level: str = "ERROR"
