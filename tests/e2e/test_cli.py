@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import psutil
 
 VIOLET = [sys.executable, "-m", "violet"]
 
@@ -17,8 +20,15 @@ def test_config_check_reports_file_key_and_reason(tmp_path: Path) -> None:
 
 
 def _violet_children() -> set[int]:
+    """Simulator and feed processes nobody owns any more (their parent gone): what a run must not leave behind.
+    Processes of another violet running on the machine still have their parent, and do not count."""
     out = subprocess.run(["pgrep", "-f", "-x", ".*-m violet (sim|feed) .*"], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
+    orphans = set()
+    for pid in (int(p) for p in out.stdout.split()):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if psutil.Process(pid).ppid() == 1:
+                orphans.add(pid)
+    return orphans
 
 
 def test_run_json_on_embedded_defaults_shows_both_planes_and_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -73,8 +83,11 @@ def test_ctrl_c_stops_every_child_and_exits_cleanly() -> None:
         line = proc.stdout.readline()
         if line.startswith("{"):
             break
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert children, "the simulators and the feed process run as children"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     assert '"summary"' in out
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], "every child stopped"
     assert _violet_children() == before_children

@@ -10,11 +10,10 @@ import msgspec
 from rich.console import Console
 from rich.live import Live
 
+from violet.api import open_planes
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import cancel_on_signal
-from violet.app.supervisor import supervised
 from violet.cli.snapshot_view import render_table, snapshot_json
-from violet.composition import App, build_app
 from violet.config import EMBEDDED_DEFAULTS, load_config
 from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 
@@ -28,24 +27,20 @@ async def run_app(config: Path | None, duration: float | None, as_json: bool) ->
     status = console.status("starting simulators and the feed process...") if not as_json else None
     if status is not None:
         status.start()
-    async with supervised(cfg) as resolved:
-        app = build_app(resolved)
-        monitor = BasisMonitor(app.alpha, app.venue, clock=app.clock)
-        async with app.alpha, app.venue:
-            freeze_startup_heap()
-            if status is not None:
-                status.stop()
-            return await _serve(app, monitor, duration, as_json, console, title)
+    async with open_planes(cfg) as planes:
+        monitor = BasisMonitor(planes.alpha, planes.venue, clock=planes.clock)
+        freeze_startup_heap()
+        if status is not None:
+            status.stop()
+        return await _serve(monitor, duration, as_json, console, title)
     raise AssertionError("unreachable")
 
 
 async def _serve(
-    app: App, monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str
+    monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str
 ) -> MonitorSnapshot:
     async with anyio.create_task_group() as tg:
         tg.start_soon(cancel_on_signal, tg.cancel_scope)
-        for service in app.services:
-            tg.start_soon(service)
         tg.start_soon(monitor.run)
         with anyio.move_on_after(duration if duration is not None else float("inf")):
             if as_json:

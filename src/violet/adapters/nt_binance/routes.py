@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+
 def stream_clients(trades: str = "aggTrade") -> dict[str, str]:
     """The streams violet uses and which of NT's clients carries each (`@trade` rides the public client)."""
     return {"bookTicker": "public", trades: "public" if trades == "trade" else "market"}
+
+
 PUBLIC_KINDS = ("bookTicker", "trade", "depth", "rpiDepth")
 
 

@@ -1,0 +1,49 @@
+"""violet's entry point for reactor authors: `async with violet.open_planes(config) as planes:`.
+
+It does what `violet run` does before its reactor: starts what the config says must run beside the planes (the venue
+simulators, a `violet feed` process), builds the adapters, enters them (each returns once its venue confirmed every
+asset, or raises `FeedNotReady`), runs what feeds them in-process (synthetic markets), and yields the two planes as
+ports. Leaving stops everything it started, in reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import attrs
+
+from violet.app.supervisor import supervised
+from violet.composition import build_app
+from violet.config import VioletConfig, load_config
+from violet.domain import Clock
+from violet.ports import VenuePriceFeedPort
+
+
+@attrs.frozen(kw_only=True)
+class Planes:
+    alpha: VenuePriceFeedPort
+    """Binance USD-M (NautilusTrader's client, in-process or through a bridge)."""
+    venue: VenuePriceFeedPort
+    """BingX perpetual swap, authoritative for exit prices."""
+    clock: Clock
+    """The clock both planes stamp `mono_ns` with (ages are measured on it)."""
+
+
+@asynccontextmanager
+async def open_planes(config: VioletConfig | Path | str | None = None) -> AsyncIterator[Planes]:
+    """`config`: a `VioletConfig`, a path to a violet.toml, or None for the embedded defaults (both simulators on
+    loopback, alpha through a `violet feed` process and shared memory, BingX in-process). Config errors raise
+    `ConfigError`; a plane that cannot confirm its assets raises `FeedNotReady`."""
+    cfg = config if isinstance(config, VioletConfig) else load_config(None if config is None else Path(config))
+    async with supervised(cfg) as resolved:
+        app = build_app(resolved)
+        async with app.alpha, app.venue, anyio.create_task_group() as tg:
+            for service in app.services:
+                tg.start_soon(service)
+            try:
+                yield Planes(alpha=app.alpha, venue=app.venue, clock=app.clock)
+            finally:
+                tg.cancel_scope.cancel()
