@@ -227,5 +227,6 @@ async def test_a_book_that_cannot_be_trusted_is_counted_resubscribed_and_never_d
         assert [u["dataType"] for u in unsub] == ["BTC-USDT@incrDepth"], "the topic is asked for again"
         assert conn.topics.count("BTC-USDT@incrDepth") == 2
         await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        assert "unexpected-ack" not in feed.rejected_by_reason(), "the unsub's ack is expected, not a fault"
         conn.incr("BTC-USDT", "all", 50, SNAP_BIDS, SNAP_ASKS)
         assert feed.latest(BTC, kind=TickKind.QUOTE).fresh, "a fresh snapshot restores the quotes"

@@ -63,6 +63,8 @@ class Shard:
     pending: dict[str, str] = attrs.field(factory=dict)
     """Request id -> topic of subscriptions (and resubscriptions) not yet answered on the current socket."""
     sock: Connection | None = None
+    unsubscribing: set[str] = attrs.field(factory=set)
+    """Ids of unsub requests sent on the current socket (their acks are expected, not counted)."""
     live: bool = False
     sent_all: bool = False
     connects: int = 0
@@ -122,7 +124,9 @@ class BingxPriceFeed(HubBackedFeed):
             return event.reply
         elif isinstance(event, Ack):
             topic = pending.pop(event.id, None)
-            if topic is None:
+            if topic is None and event.id in shard.unsubscribing:
+                shard.unsubscribing.discard(event.id)  # the venue confirming a resubscription's unsub
+            elif topic is None:
                 hub.reject("unexpected-ack")
             elif event.code == 0:
                 shard.accepted.add(topic)
@@ -148,7 +152,9 @@ class BingxPriceFeed(HubBackedFeed):
         if sock is None:
             return
         shard.accepted.discard(topic)
-        sock.send_text(subscribe_request(uuid.uuid4().hex, topic, unsubscribe=True))
+        unsub_id = uuid.uuid4().hex
+        shard.unsubscribing.add(unsub_id)
+        sock.send_text(subscribe_request(unsub_id, topic, unsubscribe=True))
         req_id = uuid.uuid4().hex
         shard.pending[req_id] = topic
         sock.send_text(subscribe_request(req_id, topic))
@@ -205,6 +211,7 @@ class BingxPriceFeed(HubBackedFeed):
         s = self._settings
         pending = shard.pending
         pending.clear()
+        shard.unsubscribing.clear()
         answered = anyio.Event()
         decoder = self._decoder
         sock: Connection | None = None

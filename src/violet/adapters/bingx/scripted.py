@@ -59,6 +59,8 @@ class ScriptedConnection:
             topic = str(request.get("dataType"))
             self.topics.append(topic)
             self._peer._answer(self, str(request.get("id")), topic)
+        elif isinstance(request, dict) and request.get("reqType") == "unsub" and self._peer.ack:
+            self.push_later(frame({"id": str(request.get("id")), "code": 0, "msg": "", "dataType": ""}))
 
     def close(self, reason: bytes = b"") -> None:
         if not self.closed:
