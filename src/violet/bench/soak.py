@@ -40,6 +40,7 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
             if (now := time.perf_counter()) < due:
                 time.sleep(due - now)
             writer.write(quote_now(assets[n % len(assets)], f"{60000 + n % 100}.1", f"{60000 + n % 100}.2"))
+            writer.progressed()  # playing a live feed: its writes are its heartbeat
             writer.wake()
             n += 1
     finally:

@@ -128,6 +128,10 @@ class ShmTableWriter:
     def heartbeat(self) -> None:
         U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
 
+    def progressed(self) -> None:
+        """A live source published: as good as a heartbeat, and a busy loop cannot starve it (it rides the write)."""
+        self.heartbeat()
+
     def write(self, tick: NormalizedTick) -> bool:
         """Write one tick into its (asset, kind) slot, as that slot's next update."""
         index = self._index.get((tick.asset, tick.kind.value))
@@ -166,12 +170,12 @@ class ShmTableWriter:
         return True
 
     def wake(self) -> None:
-        """Tell readers there is news; call once per batch of writes."""
+        """Tell readers there is news; call once per batch of writes. Not a heartbeat: a source that is not live can
+        still hand over ticks (a reconnecting venue's first frames), and readers must not take those for liveness."""
         now = time.monotonic()
         if now - self._readers_checked > 0.2:
             self._readers = [str(p) for p in self._wake_dir.glob("*.sock")]
             self._readers_checked = now
-        U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
         for path in self._readers:
             try:
                 self._wake_sock.sendto(b"!", path)

@@ -46,12 +46,16 @@ def _hz_client(cfg: VioletConfig) -> Any:
     return hz_client.connect(cluster=cfg.bridge.hz_cluster, members=cfg.bridge.hz_members, connect_timeout_s=30.0)
 
 
-def _publisher(writer: Writer) -> Callable[[NormalizedTick], None]:
+def _publisher(source: VenuePriceFeedPort, writer: Writer) -> Callable[[NormalizedTick], None]:
     """Every tick the source accepts, written as it arrives: nothing is conflated before the writer, which alone
-    counts each asset-and-kind's updates (readers derive what they skipped from the count)."""
+    counts each asset-and-kind's updates (readers derive what they skipped from the count). A write counts as a
+    heartbeat only while the source is live: a reconnecting source's first ticks must not make a reader think the
+    feed is back (it would then see a second outage when the beats resume)."""
 
     def publish(tick: NormalizedTick) -> None:
         writer.write(tick)
+        if source.state is FeedState.LIVE:
+            writer.progressed()
         writer.wake()
 
     return publish
@@ -150,7 +154,7 @@ async def _serve(
         source = sources[plane]
         if not isinstance(source, TickTap):
             raise TypeError(f"the {plane} source cannot be tapped: a feed process publishes every tick")
-        stack.enter_context(source.tap(_publisher(writers[plane])))
+        stack.enter_context(source.tap(_publisher(source, writers[plane])))
         tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
     freeze_startup_heap()
