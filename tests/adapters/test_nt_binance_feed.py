@@ -234,5 +234,8 @@ async def test_the_trade_stream_read_by_violet_refuses_prints_that_are_not_the_m
                     got.append(tick)
                     if tick.ts_event == (now + 2) * 1_000_000:
                         break
-            assert [str(t.last) for t in got] == [market.price, fence.price], "the ADL print is never `last`"
+            lasts = [str(t.last) for t in got]
+            assert adl.price not in lasts and lasts[-1] == fence.price, "the ADL print is never `last`"
+            # A slow reader may have had the first trade conflated into the fence (latest value per asset and kind).
+            assert len(got) + stream.conflated_by_asset().get("BTCUSDT-PERP", 0) == 2
             assert feed.rejected_by_reason()["non-market-trade"] == 1

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import time
 
+import anyio
 import pytest
 
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.pacer import Pacer
+from violet.sim.engine.simulator import SimulatorCore
 
 pytestmark = pytest.mark.anyio
 
@@ -29,3 +32,27 @@ async def test_a_surge_multiplies_the_rate_for_its_duration_only() -> None:
     after = await count_for(pacer, 0.5)
     assert surged > 10 * base, (base, surged)
     assert after < 2 * base, (base, after)
+
+
+async def events_in(sim: SimulatorCore, seconds: float) -> int:
+    start = sim.events_emitted
+    await anyio.sleep(seconds)  # a measurement window on the simulator's own count, not a wait for an outcome
+    return sim.events_emitted - start
+
+
+async def test_under_the_live_profile_rate_hz_is_the_markets_mean_rate() -> None:
+    cfg = BinanceSimConfig(symbols=20, rate_hz=500.0, profile="live", mark_interval_s=3600.0)
+    async with BinanceSimulator(cfg) as sim:
+        await anyio.sleep(0.2)  # past the first batch
+        assert 0.8 * 500 * 2 < await events_in(sim, 2.0) < 1.2 * 500 * 2
+
+
+async def test_the_burst_option_surges_the_rate_on_its_schedule() -> None:
+    cfg = BinanceSimConfig(symbols=5, rate_hz=200.0, burst=(10.0, 0.5), burst_every_s=1.0, mark_interval_s=3600.0)
+    async with BinanceSimulator(cfg) as sim:
+        calm = await events_in(sim, 0.8)  # before the first burst (at 1 s)
+        with anyio.fail_after(5):
+            while sim.pacer.current_rate_hz < 2_000:  # the burst starts on its schedule
+                await anyio.sleep(0.01)
+        surged = await events_in(sim, 0.4)
+    assert surged > 4 * calm / 0.8 * 0.4, (calm, surged)

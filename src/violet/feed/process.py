@@ -8,6 +8,7 @@ disconnected feed as stale. Exit codes say why it stopped.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -40,6 +41,9 @@ class FeedExit(IntEnum):
 
 
 Writer = BridgeWriter
+CONNECTED = (FeedState.LIVE,)
+"""Source states in which the feed beats. Not `stale` (connected, no data for the stall time): readers then report
+the feed down, which the fault matrix's half-open `stall` cells rely on."""
 
 
 def _hz_client(cfg: VioletConfig) -> Any:
@@ -54,19 +58,35 @@ def _publisher(source: VenuePriceFeedPort, writer: Writer) -> Callable[[Normaliz
 
     def publish(tick: NormalizedTick) -> None:
         writer.write(tick)
-        if source.state is FeedState.LIVE:
+        if source.state in CONNECTED:
             writer.progressed()
         writer.wake()
 
     return publish
 
 
-async def _heartbeat(source: VenuePriceFeedPort, writer: Writer, interval_s: float) -> None:
-    while True:
-        if source.state is FeedState.LIVE:
-            writer.heartbeat()
-            writer.wake()
-        await anyio.sleep(interval_s)
+class _Beater:
+    """Beats for one plane from its own thread while the source is live. On the event loop a busy stretch
+    (NautilusTrader parsing a burst, a GC pass) delayed beats past readers' timeouts and they reported the feed down
+    while it was publishing; a thread gets the GIL back within the interpreter's switch interval (5 ms)."""
+
+    def __init__(self, source: VenuePriceFeedPort, writer: Writer, interval_s: float) -> None:
+        self._source, self._writer, self._interval_s = source, writer, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"violet-beat-{writer.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            if self._source.state in CONNECTED:
+                self._writer.heartbeat()
+                self._writer.wake()
 
 
 async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane, Writer], every_s: float) -> None:
@@ -155,7 +175,9 @@ async def _serve(
         if not isinstance(source, TickTap):
             raise TypeError(f"the {plane} source cannot be tapped: a feed process publishes every tick")
         stack.enter_context(source.tap(_publisher(source, writers[plane])))
-        tg.start_soon(_heartbeat, sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
+        beater = _Beater(sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
+        beater.start()
+        stack.callback(beater.stop)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
     freeze_startup_heap()
     if ready_line:

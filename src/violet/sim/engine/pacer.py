@@ -35,6 +35,11 @@ class Pacer:
         self._rebase(now)
         self._surge_factor, self._surge_until = factor, now + seconds
 
+    @property
+    def current_rate_hz(self) -> float:
+        """The rate now: the base rate, or the surged one during a burst."""
+        return self._rate_now(time.monotonic())
+
     def _rate_now(self, now: float) -> float:
         if self._surge_until and now >= self._surge_until:
             self._rebase(self._surge_until)
