@@ -183,10 +183,10 @@ def test_the_fast_path_answers_exactly_as_the_general_path(text: str) -> None:
 _prices = st.integers(1, 60).map(lambda n: format(Decimal(n).scaleb(-1), "f"))
 _sizes = st.sampled_from(["0.0000", "0.5000", "1.0000", "2.5000"])
 _junk = st.sampled_from(["abc", "-1", "NaN", "", "1e5x"])
-_levels = st.lists(st.tuples(st.one_of(_prices, _prices, _prices, _junk), _sizes), max_size=6)
+_levels = st.lists(st.tuples(st.one_of(_prices, _prices, _prices, _junk), _sizes), max_size=4)
 _pushes = st.lists(
     st.tuples(st.sampled_from(["all", "update", "update", "update"]), st.integers(0, 40), _levels, _levels),
-    max_size=25,
+    max_size=12,
 )
 
 
