@@ -330,3 +330,18 @@ async def test_silence_stops_one_channel_while_the_others_go_on(sim: BingxSimula
         conn.faults.silenced["bookTicker"] = 0.0  # the silence is over (its deadline passed)
         quote(sim)
         assert (await recv(ws))["dataType"] == "BTC-USDT@bookTicker"
+
+
+async def test_incr_depth_subscribed_twice_is_acked_twice_and_delivered_once(
+    sim: BingxSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Snapshots at once: a second one, if scheduled, would then be sent before the fence's update.
+    monkeypatch.setattr("violet.sim.bingx.book_channels.SNAPSHOT_DELAY_S", (0.0, 0.0))
+    async with connect(f"{sim.ws_url}/swap-market") as ws:
+        for req_id in ("a", "b"):
+            await ws.send(json.dumps({"id": req_id, "reqType": "sub", "dataType": "BTC-USDT@incrDepth"}))
+        first = [await recv(ws) for _ in range(3)]
+        assert sorted(m["id"] for m in first if m.get("id")) == ["a", "b"], "acked twice"
+        assert [m["data"]["action"] for m in first if m.get("dataType")] == ["all"]
+        quote(sim)  # the fence: its update follows the one snapshot, with no second snapshot before it
+        assert (await recv(ws))["data"]["action"] == "update"

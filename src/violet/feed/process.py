@@ -41,9 +41,6 @@ class FeedExit(IntEnum):
 
 
 Writer = BridgeWriter
-CONNECTED = (FeedState.LIVE,)
-"""Source states in which the feed beats. Not `stale` (connected, no data for the stall time): readers then report
-the feed down, which the fault matrix's half-open `stall` cells rely on."""
 
 
 def _hz_client(cfg: VioletConfig) -> Any:
@@ -58,7 +55,7 @@ def _publisher(source: VenuePriceFeedPort, writer: Writer) -> Callable[[Normaliz
 
     def publish(tick: NormalizedTick) -> None:
         writer.write(tick)
-        if source.state in CONNECTED:
+        if source.state is FeedState.LIVE:
             writer.progressed()
         writer.wake()
 
@@ -84,7 +81,7 @@ class _Beater:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval_s):
-            if self._source.state in CONNECTED:
+            if self._source.state is FeedState.LIVE:
                 self._writer.heartbeat()
                 self._writer.wake()
 

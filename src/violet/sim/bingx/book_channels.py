@@ -105,6 +105,8 @@ class BingxBookChannels(SimulatorCore):
         if not topic.endswith("@incrDepth"):
             super().subscribe(conn, topic)
             return
+        if topic in conn.topics:
+            return  # subscribed twice on one socket: acked twice, delivered once (as observed live)
         conn.topics.add(topic)  # counted against the socket's topics now; fed once its snapshot is out
         delay = self._book_rng.uniform(*SNAPSHOT_DELAY_S)
         asyncio.get_running_loop().call_later(delay, self._snapshot_then_feed, conn, topic)
