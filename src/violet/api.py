@@ -9,7 +9,7 @@ ports. Leaving stops everything it started, in reverse order.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -19,6 +19,7 @@ from violet.app.supervisor import supervised
 from violet.composition import build_app
 from violet.config import VioletConfig, load_config
 from violet.domain import Clock
+from violet.metrics import MonitoredPlane, serve_metrics
 from violet.ports import VenuePriceFeedPort
 
 
@@ -30,20 +31,40 @@ class Planes:
     """BingX perpetual swap, authoritative for exit prices."""
     clock: Clock
     """The clock both planes stamp `mono_ns` with (ages are measured on it)."""
+    metrics_url: str | None = None
+    """Where `/metrics`, `/healthz` and `/readyz` are served, when asked for."""
 
 
 @asynccontextmanager
-async def open_planes(config: VioletConfig | Path | str | None = None) -> AsyncIterator[Planes]:
+async def open_planes(
+    config: VioletConfig | Path | str | None = None,
+    *,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+) -> AsyncIterator[Planes]:
     """`config`: a `VioletConfig`, a path to a violet.toml, or None for the embedded defaults (both simulators on
     loopback, alpha through a `violet feed` process and shared memory, BingX in-process). Config errors raise
-    `ConfigError`; a plane that cannot confirm its assets raises `FeedNotReady`."""
+    `ConfigError`; a plane that cannot confirm its assets raises `FeedNotReady`.
+
+    `metrics_port`: serve Prometheus metrics, `/healthz` and `/readyz` for both planes on this port (0: any free
+    port, see `Planes.metrics_url`), from before the planes connect until they are closed."""
     cfg = config if isinstance(config, VioletConfig) else load_config(None if config is None else Path(config))
-    async with supervised(cfg) as resolved:
+    async with supervised(cfg) as resolved, AsyncExitStack() as stack:
         app = build_app(resolved)
+        metrics_url = None
+        if metrics_port is not None:
+            monitored = [
+                MonitoredPlane(name="alpha", adapter=resolved.alpha.adapter, feed=app.alpha),
+                MonitoredPlane(name="venue", adapter=resolved.venue.adapter, feed=app.venue),
+            ]
+            server = await stack.enter_async_context(
+                serve_metrics(monitored, port=metrics_port, host=metrics_host, clock=app.clock)
+            )
+            metrics_url = server.url
         async with app.alpha, app.venue, anyio.create_task_group() as tg:
             for service in app.services:
                 tg.start_soon(service)
             try:
-                yield Planes(alpha=app.alpha, venue=app.venue, clock=app.clock)
+                yield Planes(alpha=app.alpha, venue=app.venue, clock=app.clock, metrics_url=metrics_url)
             finally:
                 tg.cancel_scope.cancel()

@@ -19,6 +19,8 @@ Service = Callable[[], Coroutine[Any, Any, None]]
 """Something that must run beside the feeds for them to have data (a synthetic market)."""
 Plane = Literal["alpha", "venue"]
 PLANE_VENUE: dict[Plane, str] = {"alpha": "binance", "venue": "bingx"}
+SOURCE_ADAPTER: dict[Plane, str] = {"alpha": "nt_binance", "venue": "bingx"}
+"""The adapter `build_source` reads each plane's venue with."""
 
 
 @attrs.frozen(kw_only=True)

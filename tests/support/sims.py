@@ -15,11 +15,12 @@ from violet.app.processes import spawn_ready, stop_process
 
 @asynccontextmanager
 async def sim_process(
-    venue: str, *, symbols: int = 2, rate: float = 400, profile: str = "uniform"
+    venue: str, *, symbols: int = 2, rate: float = 400, profile: str = "uniform", port: int = 0
 ) -> AsyncIterator[dict[str, Any]]:
-    """A simulator subprocess; the uniform profile unless asked: these tests count on a known, steady rate."""
+    """A simulator subprocess; the uniform profile unless asked: these tests count on a known, steady rate.
+    `port`: a fixed port (a simulator restarted where clients expect it), else any free one."""
     cmd = [sys.executable, "-m", "violet", "sim", venue, "--symbols", str(symbols), "--rate", str(rate)]
-    cmd += ["--profile", profile]
+    cmd += ["--profile", profile, "--port", str(port)]
     proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)
     try:
         info: dict[str, Any] = msgspec.json.decode(line)

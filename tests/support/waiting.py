@@ -3,7 +3,7 @@ names what was awaited. (Events are used where the code under test offers one; t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 import pytest
@@ -14,5 +14,17 @@ async def eventually(predicate: Callable[[], object], what: str = "the condition
         with anyio.fail_after(timeout_s):
             while not predicate():
                 await anyio.sleep(0.01)
+    except TimeoutError:
+        pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+async def eventually_async(
+    check: Callable[[], Awaitable[object]], what: str = "the condition", timeout_s: float = 20.0
+) -> None:
+    """`eventually` for a condition that must be fetched (an HTTP endpoint, a child's output)."""
+    try:
+        with anyio.fail_after(timeout_s):
+            while not await check():
+                await anyio.sleep(0.05)
     except TimeoutError:
         pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")

@@ -35,20 +35,38 @@ ConfigOption = Annotated[
 ]
 
 
+MetricsPortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=0,
+        max=65535,
+        help="Serve Prometheus /metrics, /healthz and /readyz on this port (0: any free port).",
+    ),
+]
+MetricsHostOption = Annotated[
+    str, typer.Option("--metrics-host", help="Address the metrics port binds (0.0.0.0 for a remote Prometheus).")
+]
+
+
 @app.command()
 def run(
     config: ConfigOption = None,
     duration: Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON snapshots instead of the live view.")] = False,
+    metrics_port: MetricsPortOption = None,
+    metrics_host: MetricsHostOption = "127.0.0.1",
 ) -> None:
     """Run the main job: both price planes and the example reactor, with a live view.
 
     Example: violet run --duration 20
     """
+    from violet.cli.run_command import MetricsEndpoint
     from violet.cli.run_command import run as run_main
 
+    metrics = None if metrics_port is None else MetricsEndpoint(port=metrics_port, host=metrics_host)
     try:
-        code = run_main(config, duration, json)
+        code = run_main(config, duration, json, metrics)
     except ConfigError as exc:
         typer.echo(f"config error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -58,6 +76,8 @@ def run(
 @app.command()
 def feed(
     config: Annotated[Path, typer.Option("--config", "-c", help="violet.toml naming the remote planes to publish.")],
+    metrics_port: MetricsPortOption = None,
+    metrics_host: MetricsHostOption = "127.0.0.1",
 ) -> None:
     """Run the feed process: source adapters (NT Binance, BingX) publishing into the shared-memory bridge.
 
@@ -73,7 +93,7 @@ def feed(
     except ConfigError as exc:
         typer.echo(f"config error: {exc}", err=True)
         raise typer.Exit(2) from None
-    raise typer.Exit(feed_main(cfg))
+    raise typer.Exit(feed_main(cfg, metrics_port=metrics_port, metrics_host=metrics_host))
 
 
 @app.command("record")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import anyio
+import attrs
 import msgspec
 from rich.console import Console
 from rich.live import Live
@@ -20,14 +21,23 @@ from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 REFRESH_S = 0.5
 
 
-async def run_app(config: Path | None, duration: float | None, as_json: bool) -> MonitorSnapshot:
+@attrs.frozen(kw_only=True)
+class MetricsEndpoint:
+    port: int
+    host: str = "127.0.0.1"
+
+
+async def run_app(
+    config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None
+) -> MonitorSnapshot:
     cfg = load_config(config)
     console = Console(stderr=False)
     title = f"violet - {config or EMBEDDED_DEFAULTS}"
     status = console.status("starting simulators and the feed process...") if not as_json else None
     if status is not None:
         status.start()
-    async with open_planes(cfg) as planes:
+    port, host = (metrics.port, metrics.host) if metrics else (None, "127.0.0.1")
+    async with open_planes(cfg, metrics_port=port, metrics_host=host) as planes:
         monitor = BasisMonitor(planes.alpha, planes.venue, clock=planes.clock)
         freeze_startup_heap()
         if status is not None:
@@ -58,8 +68,10 @@ async def _serve(
     return monitor.snapshot()
 
 
-def run(config: Path | None, duration: float | None, as_json: bool) -> int:
-    final = anyio.run(run_app, config, duration, as_json, backend="asyncio", backend_options={"use_uvloop": True})
+def run(config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None) -> int:
+    final = anyio.run(
+        run_app, config, duration, as_json, metrics, backend="asyncio", backend_options={"use_uvloop": True}
+    )
     summary = {"summary": snapshot_json(final)}
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -21,7 +21,7 @@ from violet.domain import NormalizedTick, TickKind
 
 
 class ConflatingStream:
-    __slots__ = ("_assets", "_closed", "_conflated", "_counters", "_on_close", "_pending", "_waiter")
+    __slots__ = ("_assets", "_closed", "_conflated", "_counters", "_delivery_taps", "_on_close", "_pending", "_waiter")
     # The waiter is a bare asyncio future on asyncio (the hop from `push` to the reader is the hot path, and a future
     # costs a quarter of an anyio.Event there), an anyio.Event on other backends.
 
@@ -31,10 +31,13 @@ class ConflatingStream:
         *,
         counters: MutableCounters,
         on_close: Callable[[ConflatingStream], None],
+        delivery_taps: Sequence[Callable[[NormalizedTick], None]] = (),
     ) -> None:
+        """`delivery_taps`: called with each tick as it is read (the hub's live list: taps come and go)."""
         self._assets = assets
         self._counters = counters
         self._on_close = on_close
+        self._delivery_taps = delivery_taps
         self._pending: dict[tuple[str, TickKind], NormalizedTick] = {}
         self._conflated: Counter[str] = Counter()
         self._waiter: asyncio.Future[None] | anyio.Event | None = None
@@ -97,6 +100,8 @@ class ConflatingStream:
         key = next(iter(pending))
         tick = pending.pop(key)
         self._counters.delivered += 1
+        for tap in self._delivery_taps:
+            tap(tick)
         return tick
 
     def close(self) -> None:

@@ -109,5 +109,8 @@ class HubBackedFeed(StackLifetime):
     def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
         return self._hub.tap(on_tick)
 
+    def tap_delivery(self, on_delivery: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
+        return self._hub.tap_delivery(on_delivery)
+
     def latest(self, asset: str, *, budget_ns: int | None = None, kind: TickKind | None = None) -> PriceReading:
         return self._hub.latest(asset, budget_ns=budget_ns, kind=kind)

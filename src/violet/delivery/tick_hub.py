@@ -85,6 +85,8 @@ class TickHub:
         self._asset_generation: dict[str, int] = {}
         self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
         self._taps: list[Callable[[NormalizedTick], None]] = []
+        # Shared with every stream (the list itself), so a delivery tap sees streams opened before and after it.
+        self._delivery_taps: list[Callable[[NormalizedTick], None]] = []
         self._open = False
         self._live: anyio.Event | None = None
 
@@ -210,12 +212,23 @@ class TickHub:
         finally:
             self._taps.remove(on_tick)
 
+    @contextmanager
+    def tap_delivery(self, on_delivery: Callable[[NormalizedTick], None]) -> Iterator[None]:
+        """`on_delivery` sees each tick as a subscriber reads it, while the context is open."""
+        self._delivery_taps.append(on_delivery)
+        try:
+            yield
+        finally:
+            self._delivery_taps.remove(on_delivery)
+
     @asynccontextmanager
     async def subscription(self, assets: Iterable[str]) -> AsyncIterator[ConflatingStream]:
         if not self._open:
             raise FeedClosed(self.venue)
         wanted = self.check_assets(assets)
-        stream = ConflatingStream(wanted, counters=self.counters, on_close=self._forget)
+        stream = ConflatingStream(
+            wanted, counters=self.counters, on_close=self._forget, delivery_taps=self._delivery_taps
+        )
         for asset in wanted:
             self._streams_by_asset.setdefault(asset, []).append(stream)
         try:

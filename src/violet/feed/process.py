@@ -7,6 +7,7 @@ disconnected feed as stale. Exit codes say why it stopped.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -27,9 +28,11 @@ from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
-from violet.composition import Plane, build_source, remote_planes, shm_bridge_name
+from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shm_bridge_name
 from violet.config import VioletConfig
 from violet.domain import FeedState, NormalizedTick, SystemClock
+from violet.metrics import MonitoredPlane, serve_metrics
+from violet.metrics.collector import BridgeOutput
 from violet.ports import TickTap, VenuePriceFeedPort
 
 
@@ -106,7 +109,13 @@ async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane,
         sys.stderr.flush()
 
 
-async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
+@attrs.frozen(kw_only=True)
+class FeedMetrics:
+    port: int
+    host: str = "127.0.0.1"
+
+
+async def run_feed(cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None) -> FeedExit:
     planes = remote_planes(cfg)
     if not planes:
         sys.stderr.write("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish\n")
@@ -121,7 +130,7 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True) -> FeedExit:
             # The sources open task groups of their own; they must close inside this one (strict nesting), so
             # the exit stack lives in the body, which then waits for the stop.
             async with AsyncExitStack() as stack:
-                outcome = await _serve(cfg, planes, tg, stack, writers, ready_line=ready_line)
+                outcome = await _serve(cfg, planes, tg, stack, writers, ready_line=ready_line, metrics=metrics)
                 if outcome is FeedExit.STOPPED:
                     await anyio.sleep_forever()
     finally:
@@ -138,6 +147,7 @@ async def _serve(
     writers: dict[Plane, Writer],
     *,
     ready_line: bool,
+    metrics: FeedMetrics | None = None,
 ) -> FeedExit:
     """Start bridges, sources and their pumps; the caller owns the lifetime."""
     clock = SystemClock()
@@ -157,6 +167,14 @@ async def _serve(
         sys.stderr.write(f"violet feed: cannot create the bridge: {type(exc).__name__}: {exc}\n")
         tg.cancel_scope.cancel()
         return FeedExit.BRIDGE_FAILED
+    if metrics is not None:
+        # Served before the sources connect: /healthz answers and /readyz says 503 while NautilusTrader starts.
+        monitored = [MonitoredPlane(name=p, adapter=SOURCE_ADAPTER[p], feed=sources[p]) for p in planes]
+        outputs = [_output(p, writers[p]) for p in planes]
+        server = await stack.enter_async_context(
+            serve_metrics(monitored, port=metrics.port, host=metrics.host, clock=clock, outputs=outputs)
+        )
+        sys.stderr.write(f"violet feed: metrics on {server.url}/metrics\n")
     for plane, source in sources.items():
         try:
             await stack.enter_async_context(source)
@@ -184,6 +202,15 @@ async def _serve(
     return FeedExit.STOPPED
 
 
-def main(cfg: VioletConfig) -> int:
-    code = anyio.run(run_feed, cfg, backend="asyncio", backend_options={"use_uvloop": True})
+def _output(plane: Plane, writer: Writer) -> BridgeOutput:
+    return BridgeOutput(
+        plane=plane, bridge=writer.name, published=lambda: writer.published, rejected=lambda: writer.rejected
+    )
+
+
+def main(cfg: VioletConfig, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
+    metrics = None if metrics_port is None else FeedMetrics(port=metrics_port, host=metrics_host)
+    code = anyio.run(
+        functools.partial(run_feed, cfg, metrics=metrics), backend="asyncio", backend_options={"use_uvloop": True}
+    )
     return int(code)

@@ -3,6 +3,7 @@
 from violet.ports.capabilities import (
     AssetCoverage,
     BridgeLatency,
+    DeliveryTap,
     LatencyHistogram,
     RejectionReasons,
     SilentStreams,
@@ -13,6 +14,7 @@ from violet.ports.price_feed import TickStream, VenuePriceFeedPort
 __all__ = [
     "AssetCoverage",
     "BridgeLatency",
+    "DeliveryTap",
     "LatencyHistogram",
     "RejectionReasons",
     "SilentStreams",

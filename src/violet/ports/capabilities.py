@@ -3,7 +3,7 @@ by reading an adapter's attributes past the port. Reactor code needs none of the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -29,8 +29,24 @@ class AssetCoverage(Protocol):
         ...
 
 
+class RecordedValue(Protocol):
+    @property
+    def value_iterated_to(self) -> int: ...
+
+    @property
+    def count_at_value_iterated_to(self) -> int: ...
+
+
 class LatencyHistogram(Protocol):
     def reset(self) -> None: ...
+
+    def record_value(self, value: int) -> bool: ...
+
+    def get_recorded_iterator(self) -> Iterable[RecordedValue]:
+        """Each distinct recorded value (nanoseconds, to the histogram's precision) with its count."""
+        ...
+
+    def get_mean_value(self) -> float: ...
 
     def get_value_at_percentile(self, percentile: float) -> int: ...
 
@@ -50,6 +66,14 @@ class TickTap(Protocol):
     def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
         """While open, `on_tick` is called with every accepted tick, synchronously and before any conflation: how a
         bridge writer sees (and counts) every update. It must not block and must not raise."""
+        ...
+
+
+@runtime_checkable
+class DeliveryTap(Protocol):
+    def tap_delivery(self, on_delivery: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
+        """While open, `on_delivery` is called with each tick as a subscriber reads it (once per subscriber), on the
+        reader's task: how metrics time receive -> delivery. It must not block and must not raise."""
         ...
 
 

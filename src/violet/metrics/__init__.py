@@ -1,0 +1,7 @@
+"""Prometheus metrics and health endpoints for a process serving price planes (`violet run`, `violet feed`, or a
+reactor through `open_planes(..., metrics_port=)`)."""
+
+from violet.metrics.collector import MonitoredPlane, PlaneCollector
+from violet.metrics.server import MetricsServer, serve_metrics
+
+__all__ = ["MetricsServer", "MonitoredPlane", "PlaneCollector", "serve_metrics"]

@@ -1,0 +1,82 @@
+"""`/metrics`, `/healthz` and `/readyz` on one port, served by aiohttp on the event loop that owns the planes.
+
+On the loop, a scrape reads hub state on the thread that writes it (no locks on the tick path); a scrape of two planes
+of 50 assets costs about a millisecond of that loop, once per scrape interval.
+`/healthz`: the process serves (200). `/readyz`: 200 when every plane is live, 503 otherwise, with each plane's
+state in the JSON body either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import ExitStack, asynccontextmanager
+
+import attrs
+import msgspec
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from violet.domain import Clock, FeedState, SystemClock
+from violet.metrics.collector import LABELS, BridgeOutput, MonitoredPlane, PlaneCollector
+from violet.metrics.instruments import LatencyInstruments
+
+
+@attrs.frozen(kw_only=True)
+class MetricsServer:
+    url: str
+    """`http://host:port` (the bound port when 0 was asked)."""
+    registry: CollectorRegistry
+
+
+def readiness(planes: Sequence[MonitoredPlane]) -> tuple[bool, dict[str, str]]:
+    states = {p.name: p.feed.state.value for p in planes}
+    return all(p.feed.state is FeedState.LIVE for p in planes), states
+
+
+def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.Application:
+    async def metrics(_: web.Request) -> web.Response:
+        resp = web.Response(body=generate_latest(registry))
+        resp.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return resp
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def readyz(_: web.Request) -> web.Response:
+        ready, states = readiness(planes)
+        body = msgspec.json.encode({"ready": ready, "planes": states})
+        return web.Response(body=body, status=200 if ready else 503, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+@asynccontextmanager
+async def serve_metrics(
+    planes: Sequence[MonitoredPlane],
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    clock: Clock | None = None,
+    outputs: Sequence[BridgeOutput] = (),
+) -> AsyncIterator[MetricsServer]:
+    """Serve the planes' metrics while open. Enter it before the planes: the taps count from their first tick and
+    `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PlaneCollector(planes, outputs))
+    latency = LatencyInstruments(registry, labelnames=LABELS)
+    runner = web.AppRunner(_app(registry, planes), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        with ExitStack() as taps:
+            for p in planes:
+                taps.enter_context(latency.observing(p.feed, clock or SystemClock(), (p.name, p.adapter)))
+            yield MetricsServer(url=f"http://{bound_host}:{bound_port}", registry=registry)
+    finally:
+        await runner.cleanup()

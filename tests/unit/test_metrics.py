@@ -1,0 +1,78 @@
+"""Prometheus metrics of an in-memory plane, scraped over HTTP and parsed with prometheus_client's own parser."""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue
+from violet.domain import ManualClock
+from violet.metrics import MonitoredPlane, serve_metrics
+
+pytestmark = pytest.mark.anyio
+ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+
+
+async def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
+        assert resp.status == 200
+        text = await resp.text()
+    samples: list[Sample] = [s for family in text_string_to_metric_families(text) for s in family.samples]
+    return {(s.name, frozenset(s.labels.items())): s.value for s in samples}
+
+
+def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    return samples[(name, frozenset(labels.items()))]
+
+
+async def status(url: str, path: str) -> int:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}{path}") as resp:
+        return resp.status
+
+
+async def test_counters_ages_verdicts_states_and_latency_move_with_the_plane() -> None:
+    clock = ManualClock()
+    venue = InMemoryVenue(ASSETS)
+    feed = InMemoryPriceFeed(venue, clock=clock, staleness_budget_ns=1_000_000_000)
+    plane = MonitoredPlane(name="venue", adapter="in_memory", feed=feed)
+    async with serve_metrics([plane], port=0, clock=clock) as server:
+        assert await status(server.url, "/healthz") == 200
+        assert await status(server.url, "/readyz") == 503, "not live before it is entered"
+        async with feed, feed.subscribe(["BTCUSDT-PERP"]) as stream:
+            assert await status(server.url, "/readyz") == 200
+            venue.quote("BTCUSDT-PERP", "100.0", "100.5", time.time_ns())
+            venue.quote("BTCUSDT-PERP", "x", "100.5", time.time_ns())  # refused: InvalidPrice
+            await anext(aiter(stream))
+            clock.advance(250_000_000)
+            venue.trade("ETHUSDT-PERP", "10.0", time.time_ns())
+            s = await scrape(server.url)
+            labels = {"plane": "venue", "adapter": "in_memory"}
+            assert value(s, "violet_ticks_received_total", **labels) == 2
+            assert value(s, "violet_ticks_delivered_total", **labels) == 1
+            assert value(s, "violet_ticks_rejected_total", **labels, reason="InvalidPrice") == 1
+            assert value(s, "violet_feed_state", **labels, state="live") == 1
+            assert value(s, "violet_quote_age_seconds", plane="venue", asset="BTCUSDT-PERP") == pytest.approx(0.25)
+            assert value(s, "violet_quote_fresh", plane="venue", asset="BTCUSDT-PERP") == 1
+            assert value(s, "violet_trade_fresh", plane="venue", asset="BTCUSDT-PERP") == 0, "a quote is no trade"
+            assert ("violet_trade_age_seconds", frozenset({("plane", "venue"), ("asset", "BTCUSDT-PERP")})) not in s
+            assert value(s, "violet_trade_age_seconds", plane="venue", asset="ETHUSDT-PERP") == 0
+            assert value(s, "violet_staleness_budget_seconds", plane="venue", asset="ETHUSDT-PERP") == 1
+            assert value(s, "violet_venue_to_receive_seconds_count", **labels) == 2
+            assert value(s, "violet_receive_to_delivery_seconds_count", **labels) == 1
+            assert value(s, "violet_receive_to_delivery_seconds_sum", **labels) == 0, "read before the clock moved"
+
+            clock.advance(900_000_000)  # the BTC quote is now 1.15 s old: past its 1 s budget
+            venue.disconnect()
+            s = await scrape(server.url)
+            assert value(s, "violet_quote_fresh", plane="venue", asset="BTCUSDT-PERP") == 0
+            assert value(s, "violet_quote_age_seconds", plane="venue", asset="BTCUSDT-PERP") == pytest.approx(1.15)
+            assert value(s, "violet_feed_state", **labels, state="live") == 0
+            assert value(s, "violet_feed_state", **labels, state="reconnecting") == 1
+            assert value(s, "violet_reconnects_total", **labels) == 1
+            assert await status(server.url, "/readyz") == 503
+            venue.reconnect()
+            assert await status(server.url, "/readyz") == 200
