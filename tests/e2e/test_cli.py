@@ -3,8 +3,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -18,6 +20,17 @@ def test_config_check_reports_file_key_and_reason(tmp_path: Path) -> None:
     proc = subprocess.run([*VIOLET, "config", "check", str(bad)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert f"{bad}: venue.staleness_budget_ms: Expected `float` > 0.0" in proc.stderr
+
+
+def test_cli_errors_come_out_as_json_lines(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[venue]\nstaleness_budget_ms = 0\n")
+    cmd = [*VIOLET, "--log-format", "json", "config", "check", str(bad)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    record = json.loads(proc.stderr.strip())
+    assert record["level"] == "ERROR"
+    assert f"{bad}: venue.staleness_budget_ms: Expected `float` > 0.0" in record["message"]
 
 
 def _violet_children() -> set[int]:
@@ -79,9 +92,6 @@ def test_help_explains_every_command_with_an_example() -> None:
 
 
 def test_ctrl_c_stops_every_child_and_exits_cleanly() -> None:
-    import signal
-    import time
-
     before_children = _violet_children()
     proc = subprocess.Popen([*VIOLET, "run", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -99,3 +109,19 @@ def test_ctrl_c_stops_every_child_and_exits_cleanly() -> None:
     assert '"summary"' in out
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], "every child stopped"
     assert _violet_children() == before_children
+
+
+def test_children_die_with_a_killed_run() -> None:
+    """SIGKILL gives `violet run` no chance to stop its children: the kernel tells them (PR_SET_PDEATHSIG)."""
+    proc = subprocess.Popen([*VIOLET, "run", "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # the first snapshot: simulators and feed are up
+        if proc.stdout.readline().startswith("{"):
+            break
+    children = [c for c in psutil.Process(proc.pid).children(recursive=True) if _is_violet_child(c)]
+    assert len(children) == 3, "two simulators and the feed process"
+    proc.kill()
+    proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, f"children outlived their parent: {[c.cmdline() for c in alive]}"

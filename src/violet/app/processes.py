@@ -3,7 +3,10 @@ its ready line."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
+import sys
 from collections.abc import Sequence
 
 import anyio
@@ -31,6 +34,24 @@ async def stop_process(proc: anyio.abc.Process, grace_s: float = 10.0) -> None:
         await proc.aclose()
 
 
+PARENT_PID_VARIABLE = "VIOLET_PARENT_PID"
+"""Set for a child violet starts: the child asks the kernel for SIGTERM when that parent dies."""
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child violet started (simulator, `violet feed`): SIGTERM this process when its parent dies, however it
+    dies (a SIGKILLed `violet run` cannot stop its children itself). Exits now if the parent is already gone."""
+    parent = os.environ.pop(PARENT_PID_VARIABLE, None)  # not inherited further: it names this process's parent
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != int(parent):  # died between our fork and the prctl: the signal will never come
+        raise SystemExit(0)
+
+
 class ChildFailed(RuntimeError):
     pass
 
@@ -39,8 +60,9 @@ async def spawn_ready(
     cmd: Sequence[str], *, name: str, timeout_s: float = 60.0, new_session: bool = False
 ) -> tuple[anyio.abc.Process, bytes]:
     """Start `cmd` and wait for the first line it prints on stdout (its ready line); stderr is inherited. The
-    caller stops it with `stop_process`."""
-    proc = await anyio.open_process(list(cmd), stdout=-1, stderr=None, start_new_session=new_session)
+    caller stops it with `stop_process`; a violet child also stops when this process dies (`die_with_parent`)."""
+    env = {**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
+    proc = await anyio.open_process(list(cmd), stdout=-1, stderr=None, start_new_session=new_session, env=env)
     try:
         assert proc.stdout is not None
         buf = b""

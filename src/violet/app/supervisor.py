@@ -60,7 +60,7 @@ async def supervised(cfg: VioletConfig) -> AsyncIterator[VioletConfig]:
             )
             if sims.tls and binance["ca"]:
                 os.environ["SSL_CERT_FILE"] = str(binance["ca"])
-        if remote_planes(cfg):
+        if remote_planes(cfg) and cfg.feed.spawn:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
             path = Path(tmp) / "feed.toml"
             path.write_text(dump_config(cfg))

@@ -3,14 +3,18 @@ modules."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from violet.app.processes import die_with_parent
 from violet.cli.bench_app import bench_app
 from violet.cli.sim_app import PortOption, sim_app, sim_binance, sim_bingx
 from violet.config import ConfigError, load_config
+from violet.logs import FORMAT_VARIABLE, LogFormat
+from violet.logs import configure as configure_logging
 
 app = typer.Typer(
     name="violet",
@@ -22,6 +26,31 @@ config_app = typer.Typer(help="Work with violet.toml files.", no_args_is_help=Tr
 app.add_typer(config_app, name="config")
 app.add_typer(sim_app, name="sim")
 app.add_typer(bench_app, name="bench")
+
+log = logging.getLogger("violet.cli")
+
+
+@app.callback()
+def options(
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar=FORMAT_VARIABLE,
+            help="Log lines as text or JSON (secrets redacted either way); children started by violet follow.",
+        ),
+    ] = LogFormat.TEXT,
+) -> None:
+    """Normalized, low-latency crypto prices for a trading reactor."""
+    die_with_parent()
+    configure_logging(log_format)
+
+
+def config_failed(exc: ConfigError) -> typer.Exit:
+    """Report an invalid config (file, key, expected, got) and the exit code that says so (2)."""
+    log.error("config error: %s", exc)
+    return typer.Exit(2)
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -68,8 +97,7 @@ def run(
     try:
         code = run_main(config, duration, json, metrics)
     except ConfigError as exc:
-        typer.echo(f"config error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise config_failed(exc) from None
     raise typer.Exit(code)
 
 
@@ -91,8 +119,7 @@ def feed(
     try:
         cfg = load_config(config)
     except ConfigError as exc:
-        typer.echo(f"config error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise config_failed(exc) from None
     raise typer.Exit(feed_main(cfg, metrics_port=metrics_port, metrics_host=metrics_host))
 
 
@@ -115,13 +142,12 @@ def record_cmd(
     from violet.cli.record_command import record
 
     if plane not in ("alpha", "venue"):
-        typer.echo("--plane must be alpha or venue", err=True)
+        log.error("--plane must be alpha or venue")
         raise typer.Exit(2)
     try:
         cfg = load_config(config) if config else load_config(None)
     except ConfigError as exc:
-        typer.echo(f"config error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise config_failed(exc) from None
     n = anyio.run(record, cfg, plane, out, duration)
     typer.echo(f"{out}: {n} frames")
 
@@ -142,7 +168,7 @@ def replay_cmd(
     elif plane == "venue":
         sim_bingx(port=port, replay_file=file, speed=speed, no_market=True)
     else:
-        typer.echo("--plane must be alpha or venue", err=True)
+        log.error("--plane must be alpha or venue")
         raise typer.Exit(2)
 
 
@@ -155,13 +181,12 @@ def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to val
     try:
         cfg = load_config(file)
     except ConfigError as exc:
-        typer.echo(f"config error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise config_failed(exc) from None
     if cfg.alpha.adapter in ("nt_binance", "remote_shm", "remote_hz") and not cfg.simulators.enabled:
         from violet.adapters.nt_binance.routes import misrouted_streams
 
         for problem in misrouted_streams(cfg.binance.ws_url, cfg.binance.trades):
-            typer.echo(f"warning: [binance] ws_url: {problem}", err=True)
+            log.warning("warning: [binance] ws_url: %s", problem)
     typer.echo(f"{file}: ok")
 
 

@@ -78,6 +78,9 @@ class BridgeConfig(Strict, frozen=True):
 
 class FeedConfig(Strict, frozen=True):
     health_interval_s: PositiveMs = 5.0
+    spawn: bool = True
+    """`violet run` / `open_planes` start a `violet feed` child for the remote planes; false when the feed runs as
+    its own service (the systemd units in deploy/) or on other hosts (Hazelcast)."""
 
 
 class SimulatorsConfig(Strict, frozen=True):

@@ -8,9 +8,9 @@ disconnected feed as stale. Exit codes say why it stopped.
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import threading
-import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from enum import IntEnum
@@ -34,6 +34,8 @@ from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
 from violet.ports import TickTap, VenuePriceFeedPort
+
+log = logging.getLogger("violet.feed")
 
 
 class FeedExit(IntEnum):
@@ -92,21 +94,22 @@ class _Beater:
 async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane, Writer], every_s: float) -> None:
     while True:
         await anyio.sleep(every_s)
-        line = {
-            "feed": "health",
-            "t": time.time(),
-            "planes": {
-                plane: {
-                    "state": src.state.value,
-                    **attrs.asdict(src.counters()),
-                    "published": writers[plane].published,
-                    "bridge_rejected": writers[plane].rejected,
+        log.info(
+            "violet feed: health",
+            extra={
+                "data": {
+                    "planes": {
+                        plane: {
+                            "state": src.state.value,
+                            **attrs.asdict(src.counters()),
+                            "published": writers[plane].published,
+                            "bridge_rejected": writers[plane].rejected,
+                        }
+                        for plane, src in sources.items()
+                    }
                 }
-                for plane, src in sources.items()
             },
-        }
-        sys.stderr.write(msgspec.json.encode(line).decode() + "\n")
-        sys.stderr.flush()
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +121,7 @@ class FeedMetrics:
 async def run_feed(cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None) -> FeedExit:
     planes = remote_planes(cfg)
     if not planes:
-        sys.stderr.write("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish\n")
+        log.error("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish")
         return FeedExit.CONFIG
     outcome = FeedExit.STOPPED
     writers: dict[Plane, Writer] = {}
@@ -164,7 +167,7 @@ async def _serve(
             else:
                 writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
     except Exception as exc:
-        sys.stderr.write(f"violet feed: cannot create the bridge: {type(exc).__name__}: {exc}\n")
+        log.error("violet feed: cannot create the bridge: %s: %s", type(exc).__name__, exc)  # noqa: TRY400 - named, no traceback
         tg.cancel_scope.cancel()
         return FeedExit.BRIDGE_FAILED
     if metrics is not None:
@@ -174,12 +177,12 @@ async def _serve(
         server = await stack.enter_async_context(
             serve_metrics(monitored, port=metrics.port, host=metrics.host, clock=clock, outputs=outputs)
         )
-        sys.stderr.write(f"violet feed: metrics on {server.url}/metrics\n")
+        log.info("violet feed: metrics on %s/metrics", server.url)
     for plane, source in sources.items():
         try:
             await stack.enter_async_context(source)
         except Exception as exc:
-            sys.stderr.write(f"violet feed: the {plane} source failed to start: {type(exc).__name__}: {exc}\n")
+            log.error("violet feed: the %s source failed to start: %s: %s", plane, type(exc).__name__, exc)  # noqa: TRY400
             tg.cancel_scope.cancel()
             return FeedExit.SOURCE_FAILED
     # Building NautilusTrader's node installs its own SIGINT/SIGTERM handlers on the loop, replacing
