@@ -57,7 +57,7 @@ def selected_metrics(expr: str) -> list[str]:
 
     def visit(node: promql_parser.Expr) -> bool:
         if isinstance(node, promql_parser.VectorSelector):
-            names.append(node.name)
+            names.append(node.name or "<a selector without a metric name>")
         return True
 
     promql_parser.walk(promql_parser.parse(expr), visit)
