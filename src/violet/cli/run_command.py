@@ -59,10 +59,11 @@ async def _serve(
                     sys.stdout.write(msgspec.json.encode(snapshot_json(monitor.snapshot())).decode() + "\n")
                     sys.stdout.flush()
             else:
-                with Live(render_table(monitor.snapshot(), title=title), console=console, refresh_per_second=4) as live:
+                view = render_table(monitor.snapshot(), title=title, width=console.width)
+                with Live(view, console=console, refresh_per_second=4) as live:
                     while True:
                         await anyio.sleep(REFRESH_S)
-                        live.update(render_table(monitor.snapshot(), title=title))
+                        live.update(render_table(monitor.snapshot(), title=title, width=console.width))
         tg.cancel_scope.cancel()
     # Ctrl-C cancels the task group's scope from the signal task: the summary is taken after it either way.
     return monitor.snapshot()
@@ -76,5 +77,6 @@ def run(config: Path | None, duration: float | None, as_json: bool, metrics: Met
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     else:
-        Console().print(render_table(final, title="violet - final"))
+        console = Console()
+        console.print(render_table(final, title="violet - final", width=console.width))
     return 0

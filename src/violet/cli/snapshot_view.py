@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import attrs
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
-from violet.reactor.basis_monitor import MonitorSnapshot, PlaneRow
+from violet.reactor.basis_monitor import AssetRow, MonitorSnapshot, PlaneRow
 
 
 def _p(value: Decimal | None) -> str:
@@ -15,53 +20,127 @@ def _p(value: Decimal | None) -> str:
 
 
 def _age(age_ms: float | None, fresh: bool) -> str:
+    """`85ms`, `2.4s`, `3m`; a stale age is red and marked `!` (for terminals without colour)."""
     if age_ms is None:
         return "-"
-    mark = "[green]fresh[/]" if fresh else "[red]STALE[/]"
-    return f"{age_ms:,.0f} ms {mark}"
+    if age_ms < 1_000:
+        text = f"{age_ms:.0f}ms"
+    elif age_ms < 60_000:
+        text = f"{age_ms / 1_000:.1f}s"
+    else:
+        text = f"{age_ms / 60_000:.0f}m"
+    return f"[green]{text}[/]" if fresh else f"[red]{text}![/]"
 
 
-def render_table(snap: MonitorSnapshot, *, title: str) -> Table:
-    table = Table(title=title, caption=_caption(snap), expand=False)
-    for col in (
-        "asset",
-        "alpha bid",
-        "alpha ask",
-        "alpha last",
-        "alpha quote age",
-        "alpha trade age",
-        "venue bid",
-        "venue ask",
-        "venue last",
-        "venue quote age",
-        "venue trade age",
-        "basis bps",
-        "lead ms (corr)",
-        "ticks a/v",
-    ):
-        table.add_column(col, justify="left" if col == "asset" else "right")
+def _basis(r: AssetRow) -> str:
+    return "-" if r.basis_bps is None else f"{r.basis_bps:+.2f}"
+
+
+def _lead(r: AssetRow) -> str:
+    return "-" if r.lead_lag.best_lag_ms is None else f"{r.lead_lag.best_lag_ms} ({r.lead_lag.best_corr:+.2f})"
+
+
+@attrs.frozen
+class Column:
+    header: str
+    cell: Callable[[AssetRow, str], str]
+    """The cell for an asset on a plane ("alpha" or "venue"); per-asset columns fill the asset's first row."""
+    priority: int
+    """Columns with the highest number go first when the terminal is too narrow."""
+
+
+def _plane(plane: str) -> Callable[[AssetRow], PlaneRow]:
+    return lambda r: r.alpha if plane == "alpha" else r.venue
+
+
+def _first_row(fn: Callable[[AssetRow], str]) -> Callable[[AssetRow, str], str]:
+    return lambda r, plane: fn(r) if plane == "alpha" else ""
+
+
+# One row per asset and plane: fits 80 columns with every price, age and the basis uncut.
+STACKED = (
+    Column("asset", _first_row(lambda r: r.asset), 0),
+    Column("", lambda r, plane: plane, 0),
+    Column("bid", lambda r, plane: _p(_plane(plane)(r).bid), 0),
+    Column("ask", lambda r, plane: _p(_plane(plane)(r).ask), 0),
+    Column("last", lambda r, plane: _p(_plane(plane)(r).last), 2),
+    Column("quote", lambda r, plane: _age(_plane(plane)(r).quote_age_ms, _plane(plane)(r).quote_fresh), 0),
+    Column("trade", lambda r, plane: _age(_plane(plane)(r).trade_age_ms, _plane(plane)(r).trade_fresh), 1),
+    Column("basis", _first_row(_basis), 0),
+    Column("lead ms (corr)", _first_row(_lead), 3),
+    Column("ticks", lambda r, plane: str(_plane(plane)(r).ticks), 4),
+)
+
+
+def _plane_columns(plane: str) -> list[Column]:
+    row = _plane(plane)
+    return [
+        Column(f"{plane} bid", lambda r, _: _p(row(r).bid), 0),
+        Column(f"{plane} ask", lambda r, _: _p(row(r).ask), 0),
+        Column(f"{plane} last", lambda r, _: _p(row(r).last), 0),
+        Column(f"{plane} quote", lambda r, _: _age(row(r).quote_age_ms, row(r).quote_fresh), 0),
+        Column(f"{plane} trade", lambda r, _: _age(row(r).trade_age_ms, row(r).trade_fresh), 0),
+    ]
+
+
+def _side_by_side() -> tuple[Column, ...]:
+    """One row per asset, both planes side by side: used when the terminal is wide enough for all of it."""
+    return (
+        Column("asset", lambda r, _: r.asset, 0),
+        *_plane_columns("alpha"),
+        *_plane_columns("venue"),
+        Column("basis", lambda r, _: _basis(r), 0),
+        Column("lead ms (corr)", lambda r, _: _lead(r), 1),
+        Column("ticks a/v", lambda r, _: f"{r.alpha.ticks}/{r.venue.ticks}", 2),
+    )
+
+
+SIDE_BY_SIDE = _side_by_side()
+
+
+def _layouts() -> list[tuple[tuple[Column, ...], bool]]:
+    """Candidates, most informative first: side by side, then stacked, each dropping its least important columns
+    one at a time. The first that fits the terminal uncut wins."""
+    return [
+        (tuple(c for c in columns if c.priority <= cutoff), stacked)
+        for columns, stacked in ((SIDE_BY_SIDE, False), (STACKED, True))
+        for cutoff in sorted({c.priority for c in columns}, reverse=True)
+    ]
+
+
+def _table(snap: MonitorSnapshot, title: str, columns: tuple[Column, ...], stacked: bool) -> Table:
+    table = Table(
+        title=title,
+        caption=_caption(snap),
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
+        pad_edge=False,
+        show_edge=False,
+    )
+    for col in columns:
+        table.add_column(col.header, justify="left" if col.header in ("asset", "") else "right", no_wrap=True)
     for r in snap.rows:
-        table.add_row(
-            r.asset,
-            _p(r.alpha.bid),
-            _p(r.alpha.ask),
-            _p(r.alpha.last),
-            _age(r.alpha.quote_age_ms, r.alpha.quote_fresh),
-            _age(r.alpha.trade_age_ms, r.alpha.trade_fresh),
-            _p(r.venue.bid),
-            _p(r.venue.ask),
-            _p(r.venue.last),
-            _age(r.venue.quote_age_ms, r.venue.quote_fresh),
-            _age(r.venue.trade_age_ms, r.venue.trade_fresh),
-            "-" if r.basis_bps is None else f"{r.basis_bps:+.2f}",
-            "-" if r.lead_lag.best_lag_ms is None else f"{r.lead_lag.best_lag_ms} ({r.lead_lag.best_corr:+.2f})",
-            f"{r.alpha.ticks}/{r.venue.ticks}",
-        )
+        for plane in ("alpha", "venue") if stacked else ("alpha",):
+            table.add_row(*(col.cell(r, plane) for col in columns), end_section=stacked and plane == "venue")
     return table
 
 
+def render_table(snap: MonitorSnapshot, *, title: str, width: int = 80) -> Table:
+    """The live view for a terminal `width` columns wide: the widest layout whose natural width fits, so no asset
+    name, price, age or basis is ever cut (the narrowest layout still fits 80 columns)."""
+    console = Console(width=10_000)
+    candidates = _layouts()
+    for columns, stacked in candidates:
+        table = _table(snap, title, columns, stacked)
+        if Measurement.get(console, console.options, table).maximum <= width:
+            return table
+    columns, stacked = candidates[-1]
+    return _table(snap, title, columns, stacked)
+
+
 def _caption(snap: MonitorSnapshot) -> str:
-    planes = "  ".join(
+    planes = "\n".join(
         f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
         f"conf={p.counters.conflated} reconn={p.counters.reconnects} silent={len(p.silent_streams)} "
         f"delivery p50 {p.delivery_p50_ms:.2f} ms "
