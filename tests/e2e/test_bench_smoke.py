@@ -19,6 +19,8 @@ def test_bench_latency_smoke(tmp_path: Path) -> None:
         "bingx-raw (baseline)",
         "--scenario",
         "bingx-violet",
+        "--scenario",
+        "bingx-violet-metrics",
         "--symbols",
         "2",
         "--rate",
@@ -33,7 +35,8 @@ def test_bench_latency_smoke(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((tmp_path / "bench.json").read_text())
-    assert set(report["summary"]) == {"bingx-raw (baseline)", "bingx-violet"}
+    assert set(report["summary"]) == {"bingx-raw (baseline)", "bingx-violet", "bingx-violet-metrics"}
+    assert report["summary"]["bingx-violet-metrics"]["matched"] > 0
     assert report["summary"]["bingx-violet"]["matched"] > 0
     assert "| bingx-violet |" in (tmp_path / "bench.md").read_text()
     assert report["machine"]["cpus"] >= 1
@@ -117,3 +120,12 @@ def test_bench_peers_over_tls_and_a_peer_that_cannot_run_plain_ws(tmp_path: Path
     report = [sys.executable, "-m", "violet", "bench", "report", "--in", str(tmp_path / "ws" / "bench.json")]
     proc = subprocess.run([*report, "--out", str(tmp_path / "ws")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_bench_metrics_reports_the_per_tick_cost() -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "metrics", "--ticks", "100000", "--repeats", "2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert len(report["observers_ns_per_tick"]["all"]) == 2
+    assert report["observers_ns_per_tick"]["median"] > report["noop_calls_ns_per_tick"]["median"] > 0

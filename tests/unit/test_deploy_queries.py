@@ -29,7 +29,7 @@ def exported_families() -> dict[str, str]:
     registry = CollectorRegistry(auto_describe=False)
     output = BridgeOutput(plane="alpha", bridge="violet-alpha", published=lambda: 0, rejected=lambda: 0)
     registry.register(PlaneCollector([MonitoredPlane(name="venue", adapter="in_memory", feed=feed)], [output]))
-    LatencyInstruments(registry, labelnames=("plane", "adapter"))
+    registry.register(LatencyInstruments(labelnames=("plane", "adapter")))
     text = generate_latest(registry).decode()
     return {family.name: family.type for family in text_string_to_metric_families(text)}
 

@@ -9,6 +9,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -149,8 +150,19 @@ async def violet_bingx_book(sim: SimProcess, assets: list[str], duration: float,
     await _violet_bingx(sim, assets, duration, out, quote_source="book")
 
 
+async def violet_bingx_metrics(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """bingx-violet with Prometheus metrics served and scraped every second (Prometheus' usual is 5-15 s)."""
+    await _violet_bingx(sim, assets, duration, out, quote_source="bookTicker", metrics=True)
+
+
 async def _violet_bingx(
-    sim: SimProcess, assets: list[str], duration: float, out: list[Record], *, quote_source: QuoteSourceName
+    sim: SimProcess,
+    assets: list[str],
+    duration: float,
+    out: list[Record],
+    *,
+    quote_source: QuoteSourceName,
+    metrics: bool = False,
 ) -> None:
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
@@ -163,10 +175,30 @@ async def _violet_bingx(
         topics_per_socket=200,
         ssl_ca_file=sim.info.get("ca"),
     )
-    async with BingxPriceFeed(settings) as feed, feed.subscribe(assets) as stream:
+    feed = BingxPriceFeed(settings)
+    async with AsyncExitStack() as stack:
+        if metrics:
+            from violet.metrics import MonitoredPlane, serve_metrics
+
+            server = await stack.enter_async_context(
+                serve_metrics([MonitoredPlane(name="venue", adapter="bingx", feed=feed)], port=0)
+            )
+            tg = await stack.enter_async_context(anyio.create_task_group())
+            tg.start_soon(_scrape_every, f"{server.url}/metrics", 1.0)
+            stack.callback(tg.cancel_scope.cancel)
+        await stack.enter_async_context(feed)
+        stream = await stack.enter_async_context(feed.subscribe(assets))
         with anyio.move_on_after(duration):
             async for tick in stream:
                 out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
+
+
+async def _scrape_every(url: str, period_s: float) -> None:
+    async with aiohttp.ClientSession() as http:
+        while True:
+            await anyio.sleep(period_s)
+            async with http.get(url) as resp:
+                await resp.read()
 
 
 async def raw_binance(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:

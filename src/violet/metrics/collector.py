@@ -4,7 +4,6 @@ their state without locks (the server lives on that loop for this reason)."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import attrs
@@ -12,8 +11,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from violet.domain import FeedState, TickKind, UnknownAsset
-from violet.metrics.instruments import LATENCY_BUCKETS_S
-from violet.ports import BridgeLatency, LatencyHistogram, RejectionReasons, SilentStreams, VenuePriceFeedPort
+from violet.metrics.instruments import hdr_exposition
+from violet.ports import BridgeLatency, RejectionReasons, SilentStreams, VenuePriceFeedPort
 
 LABELS = ("plane", "adapter")
 
@@ -147,7 +146,7 @@ class PlaneCollector(Collector):
         )
         for p in self._planes:
             if isinstance(p.feed, BridgeLatency):
-                buckets, total_s = cumulative_buckets(p.feed.bridge_latency_ns)
+                buckets, total_s = hdr_exposition(p.feed.bridge_latency_ns)
                 family.add_metric([p.name, p.adapter], buckets, total_s)
         yield family
 
@@ -165,19 +164,3 @@ class PlaneCollector(Collector):
             refused.add_metric([out.plane, out.bridge], out.rejected())
         yield published
         yield refused
-
-
-def cumulative_buckets(h: LatencyHistogram) -> tuple[list[tuple[str, float]], float]:
-    """An HDR histogram (nanoseconds) as Prometheus' cumulative buckets (seconds) and sum."""
-    bounds_ns = [round(b * 1e9) for b in LATENCY_BUCKETS_S]
-    counts = [0] * (len(bounds_ns) + 1)
-    total = 0
-    for item in h.get_recorded_iterator():
-        counts[bisect.bisect_left(bounds_ns, item.value_iterated_to)] += item.count_at_value_iterated_to
-        total += item.count_at_value_iterated_to
-    running = 0
-    buckets: list[tuple[str, float]] = []
-    for bound, n in zip((*LATENCY_BUCKETS_S, float("inf")), counts, strict=True):
-        running += n
-        buckets.append(("+Inf" if bound == float("inf") else repr(bound), float(running)))
-    return buckets, h.get_mean_value() * total / 1e9

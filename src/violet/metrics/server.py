@@ -67,7 +67,8 @@ async def serve_metrics(
     `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(PlaneCollector(planes, outputs))
-    latency = LatencyInstruments(registry, labelnames=LABELS)
+    latency = LatencyInstruments(labelnames=LABELS)
+    registry.register(latency)
     runner = web.AppRunner(_app(registry, planes), access_log=None, handle_signals=False)
     await runner.setup()
     try:
