@@ -63,7 +63,8 @@ def _secrets() -> list[Secret]:
 
 
 def configure(fmt: LogFormat | str | None = None, *, level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Route every logger to `stream` (stderr) in `fmt` (else $VIOLET_LOG_FORMAT, else text), secrets redacted."""
+    """Route every logger to `stream` (stderr) in `fmt` (else $VIOLET_LOG_FORMAT, else text), secrets redacted:
+    violet's own from `level`, libraries' from WARNING."""
     chosen = LogFormat(fmt or os.environ.get(FORMAT_VARIABLE) or LogFormat.TEXT)
     os.environ[FORMAT_VARIABLE] = chosen.value
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -82,7 +83,9 @@ def configure(fmt: LogFormat | str | None = None, *, level: int = logging.INFO, 
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    # Libraries log their own routine (picows: every connection) at INFO: only their warnings are news here.
+    root.setLevel(max(level, logging.WARNING))
+    logging.getLogger("violet").setLevel(level)
 
 
 def _json_default(value: Any) -> Any:

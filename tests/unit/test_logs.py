@@ -14,11 +14,12 @@ SECRET = "k3y-0f-the-d3sk"
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, own = logging.getLogger(), logging.getLogger("violet")
+    handlers, level, own_level = root.handlers[:], root.level, own.level
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    own.setLevel(own_level)
 
 
 @pytest.mark.usefixtures("restore_logging")
@@ -39,3 +40,13 @@ def test_secrets_are_redacted_from_messages_and_data(fmt: str, monkeypatch: pyte
         assert record["data"] == {"nested": ["x***redacted***y"]}
     else:
         assert text == 'key is ***redacted*** {"nested":["x***redacted***y"]}\n'
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_libraries_routine_stays_quiet_and_violet_info_shows() -> None:
+    out = io.StringIO()
+    logs.configure("text", stream=out)
+    logging.getLogger("picows").info("WS connection established")
+    logging.getLogger("violet.feed").info("violet feed: health")
+    logging.getLogger("picows").warning("a library's warning")
+    assert out.getvalue() == "violet feed: health\na library's warning\n"
