@@ -209,3 +209,39 @@ async def _child(parent: int, word: str, timeout_s: float = 60.0) -> int:
                 except psutil.Error:
                     continue
             await anyio.sleep(0.1)
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    def num(value: float | None, spec: str) -> str:
+        return "n/a" if value is None else format(value, spec)
+
+    lines = []
+    for p in result["processes"]:
+        rss = " -> ".join(num(p[k], "7.1f") for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib"))
+        slope = f"{num(p['slope_mib_per_hour'], '+8.2f')} MiB/h, {num(p['slope_mib_per_million_ticks'], '+.3f')}"
+        lines.append(f"{p['process']:<22} RSS {rss} MiB (start, warm, end); {slope} MiB per million ticks")
+    outages = ", ".join(f"{plane} {n}" for plane, n in result["reconnects_seen"].items())
+    lines.append(f"{result['ticks']} ticks, {result['venue_disconnects']} venue disconnects; outages seen: {outages}")
+    return lines
+
+
+def problems(result: dict[str, Any], *, max_slope: float | None) -> list[str]:
+    """Why the run fails: a violet process growing more than `max_slope` MiB per million ticks after warm-up, or a
+    plane seen down more often than outages were injected (a busy feed reported dead: none may be false)."""
+    found = []
+    if max_slope is not None:
+        over = [
+            p["process"]
+            for p in result["processes"]
+            if p["process"] != "hazelcast member"
+            and (p["slope_mib_per_million_ticks"] is None or p["slope_mib_per_million_ticks"] > max_slope)
+        ]
+        if over:
+            found.append(f"over {max_slope} MiB per million ticks after warm-up: {over}")
+    injected = result["venue_disconnects"]
+    for plane, seen in result["reconnects_seen"].items():
+        if seen is None:
+            found.append(f"{plane}: no outage count (the run printed no snapshot)")
+        elif seen > injected:
+            found.append(f"{plane}: {seen} outages seen, {injected} injected: {seen - injected} false")
+    return found

@@ -284,7 +284,7 @@ def _soak_system(
 ) -> None:
     import anyio
 
-    from violet.bench.system_soak import system_soak
+    from violet.bench.system_soak import problems, summary_lines, system_soak
 
     if alpha not in ("remote_shm", "remote_hz"):
         raise typer.BadParameter("must be remote_shm or remote_hz", param_hint="--alpha")
@@ -304,27 +304,12 @@ def _soak_system(
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak-system.json").write_text(json.dumps(result, indent=2))
     typer.echo(json.dumps(result))
-
-    def num(value: float | None, spec: str) -> str:
-        return "n/a" if value is None else format(value, spec)
-
-    for p in result["processes"]:
-        rss = " -> ".join(num(p[k], "7.1f") for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib"))
-        slope = f"{num(p['slope_mib_per_hour'], '+8.2f')} MiB/h, {num(p['slope_mib_per_million_ticks'], '+.3f')}"
-        typer.echo(
-            f"soak: {p['process']:<22} RSS {rss} MiB (start, warm, end); {slope} MiB per million ticks", err=True
-        )
-    typer.echo(f"soak: {result['ticks']} ticks, {result['venue_disconnects']} venue disconnects", err=True)
-    if max_slope is None:
-        return
-    over = [
-        p["process"]
-        for p in result["processes"]
-        if p["process"] != "hazelcast member"
-        and (p["slope_mib_per_million_ticks"] is None or p["slope_mib_per_million_ticks"] > max_slope)
-    ]
-    if over:
-        typer.echo(f"soak: over {max_slope} MiB per million ticks after warm-up: {over}", err=True)
+    for line in summary_lines(result):
+        typer.echo(f"soak: {line}", err=True)
+    failed = problems(result, max_slope=max_slope)
+    for problem in failed:
+        typer.echo(f"soak: FAILED: {problem}", err=True)
+    if failed:
         raise typer.Exit(1)
 
 
@@ -400,9 +385,8 @@ def bench_metrics(
     ticks: Annotated[int, typer.Option(min=100_000, help="Synthetic ticks per repeat.")] = 1_000_000,
     repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats; medians are reported.")] = 5,
 ) -> None:
-    """Prometheus metrics' per-tick cost, measured directly: the receive and delivery observers on synthetic ticks
-    against no-op observers, interleaved. (End to end: `violet bench latency --scenarios
-    bingx-violet,bingx-violet-metrics --repeats 5`.)
+    """Prometheus metrics' per-tick cost: the receive and delivery observers on synthetic ticks against no-op
+    observers, interleaved (end to end: the latency scenarios bingx-violet and bingx-violet-metrics).
 
     Example: violet bench metrics --ticks 1000000 --repeats 5
     """
