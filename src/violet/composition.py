@@ -9,8 +9,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypedDict
 
 import attrs
+import msgspec
 
-from violet.config import PlaneConfig, VioletConfig
+from violet.config import PlaneConfig, VioletConfig, plane_slices
 from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
 from violet.ports import VenuePriceFeedPort
@@ -132,6 +133,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 **plane_freshness(p),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 spin=cfg.bridge.shm_spin,
+                shards=plane_slices(cfg, plane),
             )
             return RemoteShmPriceFeed(settings, clock=clock), ()
         case "remote_hz":
@@ -146,6 +148,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 members=tuple(cfg.bridge.hz_members),
                 **plane_freshness(p),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
+                shards=plane_slices(cfg, plane),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()
         case "nt_binance" | "bingx":
@@ -154,6 +157,22 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
 
                 raise ConfigError("<config>", f"{plane}.adapter", f"{p.adapter!r} does not serve the {plane} plane")
             return build_source(plane, cfg, clock), ()
+
+
+def shard_config(cfg: VioletConfig, shard: int) -> VioletConfig:
+    """The config a feed shard runs with: each remote plane's assets cut to the shard's slice."""
+    if not 0 <= shard < cfg.feed.shards:
+        from violet.config import ConfigError
+
+        raise ConfigError("<config>", "feed.shards", f"shard {shard} of {cfg.feed.shards} does not exist")
+    planes = {plane: getattr(cfg, plane) for plane in remote_planes(cfg)}
+    return msgspec.structs.replace(
+        cfg,
+        **{
+            plane: msgspec.structs.replace(p, assets=list(plane_slices(cfg, plane)[shard]))
+            for plane, p in planes.items()
+        },
+    )
 
 
 def remote_planes(cfg: VioletConfig) -> list[Plane]:

@@ -64,5 +64,7 @@ async def supervised(cfg: VioletConfig) -> AsyncIterator[VioletConfig]:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
             path = Path(tmp) / "feed.toml"
             path.write_text(dump_config(cfg))
-            await stack.enter_async_context(child(_violet_cmd("feed", "--config", str(path)), name="violet feed"))
+            for shard in range(cfg.feed.shards):
+                cmd = _violet_cmd("feed", "--config", str(path), "--shard", str(shard))
+                await stack.enter_async_context(child(cmd, name=f"violet feed shard {shard}"))
         yield cfg

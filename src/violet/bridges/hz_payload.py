@@ -28,6 +28,15 @@ _RECORD = struct.Struct("<BqqqQ")
 HEARTBEAT_KEY = "__heartbeat__"
 
 
+def heartbeat_key(shard: int, shards: int) -> str:
+    """Each feed shard beats under its own key (the unsharded feed under the plain one)."""
+    return HEARTBEAT_KEY if shards == 1 else f"{HEARTBEAT_KEY}/{shard}"
+
+
+def is_heartbeat(key: str) -> bool:
+    return key.startswith(HEARTBEAT_KEY)
+
+
 class HzPayloadError(ValueError):
     """A value that is not a violet v3 payload: unknown version, truncated, garbage."""
 

@@ -1,5 +1,5 @@
 """The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's newest record of each
-kind, plus the feed's heartbeat key. Readers take a snapshot, then follow the map's entry events.
+kind, plus each feed shard's heartbeat key. Readers take a snapshot, then follow the map's entry events.
 
 IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`; figures in the README): alike at
 moderate rates, and at the highest the topic's listener fell behind while the IMap held. The topic would also cost
@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from violet.bridges.hz_payload import HEARTBEAT_KEY, encode
+from violet.bridges.hz_payload import encode, heartbeat_key
 from violet.bridges.record import BridgeRecord
 from violet.domain import NormalizedTick
 
@@ -27,8 +27,10 @@ class HzPublisher:
     """Same surface as the shared-memory writer. Writes are asynchronous `set`s (futures not awaited), so the
     feed's loop never waits on the cluster; the Hazelcast client's own thread sends them."""
 
-    def __init__(self, client: Any, name: str, assets: Iterable[str]) -> None:
+    def __init__(self, client: Any, name: str, assets: Iterable[str], *, shard: int = 0, shards: int = 1) -> None:
+        """`assets`: this shard's slice of the plane; other shards write theirs into the same map."""
         self.name = name
+        self._beat_key = heartbeat_key(shard, shards)
         self._map = client.get_map(name)
         self._assets = frozenset(assets)
         self._newest: dict[str, dict[str, BridgeRecord]] = {}
@@ -58,7 +60,7 @@ class HzPublisher:
         return True
 
     def heartbeat(self) -> None:
-        self._map.set(HEARTBEAT_KEY, bytearray(time.time_ns().to_bytes(8, "little")))
+        self._map.set(self._beat_key, bytearray(time.time_ns().to_bytes(8, "little")))
 
     def progressed(self) -> None:
         return  # a map write per tick for liveness would double the cluster's traffic; the beat loop suffices

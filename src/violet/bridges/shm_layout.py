@@ -1,9 +1,9 @@
-"""Layout v2 of the shared-memory latest-value table (one writer, many readers, one host).
+"""Layout v3 of the shared-memory latest-value table (one writer, many readers, one host).
 
     header (256 bytes)
       magic "VIOLETSHM" | layout version u32 | slot count u32 | slot size u32 | writer pid u32
       | generation u64 (random per writer start) | heartbeat monotonic ns u64 | change counter u64 | closed u8
-      | ring head u64
+      | ring head u64 | shard index u16 | shard count u16
     directory: slot count x 48 bytes: (asset, kind) names, NUL padded
     ring: RING_SLOTS x u32 slot indexes, in write order, and its head u64 in the header: readers visit only the
       slots written since their last visit (a reader that fell a whole ring behind rescans every slot)
@@ -14,6 +14,12 @@
 A slot per (asset, kind) keeps quote and trade updates from overwriting each other, as the port's
 conflation does; `updates` lets readers count what they conflated; `write order` restores publication
 order across an asset's slots. CLOCK_MONOTONIC is system-wide on Linux, so mono times compare across processes.
+
+A sharded plane is one table per shard (v3), each created, written and unlinked by its own feed process and merged
+by the reader: no field is written by two processes, a shard's restart replaces only its table (new generation),
+and the single-writer seqlock stays as it was measured. One table with a region per writer would have needed a
+named owner to size and create it before any writer starts, and a way to replace one region after a writer's
+SIGKILL while the others write. The header names the shard so a reader never merges tables of another sharding.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ from __future__ import annotations
 import struct
 
 MAGIC = b"VIOLETSHM"
-LAYOUT_VERSION = 2
-HEADER = struct.Struct("<9s3xIIII QQQB7xQ")
+LAYOUT_VERSION = 3
+HEADER = struct.Struct("<9s3xIIII QQQB7xQHH")
 HEADER_SIZE = 256
 DIR_ENTRY = 48
 SLOT = struct.Struct("<QQQqqq16s24s24s24s")
@@ -46,9 +52,10 @@ class LayoutError(RuntimeError):
     """The segment is not a violet table, or not of a layout version this reader understands."""
 
 
-def segment_name(bridge: str) -> str:
-    # The layout version is part of the name: a v2 writer never meets a v1 reader by accident.
-    return f"violet-{bridge}-v{LAYOUT_VERSION}"
+def segment_name(bridge: str, shard: int = 0, shards: int = 1) -> str:
+    # The layout version is part of the name: a v3 writer never meets a v2 reader by accident.
+    sharded = "" if shards == 1 else f"-s{shard}of{shards}"
+    return f"violet-{bridge}{sharded}-v{LAYOUT_VERSION}"
 
 
 def ring_offset(slots: int) -> int:

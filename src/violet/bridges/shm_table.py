@@ -89,9 +89,10 @@ class CorruptSlot(ValueError):
 
 
 class ShmTableWriter:
-    def __init__(self, bridge: str, assets: Iterable[str]) -> None:
+    def __init__(self, bridge: str, assets: Iterable[str], *, shard: int = 0, shards: int = 1) -> None:
+        """`bridge`: the plane's bridge (readers' wake-ups are per plane); `shard` of `shards`: which table of it."""
         self.bridge = bridge
-        self.name = segment_name(bridge)
+        self.name = segment_name(bridge, shard, shards)
         keys = [(a, k) for a in sorted(set(assets)) for k in KINDS]
         self._index = {key: i for i, key in enumerate(keys)}
         self._slots = len(keys)
@@ -104,7 +105,9 @@ class ShmTableWriter:
         assert self._shm.buf is not None
         self._buf: memoryview = self._shm.buf
         self.generation = secrets.randbits(63)
-        HEADER.pack_into(self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0)
+        HEADER.pack_into(
+            self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0, shard, shards
+        )
         self._ring = ring_offset(self._slots)
         for (asset, kind), i in self._index.items():
             entry = f"{asset}\x00{kind}".encode("ascii")[: DIR_ENTRY - 1]
@@ -209,10 +212,10 @@ class ShmTableReader:
     """Attach to a writer's table. Raises FileNotFoundError when no writer is up, LayoutError on a
     segment of another layout version or not violet's."""
 
-    def __init__(self, bridge: str, *, skip_existing: bool = True) -> None:
+    def __init__(self, bridge: str, *, skip_existing: bool = True, shard: int = 0, shards: int = 1) -> None:
         """`skip_existing`: values already in the table are not reported by `changed()` (their age is
         unknown to a reader that just arrived); False for a table a restarted writer has just begun."""
-        self.name = segment_name(bridge)
+        self.name = segment_name(bridge, shard, shards)
         shm = shared_memory.SharedMemory(self.name)
         # Python 3.11 registers attached segments too and would unlink the writer's at our exit.
         resource_tracker.unregister(shm._name, "shared_memory")  # type: ignore[attr-defined]
@@ -226,7 +229,11 @@ class ShmTableReader:
         if version != LAYOUT_VERSION:
             self.close()
             raise LayoutError(f"{self.name} has layout v{version}; this reader understands v{LAYOUT_VERSION} only")
-        slots, _, pid, generation = HEADER.unpack_from(self._buf, 0)[2:6]
+        header = HEADER.unpack_from(self._buf, 0)
+        slots, _, pid, generation = header[2:6]
+        if header[-2:] != (shard, shards):
+            self.close()
+            raise LayoutError(f"{self.name} says shard {header[-2]} of {header[-1]}, expected {shard} of {shards}")
         self.slots = slots
         self.writer_pid = pid
         self.generation = generation

@@ -106,6 +106,9 @@ def feed(
     config: Annotated[Path, typer.Option("--config", "-c", help="violet.toml naming the remote planes to publish.")],
     metrics_port: MetricsPortOption = None,
     metrics_host: MetricsHostOption = "127.0.0.1",
+    shard: Annotated[
+        int, typer.Option(min=0, max=15, help="Which shard of `[feed] shards` this process publishes (0-based).")
+    ] = 0,
 ) -> None:
     """Run the feed process: source adapters (NT Binance, BingX) publishing into the shared-memory bridge.
 
@@ -120,7 +123,11 @@ def feed(
         cfg = load_config(config)
     except ConfigError as exc:
         raise config_failed(exc) from None
-    raise typer.Exit(feed_main(cfg, metrics_port=metrics_port, metrics_host=metrics_host))
+    try:
+        code = feed_main(cfg, metrics_port=metrics_port, metrics_host=metrics_host, shard=shard)
+    except ConfigError as exc:
+        raise config_failed(exc) from None
+    raise typer.Exit(code)
 
 
 @app.command("record")

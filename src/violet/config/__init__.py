@@ -13,6 +13,7 @@ from violet.config.schema import (
     SyntheticMarketConfig,
     VioletConfig,
 )
+from violet.config.shards import Slices, plane_slices
 
 __all__ = [
     "EMBEDDED",
@@ -29,4 +30,6 @@ __all__ = [
     "VioletConfig",
     "load_config",
     "parse_config",
+    "plane_slices",
+    "Slices",
 ]

@@ -12,6 +12,7 @@ import tomli_w
 
 from violet.config.errors import ConfigError
 from violet.config.schema import EMBEDDED, VioletConfig
+from violet.config.shards import check_shards
 
 EMBEDDED_DEFAULTS = "<embedded defaults>"
 _AT_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -24,12 +25,14 @@ def _key_of(path: str) -> str:
 
 def parse_config(data: dict[str, Any], *, file: str) -> VioletConfig:
     try:
-        return msgspec.convert(data, VioletConfig, strict=True)
+        cfg = msgspec.convert(data, VioletConfig, strict=True)
     except msgspec.ValidationError as exc:
         match = _AT_PATH.match(str(exc))
         reason = match.group("reason") if match else str(exc)
         key = _key_of(match.group("path") or "") if match else ""
         raise ConfigError(file, key, reason) from None
+    check_shards(cfg, file=file)
+    return cfg
 
 
 def dump_config(cfg: VioletConfig) -> str:

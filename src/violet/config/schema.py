@@ -79,8 +79,13 @@ class BridgeConfig(Strict, frozen=True):
 class FeedConfig(Strict, frozen=True):
     health_interval_s: PositiveMs = 5.0
     spawn: bool = True
-    """`violet run` / `open_planes` start a `violet feed` child for the remote planes; false when the feed runs as
-    its own service (the systemd units in deploy/) or on other hosts (Hazelcast)."""
+    """`violet run` / `open_planes` start the `violet feed` children for the remote planes; false when the feed runs
+    as its own service (the systemd units in deploy/) or on other hosts (Hazelcast)."""
+    shards: Annotated[int, msgspec.Meta(ge=1, le=16)] = 1
+    """Feed processes (`violet feed --shard I`), each publishing a disjoint slice of every remote plane's assets with
+    its own NautilusTrader node and sockets: one process is the alpha plane's ceiling under bursts."""
+    shard_assets: dict[Literal["alpha", "venue"], list[list[Asset]]] = msgspec.field(default_factory=dict)
+    """Explicit slices per plane (one list per shard); else a plane's assets are dealt out in config order."""
 
 
 class SimulatorsConfig(Strict, frozen=True):

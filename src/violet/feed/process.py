@@ -28,7 +28,7 @@ from violet.bridges import hz_client
 from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
-from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shm_bridge_name
+from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shard_config, shm_bridge_name
 from violet.config import VioletConfig
 from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MonitoredPlane, serve_metrics
@@ -118,7 +118,10 @@ class FeedMetrics:
     host: str = "127.0.0.1"
 
 
-async def run_feed(cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None) -> FeedExit:
+async def run_feed(
+    cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None, shard: int = 0
+) -> FeedExit:
+    """Publish every remote plane of `cfg`; as shard `shard` of `[feed] shards`, only that shard's slice of each."""
     planes = remote_planes(cfg)
     if not planes:
         log.error("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish")
@@ -133,7 +136,9 @@ async def run_feed(cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedM
             # The sources open task groups of their own; they must close inside this one (strict nesting), so
             # the exit stack lives in the body, which then waits for the stop.
             async with AsyncExitStack() as stack:
-                outcome = await _serve(cfg, planes, tg, stack, writers, ready_line=ready_line, metrics=metrics)
+                outcome = await _serve(
+                    cfg, planes, tg, stack, writers, ready_line=ready_line, metrics=metrics, shard=shard
+                )
                 if outcome is FeedExit.STOPPED:
                     await anyio.sleep_forever()
     finally:
@@ -151,9 +156,12 @@ async def _serve(
     *,
     ready_line: bool,
     metrics: FeedMetrics | None = None,
+    shard: int = 0,
 ) -> FeedExit:
     """Start bridges, sources and their pumps; the caller owns the lifetime."""
     clock = SystemClock()
+    shards = cfg.feed.shards
+    cfg = shard_config(cfg, shard)
     stop = tg.cancel_scope.cancel
     sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
     try:
@@ -163,9 +171,10 @@ async def _serve(
         for plane in planes:
             if getattr(cfg, plane).adapter == "remote_hz":
                 name = map_name(cfg.bridge.shm_prefix, plane)
-                writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets)
+                writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets, shard=shard, shards=shards)
             else:
-                writers[plane] = ShmTableWriter(shm_bridge_name(cfg, plane), getattr(cfg, plane).assets)
+                bridge = shm_bridge_name(cfg, plane)
+                writers[plane] = ShmTableWriter(bridge, getattr(cfg, plane).assets, shard=shard, shards=shards)
     except Exception as exc:
         log.error("violet feed: cannot create the bridge: %s: %s", type(exc).__name__, exc)  # noqa: TRY400 - named, no traceback
         tg.cancel_scope.cancel()
@@ -211,9 +220,12 @@ def _output(plane: Plane, writer: Writer) -> BridgeOutput:
     )
 
 
-def main(cfg: VioletConfig, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
+def main(cfg: VioletConfig, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1", shard: int = 0) -> int:
+    shard_config(cfg, shard)  # an unknown shard is a config error, reported before anything starts
     metrics = None if metrics_port is None else FeedMetrics(port=metrics_port, host=metrics_host)
     code = anyio.run(
-        functools.partial(run_feed, cfg, metrics=metrics), backend="asyncio", backend_options={"use_uvloop": True}
+        functools.partial(run_feed, cfg, metrics=metrics, shard=shard),
+        backend="asyncio",
+        backend_options={"use_uvloop": True},
     )
     return int(code)

@@ -20,8 +20,9 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges import hz_client
-from violet.bridges.hz_payload import HEARTBEAT_KEY, HzPayloadError, decode
+from violet.bridges.hz_payload import HzPayloadError, decode, heartbeat_key, is_heartbeat
 from violet.delivery import HubBackedFeed, RemotePlaneSettings
+from violet.delivery.shard_liveness import ShardLiveness
 from violet.domain import Clock, DomainError, FeedState
 
 
@@ -31,6 +32,11 @@ class RemoteHzSettings(RemotePlaneSettings):
     cluster_name: str
     members: tuple[str, ...]
     connect_timeout_s: float = 20.0
+    shards: tuple[tuple[str, ...], ...] = ()
+    """The assets each feed shard publishes into the map (each beats under its own key); empty: one feed."""
+
+    def slices(self) -> tuple[tuple[str, ...], ...]:
+        return self.shards or (self.assets,)
 
 
 class RemoteHzPriceFeed(HubBackedFeed):
@@ -44,15 +50,20 @@ class RemoteHzPriceFeed(HubBackedFeed):
         """(asset, kind) -> (writer generation, updates) of the newest record taken."""
         self._early: list[tuple[str, Any]] | None = None
         """Listener events that arrived before the snapshot set the baselines; replayed after it."""
-        self._last_beat = 0
+        self._liveness = ShardLiveness(self._hub, settings.slices())
+        n = len(self._liveness.slices)
+        self._shard_of_beat = {heartbeat_key(i, n): i for i in range(n)}
+        self._last_beat = [0] * n
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
 
     # -- on the Hazelcast client's threads: hand off, never block ------------------------------------------
     def _on_event(self, event: Any) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            if event.key == HEARTBEAT_KEY:
-                loop.call_soon_threadsafe(self._on_beat)
+            if is_heartbeat(event.key):
+                shard = self._shard_of_beat.get(event.key)
+                if shard is not None:  # a beat of another sharding of the map: not ours to judge
+                    loop.call_soon_threadsafe(self._on_beat, shard)
             else:
                 loop.call_soon_threadsafe(self._on_value, event.value, None, event.key)
 
@@ -63,14 +74,14 @@ class RemoteHzPriceFeed(HubBackedFeed):
 
     # -- on the event loop ----------------------------------------------------------------------------------
     def _down(self) -> None:
-        if self._hub.state is FeedState.LIVE:
-            self._hub.set_state(FeedState.RECONNECTING)
+        """This client lost the cluster: every shard is out of reach."""
+        for shard in range(len(self._last_beat)):
+            self._liveness.down(shard)
 
-    def _on_beat(self) -> None:
-        hub = self._hub
-        self._last_beat = time.monotonic_ns()
-        if hub.state is not FeedState.LIVE and hub.state is not FeedState.CLOSED:
-            hub.set_state(FeedState.LIVE)
+    def _on_beat(self, shard: int) -> None:
+        self._last_beat[shard] = time.monotonic_ns()
+        if self._hub.state is not FeedState.CLOSED:
+            self._liveness.up(shard)
 
     def _on_value(self, value: Any, snapshot_now_wall: int | None, key: str) -> None:
         hub = self._hub
@@ -115,8 +126,10 @@ class RemoteHzPriceFeed(HubBackedFeed):
         timeout = self._settings.heartbeat_timeout_ns
         while True:
             await anyio.sleep(0.05)
-            if self._hub.state is FeedState.LIVE and time.monotonic_ns() - self._last_beat > timeout:
-                self._hub.set_state(FeedState.RECONNECTING)
+            now = time.monotonic_ns()
+            for shard, alive in enumerate(self._liveness.alive):
+                if alive and now - self._last_beat[shard] > timeout:
+                    self._liveness.down(shard)
 
     async def _prepare(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -143,18 +156,21 @@ class RemoteHzPriceFeed(HubBackedFeed):
         entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
         now_wall = time.time_ns()
         for key, value in entries:
-            if key != HEARTBEAT_KEY:
+            if not is_heartbeat(key):
                 self._on_value(value, now_wall, key)
         early, self._early = self._early, None
         for key, value in early:
             self._on_value(value, None, key)
 
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Ready once the feed process's heartbeat is in the map (it, not this reader, talks to the venue)."""
+        """Ready once every feed shard's heartbeat is in the map (they, not this reader, talk to the venue)."""
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._watch)
-            await self._hub.wait_live()
+            await self._liveness.all_seen.wait()
             task_status.started()
+
+    def _unready_assets(self) -> list[str]:
+        return self._liveness.unready_assets()
 
     async def _teardown(self) -> None:
         self._loop = None

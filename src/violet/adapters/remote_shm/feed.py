@@ -1,8 +1,10 @@
-"""`VenuePriceFeedPort` reading the shared-memory latest-value table a `violet feed` process writes.
+"""`VenuePriceFeedPort` reading the shared-memory latest-value tables `violet feed` processes write (one per
+feed shard, merged here).
 
 Ticks are restamped (`mono_ns`) on read with this process's clock, `ts_event` is kept, and the bridge's
-added latency (writer's publish to our read) is recorded. The writer's heartbeat decides liveness: a dead
-or hung feed makes every price stale within `heartbeat_timeout_ns`; a restarted feed is picked up.
+added latency (writer's publish to our read) is recorded. Each writer's heartbeat decides its shard's liveness: a
+dead or hung feed makes its assets' prices stale within `heartbeat_timeout_ns` (every price, unsharded); a
+restarted feed is picked up.
 """
 
 from __future__ import annotations
@@ -18,17 +20,23 @@ from hdrh.histogram import HdrHistogram
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
 from violet.delivery import HubBackedFeed, RemotePlaneSettings
-from violet.domain import Clock, DomainError, FeedState
+from violet.delivery.shard_liveness import ShardLiveness
+from violet.domain import Clock, DomainError
 
 
 @attrs.frozen(kw_only=True)
 class RemoteShmSettings(RemotePlaneSettings):
     bridge: str
-    """The table's name (one per plane, e.g. `violet-alpha`)."""
+    """The plane's bridge (e.g. `violet-alpha`); each shard's table is named after it."""
     check_interval_s: float = 0.05
     spin: bool = False
     """Poll the table on every pass of the event loop instead of sleeping until a wake-up: lowest latency
     (`violet bench shm`, README) for a reactor that owns a core; burns that core."""
+    shards: tuple[tuple[str, ...], ...] = ()
+    """The assets each feed shard publishes (one table each); empty: one feed publishes all of `assets`."""
+
+    def slices(self) -> tuple[tuple[str, ...], ...]:
+        return self.shards or (self.assets,)
 
 
 class RemoteShmPriceFeed(HubBackedFeed):
@@ -36,36 +44,40 @@ class RemoteShmPriceFeed(HubBackedFeed):
         self._settings = settings
         self._ready_timeout_s = settings.ready_timeout_s
         self._hub = settings.hub(clock)
-        self._reader: ShmTableReader | None = None
+        self._liveness = ShardLiveness(self._hub, settings.slices())
+        self._readers: list[ShmTableReader | None] = [None] * len(self._liveness.slices)
         self._wake: WakeSocket | None = None
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
         self.layout_errors = 0
         self.attaches = 0
 
-    def _attach(self, *, skip_existing: bool = True) -> bool:
+    def _open_table(self, shard: int, *, skip_existing: bool) -> ShmTableReader | None:
+        n = len(self._readers)
         try:
-            self._reader = ShmTableReader(self._settings.bridge, skip_existing=skip_existing)
+            return ShmTableReader(self._settings.bridge, skip_existing=skip_existing, shard=shard, shards=n)
         except FileNotFoundError:
-            return False
+            return None
         except LayoutError:
             self.layout_errors += 1
             self._hub.reject("bridge-layout")
-            return False
-        self.attaches += 1
-        return True
+            return None
 
-    def _writer_down(self, reader: ShmTableReader) -> None:
-        """No heartbeat: stale until it beats again. A restarted writer has a new table under the same
-        name (new generation); switch to it and take all of it, since it was written after the restart."""
-        if self._hub.state is FeedState.LIVE:
-            self._hub.set_state(FeedState.RECONNECTING)
-        try:
-            probe = ShmTableReader(self._settings.bridge, skip_existing=False)
-        except (FileNotFoundError, LayoutError):
+    def _attach(self, shard: int) -> ShmTableReader | None:
+        reader = self._readers[shard] = self._open_table(shard, skip_existing=True)
+        if reader is not None:
+            self.attaches += 1
+        return reader
+
+    def _writer_down(self, shard: int, reader: ShmTableReader) -> None:
+        """No heartbeat: the shard's assets are stale until it beats again. A restarted writer has a new table under
+        the same name (new generation); switch to it and take all of it, since it was written after the restart."""
+        self._liveness.down(shard)
+        probe = self._open_table(shard, skip_existing=False)
+        if probe is None:
             return
         if probe.generation != reader.generation:
             reader.close()
-            self._reader = probe
+            self._readers[shard] = probe
             self.attaches += 1
         else:
             probe.close()
@@ -93,44 +105,45 @@ class RemoteShmPriceFeed(HubBackedFeed):
         wake = self._wake
         assert wake is not None
         while True:
-            reader = self._reader
-            if reader is None:
-                if not self._attach():
-                    await anyio.sleep(s.check_interval_s)
-                    continue
-                reader = self._reader
-                assert reader is not None
             if s.spin:
                 await anyio.lowlevel.checkpoint()  # let the reactor's own tasks run between polls
             else:
                 with anyio.move_on_after(s.check_interval_s):
                     await anyio.wait_readable(wake.sock)
                 wake.drain()
-            alive = (
-                time.monotonic_ns() - reader.heartbeat_ns()
-            ) <= s.heartbeat_timeout_ns and not reader.writer_closed()
-            if alive:
-                if self._hub.state is not FeedState.LIVE:
-                    self._hub.set_state(FeedState.LIVE)
-                self._pump(reader)
-            else:
-                self._writer_down(reader)
-                if s.spin:
-                    await anyio.sleep(s.check_interval_s)  # no writer: nothing to spin for
+            any_table = False
+            for shard, reader in enumerate(self._readers):
+                if reader is None and (reader := self._attach(shard)) is None:
+                    continue
+                any_table = True
+                alive = (
+                    time.monotonic_ns() - reader.heartbeat_ns()
+                ) <= s.heartbeat_timeout_ns and not reader.writer_closed()
+                if alive:
+                    self._liveness.up(shard)
+                    self._pump(reader)
+                else:
+                    self._writer_down(shard, reader)
+            if s.spin and not (any_table and any(self._liveness.alive)):
+                await anyio.sleep(s.check_interval_s)  # no live writer: nothing to spin for
 
     async def _prepare(self) -> None:
         self._wake = WakeSocket(self._settings.bridge)
 
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Ready once the table is attached and its writer's heartbeat is fresh (the feed process, not this reader,
-        talks to the venue)."""
+        """Ready once every shard's table is attached and its writer's heartbeat is fresh (the feed processes, not
+        this reader, talk to the venue)."""
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._run)
-            await self._hub.wait_live()
+            await self._liveness.all_seen.wait()
             task_status.started()
 
+    def _unready_assets(self) -> list[str]:
+        return self._liveness.unready_assets()
+
     async def _release(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
+        for reader in self._readers:
+            if reader is not None:
+                reader.close()
         if self._wake is not None:
             self._wake.close()

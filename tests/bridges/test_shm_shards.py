@@ -1,0 +1,116 @@
+"""A sharded plane over shared memory: one table per feed shard, merged by one reader; a shard that stops beating
+makes only its own assets stale, and its restart (a new table generation) makes them fresh again."""
+
+from __future__ import annotations
+
+import secrets
+
+import anyio
+import pytest
+
+from tests.support.bridge_quotes import write_quote
+from tests.support.waiting import eventually
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.bridges.shm_layout import LayoutError, segment_name
+from violet.bridges.shm_table import ShmTableReader, ShmTableWriter
+from violet.domain import FeedState, Freshness, TickKind
+
+pytestmark = pytest.mark.anyio
+SLICES = (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))
+ASSETS = tuple(a for s in SLICES for a in s)
+
+
+def quote_freshness(feed: RemoteShmPriceFeed) -> dict[str, Freshness]:
+    return {a: feed.latest(a, kind=TickKind.QUOTE).freshness for a in ASSETS}
+
+
+async def test_a_dead_shard_takes_only_its_assets_down_and_its_restart_brings_them_back() -> None:
+    bridge = f"sh{secrets.token_hex(3)}"
+    writers = [ShmTableWriter(bridge, s, shard=i, shards=2) for i, s in enumerate(SLICES)]
+    assert len({w.name for w in writers}) == 2, "one table per shard"
+    settings = RemoteShmSettings(
+        bridge=bridge, venue="binance", assets=ASSETS, heartbeat_timeout_ns=300_000_000, shards=SLICES
+    )
+    restarted: ShmTableWriter | None = None
+    try:
+        beating = [True, True]
+
+        async def beat() -> None:
+            n = 0
+            while True:
+                n += 1
+                for i, w in enumerate([writers[0], restarted or writers[1]]):
+                    if beating[i]:
+                        for asset in SLICES[i]:
+                            write_quote(w, asset, n)
+                        w.heartbeat()
+                        w.wake()
+                await anyio.sleep(0.02)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(beat)
+            async with RemoteShmPriceFeed(settings) as feed:
+                await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh")
+                reconnects = feed.counters().reconnects
+
+                beating[1] = False  # shard 1 hangs (a SIGKILLed feed stops beating the same way)
+                await eventually(
+                    lambda: quote_freshness(feed)["ETHUSDT-PERP"] is Freshness.FEED_DOWN, "shard 1's asset down"
+                )
+                assert feed.state is FeedState.LIVE, "the plane stays live while a shard is"
+                assert quote_freshness(feed)["BTCUSDT-PERP"] is Freshness.FRESH
+                assert quote_freshness(feed)["SOLUSDT-PERP"] is Freshness.FRESH
+                assert feed.counters().reconnects == reconnects + 1, "a shard's outage is counted"
+
+                restarted = ShmTableWriter(bridge, SLICES[1], shard=1, shards=2)  # its restart: a new generation
+                beating[1] = True
+                await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh again")
+            tg.cancel_scope.cancel()
+    finally:
+        for w in writers:
+            w.close()
+        if restarted is not None:
+            restarted.close()
+
+
+async def test_every_shard_must_beat_before_the_plane_is_ready() -> None:
+    bridge = f"sh{secrets.token_hex(3)}"
+    writers = [ShmTableWriter(bridge, s, shard=i, shards=2) for i, s in enumerate(SLICES)]
+    settings = RemoteShmSettings(
+        bridge=bridge, venue="binance", assets=ASSETS, shards=SLICES, ready_timeout_s=0.5
+    )
+    try:
+        writers[0].heartbeat()
+        with pytest.raises(Exception, match="ETHUSDT-PERP") as caught:
+            async with RemoteShmPriceFeed(settings):
+                pass
+        assert "BTCUSDT-PERP" not in str(caught.value), "only the silent shard's assets are named"
+    finally:
+        for w in writers:
+            w.close()
+
+
+def test_a_reader_refuses_a_table_of_another_sharding() -> None:
+    bridge = f"sh{secrets.token_hex(3)}"
+    writer = ShmTableWriter(bridge, ["BTCUSDT-PERP"], shard=0, shards=2)
+    try:
+        assert writer.name == segment_name(bridge, 0, 2)
+        with pytest.raises(FileNotFoundError):
+            ShmTableReader(bridge)  # the unsharded name does not exist
+        reader = ShmTableReader(bridge, shard=0, shards=2)
+        reader.close()
+    finally:
+        writer.close()
+    # Same name, another header: what a reader configured for other shards meets.
+    other = ShmTableWriter(bridge, ["BTCUSDT-PERP"], shard=0, shards=2)
+    try:
+        import struct
+
+        from violet.bridges.shm_layout import HEADER
+
+        buf = other._buf  # the header's shard fields, as a writer of another sharding would have written them
+        struct.pack_into("<HH", buf, HEADER.size - 4, 1, 3)
+        with pytest.raises(LayoutError, match="shard 1 of 3"):
+            ShmTableReader(bridge, shard=0, shards=2)
+    finally:
+        other.close()
