@@ -76,9 +76,7 @@ async def test_a_dead_shard_takes_only_its_assets_down_and_its_restart_brings_th
 async def test_every_shard_must_beat_before_the_plane_is_ready() -> None:
     bridge = f"sh{secrets.token_hex(3)}"
     writers = [ShmTableWriter(bridge, s, shard=i, shards=2) for i, s in enumerate(SLICES)]
-    settings = RemoteShmSettings(
-        bridge=bridge, venue="binance", assets=ASSETS, shards=SLICES, ready_timeout_s=0.5
-    )
+    settings = RemoteShmSettings(bridge=bridge, venue="binance", assets=ASSETS, shards=SLICES, ready_timeout_s=0.5)
     try:
         writers[0].heartbeat()
         with pytest.raises(Exception, match="ETHUSDT-PERP") as caught:
