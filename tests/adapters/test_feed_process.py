@@ -14,7 +14,7 @@ import pytest
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from tests.support.waiting import eventually
 from violet.bridges.shm_layout import segment_name
-from violet.domain import FeedState
+from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 pytestmark = pytest.mark.anyio
@@ -41,6 +41,34 @@ async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_u
                 await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh and reader.attaches >= 2)
                 assert reader.state.value == "live"
         assert reader.counters().reconnects >= 1, "the outage was counted"
+
+
+async def test_a_shards_sigkill_and_restart_make_only_its_assets_stale_then_fresh(tmp_path: Path) -> None:
+    """Two feed processes, each with its own NautilusTrader node and sockets, publishing one plane: SIGKILL one and
+    only its assets go stale (the plane stays live); its restart makes them fresh, the others never blink."""
+    prefix = f"ks{secrets.token_hex(3)}"
+    assets = ("BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP")
+    slices = (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))  # dealt out in config order
+    async with BinanceSimulator(BinanceSimConfig(symbols=3, rate_hz=300)) as sim:
+        cfg = feed_config(sim, prefix, assets, shards=2)
+        reader = shm_reader(prefix, assets, shards=slices)
+        async with feed_process(cfg, tmp_path, shard=0), feed_process(cfg, tmp_path, shard=1) as victim, reader:
+
+            def fresh() -> dict[str, bool]:
+                return {a: reader.latest(a, kind=TickKind.QUOTE).fresh for a in assets}
+
+            await eventually(lambda: all(fresh().values()), "every asset fresh from its shard", timeout_s=30)
+            os.kill(victim.pid, signal.SIGKILL)
+            await eventually(lambda: not fresh()["ETHUSDT-PERP"], "the killed shard's asset stale", timeout_s=5)
+            assert reader.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.FEED_DOWN
+            assert reader.state is FeedState.LIVE
+            untouched = anyio.current_time()
+            async with feed_process(cfg, tmp_path, shard=1):
+                while not fresh()["ETHUSDT-PERP"]:  # the others stay fresh on every look until it is back
+                    assert fresh()["BTCUSDT-PERP"] and fresh()["SOLUSDT-PERP"], "another shard's asset went stale"
+                    assert anyio.current_time() - untouched < 60, "the restarted shard never made its asset fresh"
+                    await anyio.sleep(0.01)
+                assert reader.counters().reconnects == 1, "one shard outage, counted once"
 
 
 async def _stop_running_feed(tmp_path: Path) -> tuple[int, Path]:

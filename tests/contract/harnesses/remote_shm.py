@@ -88,8 +88,10 @@ def shm_reader(
     budget_ns: int = 1_000_000_000,
     heartbeat_timeout_ns: int = 300_000_000,
     clock: Clock | None = None,
+    shards: tuple[tuple[str, ...], ...] = (),
 ) -> RemoteShmPriceFeed:
-    """The reader of the alpha plane a `violet feed` with `feed_config(sim, prefix, ...)` publishes."""
+    """The reader of the alpha plane a `violet feed` with `feed_config(sim, prefix, ...)` publishes (`shards`: the
+    slices of a sharded feed)."""
     return RemoteShmPriceFeed(
         RemoteShmSettings(
             bridge=f"{prefix}-alpha",
@@ -97,6 +99,7 @@ def shm_reader(
             assets=assets,
             staleness_budget_ns=budget_ns,
             heartbeat_timeout_ns=heartbeat_timeout_ns,
+            shards=shards,
         ),
         clock=clock,
     )
@@ -120,22 +123,23 @@ class RemoteShmHarness(FeedProcessHarness):
         self.feed = shm_reader(bridge_prefix, self.assets, clock=self.clock)
 
 
-def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...]) -> str:
+def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], *, shards: int = 1) -> str:
     cfg = VioletConfig(
         alpha=PlaneConfig(adapter="remote_shm", assets=list(assets)),
         venue=PlaneConfig(adapter="in_memory"),
         binance=BinanceConfig(http_url=sim.http_url, ws_url=sim.ws_url),
         bridge=BridgeConfig(shm_prefix=prefix, heartbeat_ms=50.0),
-        feed=FeedConfig(health_interval_s=60.0),
+        feed=FeedConfig(health_interval_s=60.0, shards=shards),
     )
     return dump_config(cfg)
 
 
 @asynccontextmanager
-async def feed_process(config_text: str, tmp: Path) -> AsyncIterator[anyio.abc.Process]:
-    path = tmp / "feed.toml"
+async def feed_process(config_text: str, tmp: Path, *, shard: int = 0) -> AsyncIterator[anyio.abc.Process]:
+    path = tmp / f"feed-{shard}.toml"
     path.write_text(config_text)
-    proc = await anyio.open_process([sys.executable, "-m", "violet", "feed", "--config", str(path)], stderr=None)
+    cmd = [sys.executable, "-m", "violet", "feed", "--config", str(path), "--shard", str(shard)]
+    proc = await anyio.open_process(cmd, stderr=None)
     try:
         yield proc
     finally:
