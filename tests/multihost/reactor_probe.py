@@ -1,6 +1,7 @@
 """The reactor host's side of the multi-host test: a remote_hz adapter reporting what it serves, as JSON lines.
 
-python -m tests.multihost.reactor_probe CLUSTER MEMBER MAP ASSET[,ASSET...]
+python -m tests.multihost.reactor_probe CLUSTER MEMBER MAP ASSET[,ASSET...] [SHARDS]
+(SHARDS feed processes publish the map, the assets dealt out among them in order.)
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import anyio
 import msgspec
 
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+from violet.config.shards import deal
 
 
-async def main(cluster: str, member: str, map_name: str, assets: tuple[str, ...]) -> None:
+async def main(cluster: str, member: str, map_name: str, assets: tuple[str, ...], shards: int) -> None:
     feed = RemoteHzPriceFeed(
         RemoteHzSettings(
             map_name=map_name,
@@ -25,6 +27,7 @@ async def main(cluster: str, member: str, map_name: str, assets: tuple[str, ...]
             staleness_budget_ns=1_000_000_000,
             heartbeat_timeout_ns=500_000_000,
             connect_timeout_s=120.0,
+            shards=deal(assets, shards),
         )
     )
     async with feed:
@@ -46,4 +49,5 @@ async def main(cluster: str, member: str, map_name: str, assets: tuple[str, ...]
 
 if __name__ == "__main__":
     c, m, name, a = sys.argv[1:5]
-    anyio.run(main, c, m, name, tuple(a.split(",")), backend="asyncio")
+    n = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    anyio.run(main, c, m, name, tuple(a.split(",")), n, backend="asyncio")

@@ -1,9 +1,11 @@
-"""Multi-host run on one machine: the Hazelcast member, the venue, the feed process and a reactor each live in their
-own network namespace, joined by a switch. The venue -> feed path goes through a delaying TCP proxy.
+"""Multi-host run on one machine: the Hazelcast member, the venue, two feed hosts (one shard of the alpha plane
+each) and a reactor each live in their own network namespace, joined by a switch. Shard 0's venue path goes through
+a delaying TCP proxy.
 
-Asserted from the reactor's side: fresh and delayed (never older than its budget) in steady state; stale during a
-partition of the reactor, and during a partition of the feed from the member; fresh again after each heals, with
-nothing restarted. Outside CI it skips where namespaces are unavailable; under CI=true it must run.
+Asserted from the reactor's side: fresh and delayed (never older than its budget) in steady state; everything stale
+during a partition of the reactor; during a partition of one feed host, its shard's asset stale and the other
+shard's fresh throughout; fresh again after each heals, with nothing restarted. Outside CI it skips where namespaces
+are unavailable; under CI=true it must run.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+SHARD_ASSET = {"feed": "BTCUSDT-PERP", "feed2": "ETHUSDT-PERP"}
+"""Two shards deal the assets out in order: shard 0 (host `feed`) BTC, shard 1 (host `feed2`) ETH."""
 BUDGET_NS = 1_000_000_000
 SKEW_NS = 250_000_000
 """The adapter's default venue-clock allowance: fresh means within the budget since receipt and within
@@ -52,7 +56,7 @@ def lan() -> Iterator[Lan]:
     net = 1 + os.getpid() % 250
     lan = Lan(tag, net)
     try:
-        lan.up("hz", "venue", "feed", "reactor")
+        lan.up("hz", "venue", "feed", "feed2", "reactor")
         yield lan
     finally:
         lan.down()
@@ -100,8 +104,13 @@ def all_fresh(line: dict[str, Any]) -> bool:
     return all(r["fresh"] for r in line["r"].values())
 
 
-def fresh_ages(lines: list[dict[str, Any]]) -> list[int]:
-    return [line["wall"] - r["ts_event"] for line in lines for r in line["r"].values() if r["fresh"]]
+def fresh_ages(lines: list[dict[str, Any]], *, asset: str | None = None) -> list[int]:
+    return [
+        line["wall"] - r["ts_event"]
+        for line in lines
+        for name, r in line["r"].items()
+        if r["fresh"] and asset in (None, name)
+    ]
 
 
 async def wait_for(lines: Lines, predicate: Any, timeout_s: float, since_wall: int = 0) -> int:
@@ -147,15 +156,18 @@ async def test_reactor_feed_and_member_on_separate_hosts(lan: Lan, tmp_path: Pat
                     bridge=BridgeConfig(
                         shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster, hz_members=[f"{hz_ip}:{HZ_PORT}"]
                     ),
-                    feed=FeedConfig(health_interval_s=60.0),
+                    feed=FeedConfig(health_interval_s=60.0, shards=2),
                 )
                 (tmp_path / "feed.toml").write_text(dump_config(cfg))
-                feed_cmd = [*lan.exec_prefix("feed"), sys.executable, "-m", "violet", "feed"]
+                # The second feed host reaches the venue directly (the proxy lives in the first host's namespace).
+                direct = msgspec.structs.replace(cfg, binance=msgspec.structs.replace(cfg.binance, ws_url=info["ws"]))
+                (tmp_path / "feed2.toml").write_text(dump_config(direct))
                 probe_cmd = [*lan.exec_prefix("reactor"), sys.executable, "-m", "tests.multihost.reactor_probe"]
-                probe_args = [cluster, f"{hz_ip}:{HZ_PORT}", map_name(prefix, "alpha"), ",".join(ASSETS)]
+                probe_args = [cluster, f"{hz_ip}:{HZ_PORT}", map_name(prefix, "alpha"), ",".join(ASSETS), "2"]
                 lines = Lines()
                 async with (
-                    process([*feed_cmd, "--config", str(tmp_path / "feed.toml")]),
+                    process(_feed(lan, "feed", tmp_path / "feed.toml", shard=0)),
+                    process(_feed(lan, "feed2", tmp_path / "feed2.toml", shard=1)),
                     process([*probe_cmd, *probe_args]) as probe,
                     anyio.create_task_group() as tg,
                 ):
@@ -168,23 +180,46 @@ async def test_reactor_feed_and_member_on_separate_hosts(lan: Lan, tmp_path: Pat
             await anyio.to_thread.run_sync(lambda: subprocess.run(stop, timeout=60, check=False))
 
 
+def _feed(lan: Lan, host: str, config: Path, *, shard: int) -> list[str]:
+    return [
+        *lan.exec_prefix(host),
+        sys.executable,
+        "-m",
+        "violet",
+        "feed",
+        "--config",
+        str(config),
+        "--shard",
+        str(shard),
+    ]
+
+
 async def _scenario(lan: Lan, lines: Lines) -> None:
-    # Steady state across hosts: fresh, and the proxy's delay shows in the prices' age.
+    # Steady state across hosts: fresh, and the proxy's delay shows in the age of shard 0's prices.
     steady_from = await wait_for(lines, all_fresh, 120)
     await anyio.sleep(2)
-    ages = fresh_ages(freshness_window(lines, steady_from))
+    window = freshness_window(lines, steady_from)
+    ages = fresh_ages(window)
     assert ages, "the reactor served fresh prices"
-    assert statistics.median(ages) >= DELAY_MS * 1_000_000, "the venue -> feed delay is visible to the reactor"
+    delayed = fresh_ages(window, asset=SHARD_ASSET["feed"])
+    assert statistics.median(delayed) >= DELAY_MS * 1_000_000, "the venue -> feed delay is visible to the reactor"
     assert max(ages) < BUDGET_NS + SKEW_NS, "fresh means younger than the budget"
 
-    for cut in ("reactor", "feed"):
+    for cut in ("reactor", "feed2", "feed"):
+        # A cut feed host takes only its shard's asset down; a cut reactor loses everything.
+        lost = set(ASSETS) if cut == "reactor" else {SHARD_ASSET[cut]}
+        kept = set(ASSETS) - lost
         cut_at = time.time_ns()
         lan.partition(cut)
-        stale_at = await wait_for(lines, lambda line: not any(r["fresh"] for r in line["r"].values()), 10, cut_at)
+        stale_at = await wait_for(
+            lines, lambda line, lost=lost: not any(line["r"][a]["fresh"] for a in lost), 10, cut_at
+        )
         assert stale_at - cut_at < BUDGET_NS + 700_000_000, f"{cut} partition: stale within budget + heartbeat"
         await anyio.sleep(3)
         during = freshness_window(lines, stale_at)
-        assert not any(all_fresh(line) for line in during), f"nothing fresh while the {cut} host is cut off"
+        assert not any(line["r"][a]["fresh"] for line in during for a in lost), f"nothing of {cut} fresh while cut"
+        assert all(line["r"][a]["fresh"] for line in during for a in kept), f"the other shard stays fresh ({cut})"
+        assert all(line["state"] == "live" for line in during) or cut == "reactor", "the plane stays live"
         healed_at = time.time_ns()
         lan.heal(cut)
         await wait_for(lines, all_fresh, 90, healed_at)
