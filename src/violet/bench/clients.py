@@ -188,6 +188,7 @@ async def _violet_bingx(
             stack.callback(tg.cancel_scope.cancel)
         await stack.enter_async_context(feed)
         stream = await stack.enter_async_context(feed.subscribe(assets))
+        CONFLATION.append(lambda: feed.counters().conflated)
         with anyio.move_on_after(duration):
             async for tick in stream:
                 out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
@@ -315,6 +316,7 @@ async def violet_nt(sim: SimProcess, assets: list[str], duration: float, out: li
     )
     NT_ACTOR_RECORDS.clear()
     async with NtBinancePriceFeed(settings) as feed, feed.subscribe(assets) as stream:
+        CONFLATION.append(lambda: feed.counters().conflated)
         with anyio.move_on_after(duration):
             async for tick in stream:
                 now = time.monotonic_ns()
@@ -366,6 +368,7 @@ async def _violet_remote(
             async with reader, reader.subscribe(assets) as stream:
                 if isinstance(reader, BridgeLatency):
                     BRIDGE_LATENCY.append(reader.bridge_latency_ns)
+                CONFLATION.append(lambda: reader.counters().conflated)
                 with anyio.move_on_after(duration):
                     async for tick in stream:
                         out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401
@@ -388,5 +391,8 @@ async def violet_remote_hz(sim: SimProcess, assets: list[str], duration: float, 
 
 
 BRIDGE_LATENCY: list[LatencyHistogram] = []
+CONFLATION: list[Callable[[], int]] = []
+"""How many ticks the violet adapter under test conflated so far (its counter); peers and raw clients conflate
+nothing, so every send they miss is a drop."""
 SUT_PIDS: dict[str, int] = {}
 """Other processes of the system under test (the feed), whose CPU the report states beside the client's."""

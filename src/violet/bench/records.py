@@ -78,6 +78,42 @@ def summarize(records: list[Record], sends: list[list[Any]], cpu_s: float) -> St
     )
 
 
+@attrs.frozen(kw_only=True)
+class Delivery:
+    """What became of the sends inside the measured window."""
+
+    sent: int
+    delivered: int
+    """Received by the consumer (whenever: a send late in the window may arrive just after it)."""
+    conflated: int
+    """Not received, replaced by a newer send of the same symbol and kind the consumer got, and counted as conflated
+    by the adapter (a latest-value feed's promise); never more than the adapter counted."""
+    dropped: int
+    """Neither: lost."""
+
+
+def delivery(
+    records: list[Record], sends: list[list[Any]], window: list[list[Any]], conflated_counted: int
+) -> Delivery:
+    """`window`: the sends judged (send time inside the window); `sends`: every send logged, so that a window send
+    replaced by a later one (even one after the window) is recognised."""
+    received = {key for key, _ in map(keyed, records)}
+    delivered_at: dict[tuple[str, str], list[int]] = {}
+    for s in sends:
+        if (s[0], s[1], s[2], s[3]) in received:
+            delivered_at.setdefault((s[0], s[1]), []).append(s[4])
+    delivered = replaced = 0
+    for s in window:
+        if (s[0], s[1], s[2], s[3]) in received:
+            delivered += 1
+        elif any(t > s[4] for t in delivered_at.get((s[0], s[1]), ())):
+            replaced += 1
+    conflated = min(replaced, max(0, conflated_counted))
+    return Delivery(
+        sent=len(window), delivered=delivered, conflated=conflated, dropped=len(window) - delivered - conflated
+    )
+
+
 CDF_PERCENTILES = (1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5, 99.9, 99.95, 99.99)
 
 
