@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from violet.bench.latency import sweep_summary
-from violet.bench.records import delivery
+from violet.bench.records import Record, delivery
 
 
 def send(symbol: str, n: int, t: int) -> list[Any]:
     return [symbol, "quote", n, f"{n}.0/{n}.5", t]
 
 
-def got(s: list[Any], at: int) -> tuple[tuple[str, str, int, str], int]:
+def got(s: list[Any], at: int) -> Record:
     return (s[0], s[1], s[2], s[3]), at
 
 

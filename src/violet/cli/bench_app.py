@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from violet.cli.bench_scale_app import scale_app
+
 bench_app = typer.Typer(
     help="Benchmarks (medians, percentiles, ratios to baselines in the same run).", no_args_is_help=True
 )
@@ -16,6 +18,7 @@ CountOption = Annotated[int, typer.Option(min=1, max=200, help="How many simulat
 BenchRateOption = Annotated[float, typer.Option(min=1, help="Messages per second, aggregate.")]
 BenchSecondsOption = Annotated[float, typer.Option(min=1, help="Measured seconds per run.")]
 RepeatsOption = Annotated[int, typer.Option(min=1, help="Runs per measurement; medians are reported.")]
+bench_app.add_typer(scale_app)  # its commands (burst) sit beside these
 
 
 DEFAULT_RUN_SCENARIOS = (
@@ -378,21 +381,6 @@ def bench_quote_sources(
 
     rows = anyio.run(lambda: quote_sources(symbols=symbols, seconds=seconds), backend="asyncio")
     _write_outputs(out, "quote-sources", rows, markdown(rows))
-
-
-@bench_app.command("metrics")
-def bench_metrics(
-    ticks: Annotated[int, typer.Option(min=100_000, help="Synthetic ticks per repeat.")] = 1_000_000,
-    repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats; medians are reported.")] = 5,
-) -> None:
-    """Prometheus metrics' per-tick cost: the receive and delivery observers on synthetic ticks against no-op
-    observers, interleaved (end to end: the latency scenarios bingx-violet and bingx-violet-metrics).
-
-    Example: violet bench metrics --ticks 1000000 --repeats 5
-    """
-    from violet.bench.metrics_cost import measure
-
-    typer.echo(json.dumps(measure(ticks=ticks, repeats=repeats), indent=2))
 
 
 @bench_app.command("first-tick")
