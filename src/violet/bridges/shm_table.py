@@ -29,10 +29,9 @@ from violet.bridges.shm_layout import (
     MAGIC,
     RING_HEAD_OFFSET,
     RING_SLOTS,
-    SLOT,
-    U32,
-    U64,
+    SLOT_BODY,
     LayoutError,
+    Words,
     pack_text,
     ring_offset,
     segment_name,
@@ -104,6 +103,7 @@ class ShmTableWriter:
         self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
         assert self._shm.buf is not None
         self._buf: memoryview = self._shm.buf
+        self._words = Words(self._buf)
         self.generation = secrets.randbits(63)
         HEADER.pack_into(
             self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0, shard, shards
@@ -129,7 +129,7 @@ class ShmTableWriter:
         return frozenset(a for a, _ in self._index)
 
     def heartbeat(self) -> None:
-        U64.pack_into(self._buf, HEARTBEAT_OFFSET, time.monotonic_ns())
+        self._words.set64(HEARTBEAT_OFFSET, time.monotonic_ns())
 
     def progressed(self) -> None:
         """A live source published: as good as a heartbeat, and a busy loop cannot starve it (it rides the write)."""
@@ -147,16 +147,15 @@ class ShmTableWriter:
         except (UnicodeEncodeError, ValueError):  # a price longer than its field: counted, never truncated
             self.rejected += 1
             return False
-        buf = self._buf
+        words = self._words
         off = slot_offset(self._slots, index)
-        seq = U64.unpack_from(buf, off)[0]
-        U64.pack_into(buf, off, seq + 1)  # odd: being written
+        seq = words.get64(off)
+        words.set64(off, seq + 1)  # odd: being written
         self._order += 1
         self._updates[index] += 1
-        SLOT.pack_into(
-            buf,
-            off,
-            seq + 1,
+        SLOT_BODY.pack_into(
+            self._buf,
+            off + 8,
             self._order,
             self._updates[index],
             tick.ts_event,
@@ -165,10 +164,10 @@ class ShmTableWriter:
             venue,
             *texts,
         )
-        U64.pack_into(buf, off, seq + 2)  # even: consistent
-        U32.pack_into(buf, self._ring + (self._order % RING_SLOTS) * 4, index)  # the entry, then the head
-        U64.pack_into(buf, RING_HEAD_OFFSET, self._order + 1)
-        U64.pack_into(buf, CHANGES_OFFSET, self._order)
+        words.set64(off, seq + 2)  # even: consistent
+        words.set32(self._ring + (self._order % RING_SLOTS) * 4, index)  # the entry, then the head
+        words.set64(RING_HEAD_OFFSET, self._order + 1)
+        words.set64(CHANGES_OFFSET, self._order)
         self.published += 1
         return True
 
@@ -195,6 +194,7 @@ class ShmTableWriter:
         self._wake_sock.close()
         with contextlib.suppress(OSError):  # readers still there keep it; the last of them removes it
             self._wake_dir.rmdir()
+        self._words.release()
         self._buf.release()
         self._shm.close()
         # A reader sharing this process's resource tracker (same process, or a child spawned from it) unregistered
@@ -250,11 +250,12 @@ class ShmTableReader:
                 self.close()
                 raise LayoutError(f"{self.name} has a corrupt directory entry {i}") from None
             self.keys.append((asset, kind))
+        self._words = Words(self._buf)
         self.corrupt = 0
         """Slots whose committed contents did not decode (counted, skipped; never delivered)."""
         self._seen = [0] * slots
         self._ring = ring_offset(slots)
-        self._ring_pos = int(U64.unpack_from(self._buf, RING_HEAD_OFFSET)[0])
+        self._ring_pos = self._words.get64(RING_HEAD_OFFSET)
         if skip_existing:
             for i in range(slots):
                 try:
@@ -269,7 +270,7 @@ class ShmTableReader:
         return frozenset(a for a, _ in self.keys)
 
     def heartbeat_ns(self) -> int:
-        return int(U64.unpack_from(self._buf, HEARTBEAT_OFFSET)[0])
+        return self._words.get64(HEARTBEAT_OFFSET)
 
     def writer_closed(self) -> bool:
         return bool(self._buf[CLOSED_OFFSET])
@@ -277,17 +278,18 @@ class ShmTableReader:
     def read_slot(self, index: int, *, spins: int = 1000) -> tuple[int, BridgeRecord] | None:
         """(write order, record) of a slot, None if never written (or the writer held it for all `spins`)."""
         buf = self._buf
+        words = self._words
         off = slot_offset(self.slots, index)
         for _ in range(spins):
-            before = U64.unpack_from(buf, off)[0]
+            before = words.get64(off)
             if before & 1:
                 continue
-            row = SLOT.unpack_from(buf, off)
-            if U64.unpack_from(buf, off)[0] != before or row[0] != before:
+            row = SLOT_BODY.unpack_from(buf, off + 8)
+            if words.get64(off) != before:
                 continue  # the writer was here meanwhile: read again
             if before == 0:
                 return None
-            _, order, updates, ts_event, src, pub, venue, bid, ask, last = row
+            order, updates, ts_event, src, pub, venue, bid, ask, last = row
             asset, kind = self.keys[index]
             try:
                 return order, BridgeRecord(
@@ -308,15 +310,15 @@ class ShmTableReader:
 
     def changed(self) -> Iterator[tuple[BridgeRecord, int]]:
         """Slots written since the last call, in write order, each with how many updates were skipped."""
-        buf = self._buf
-        head = int(U64.unpack_from(buf, RING_HEAD_OFFSET)[0])
+        words = self._words
+        head = words.get64(RING_HEAD_OFFSET)
         if head == self._ring_pos:
             return iter(())
         if head - self._ring_pos <= RING_SLOTS:
             base = self._ring
-            candidates = {U32.unpack_from(buf, base + (i % RING_SLOTS) * 4)[0] for i in range(self._ring_pos, head)}
+            candidates = {words.get32(base + (i % RING_SLOTS) * 4) for i in range(self._ring_pos, head)}
             # The writer may have lapped the ring while we read it: then fall back to a full scan.
-            if int(U64.unpack_from(buf, RING_HEAD_OFFSET)[0]) - self._ring_pos > RING_SLOTS:
+            if words.get64(RING_HEAD_OFFSET) - self._ring_pos > RING_SLOTS:
                 candidates = set(range(self.slots))
         else:
             candidates = set(range(self.slots))
@@ -340,6 +342,9 @@ class ShmTableReader:
         return iter([(record, skipped) for _, record, skipped in out])
 
     def close(self) -> None:
+        words: Words | None = getattr(self, "_words", None)  # absent when the constructor refused the segment
+        if words is not None:
+            words.release()
         with contextlib.suppress(Exception):
             self._buf.release()
         self._shm.close()
