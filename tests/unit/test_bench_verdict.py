@@ -55,3 +55,10 @@ def test_the_sweep_names_the_highest_clean_rate_or_who_fell_behind() -> None:
     assert best == {"s": "none up to 10000 msgs/s (the client dropped 4 at 5000)"}
     best = sweep_summary([_report(5000, 0, behind=True)])["highest_zero_drop_rate"]
     assert best == {"s": "none up to 5000 msgs/s (the simulator fell behind at 5000)"}
+
+
+def test_an_exact_repeat_is_no_news_not_a_drop() -> None:
+    first, repeat, later = send("BTC", 1, 10), send("BTC", 1, 11), send("BTC", 2, 20)
+    # The first was conflated in the bridge, its repeat refused as a duplicate upstream (never conflated there).
+    fate = delivery([got(later, 21)], [first, repeat, later], [first, repeat, later], conflated_counted=1)
+    assert (fate.delivered, fate.conflated, fate.repeats, fate.dropped) == (1, 1, 1, 0)

@@ -30,8 +30,10 @@ from violet.bench.sim_process import settle, sim_fault, sim_post, start_sim, sto
 from violet.composition import build_plane
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 from violet.domain import SystemClock, TickKind
+from violet.ports import RejectionReasons
 
 SAMPLE_S = 0.01
+BURST_HEALTH_S = float(__import__("os").environ.get("VIOLET_BURST_HEALTH_S", "3600"))
 
 
 def _cpu(pids: dict[str, int]) -> dict[str, float]:
@@ -56,7 +58,7 @@ async def burst_run(
             venue=PlaneConfig(adapter="in_memory"),
             binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
             bridge=BridgeConfig(shm_prefix=prefix),
-            feed=FeedConfig(shards=shards, health_interval_s=3600.0),
+            feed=FeedConfig(shards=shards, health_interval_s=BURST_HEALTH_S),
         )
         async with AsyncExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-burst-")))
@@ -105,12 +107,18 @@ async def burst_run(
             await anyio.sleep(0.5)  # sends of the last moments still in flight
             conflated = reader.counters().conflated - conflated0
             outages = reader.counters().reconnects - reconnects0
+            refused = reader.rejected_by_reason() if isinstance(reader, RejectionReasons) else {}
             sends = await sim_post(sim, "/__sim/sendlog")
         gc.unfreeze()
     finally:
         await stop_sim(sim)
     phases = {"steady": (t0, burst_at), "burst": (burst_at, burst_end), "after": (burst_end, t_end)}
-    report: dict[str, Any] = {"shards": shards, "assets": len(assets), "outages_seen": outages}
+    report: dict[str, Any] = {
+        "shards": shards,
+        "assets": len(assets),
+        "outages_seen": outages,
+        "reader_refused": refused,
+    }
     for name, (a, b) in phases.items():
         window = [s for s in sends if a <= s[4] < b]
         stats = summarize(records, window, 0.0)
@@ -125,6 +133,7 @@ async def burst_run(
             "delivered": fate.delivered,
             "conflated": fate.conflated,
             "dropped": fate.dropped,
+            "repeats": fate.repeats,
             "all_fresh_share": (sum(n == len(assets) for n in in_phase) / len(in_phase)) if in_phase else None,
             "min_fresh_assets": min(in_phase, default=None),
         }

@@ -136,6 +136,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             "delivered": fate.delivered,
             "conflated": fate.conflated,
             "dropped": fate.dropped,
+            "repeats": fate.repeats,
             "records_after_window": len(warm) - stop,
         }
         if client in (violet_remote_shm, violet_remote_shm_spin, violet_remote_hz) and BRIDGE_LATENCY:

@@ -88,8 +88,11 @@ class Delivery:
     conflated: int
     """Not received, replaced by a newer send of the same symbol and kind the consumer got, and counted as conflated
     by the adapter (a latest-value feed's promise); never more than the adapter counted."""
+    repeats: int
+    """Not received, an exact repeat of its lane's previous send (same event time and prices): no news, refused as
+    `duplicate` by design; a repeat of a conflated send is not counted as conflated by the adapter either."""
     dropped: int
-    """Neither: lost."""
+    """None of these: lost."""
 
 
 def delivery(
@@ -99,19 +102,26 @@ def delivery(
     replaced by a later one (even one after the window) is recognised."""
     received = {key for key, _ in map(keyed, records)}
     delivered_at: dict[tuple[str, str], list[int]] = {}
-    for s in sends:
-        if (s[0], s[1], s[2], s[3]) in received:
-            delivered_at.setdefault((s[0], s[1]), []).append(s[4])
-    delivered = replaced = 0
+    previous: dict[tuple[str, str], tuple[Any, ...]] = {}
+    repeat_ids: set[int] = set()
+    for s in sorted(sends, key=lambda s: s[4]):
+        lane, key = (s[0], s[1]), (s[0], s[1], s[2], s[3])
+        if previous.get(lane) == key:
+            repeat_ids.add(id(s))
+        previous[lane] = key
+        if key in received:
+            delivered_at.setdefault(lane, []).append(s[4])
+    delivered = replaced = repeats = 0
     for s in window:
         if (s[0], s[1], s[2], s[3]) in received:
             delivered += 1
+        elif id(s) in repeat_ids:
+            repeats += 1
         elif any(t > s[4] for t in delivered_at.get((s[0], s[1]), ())):
             replaced += 1
     conflated = min(replaced, max(0, conflated_counted))
-    return Delivery(
-        sent=len(window), delivered=delivered, conflated=conflated, dropped=len(window) - delivered - conflated
-    )
+    dropped = len(window) - delivered - conflated - repeats
+    return Delivery(sent=len(window), delivered=delivered, conflated=conflated, repeats=repeats, dropped=dropped)
 
 
 CDF_PERCENTILES = (1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5, 99.9, 99.95, 99.99)

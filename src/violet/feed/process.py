@@ -33,7 +33,7 @@ from violet.config import VioletConfig
 from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
-from violet.ports import TickTap, VenuePriceFeedPort
+from violet.ports import RejectionReasons, TickTap, VenuePriceFeedPort
 
 log = logging.getLogger("violet.feed")
 
@@ -102,6 +102,7 @@ async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane,
                         plane: {
                             "state": src.state.value,
                             **attrs.asdict(src.counters()),
+                            "rejected_by_reason": src.rejected_by_reason() if isinstance(src, RejectionReasons) else {},
                             "published": writers[plane].published,
                             "bridge_rejected": writers[plane].rejected,
                         }
