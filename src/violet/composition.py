@@ -6,7 +6,7 @@ Adapter modules are imported lazily, so a reactor that never uses NautilusTrader
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import attrs
 import msgspec
@@ -15,6 +15,9 @@ from violet.config import PlaneConfig, VioletConfig, plane_slices
 from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
 from violet.ports import VenuePriceFeedPort
+
+if TYPE_CHECKING:
+    from violet.adapters.nt_binance.instrument_file import InstrumentFile
 
 Service = Callable[[], Coroutine[Any, Any, None]]
 """Something that must run beside the feeds for them to have data (a synthetic market)."""
@@ -81,6 +84,7 @@ def build_source(
                 **plane_freshness(p),
                 subscribe_per_s=cfg.binance.subscribe_per_s,
                 trade_stream=cfg.binance.trades,
+                instrument_file=instrument_file(cfg),
             ),
             clock=clock,
             on_signal=on_signal,
@@ -101,6 +105,21 @@ def build_source(
             quote_source=b.quote_source,
         ),
         clock=clock,
+    )
+
+
+def instrument_file(cfg: VioletConfig) -> InstrumentFile | None:
+    """The NT adapter's instrument file, when the config names one."""
+    if not cfg.binance.instrument_file:
+        return None
+    from pathlib import Path
+
+    from violet.adapters.nt_binance.instrument_file import InstrumentFile
+
+    return InstrumentFile(
+        path=Path(cfg.binance.instrument_file).expanduser(),
+        on_refused=cfg.binance.on_exchange_info_refused,
+        max_age_h=cfg.binance.instrument_file_max_age_h,
     )
 
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import anyio
 import anyio.abc
+import attrs
 import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.adapters.nt_binance.instrument_file import OnRefused
 from violet.delivery import HubBackedFeed
 from violet.domain import FeedState
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
@@ -185,3 +187,46 @@ async def test_a_region_block_at_startup_is_a_typed_error() -> None:
         with pytest.raises(ExchangeInfoError, match=r"451.*region block"):
             async with NtBinancePriceFeed(settings):
                 pytest.fail("started without the instruments")
+
+
+@pytest.mark.parametrize(
+    ("policy", "file_age_h", "starts"),
+    [
+        ("use-file", 1.0, True),
+        ("use-file", 30.0, False),  # older than the 24 h default: listings and tick sizes may have changed
+        ("use-file-any-age", 30.0, True),
+        ("fail", 1.0, False),
+    ],
+)
+async def test_a_region_block_starts_from_the_instrument_file_a_previous_start_wrote(
+    policy: OnRefused, file_age_h: float, starts: bool, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+
+    from violet.adapters.nt_binance.instrument_file import InstrumentFile
+    from violet.adapters.nt_binance.instruments import ExchangeInfoError, load_instruments
+
+    path = tmp_path / "state" / "binance-exchange-info.json"
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
+        # A successful start's instrument load (what entering the adapter runs first) keeps exchangeInfo.
+        await load_instruments(sim.http_url, ASSETS, file=InstrumentFile(path=path))
+        assert b'"BTCUSDT"' in path.read_bytes(), "a successful start keeps exchangeInfo"
+        first = NtBinanceSettings(assets=ASSETS, base_url_http=sim.http_url, base_url_ws=sim.ws_url)
+        then = time.time() - file_age_h * 3600
+        os.utime(path, (then, then))
+        await sim.apply_fault(Fault.parse("exchange-info:451"))
+        settings = attrs.evolve(first, instrument_file=InstrumentFile(path=path, on_refused=policy))
+        if not starts:
+            with pytest.raises(ExchangeInfoError, match=r"451.*region block") as refused:
+                async with NtBinancePriceFeed(settings):
+                    pytest.fail("started from a file its policy refuses")
+            if policy != "fail":
+                assert f"{file_age_h:.1f} h old" in str(refused.value), "the refusal names the file's age"
+            return
+        with caplog.at_level("WARNING", logger="violet.nt_binance"):
+            async with NtBinancePriceFeed(settings) as feed, feed.subscribe(list(ASSETS)) as stream:
+                with anyio.fail_after(20):
+                    tick = await anext(aiter(stream))
+                assert tick.asset in ASSETS, "streaming from instruments the venue refused to list today"
+        assert sim.rest_calls == ["/fapi/v1/exchangeInfo"] * 2, "violet's two calls (one refused); none by NT"
+        assert f"written {file_age_h:.1f} h ago" in caplog.text, "the fallback logs the file's age"

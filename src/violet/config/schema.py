@@ -49,6 +49,12 @@ class BinanceConfig(Strict, frozen=True):
     http_url: Url = d.BINANCE_HTTP
     ws_url: Url = d.BINANCE_WS
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINANCE_SUBSCRIBE_PER_S
+    instrument_file: str = ""
+    """Where every successful start keeps Binance's exchangeInfo (empty: nowhere), for `on_exchange_info_refused`."""
+    on_exchange_info_refused: Literal["fail", "use-file", "use-file-any-age"] = "fail"
+    """When exchangeInfo is refused (HTTP 451, a region block): fail, or start from `instrument_file` if it is at
+    most `instrument_file_max_age_h` old (or of any age); the fallback logs the file's age."""
+    instrument_file_max_age_h: Annotated[float, msgspec.Meta(gt=0)] = 24.0
     trades: Literal["aggTrade", "trade"] = d.BINANCE_TRADE_STREAM
     """aggTrade: NautilusTrader's trade ticks (market trades only); trade: `@trade` read by violet on the public
     route, carrying Binance's `X`, so ADL and insurance-fund prints are refused (`non-market-trade`)."""

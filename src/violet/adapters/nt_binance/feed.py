@@ -210,7 +210,9 @@ class NtBinancePriceFeed(HubBackedFeed):
             raise WrongEventLoop("NautilusTrader builds its node in the main thread only (it installs signal handlers)")
         s = self._settings
         self._ready = anyio.Event()
-        self._instruments, self.missing_assets = await load_instruments(s.base_url_http, s.assets)
+        self._instruments, self.missing_assets = await load_instruments(
+            s.base_url_http, s.assets, file=s.instrument_file
+        )
         self._hub.set_assets(self._instruments)
         self._node = NtBinanceNode(
             base_url_http=s.base_url_http,

@@ -13,6 +13,8 @@ import aiohttp
 import attrs
 import msgspec
 
+from violet.adapters.nt_binance.instrument_file import InstrumentFile, InstrumentFileError
+
 
 class ExchangeInfoError(RuntimeError):
     pass
@@ -70,18 +72,28 @@ def parse_exchange_info(body: bytes) -> dict[str, PerpInstrument]:
 
 
 async def load_instruments(
-    base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0
+    base_url_http: str, wanted: Iterable[str], *, timeout_s: float = 10.0, file: InstrumentFile | None = None
 ) -> tuple[dict[str, PerpInstrument], list[str]]:
-    """(served, missing): the wanted assets the venue lists, and those it does not."""
+    """(served, missing): the wanted assets the venue lists, and those it does not. With `file`: a successful
+    response is saved to it, and a region block (HTTP 451) starts from it if its policy allows."""
     url = base_url_http.rstrip("/") + "/fapi/v1/exchangeInfo"
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
         body = await resp.read()
-        if resp.status == 451:
-            raise ExchangeInfoError(f"GET {url}: HTTP 451: Binance refuses this host's location (a region block)")
-        if resp.status != 200:
-            raise ExchangeInfoError(f"GET {url}: HTTP {resp.status}: {body[:200]!r}")
+        status = resp.status
+    if status == 451:
+        refusal = f"GET {url}: HTTP 451: Binance refuses this host's location (a region block)"
+        if file is None:
+            raise ExchangeInfoError(refusal)
+        try:
+            body = file.fallback(refusal)
+        except InstrumentFileError as exc:
+            raise ExchangeInfoError(str(exc)) from None
+    elif status != 200:
+        raise ExchangeInfoError(f"GET {url}: HTTP {status}: {body[:200]!r}")
     listed = parse_exchange_info(body)
+    if status == 200 and file is not None:
+        file.save(body)
     wanted = list(wanted)
     served = {a: listed[a] for a in wanted if a in listed}
     return served, [a for a in wanted if a not in listed]

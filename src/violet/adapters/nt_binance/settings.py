@@ -7,6 +7,7 @@ from typing import Literal
 import attrs
 
 from violet import defaults as d
+from violet.adapters.nt_binance.instrument_file import InstrumentFile
 from violet.delivery.silence import default_silent_after_ns
 from violet.secrets import Secret, secret_from_env
 
@@ -40,3 +41,5 @@ class NtBinanceSettings:
     reads `@trade` itself on the public route, with Binance's `X` (non-market prints refused)."""
     use_agg_trades: bool = False
     nt_log_level: str = "ERROR"
+    instrument_file: InstrumentFile | None = None
+    """Where a successful start keeps exchangeInfo, and whether a refused one (HTTP 451) may start from it."""
