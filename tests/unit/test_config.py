@@ -125,3 +125,41 @@ def test_a_resolved_config_round_trips_through_toml_with_keys_that_need_quoting(
     back = load_config(path)
     assert back == cfg
     assert back.bingx.stall_after_s["depth5@500ms"] == 15.0
+
+
+SHARDED = '[alpha]\nadapter = "remote_shm"\nassets = ["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]\n'
+
+
+def test_shards_deal_a_planes_assets_out_in_config_order(tmp_path: Path) -> None:
+    from violet.composition import shard_config
+    from violet.config import plane_slices
+
+    path = tmp_path / "v.toml"
+    path.write_text(SHARDED + "[feed]\nshards = 2\n")
+    cfg = load_config(path)
+    assert plane_slices(cfg, "alpha") == (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))
+    assert shard_config(cfg, 1).alpha.assets == ["ETHUSDT-PERP"]
+    with pytest.raises(ConfigError, match="shard 2 of 2"):
+        shard_config(cfg, 2)
+
+
+@pytest.mark.parametrize(
+    ("feed", "reason"),
+    [
+        ("shards = 4\n", "4 shards for 3 alpha assets"),
+        ('shards = 2\nshard_assets = { alpha = [["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]] }\n', "1 lists"),
+        ('shards = 2\nshard_assets = { alpha = [["BTCUSDT-PERP"], ["BTCUSDT-PERP", "SOLUSDT-PERP"]] }\n', "more than"),
+        ('shards = 2\nshard_assets = { alpha = [["BTCUSDT-PERP"], ["ETHUSDT-PERP"]] }\n', "missing ['SOLUSDT-PERP']"),
+        (
+            'shards = 2\nshard_assets = { alpha = [["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"], []] }\n',
+            "no assets",
+        ),
+    ],
+)
+def test_shard_slices_that_do_not_partition_the_plane_are_config_errors(tmp_path: Path, feed: str, reason: str) -> None:
+    path = tmp_path / "v.toml"
+    path.write_text(SHARDED + "[feed]\n" + feed)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key.startswith("feed.shard")
+    assert reason in caught.value.reason
