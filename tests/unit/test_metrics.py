@@ -76,3 +76,14 @@ async def test_counters_ages_verdicts_states_and_latency_move_with_the_plane() -
             assert await status(server.url, "/readyz") == 503
             venue.reconnect()
             assert await status(server.url, "/readyz") == 200
+
+
+async def test_a_port_in_use_is_a_typed_error_naming_it() -> None:
+    from violet.metrics import MetricsPortUnavailable
+
+    plane = MonitoredPlane(name="venue", adapter="in_memory", feed=InMemoryPriceFeed(InMemoryVenue(ASSETS)))
+    async with serve_metrics([plane], port=0) as first:
+        port = int(first.url.rsplit(":", 1)[1])
+        with pytest.raises(MetricsPortUnavailable, match=f"cannot serve metrics on 127.0.0.1:{port}"):
+            async with serve_metrics([plane], port=port):
+                pytest.fail("bound a port already in use")

@@ -92,12 +92,16 @@ def run(
     """
     from violet.cli.run_command import MetricsEndpoint
     from violet.cli.run_command import run as run_main
+    from violet.metrics import MetricsPortUnavailable
 
     metrics = None if metrics_port is None else MetricsEndpoint(port=metrics_port, host=metrics_host)
     try:
         code = run_main(config, duration, json, metrics)
     except ConfigError as exc:
         raise config_failed(exc) from None
+    except MetricsPortUnavailable as exc:
+        log.error("%s", exc.strerror)  # noqa: TRY400 - named, no traceback
+        raise typer.Exit(5) from None
     raise typer.Exit(code)
 
 
@@ -113,7 +117,7 @@ def feed(
     """Run the feed process: source adapters (NT Binance, BingX) publishing into the shared-memory bridge.
 
     Publishes every plane whose adapter is remote_shm; stops cleanly on SIGINT/SIGTERM. Exit codes: 0 stopped,
-    2 config error, 3 a source failed to start, 4 the bridge could not be created.
+    2 config error, 3 a source failed to start, 4 the bridge could not be created, 5 the metrics port is unavailable.
 
     Example: violet feed --config examples/feed.toml
     """

@@ -31,7 +31,7 @@ from violet.bridges.writer import BridgeWriter
 from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shard_config, shm_bridge_name
 from violet.config import VioletConfig
 from violet.domain import FeedState, NormalizedTick, SystemClock
-from violet.metrics import MonitoredPlane, serve_metrics
+from violet.metrics import MetricsPortUnavailable, MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
 from violet.ports import RejectionReasons, TickTap, VenuePriceFeedPort
 
@@ -43,6 +43,8 @@ class FeedExit(IntEnum):
     CONFIG = 2
     SOURCE_FAILED = 3
     BRIDGE_FAILED = 4
+    METRICS_PORT = 5
+    """The metrics port could not be bound (in use): not a config error, a restart may succeed."""
 
 
 Writer = BridgeWriter
@@ -184,9 +186,14 @@ async def _serve(
         # Served before the sources connect: /healthz answers and /readyz says 503 while NautilusTrader starts.
         monitored = [MonitoredPlane(name=p, adapter=SOURCE_ADAPTER[p], feed=sources[p]) for p in planes]
         outputs = [_output(p, writers[p]) for p in planes]
-        server = await stack.enter_async_context(
-            serve_metrics(monitored, port=metrics.port, host=metrics.host, clock=clock, outputs=outputs)
-        )
+        try:
+            server = await stack.enter_async_context(
+                serve_metrics(monitored, port=metrics.port, host=metrics.host, clock=clock, outputs=outputs)
+            )
+        except MetricsPortUnavailable as exc:
+            log.error("violet feed: %s", exc.strerror)  # noqa: TRY400 - named, no traceback
+            tg.cancel_scope.cancel()
+            return FeedExit.METRICS_PORT
         log.info("violet feed: metrics on %s/metrics", server.url)
     for plane, source in sources.items():
         try:

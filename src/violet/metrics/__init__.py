@@ -2,6 +2,6 @@
 reactor through `open_planes(..., metrics_port=)`)."""
 
 from violet.metrics.collector import MonitoredPlane, PlaneCollector
-from violet.metrics.server import MetricsServer, serve_metrics
+from violet.metrics.server import MetricsPortUnavailable, MetricsServer, serve_metrics
 
-__all__ = ["MetricsServer", "MonitoredPlane", "PlaneCollector", "serve_metrics"]
+__all__ = ["MetricsPortUnavailable", "MetricsServer", "MonitoredPlane", "PlaneCollector", "serve_metrics"]

@@ -21,6 +21,10 @@ from violet.metrics.collector import LABELS, BridgeOutput, MonitoredPlane, Plane
 from violet.metrics.instruments import LatencyInstruments
 
 
+class MetricsPortUnavailable(OSError):
+    """The metrics port cannot be bound (in use, not permitted, no such address)."""
+
+
 @attrs.frozen(kw_only=True)
 class MetricsServer:
     url: str
@@ -73,7 +77,10 @@ async def serve_metrics(
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise MetricsPortUnavailable(exc.errno, f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
         bound_host, bound_port = runner.addresses[0][:2]
         with ExitStack() as taps:
             for p in planes:
