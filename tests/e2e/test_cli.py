@@ -62,8 +62,11 @@ def test_run_json_on_embedded_defaults_shows_both_planes_and_leaves_nothing_behi
         assert summary["planes"][plane]["received"] > 0
     assert all(row["alpha"]["ticks"] > 0 and row["venue"]["ticks"] > 0 for row in summary["assets"].values())
     assert summary["decisions"] > 0
-    assert _violet_children() == before_children, "no simulator or feed process left running"
-    assert {p.name for p in Path("/dev/shm").glob("violet-*")} == before_shm, "no shared-memory region left"
+    # Only what this run added counts: another run on the machine may end its own processes and regions meanwhile
+    # (a CI run here once saw a region left by an interrupted run vanish during this test).
+    assert not _violet_children() - before_children, "no simulator or feed process left running"
+    left = {p.name for p in Path("/dev/shm").glob("violet-*")} - before_shm
+    assert not left, f"no shared-memory region left: {left}"
 
 
 def test_run_in_memory_config(tmp_path: Path) -> None:
@@ -108,7 +111,7 @@ def test_ctrl_c_stops_every_child_and_exits_cleanly() -> None:
     assert proc.returncode == 0, err[-2000:]
     assert '"summary"' in out
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], "every child stopped"
-    assert _violet_children() == before_children
+    assert not _violet_children() - before_children
 
 
 def test_children_die_with_a_killed_run() -> None:
