@@ -129,3 +129,16 @@ def test_bench_metrics_reports_the_per_tick_cost() -> None:
     report = json.loads(proc.stdout)
     assert len(report["observers_ns_per_tick"]["all"]) == 2
     assert report["observers_ns_per_tick"]["median"] > report["noop_calls_ns_per_tick"]["median"] > 0
+
+
+def test_bench_burst_reports_every_phase(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "burst", "--shards", "2", "--symbols", "4", "--rate", "200"]
+    cmd += ["--factor", "5", "--burst-s", "1", "--steady-s", "1", "--after-s", "1", "--repeats", "1"]
+    proc = subprocess.run([*cmd, "--out", str(tmp_path)], capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "burst.json").read_text())
+    (run,) = report["runs"]["2"]
+    assert {"steady", "burst", "after"} <= set(run)
+    assert run["burst"]["sends"] > run["steady"]["sends"], "the burst raised the rate"
+    assert set(run["cpu_s"]["burst"]) >= {"feed shard 0", "feed shard 1", "simulator"}
+    assert "| 2 shard(s) |" in (tmp_path / "burst.md").read_text()

@@ -10,15 +10,14 @@ from pathlib import Path
 import aiohttp
 import anyio
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.prometheus import Samples, scrape, value
 from tests.support.sims import sim_process
 from tests.support.waiting import eventually_async as _until
 from violet.app.processes import stop_process
 
 pytestmark = pytest.mark.anyio
 ASSETS = ["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def free_port() -> int:
@@ -35,14 +34,7 @@ class Scraper:
         self.ready: int | None = None
 
     async def scrape(self) -> Samples:
-        async with self.http.get(f"{self.url}/metrics") as resp:
-            assert resp.status == 200
-            text = await resp.text()
-        self.samples = {
-            (s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text)
-            for s in family.samples
-        }
+        self.samples = await scrape(self.http, self.url)
         return self.samples
 
     async def readyz(self) -> int:
@@ -51,7 +43,7 @@ class Scraper:
             return resp.status
 
     def get(self, name: str, **labels: str) -> float:
-        return self.samples[(name, frozenset(labels.items()))]
+        return value(self.samples, name, **labels)
 
 
 def config(tmp_path: Path, binance: dict[str, str], bingx_port: int, bingx: dict[str, str]) -> Path:

@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue
 from violet.metrics import MonitoredPlane
-from violet.metrics.collector import BridgeOutput, PlaneCollector
-from violet.metrics.instruments import LatencyInstruments
+from violet.metrics.collector import BridgeOutput
+from violet.metrics.server import build_registry
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 PROMETHEUS_OWN = {"up"}
@@ -23,13 +23,11 @@ PROMETHEUS_OWN = {"up"}
 
 def exported_families() -> dict[str, str]:
     """Name -> type of every family a violet process exposes (listed with or without samples)."""
-    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client import generate_latest
 
     feed = InMemoryPriceFeed(InMemoryVenue(("BTCUSDT-PERP",)))
-    registry = CollectorRegistry(auto_describe=False)
     output = BridgeOutput(plane="alpha", bridge="violet-alpha", published=lambda: 0, rejected=lambda: 0)
-    registry.register(PlaneCollector([MonitoredPlane(name="venue", adapter="in_memory", feed=feed)], [output]))
-    registry.register(LatencyInstruments(labelnames=("plane", "adapter")))
+    registry, _ = build_registry([MonitoredPlane(name="venue", adapter="in_memory", feed=feed)], [output])
     text = generate_latest(registry).decode()
     return {family.name: family.type for family in text_string_to_metric_families(text)}
 

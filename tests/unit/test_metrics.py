@@ -6,9 +6,9 @@ import time
 
 import aiohttp
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.samples import Sample
 
+from tests.support.prometheus import Samples, value
+from tests.support.prometheus import scrape as scrape_samples
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue
 from violet.domain import ManualClock
 from violet.metrics import MonitoredPlane, serve_metrics
@@ -17,16 +17,9 @@ pytestmark = pytest.mark.anyio
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
 
 
-async def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as resp:
-        assert resp.status == 200
-        text = await resp.text()
-    samples: list[Sample] = [s for family in text_string_to_metric_families(text) for s in family.samples]
-    return {(s.name, frozenset(s.labels.items())): s.value for s in samples}
-
-
-def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
-    return samples[(name, frozenset(labels.items()))]
+async def scrape(url: str) -> Samples:
+    async with aiohttp.ClientSession() as http:
+        return await scrape_samples(http, url)
 
 
 async def status(url: str, path: str) -> int:

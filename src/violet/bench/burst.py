@@ -26,24 +26,13 @@ import psutil
 
 from violet.app.processes import spawn_ready, stop_process
 from violet.bench.records import Record, delivery, fields, summarize
-from violet.bench.sim_process import settle, sim_fault, sim_post, start_sim, stop_sim
+from violet.bench.sim_process import cpu_seconds, settle, sim_fault, sim_post, start_sim, stop_sim
 from violet.composition import build_plane
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 from violet.domain import SystemClock, TickKind
 from violet.ports import RejectionReasons
 
 SAMPLE_S = 0.01
-BURST_HEALTH_S = float(__import__("os").environ.get("VIOLET_BURST_HEALTH_S", "3600"))
-
-
-def _cpu(pids: dict[str, int]) -> dict[str, float]:
-    out = {}
-    for name, pid in pids.items():
-        try:
-            out[name] = sum(psutil.Process(pid).cpu_times()[:2])
-        except psutil.Error:
-            continue
-    return out
 
 
 async def burst_run(
@@ -58,7 +47,7 @@ async def burst_run(
             venue=PlaneConfig(adapter="in_memory"),
             binance=BinanceConfig(http_url=sim.info["http"], ws_url=sim.info["ws"]),
             bridge=BridgeConfig(shm_prefix=prefix),
-            feed=FeedConfig(shards=shards, health_interval_s=BURST_HEALTH_S),
+            feed=FeedConfig(shards=shards, health_interval_s=3600.0),
         )
         async with AsyncExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-burst-")))
@@ -92,18 +81,18 @@ async def burst_run(
             tg.start_soon(sample)
             reconnects0 = reader.counters().reconnects
             conflated0 = reader.counters().conflated
-            cpu0 = _cpu(pids)
+            cpu0 = cpu_seconds(pids)
             t0 = time.monotonic_ns()
             await anyio.sleep(steady_s)
             burst_at = time.monotonic_ns()
             await sim_fault(sim, f"cascade:{factor:g}:{burst_s:g}")
-            cpu_b0 = _cpu(pids)
+            cpu_b0 = cpu_seconds(pids)
             await anyio.sleep(burst_s)
             burst_end = time.monotonic_ns()
-            cpu_b1 = _cpu(pids)
+            cpu_b1 = cpu_seconds(pids)
             await anyio.sleep(after_s)
             t_end = time.monotonic_ns()
-            cpu1 = _cpu(pids)
+            cpu1 = cpu_seconds(pids)
             await anyio.sleep(0.5)  # sends of the last moments still in flight
             conflated = reader.counters().conflated - conflated0
             outages = reader.counters().reconnects - reconnects0

@@ -14,7 +14,6 @@ give the collector ~100,000 more objects to walk (full collections of 14-63 ms w
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import statistics
 import time
@@ -49,19 +48,10 @@ from violet.bench.clients import (
 )
 from violet.bench.latency_report import machine, write_report
 from violet.bench.records import Record, delivery, summarize
-from violet.bench.sim_process import settle, sim_get, sim_post, start_sim, stop_sim
+from violet.bench.sim_process import cpu_seconds, settle, sim_get, sim_post, start_sim, stop_sim
 
 WINDOW_GRACE_S = 0.5
 """After the window closes, how long records are still taken for sends made inside it."""
-
-
-def _cpu_of(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU seconds per named process (a JVM's threads included); absent ones are left out."""
-    out = {}
-    for name, pid in pids.items():
-        with contextlib.suppress(psutil.Error):
-            out[name] = sum(psutil.Process(pid).cpu_times()[:2])
-    return out
 
 
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
@@ -102,7 +92,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             others = {**SUT_PIDS, **{f"member{i}": pid for i, pid in enumerate(member_pids())}}
             cpu0 = sum(me.cpu_times()[:2])
             sim_cpu0 = sum(sim_ps.cpu_times()[:2])
-            others0 = _cpu_of(others)
+            others0 = cpu_seconds(others)
             mark = len(warm)
             for h in BRIDGE_LATENCY:  # the bridge's share over the same window as the end-to-end records
                 h.reset()
@@ -113,7 +103,7 @@ async def run_scenario(name: str, *, symbols: int, rate: float, duration: float,
             stop = len(warm)
             cpu1 = sum(me.cpu_times()[:2])
             sim_cpu1 = sum(sim_ps.cpu_times()[:2])
-            others1 = _cpu_of(others)
+            others1 = cpu_seconds(others)
             # Sends from the window's last moments are still on their way: wait for them, judge only window sends.
             await anyio.sleep(WINDOW_GRACE_S)
             conflated = sum(counted() for counted in CONFLATION) - conflated0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
@@ -18,8 +19,6 @@ Observer = Callable[[NormalizedTick], None]
 
 def _ticks(n: int) -> list[NormalizedTick]:
     now_wall, now_mono = time.time_ns(), time.monotonic_ns()
-    from decimal import Decimal
-
     bid, ask = Decimal("67999.1"), Decimal("67999.2")
     # Ages spread over the buckets a live plane sees (tens of microseconds to tens of milliseconds).
     return [

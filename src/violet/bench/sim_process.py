@@ -11,6 +11,7 @@ import aiohttp
 import anyio
 import attrs
 import msgspec
+import psutil
 
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import spawn_ready, stop_process
@@ -61,6 +62,15 @@ def unpin(pid: int) -> None:
     for tid in threads:  # affinity is per thread: a running JVM already has dozens
         with contextlib.suppress(AttributeError, OSError):
             os.sched_setaffinity(tid, cores)
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds per named process (a JVM's threads included); absent ones are left out."""
+    out = {}
+    for name, pid in pids.items():
+        with contextlib.suppress(psutil.Error):
+            out[name] = sum(psutil.Process(pid).cpu_times()[:2])
+    return out
 
 
 async def stop_sim(sim: SimProcess) -> None:

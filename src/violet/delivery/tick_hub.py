@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Protocol
 
 import anyio
@@ -28,6 +28,8 @@ from violet.domain import (
     TickKind,
     UnknownAsset,
 )
+
+TickCallback = Callable[[NormalizedTick], None]
 
 _KINDS_OF = {
     TickKind.QUOTE: (TickKind.QUOTE,),
@@ -203,23 +205,13 @@ class TickHub:
             raise UnknownAsset(self.venue, asset)
         return wanted
 
-    @contextmanager
-    def tap(self, on_tick: Callable[[NormalizedTick], None]) -> Iterator[None]:
+    def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
         """`on_tick` sees every accepted tick, synchronously and unconflated, while the context is open."""
-        self._taps.append(on_tick)
-        try:
-            yield
-        finally:
-            self._taps.remove(on_tick)
+        return _registered(self._taps, on_tick)
 
-    @contextmanager
-    def tap_delivery(self, on_delivery: Callable[[NormalizedTick], None]) -> Iterator[None]:
+    def tap_delivery(self, on_delivery: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
         """`on_delivery` sees each tick as a subscriber reads it, while the context is open."""
-        self._delivery_taps.append(on_delivery)
-        try:
-            yield
-        finally:
-            self._delivery_taps.remove(on_delivery)
+        return _registered(self._delivery_taps, on_delivery)
 
     @asynccontextmanager
     async def subscription(self, assets: Iterable[str]) -> AsyncIterator[ConflatingStream]:
@@ -288,6 +280,17 @@ class TickHub:
                 streams.remove(stream)
                 if not streams:
                     del self._streams_by_asset[asset]
+
+
+@contextmanager
+def _registered(
+    callbacks: list[Callable[[NormalizedTick], None]], callback: Callable[[NormalizedTick], None]
+) -> Iterator[None]:
+    callbacks.append(callback)
+    try:
+        yield
+    finally:
+        callbacks.remove(callback)
 
 
 class FreshnessSettings(Protocol):

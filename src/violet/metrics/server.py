@@ -58,6 +58,17 @@ def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.A
     return app
 
 
+def build_registry(
+    planes: Sequence[MonitoredPlane], outputs: Sequence[BridgeOutput] = ()
+) -> tuple[CollectorRegistry, LatencyInstruments]:
+    """Everything a violet process exports: the planes read at scrape time, and their per-tick latency."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PlaneCollector(planes, outputs))
+    latency = LatencyInstruments(labelnames=LABELS)
+    registry.register(latency)
+    return registry, latency
+
+
 @asynccontextmanager
 async def serve_metrics(
     planes: Sequence[MonitoredPlane],
@@ -69,10 +80,7 @@ async def serve_metrics(
 ) -> AsyncIterator[MetricsServer]:
     """Serve the planes' metrics while open. Enter it before the planes: the taps count from their first tick and
     `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`)."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(PlaneCollector(planes, outputs))
-    latency = LatencyInstruments(labelnames=LABELS)
-    registry.register(latency)
+    registry, latency = build_registry(planes, outputs)
     runner = web.AppRunner(_app(registry, planes), access_log=None, handle_signals=False)
     await runner.setup()
     try:
