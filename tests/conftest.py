@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support import machine
 from tests.support.hz_cluster import HzCluster, hz_cluster
 
 __all__ = ["HzCluster", "hz_cluster"]
@@ -58,6 +60,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.heavy)
         elif "test_composition_builds_unstarted_feeds" in item.nodeid:
             item.add_marker(pytest.mark.heavy)  # builds (not runs) a NautilusTrader node
+
+
+def pytest_report_header() -> str:
+    return machine.header()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # A failure read later from a CI log says whether the machine was starved (load, memory, files) when it failed.
+    report = yield
+    if report.failed:
+        report.sections.append(("machine", machine.snapshot()))
+    return report
 
 
 @pytest.fixture(scope="session")

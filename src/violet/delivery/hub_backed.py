@@ -40,6 +40,11 @@ class HubBackedFeed(StackLifetime):
     def _unready_assets(self) -> list[str]:
         return sorted(self._hub.assets())
 
+    def _not_ready_detail(self) -> str:
+        """What the adapter knows of why it is not ready (connect attempts, unanswered subscriptions), for the
+        error a caller reads once, after the fact."""
+        return ""
+
     async def _teardown(self) -> None:
         return
 
@@ -64,7 +69,7 @@ class HubBackedFeed(StackLifetime):
         except Exception as exc:  # raised by `_open` once the tasks are stopped, not from inside their group
             return exc
         if waiting.cancelled_caught:
-            return FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s)
+            return FeedNotReady(self.venue, self._unready_assets(), self._ready_timeout_s, self._not_ready_detail())
         return None
 
     async def _watch_silence(self) -> None:

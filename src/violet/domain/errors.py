@@ -62,10 +62,12 @@ class UnknownAsset(LookupError):
 class FeedNotReady(RuntimeError):
     """Entering a feed did not get every asset confirmed upstream within its `ready_timeout_s`."""
 
-    def __init__(self, venue: str, missing: list[str], timeout_s: float) -> None:
+    def __init__(self, venue: str, missing: list[str], timeout_s: float, detail: str = "") -> None:
         named = ", ".join(missing) if missing else "(none named: the connection itself never came up)"
-        super().__init__(f"feed {venue} not ready after {timeout_s:g} s; not confirmed: {named}")
+        why = f" ({detail})" if detail else ""
+        super().__init__(f"feed {venue} not ready after {timeout_s:g} s; not confirmed: {named}{why}")
         self.venue = venue
+        self.detail = detail
         self.missing = missing
         self.timeout_s = timeout_s
 

@@ -69,6 +69,9 @@ class Shard:
     sent_all: bool = False
     connects: int = 0
     last_data_ns: int = 0
+    last_problem: str = "none seen"
+    """Why the last socket closed or failed, for `FeedNotReady`'s message."""
+    closing_why: str = ""
 
 
 class BingxPriceFeed(HubBackedFeed):
@@ -232,9 +235,11 @@ class BingxPriceFeed(HubBackedFeed):
             with anyio.fail_after(s.connect_timeout_s):
                 sock = await self._connector.connect(s.ws_url, on_message, timeout_s=s.connect_timeout_s)
         except (SocketError, TimeoutError) as exc:
+            shard.last_problem = f"connect failed: {exc or type(exc).__name__}"
             raise _ConnectFailed(str(exc)) from exc
         shard.connects += 1
         shard.sock = sock
+        shard.closing_why = ""
         started = self._clock.monotonic_ns()
         shard.last_data_ns = started
         try:
@@ -247,7 +252,9 @@ class BingxPriceFeed(HubBackedFeed):
             shard.sock = None
             self._shard_down(shard)
             sock.close()
-        if self._clock.monotonic_ns() - started < S:
+        quick = self._clock.monotonic_ns() - started < S
+        shard.last_problem = shard.closing_why or ("socket closed at once" if quick else "socket closed by the venue")
+        if quick:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
     async def _subscribe_all(
@@ -266,6 +273,7 @@ class BingxPriceFeed(HubBackedFeed):
         with anyio.move_on_after(self._settings.ack_timeout_s):
             await answered.wait()
         if pending:
+            shard.closing_why = f"{len(pending)} of {len(shard.topics)} subscriptions unanswered after the ack timeout"
             ws.close(b"subscription acks missing")
 
     async def _stall_watch(self, ws: Connection, shard: Shard) -> None:
@@ -274,6 +282,7 @@ class BingxPriceFeed(HubBackedFeed):
             await anyio.sleep(min(1.0, shard.stall_after_s / 4))
             if self._clock.monotonic_ns() - shard.last_data_ns > limit_ns:
                 self._hub.reject("stalled-socket")
+                shard.closing_why = f"no data for {shard.stall_after_s:g} s (stalled socket closed)"
                 ws.close(b"stalled")
                 return
 
@@ -336,3 +345,11 @@ class BingxPriceFeed(HubBackedFeed):
 
     def _unready_assets(self) -> list[str]:
         return self.unconfirmed_assets()
+
+    def _not_ready_detail(self) -> str:
+        return "; ".join(
+            f"socket {s.index}: {s.connects} connects, {len(s.pending)} subscriptions unanswered now, "
+            f"last problem: {s.last_problem}"
+            for s in self.shards
+            if not s.live
+        )
