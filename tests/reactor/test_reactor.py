@@ -46,13 +46,17 @@ def test_not_enough_data_is_no_estimate() -> None:
 async def monitored(
     clock: ManualClock,
 ) -> AsyncIterator[tuple[BasisMonitor, InMemoryVenue, InMemoryVenue, anyio.abc.TaskGroup]]:
-    """The example reactor running on two in-memory planes (1 s budgets) of one asset, on `clock`."""
+    """The example reactor running on two in-memory planes (1 s budgets) of one asset, on `clock`, each plane
+    opened with a quote: alpha 100.00, venue 101.00 (a 100 bps basis)."""
     alpha_v, venue_v = InMemoryVenue(("BTCUSDT-PERP",)), InMemoryVenue(("BTCUSDT-PERP",))
     alpha = InMemoryPriceFeed(alpha_v, name="binance", clock=clock, staleness_budget_ns=1_000_000_000)
     venue = InMemoryPriceFeed(venue_v, name="bingx", clock=clock, staleness_budget_ns=1_000_000_000)
     async with alpha, venue, anyio.create_task_group() as tg:
         monitor = BasisMonitor(alpha, venue, clock=clock)
         tg.start_soon(monitor.run)
+        await anyio.wait_all_tasks_blocked()  # subscribed
+        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
+        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
         await anyio.wait_all_tasks_blocked()
         yield monitor, alpha_v, venue_v, tg
 
@@ -61,8 +65,6 @@ async def monitored(
 async def test_basis_and_reaction_path_through_the_port() -> None:
     clock = ManualClock()
     async with monitored(clock) as (monitor, alpha_v, venue_v, tg):
-        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
-        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
         venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", last="101.50", ts_event=3))
         await anyio.wait_all_tasks_blocked()
         snap = monitor.snapshot()
@@ -81,8 +83,6 @@ async def test_basis_and_reaction_path_through_the_port() -> None:
 async def test_a_trade_arriving_now_never_makes_an_old_quote_good_for_a_basis() -> None:
     clock = ManualClock()
     async with monitored(clock) as (monitor, alpha_v, venue_v, tg):
-        alpha_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="100.00", ask="100.00", ts_event=1))
-        venue_v.publish(RawUpdate(asset="BTCUSDT-PERP", bid="101.00", ask="101.00", ts_event=2))
         await anyio.wait_all_tasks_blocked()
         shown = monitor.snapshot().rows[0].basis
         assert shown is not None and shown.bps == pytest.approx(100.0) and shown.venue_quote_age_ms == 0

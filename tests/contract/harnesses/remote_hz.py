@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.contract.harness import Capabilities
+import attrs
+
 from tests.contract.harnesses.remote_shm import ASSETS, FeedProcessHarness, feed_process
 from tests.support.hz_cluster import HzCluster
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_publisher import map_name
 from violet.config import BinanceConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
-from violet.domain import Clock, TickKind
+from violet.domain import Clock
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 
@@ -59,16 +60,8 @@ def hz_reader(
 
 class RemoteHzHarness(FeedProcessHarness):
     name = "remote_hz"
-    capabilities = Capabilities(
-        lossless_when_drained=False,
-        invalid_seen_by_violet=frozenset(),  # counted by the feed process, upstream of the bridge
-        can_disconnect=True,
-        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
-        ts_resolution_ns=1_000_000,
-        order_across_kinds=False,  # NautilusTrader in the feed reads quotes and trades on two sockets
-        fence_timeout_s=20.0,
-        outage_cost_s=3.0,
-    )
+    # A value crosses the network twice more (publish, then the listener's event): more time to see a fence.
+    capabilities = attrs.evolve(FeedProcessHarness.capabilities, fence_timeout_s=20.0)
 
     def __init__(self, sim: BinanceSimulator, prefix: str, cluster: HzCluster) -> None:
         super().__init__(sim)

@@ -42,7 +42,16 @@ class FeedProcessHarness:
     published as venue frames, so they cross NT, the feed process and the bridge. Subclasses set `feed`."""
 
     name: str
-    capabilities: Capabilities
+    capabilities = Capabilities(
+        lossless_when_drained=False,
+        invalid_seen_by_violet=frozenset(),  # validated (and counted) by the feed process, upstream of the bridge
+        can_disconnect=True,
+        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
+        ts_resolution_ns=1_000_000,
+        order_across_kinds=False,  # NautilusTrader in the feed reads quotes and trades on two sockets
+        fence_timeout_s=15.0,
+        outage_cost_s=3.0,
+    )
     feed: VenuePriceFeedPort
 
     def __init__(self, sim: BinanceSimulator) -> None:
@@ -107,16 +116,6 @@ def shm_reader(
 
 class RemoteShmHarness(FeedProcessHarness):
     name = "remote_shm"
-    capabilities = Capabilities(
-        lossless_when_drained=False,
-        invalid_seen_by_violet=frozenset(),  # validated (and counted) by the feed process, upstream of the bridge
-        can_disconnect=True,
-        kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
-        ts_resolution_ns=1_000_000,
-        order_across_kinds=False,  # NautilusTrader in the feed reads quotes and trades on two sockets
-        fence_timeout_s=15.0,
-        outage_cost_s=3.0,
-    )
 
     def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
         super().__init__(sim)

@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 from violet.sim.binance import frames
 from violet.sim.binance.config import BinanceSimConfig
 from violet.sim.engine.connection import Outgoing, SimConnection
+from violet.sim.engine.rate_window import OneSecondWindow
 from violet.sim.engine.simulator import SimulatorCore
 
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
@@ -58,12 +59,9 @@ class BinanceWebSocket(SimulatorCore):
 
     async def _read_loop(self, conn: SimConnection, last_pong: list[float]) -> None:
         ws = conn.ws
-        recent: list[float] = []
+        window = OneSecondWindow(self.config.incoming_per_s)
         async for msg in ws:
-            now = time.monotonic()
-            recent = [t for t in recent if now - t < 1.0]
-            recent.append(now)
-            if len(recent) > self.config.incoming_per_s:
+            if window.exceeded_by_one_more():
                 conn.close_reason = "too many incoming messages"
                 await conn.close(1008, b"Too many requests")
                 return
@@ -74,7 +72,7 @@ class BinanceWebSocket(SimulatorCore):
             elif msg.type is WSMsgType.PING:
                 await ws.pong(msg.data)
             elif msg.type is WSMsgType.PONG:
-                last_pong[0] = now
+                last_pong[0] = time.monotonic()
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 return
 

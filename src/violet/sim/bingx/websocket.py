@@ -16,6 +16,7 @@ from violet.sim.bingx import frames
 from violet.sim.bingx.config import BingxSimConfig
 from violet.sim.engine.connection import Encoder, Outgoing, SimConnection
 from violet.sim.engine.faults import Fault, FaultKind
+from violet.sim.engine.rate_window import OneSecondWindow
 from violet.sim.engine.send_log import SendLog
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
@@ -79,7 +80,7 @@ class BingxWebSocket(SimulatorCore):
             conn.offer(Outgoing(PING, None))
 
     async def _read_loop(self, conn: SimConnection, last_pong: list[float]) -> None:
-        recent: list[float] = []
+        window = OneSecondWindow(self.config.subscribe_per_s)
         async for msg in conn.ws:
             if msg.type is WSMsgType.TEXT:
                 text = msg.data
@@ -89,10 +90,7 @@ class BingxWebSocket(SimulatorCore):
                 if text.startswith("{") and '"pong"' in text:
                     last_pong[0] = time.monotonic()
                     continue
-                now = time.monotonic()
-                recent = [t for t in recent if now - t < 1.0]
-                recent.append(now)
-                if len(recent) > self.config.subscribe_per_s:
+                if window.exceeded_by_one_more():
                     conn.close_reason = "subscribe rate"
                     await conn.close(1008, b"too many requests")
                     return
