@@ -34,6 +34,24 @@ async def test_a_surge_multiplies_the_rate_for_its_duration_only() -> None:
     assert after < 2 * base, (base, after)
 
 
+async def test_an_emitter_far_behind_its_schedule_still_lets_the_loop_serve_others() -> None:
+    """A starved simulator is always behind; each batch is bounded and yields, so its sockets are still served."""
+    pacer = Pacer(20_000.0)
+    pacer.reset()
+    pacer._t0 -= 30.0  # 600,000 events overdue, as after a long stall of the process
+    served = []
+
+    async def other_work() -> None:
+        served.append(pacer.emitted)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(other_work)
+        batches = [await pacer.due() for _ in range(3)]
+    assert max(batches) <= 200, batches
+    assert served and served[0] < sum(batches), "another task ran between the emitter's batches"
+    assert pacer.behind
+
+
 async def events_in(sim: SimulatorCore, seconds: float) -> int:
     start = sim.events_emitted
     await anyio.sleep(seconds)  # a measurement window on the simulator's own count, not a wait for an outcome

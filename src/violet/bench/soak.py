@@ -102,14 +102,30 @@ async def _take(stream: TickStream, count: int) -> int:
     return n
 
 
-async def soak(adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ticks: int = 20_000) -> dict[str, Any]:
+class SoakStalled(RuntimeError):
+    """The soak's source stopped delivering: a bench reports it rather than waiting forever."""
+
+
+async def soak(
+    adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ticks: int = 20_000, stall_s: float = 60.0
+) -> dict[str, Any]:
     me = psutil.Process()
     async with _source(adapter, symbols=symbols, rate=rate) as feed, feed:
         assets = sorted(feed.assets())
         async with feed.subscribe(assets) as stream:
-            await _take(stream, warmup_ticks)
+
+            async def take(count: int) -> int:
+                limit_s = stall_s + count / rate * 20
+                with anyio.move_on_after(limit_s):
+                    return await _take(stream, count)
+                raise SoakStalled(
+                    f"soak {adapter}: fewer than {count} ticks in {limit_s:.0f} s; "
+                    f"feed {feed.state.value}, {feed.counters()}"
+                )
+
+            await take(warmup_ticks)
             rss0, cpu0, t0 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
-            n = await _take(stream, ticks)
+            n = await take(ticks)
             rss1, cpu1, t1 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
             counters = feed.counters()
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,29 @@ DEFAULT_RUN_SCENARIOS = (
 )
 
 
+def _soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float) -> list[dict[str, object]]:
+    """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
+    stopped delivering ends the bench with its reason (exit 1), not a traceback."""
+    import anyio
+
+    from violet.bench.soak import SoakStalled, soak
+    from violet.domain import FeedNotReady
+
+    results = []
+    for adapter in adapters:
+
+        async def one(adapter: str = adapter) -> dict[str, object]:
+            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
+
+        try:
+            results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
+        except (FeedNotReady, SoakStalled) as exc:
+            typer.echo(f"bench: soak {adapter}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(json.dumps(results[-1]))
+    return results
+
+
 @bench_app.command("run")
 def bench_run(
     out: Annotated[Path, typer.Option(help="Directory for every report and plot.")] = Path("bench-out"),
@@ -50,7 +74,7 @@ def bench_run(
 
     from violet.bench.latency import bench
     from violet.bench.latency_report import markdown
-    from violet.bench.soak import SOAK_ADAPTERS, soak
+    from violet.bench.soak import SOAK_ADAPTERS
 
     report = anyio.run(
         lambda: bench(
@@ -66,14 +90,7 @@ def bench_run(
         backend_options={"use_uvloop": True},
     )
     typer.echo(markdown(report))
-    results = []
-    for adapter in SOAK_ADAPTERS:
-
-        async def one(adapter: str = adapter) -> dict[str, object]:
-            return await soak(adapter, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
-
-        results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
-        typer.echo(json.dumps(results[-1]))
+    results = _soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
     try:
         from violet.bench.report import write_report
@@ -248,9 +265,8 @@ def bench_soak(
     Examples: violet bench soak --ticks 1000000 --adapters bingx,remote_shm;
     violet bench soak --system --hours 1 --symbols 50 --rate 2000 --disconnect-every-min 5
     """
-    import anyio
 
-    from violet.bench.soak import SOAK_ADAPTERS, soak
+    from violet.bench.soak import SOAK_ADAPTERS
 
     if system:
         _soak_system(hours, warmup_min, symbols, rate, disconnect_every_min, sample_s, alpha, max_slope, out)
@@ -261,15 +277,7 @@ def bench_soak(
     if unknown:
         typer.echo(f"--adapters: unknown {unknown}; known: {list(SOAK_ADAPTERS)}", err=True)
         raise typer.Exit(2)
-    results = []
-    for adapter in chosen:
-
-        async def one(adapter: str = adapter) -> dict[str, object]:
-            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
-
-        result = anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True})
-        typer.echo(json.dumps(result))
-        results.append(result)
+    results = _soak_each(chosen, ticks=ticks, symbols=symbols, rate=rate)
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
 

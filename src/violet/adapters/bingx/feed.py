@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ssl
 import uuid
+from collections import deque
 
 import anyio
 import anyio.abc
@@ -69,8 +70,8 @@ class Shard:
     sent_all: bool = False
     connects: int = 0
     last_data_ns: int = 0
-    last_problem: str = "none seen"
-    """Why the last socket closed or failed, for `FeedNotReady`'s message."""
+    problems: deque[str] = attrs.field(factory=lambda: deque(maxlen=4))
+    """Why the last sockets closed or failed, oldest first, for `FeedNotReady`'s message."""
     closing_why: str = ""
 
 
@@ -235,7 +236,7 @@ class BingxPriceFeed(HubBackedFeed):
             with anyio.fail_after(s.connect_timeout_s):
                 sock = await self._connector.connect(s.ws_url, on_message, timeout_s=s.connect_timeout_s)
         except (SocketError, TimeoutError) as exc:
-            shard.last_problem = f"connect failed: {exc or type(exc).__name__}"
+            shard.problems.append(f"connect failed: {str(exc) or type(exc).__name__}")
             raise _ConnectFailed(str(exc)) from exc
         shard.connects += 1
         shard.sock = sock
@@ -253,7 +254,8 @@ class BingxPriceFeed(HubBackedFeed):
             self._shard_down(shard)
             sock.close()
         quick = self._clock.monotonic_ns() - started < S
-        shard.last_problem = shard.closing_why or ("socket closed at once" if quick else "socket closed by the venue")
+        lasted = f"after {(self._clock.monotonic_ns() - started) / S:.1f} s"
+        shard.problems.append(shard.closing_why or f"socket closed by the venue {lasted}")
         if quick:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
@@ -273,7 +275,11 @@ class BingxPriceFeed(HubBackedFeed):
         with anyio.move_on_after(self._settings.ack_timeout_s):
             await answered.wait()
         if pending:
-            shard.closing_why = f"{len(pending)} of {len(shard.topics)} subscriptions unanswered after the ack timeout"
+            unanswered = sorted(pending.values())
+            shard.closing_why = (
+                f"{len(pending)} of {len(shard.topics)} subscriptions unanswered {self._settings.ack_timeout_s:g} s "
+                f"after the last was sent ({', '.join(unanswered[:3])}{', ...' if len(unanswered) > 3 else ''})"
+            )
             ws.close(b"subscription acks missing")
 
     async def _stall_watch(self, ws: Connection, shard: Shard) -> None:
@@ -349,7 +355,7 @@ class BingxPriceFeed(HubBackedFeed):
     def _not_ready_detail(self) -> str:
         return "; ".join(
             f"socket {s.index}: {s.connects} connects, {len(s.pending)} subscriptions unanswered now, "
-            f"last problem: {s.last_problem}"
+            f"last problems: {'; '.join(s.problems) or 'none'}"
             for s in self.shards
             if not s.live
         )
