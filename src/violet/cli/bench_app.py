@@ -31,6 +31,11 @@ DEFAULT_RUN_SCENARIOS = (
 )
 
 
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    nested = (_leaves(e) if isinstance(e, BaseExceptionGroup) else [e] for e in group.exceptions)
+    return [leaf for leaves in nested for leaf in leaves]
+
+
 def _soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float) -> list[dict[str, object]]:
     """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
     stopped delivering ends the bench with its reason (exit 1), not a traceback."""
@@ -45,11 +50,15 @@ def _soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float
         async def one(adapter: str = adapter) -> dict[str, object]:
             return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
 
+        failures: list[BaseException] = []
         try:
             results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
-        except (FeedNotReady, SoakStalled) as exc:
+        except* (FeedNotReady, SoakStalled) as group:  # raised inside the feed's task group, so wrapped in one
+            failures = _leaves(group)
+        for exc in failures:
             typer.echo(f"bench: soak {adapter}: {exc}", err=True)
-            raise typer.Exit(1) from None
+        if failures:
+            raise typer.Exit(1)
         typer.echo(json.dumps(results[-1]))
     return results
 
