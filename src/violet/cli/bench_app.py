@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from violet.cli.bench_scale_app import scale_app
+from violet.cli.bench_soaks import soak_each
 
 bench_app = typer.Typer(
     help="Benchmarks (medians, percentiles, ratios to baselines in the same run).", no_args_is_help=True
@@ -29,38 +29,6 @@ DEFAULT_RUN_SCENARIOS = (
     "binance-nt_binance",
     "binance-remote_shm",
 )
-
-
-def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
-    nested = (_leaves(e) if isinstance(e, BaseExceptionGroup) else [e] for e in group.exceptions)
-    return [leaf for leaves in nested for leaf in leaves]
-
-
-def _soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float) -> list[dict[str, object]]:
-    """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
-    stopped delivering ends the bench with its reason (exit 1), not a traceback."""
-    import anyio
-
-    from violet.bench.soak import SoakStalled, soak
-    from violet.domain import FeedNotReady
-
-    results = []
-    for adapter in adapters:
-
-        async def one(adapter: str = adapter) -> dict[str, object]:
-            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
-
-        failures: list[BaseException] = []
-        try:
-            results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
-        except* (FeedNotReady, SoakStalled) as group:  # raised inside the feed's task group, so wrapped in one
-            failures = _leaves(group)
-        for exc in failures:
-            typer.echo(f"bench: soak {adapter}: {exc}", err=True)
-        if failures:
-            raise typer.Exit(1)
-        typer.echo(json.dumps(results[-1]))
-    return results
 
 
 @bench_app.command("run")
@@ -99,7 +67,7 @@ def bench_run(
         backend_options={"use_uvloop": True},
     )
     typer.echo(markdown(report))
-    results = _soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
+    results = soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
     try:
         from violet.bench.report import write_report
@@ -286,7 +254,7 @@ def bench_soak(
     if unknown:
         typer.echo(f"--adapters: unknown {unknown}; known: {list(SOAK_ADAPTERS)}", err=True)
         raise typer.Exit(2)
-    results = _soak_each(chosen, ticks=ticks, symbols=symbols, rate=rate)
+    results = soak_each(chosen, ticks=ticks, symbols=symbols, rate=rate)
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
 
