@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 
 
-def _meminfo_mib(field: str) -> int | None:
+def _kib_field_mib(path: str, field: str) -> int | None:
+    """A `Field:   N kB` line of a /proc file, in MiB."""
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
+        for line in Path(path).read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1]) // 1024
     except OSError:
@@ -19,14 +20,8 @@ def _meminfo_mib(field: str) -> int | None:
     return None
 
 
-def _own_rss_mib() -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) // 1024
-    except OSError:
-        return None
-    return None
+def _meminfo_mib(field: str) -> int | None:
+    return _kib_field_mib("/proc/meminfo", field)
 
 
 def _count(path: str) -> int | None:
@@ -52,7 +47,8 @@ def snapshot() -> str:
     return "\n".join(
         (
             f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cpus",
-            f"memory available: {_meminfo_mib('MemAvailable')} MiB; this process: {_own_rss_mib()} MiB resident",
+            f"memory available: {_meminfo_mib('MemAvailable')} MiB; "
+            f"this process: {_kib_field_mib('/proc/self/status', 'VmRSS')} MiB resident",
             f"this process: {_count('/proc/self/fd')} open files (limit {soft}), {_count('/proc/self/task')} threads",
             f"free: /dev/shm {_free_mib('/dev/shm')} MiB, /tmp {_free_mib('/tmp')} MiB",
         )

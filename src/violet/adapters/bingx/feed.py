@@ -253,10 +253,9 @@ class BingxPriceFeed(HubBackedFeed):
             shard.sock = None
             self._shard_down(shard)
             sock.close()
-        quick = self._clock.monotonic_ns() - started < S
-        lasted = f"after {(self._clock.monotonic_ns() - started) / S:.1f} s"
-        shard.problems.append(shard.closing_why or f"socket closed by the venue {lasted}")
-        if quick:
+        lasted_ns = self._clock.monotonic_ns() - started
+        shard.problems.append(shard.closing_why or f"socket closed by the venue after {lasted_ns / S:.1f} s")
+        if lasted_ns < S:
             raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
 
     async def _subscribe_all(
