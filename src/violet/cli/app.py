@@ -11,7 +11,8 @@ import typer
 
 from violet.app.processes import die_with_parent
 from violet.cli.bench_app import bench_app
-from violet.cli.sim_app import PortOption, sim_app, sim_binance, sim_bingx
+from violet.cli.sim_app import sim_app, sim_binance, sim_bingx
+from violet.cli.sim_options import PortOption
 from violet.config import ConfigError, load_config
 from violet.logs import FORMAT_VARIABLE, LogFormat
 from violet.logs import configure as configure_logging
