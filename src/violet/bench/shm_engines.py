@@ -21,6 +21,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from violet.app.event_loop import run_on_uvloop
+
 ENGINES = ("table+wake", "table+spin", "iceoryx2+event", "iceoryx2+spin")
 
 
@@ -211,7 +213,6 @@ async def _measure_async(engine: str, name: str, assets: int, rec: _Recorder, st
 
 
 def measure(engine: str, *, assets: int, rate: float, duration: float) -> dict[str, Any]:
-    import anyio
 
     name = f"bench{secrets.token_hex(3)}"
     ctx = multiprocessing.get_context("spawn")
@@ -236,9 +237,7 @@ def measure(engine: str, *, assets: int, rate: float, duration: float) -> dict[s
             else:
                 _read_iceoryx2_spin(name, assets, rec, stop)
         else:
-            anyio.run(
-                _measure_async, engine, name, assets, rec, stop, backend="asyncio", backend_options={"use_uvloop": True}
-            )
+            run_on_uvloop(_measure_async, engine, name, assets, rec, stop)
     finally:
         writer.join(10)
     q = rec.hist.get_value_at_percentile

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from violet.app.event_loop import run_on_uvloop
 from violet.cli.bench_scale_app import scale_app
 from violet.cli.bench_soaks import soak_each
 
@@ -47,13 +48,12 @@ def bench_run(
 
     Example: violet bench run --out bench-out
     """
-    import anyio
 
     from violet.bench.latency import bench
     from violet.bench.latency_report import markdown
     from violet.bench.soak import SOAK_ADAPTERS
 
-    report = anyio.run(
+    report = run_on_uvloop(
         lambda: bench(
             scenarios=list(DEFAULT_RUN_SCENARIOS),
             symbols=symbols,
@@ -62,9 +62,7 @@ def bench_run(
             repeats=repeats,
             tls=False,
             out_dir=out,
-        ),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
+        )
     )
     typer.echo(markdown(report))
     results = soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
@@ -100,7 +98,6 @@ def bench_latency(
     Example: violet bench latency --symbols 50 --rate 2000 --duration 10 --repeats 3 --out bench-out
     Sweep:   violet bench latency --scenario bingx-violet --rates 500,2000,8000 --out bench-out
     """
-    import anyio
 
     from violet.bench.latency import SCENARIOS, bench
 
@@ -126,7 +123,7 @@ def bench_latency(
                 scenarios=chosen, symbols=symbols, rate=r, duration=duration, repeats=repeats, tls=tls, out_dir=target
             )
 
-        report = anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True})
+        report = run_on_uvloop(one)
         typer.echo(markdown(report))
         reports.append(report)
     if len(sweep) > 1:
@@ -146,15 +143,10 @@ def bench_sim(
 
     Example: violet bench sim --venue binance --rate 20000
     """
-    import anyio
 
     from violet.bench.startup import sim_throughput
 
-    result = anyio.run(
-        lambda: sim_throughput(venue=venue, symbols=symbols, rate=rate, duration=duration),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
-    )
+    result = run_on_uvloop(lambda: sim_throughput(venue=venue, symbols=symbols, rate=rate, duration=duration))
     typer.echo(json.dumps(result))
 
 
@@ -270,13 +262,12 @@ def _soak_system(
     max_slope: float | None,
     out: Path,
 ) -> None:
-    import anyio
 
     from violet.bench.system_soak import problems, summary_lines, system_soak
 
     if alpha not in ("remote_shm", "remote_hz"):
         raise typer.BadParameter("must be remote_shm or remote_hz", param_hint="--alpha")
-    result = anyio.run(
+    result = run_on_uvloop(
         lambda: system_soak(
             seconds=hours * 3600,
             warmup_s=warmup_min * 60,
@@ -285,9 +276,7 @@ def _soak_system(
             disconnect_every_s=None if disconnect_every_min is None else disconnect_every_min * 60,
             sample_every_s=sample_s,
             alpha_adapter=alpha,
-        ),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
+        )
     )
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak-system.json").write_text(json.dumps(result, indent=2))
@@ -314,16 +303,13 @@ def bench_reconnect(
 
     Example: violet bench reconnect --venue binance --symbols 50 --repeats 5
     """
-    import anyio
 
     from violet.bench.soak import reconnect_to_fresh
 
     if venue not in ("bingx", "binance"):
         raise typer.BadParameter("must be bingx or binance", param_hint="--venue")
-    result = anyio.run(
-        lambda: reconnect_to_fresh(venue=venue, symbols=symbols, repeats=repeats, topics_per_socket=topics_per_socket),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
+    result = run_on_uvloop(
+        lambda: reconnect_to_fresh(venue=venue, symbols=symbols, repeats=repeats, topics_per_socket=topics_per_socket)
     )
     typer.echo(json.dumps(result))
 
@@ -360,22 +346,19 @@ def bench_quote_sources(
 ) -> None:
     """BingX quote sources (book, bookTicker, depth5) side by side on the live profile: how often a fresh quote
     exists (250 ms, 1 s, 2 s) and its age, for BTC, ETH and the thinnest name. E.g. `--seconds 120`."""
-    import anyio
 
     from violet.bench.quote_sources import markdown, quote_sources
 
-    rows = anyio.run(lambda: quote_sources(symbols=symbols, seconds=seconds), backend="asyncio")
+    rows = run_on_uvloop(lambda: quote_sources(symbols=symbols, seconds=seconds))
     _write_outputs(out, "quote-sources", rows, markdown(rows))
 
 
 @bench_app.command("first-tick")
 def bench_first_tick(symbols: CountOption = 50) -> None:
     """Seconds from starting the NT Binance adapter to its first tick and to a tick on every asset."""
-    import anyio
-
     from violet.bench.startup import first_tick_nt
 
-    result = anyio.run(lambda: first_tick_nt(symbols=symbols), backend="asyncio", backend_options={"use_uvloop": True})
+    result = run_on_uvloop(lambda: first_tick_nt(symbols=symbols))
     typer.echo(json.dumps(result))
 
 

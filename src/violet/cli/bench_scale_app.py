@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from violet.app.event_loop import run_on_uvloop
+
 scale_app = typer.Typer()
 
 
@@ -29,7 +31,6 @@ def bench_burst(
 
     Example: violet bench burst --symbols 50 --rate 1000 --factor 20 --burst-s 3 --shards 1,2
     """
-    import anyio
 
     from violet.bench.burst import burst_bench, markdown, to_json
 
@@ -52,7 +53,7 @@ def bench_burst(
             after_s=after_s,
         )
 
-    report = anyio.run(main, backend="asyncio", backend_options={"use_uvloop": True})
+    report = run_on_uvloop(main)
     out.mkdir(parents=True, exist_ok=True)
     (out / "burst.json").write_bytes(to_json(report))
     text = markdown(report)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import typer
 
+from violet.app.event_loop import run_on_uvloop
+
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     nested = (_leaves(e) if isinstance(e, BaseExceptionGroup) else [e] for e in group.exceptions)
@@ -16,7 +18,6 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 def soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float) -> list[dict[str, object]]:
     """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
     stopped delivering ends the bench with its reason (exit 1), not a traceback."""
-    import anyio
 
     from violet.bench.soak import SoakStalled, soak
     from violet.domain import FeedNotReady
@@ -29,7 +30,7 @@ def soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float)
 
         failures: list[BaseException] = []
         try:
-            results.append(anyio.run(one, backend="asyncio", backend_options={"use_uvloop": True}))
+            results.append(run_on_uvloop(one))
         except* (FeedNotReady, SoakStalled) as group:  # raised inside the feed's task group, so wrapped in one
             failures = _leaves(group)
         for exc in failures:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.live import Live
 
 from violet.api import open_planes
+from violet.app.event_loop import run_on_uvloop
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import cancel_on_signal
 from violet.cli.snapshot_view import render_table, snapshot_json
@@ -70,9 +71,7 @@ async def _serve(
 
 
 def run(config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None) -> int:
-    final = anyio.run(
-        run_app, config, duration, as_json, metrics, backend="asyncio", backend_options={"use_uvloop": True}
-    )
+    final = run_on_uvloop(run_app, config, duration, as_json, metrics)
     summary = {"summary": snapshot_json(final)}
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")

@@ -22,8 +22,6 @@ sim_app = typer.Typer(help="Venue wire simulators on loopback (REST + WebSocket,
 @with_sim_options
 def sim_binance(
     opts: SimOptions,
-    ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between server pings.")] = 180.0,
-    pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop a client silent this long.")] = 600.0,
     lifetime: Annotated[float, typer.Option(min=0.01, help="Connection lifetime in seconds (24 h).")] = 86_400.0,
     weight_limit: Annotated[int, typer.Option(min=1, help="REST request weight per minute per IP.")] = 2400,
     extra_tif: Annotated[list[str] | None, typer.Option(help="Extra timeInForce in exchangeInfo (e.g. RPI).")] = None,
@@ -47,8 +45,6 @@ def sim_binance(
     )
     cfg = BinanceSimConfig(
         **opts.config_fields(),
-        ping_interval_s=ping_interval,
-        pong_timeout_s=pong_timeout,
         max_lifetime_s=lifetime,
         weight_limit=weight_limit,
         extra_time_in_force=tuple(extra_tif or ()),
@@ -62,8 +58,6 @@ def sim_binance(
 @with_sim_options
 def sim_bingx(
     opts: SimOptions,
-    ping_interval: Annotated[float, typer.Option(min=0.01, help="Seconds between gzip 'Ping' frames.")] = 5.0,
-    pong_timeout: Annotated[float, typer.Option(min=0.01, help="Drop (1006) a client silent this long.")] = 30.0,
     max_topics: Annotated[int, typer.Option(min=1, help="Topics per socket before 80403.")] = 200,
 ) -> None:
     """Serve the BingX perpetual-swap simulator (/swap-market gzip WS + swap REST quotes) until Ctrl-C.
@@ -72,9 +66,7 @@ def sim_bingx(
     """
     from violet.sim.bingx import BingxSimConfig, BingxSimulator
 
-    cfg = BingxSimConfig(
-        **opts.config_fields(), ping_interval_s=ping_interval, pong_timeout_s=pong_timeout, max_topics=max_topics
-    )
+    cfg = BingxSimConfig(**opts.config_fields(), max_topics=max_topics)
     opts.serve(BingxSimulator(cfg))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import anyio
 import msgspec
 
+from violet.app.event_loop import run_on_uvloop
 from violet.app.processes import cancel_on_signal
 from violet.sim.engine.replay import read_frames, replay
 from violet.sim.engine.simulator import SimulatorCore
@@ -28,8 +29,4 @@ async def serve(sim: SimulatorCore, *, duration: float | None, replay_path: Path
 
 
 def run_sim(sim: SimulatorCore, *, duration: float | None, replay_path: Path | None, speed: float) -> None:
-    anyio.run(
-        lambda: serve(sim, duration=duration, replay_path=replay_path, speed=speed),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
-    )
+    run_on_uvloop(lambda: serve(sim, duration=duration, replay_path=replay_path, speed=speed))

@@ -1,6 +1,7 @@
 """The options every `violet sim <venue>` command shares, declared once as one attrs class.
 
-Each field's type is its typer option, so `with_sim_options` can add the fields to a command's signature (typer reads
+Defaults are the simulators' own (`SimConfig`, or the venue's where it differs). Each field's type is its typer
+option, so `with_sim_options` can add the fields to a command's signature (typer reads
 `__signature__`) and hand the command one `SimOptions` instead of fourteen parameters.
 """
 
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import attrs
 import typer
+
+from violet.sim.engine.config import SimConfig
 
 if TYPE_CHECKING:
     from violet.sim.engine.simulator import SimulatorCore
@@ -35,6 +38,14 @@ AllowRemoteOption = Annotated[bool, typer.Option("--allow-remote", help="Allow a
 ReplayOption = Annotated[Path | None, typer.Option("--replay", help="JSONL(.gz) recording to replay.")]
 SpeedOption = Annotated[float, typer.Option(min=0, help="Replay speed factor; 0 = as fast as possible.")]
 NoMarketOption = Annotated[bool, typer.Option("--no-market", help="No random walk (replay or inject only).")]
+PingOption = Annotated[
+    float | None,
+    typer.Option(min=0.01, help="Seconds between the venue's pings (default: the venue's, as live)."),
+]
+PongOption = Annotated[
+    float | None,
+    typer.Option(min=0.01, help="Drop a client silent this long (default: the venue's, as live)."),
+]
 DurationOption = Annotated[float | None, typer.Option(min=0.1, help="Stop after this many seconds.")]
 ProfileOption = Annotated[
     Profile,
@@ -70,21 +81,27 @@ def parse_burst(spec: str | None) -> tuple[tuple[float, float] | None, float]:
     return (parts[0], parts[1]), parts[2] if len(parts) == 3 else 60.0
 
 
+_SIM = SimConfig()
+_PROFILE = Profile(_SIM.profile)
+
+
 @attrs.frozen(kw_only=True)
 class SimOptions:
-    host: HostOption = "127.0.0.1"
-    port: PortOption = 0
-    symbols: SymbolsOption = 5
-    rate: RateOption = 100.0
-    seed: SeedOption = 1
-    tls: TlsOption = False
-    allow_remote: AllowRemoteOption = False
-    profile: ProfileOption = Profile.live
+    host: HostOption = _SIM.host
+    port: PortOption = _SIM.port
+    symbols: SymbolsOption = _SIM.symbols
+    rate: RateOption = _SIM.rate_hz
+    seed: SeedOption = _SIM.seed
+    tls: TlsOption = _SIM.tls
+    allow_remote: AllowRemoteOption = _SIM.allow_remote
+    ping_interval: PingOption = None
+    pong_timeout: PongOption = None
+    profile: ProfileOption = _PROFILE
     burst: BurstOption = None
     cadence_from: CadenceOption = None
     replay_file: ReplayOption = None
     speed: SpeedOption = 1.0
-    no_market: NoMarketOption = False
+    no_market: NoMarketOption = not _SIM.market
     duration: DurationOption = None
 
     def config_fields(self) -> dict[str, Any]:
@@ -103,6 +120,10 @@ class SimOptions:
             "burst": bursts,
             "burst_every_s": every,
             "cadence_from": None if self.cadence_from is None else str(self.cadence_from),
+        } | {
+            name: value
+            for name, value in (("ping_interval_s", self.ping_interval), ("pong_timeout_s", self.pong_timeout))
+            if value is not None
         }
 
     def serve(self, sim: SimulatorCore) -> None:

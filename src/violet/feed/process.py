@@ -22,6 +22,7 @@ import anyio.lowlevel
 import attrs
 import msgspec
 
+from violet.app.event_loop import run_on_uvloop
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import cancel_on_signal
 from violet.bridges import hz_client
@@ -231,9 +232,5 @@ def _output(plane: Plane, writer: Writer) -> BridgeOutput:
 def main(cfg: VioletConfig, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1", shard: int = 0) -> int:
     shard_config(cfg, shard)  # an unknown shard is a config error, reported before anything starts
     metrics = None if metrics_port is None else FeedMetrics(port=metrics_port, host=metrics_host)
-    code = anyio.run(
-        functools.partial(run_feed, cfg, metrics=metrics, shard=shard),
-        backend="asyncio",
-        backend_options={"use_uvloop": True},
-    )
+    code = run_on_uvloop(functools.partial(run_feed, cfg, metrics=metrics, shard=shard))
     return int(code)

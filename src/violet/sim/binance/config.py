@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from violet.sim.engine.simulator import SimConfig
+from violet.sim.engine.config import SimConfig
 
 
 @attrs.frozen(kw_only=True)

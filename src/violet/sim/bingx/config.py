@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from violet.sim.engine.simulator import SimConfig
+from violet.sim.engine.config import SimConfig
 
 
 @attrs.frozen(kw_only=True)
