@@ -25,6 +25,7 @@ import msgspec
 import psutil
 
 from violet.app.processes import spawn_ready, stop_process
+from violet.bench.markdown_table import table
 from violet.bench.records import Record, delivery, fields, summarize
 from violet.bench.sim_process import cpu_seconds, settle, sim_fault, sim_post, start_sim, stop_sim
 from violet.composition import build_plane
@@ -162,25 +163,34 @@ async def burst_bench(*, shard_counts: list[int], repeats: int, **params: Any) -
     return {"params": {**params, "repeats": repeats, "cpus": psutil.cpu_count()}, "summary": summary, "runs": runs}
 
 
+BURST_COLUMNS = (
+    "shards | steady p99 ms | burst msgs/s | burst p50 / p99 ms | burst dropped | all fresh during burst "
+    "| all fresh again after | after p99 ms | outages | CPU s during the burst"
+)
+
+
 def markdown(report: dict[str, Any]) -> str:
     p = report["params"]
-    lines = [
+    intro = (
         f"{p['symbols']} symbols at {p['rate']:g} msgs/s, then x{p['factor']:g} for {p['burst_s']:g} s, "
-        f"{p['repeats']} repeat(s), {p['cpus']} CPUs; medians",
-        "",
-        "| shards | steady p99 ms | burst msgs/s | burst p50 / p99 ms | burst dropped | all fresh during burst "
-        "| all fresh again after | after p99 ms | outages | CPU s during the burst |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{p['repeats']} repeat(s), {p['cpus']} CPUs; medians"
+    )
+    rows = [
+        [
+            name,
+            f"{row['steady']['p99_ms']:.2f}",
+            f"{row['burst_msgs_per_s']:,.0f}",
+            f"{row['burst']['p50_ms']:.2f} / {row['burst']['p99_ms']:.2f}",
+            f"{row['burst']['dropped']:g}",
+            f"{row['burst_all_fresh_share']:.0%}",
+            f"{row['all_fresh_again_after_burst_s']:.2f} s",
+            f"{row['after']['p99_ms']:.2f}",
+            row["outages_seen"],
+            ", ".join(f"{k} {v:.2f}" for k, v in row["burst_cpu_s"].items()),
+        ]
+        for name, row in report["summary"].items()
     ]
-    for name, row in report["summary"].items():
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in row["burst_cpu_s"].items())
-        lines.append(
-            f"| {name} | {row['steady']['p99_ms']:.2f} | {row['burst_msgs_per_s']:,.0f} "
-            f"| {row['burst']['p50_ms']:.2f} / {row['burst']['p99_ms']:.2f} | {row['burst']['dropped']:g} "
-            f"| {row['burst_all_fresh_share']:.0%} | {row['all_fresh_again_after_burst_s']:.2f} s "
-            f"| {row['after']['p99_ms']:.2f} | {row['outages_seen']} | {cpu} |"
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join([intro, "", *table(BURST_COLUMNS, rows)]) + "\n"
 
 
 def to_json(report: dict[str, Any]) -> bytes:

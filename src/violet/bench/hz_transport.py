@@ -19,6 +19,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from violet.bench.markdown_table import median_us, table
 from violet.bridges.hz_payload import decode, encode
 from violet.bridges.record import BridgeRecord
 
@@ -202,28 +203,23 @@ def measure(
 
 def markdown(report: dict[str, Any]) -> str:
     """Medians of repeats per (rate, transport)."""
-    import statistics
 
     groups: dict[tuple[float, str], list[dict[str, Any]]] = {}
     for run in report["runs"]:
         groups.setdefault((run["rate"], run["transport"]), []).append(run)
-    lines = [
-        "publish -> listener on a real member, separate publisher process, medians of repeats",
-        "",
-        "| msgs/s | transport | p50 us | p90 us | p99 us | p99.9 us | max us | published | lost |",
-        "|---|---|---|---|---|---|---|---|---|",
+    header = "msgs/s | transport | p50 us | p90 us | p99 us | p99.9 us | max us | published | lost"
+    rows = [
+        [
+            f"{rate:g}",
+            transport,
+            *median_us(runs),
+            sum(r["published"] for r in runs),
+            sum(r["lost"] for r in runs),
+        ]
+        for (rate, transport), runs in sorted(groups.items())
     ]
-    for (rate, transport), runs in sorted(groups.items()):
-
-        def med(field: str, runs: list[dict[str, Any]] = runs) -> float:
-            return float(statistics.median(r[field] for r in runs))
-
-        lines.append(
-            f"| {rate:g} | {transport} | {med('p50_us'):.0f} | {med('p90_us'):.0f} | {med('p99_us'):.0f} | "
-            f"{med('p999_us'):.0f} | {med('max_us'):.0f} | {sum(r['published'] for r in runs)} | "
-            f"{sum(r['lost'] for r in runs)} |"
-        )
-    return "\n".join(lines) + "\n"
+    intro = "publish -> listener on a real member, separate publisher process, medians of repeats"
+    return "\n".join([intro, "", *table(header, rows)]) + "\n"
 
 
 def compare(*, assets: int, rates: list[float], duration: float, repeats: int, warmup: float = 2.0) -> dict[str, Any]:

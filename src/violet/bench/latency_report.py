@@ -10,6 +10,8 @@ from typing import Any
 
 import psutil
 
+from violet.bench.markdown_table import table
+
 
 def write_report(report: dict[str, Any], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -17,56 +19,51 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "bench.md").write_text(markdown(report))
 
 
+LATENCY_COLUMNS = (
+    "scenario | p50 us | p90 us | p99 us | p99.9 us | max us | client CPU s | matched | valid | vs baseline p50 / p99"
+)
+
+
 def markdown(report: dict[str, Any]) -> str:
     p = report["params"]
-    lines = [
+    intro = [
         f"symbols {p['symbols']}, {p['rate']:g} msgs/s aggregate, {p['duration_s']:g} s x {p['repeats']} repeats, "
         f"{'wss' if p['tls'] else 'ws'}; medians of repeats; send (simulator) -> consumer, same-host monotonic clock",
         "",
-        "| scenario | p50 us | p90 us | p99 us | p99.9 us | max us | client CPU s | matched | valid "
-        "| vs baseline p50 / p99 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    s = report["summary"]
-    for name, row in s.items():
-        if "unavailable" in row:
-            lines.append(f"| {name} | not measured: {row['unavailable']} | | | | | | | | |")
-            continue
-        venue = name.split("-")[0]
-        base = s.get(f"{venue}-raw (baseline)")
-        ratio = (
-            ""
-            if base is None or base is row
-            else f"{row['p50_us'] / base['p50_us']:.2f}x / {row['p99_us'] / base['p99_us']:.2f}x"
+    rows = [r for name, row in report["summary"].items() for r in _rows(name, row, report)]
+    return "\n".join([*intro, *table(LATENCY_COLUMNS, rows), *_versus_peers(report["summary"])]) + "\n"
+
+
+def _rows(name: str, row: dict[str, Any], report: dict[str, Any]) -> list[list[str]]:
+    """A scenario's row, then its notes: the bridge's own share, the other processes' CPU, NT's own latency."""
+    if "unavailable" in row:
+        return [[name, f"not measured: {row['unavailable']}"]]
+    base = report["summary"].get(f"{name.split('-')[0]}-raw (baseline)")
+    ratio = (
+        ""
+        if base is None or base is row
+        else f"{row['p50_us'] / base['p50_us']:.2f}x / {row['p99_us'] / base['p99_us']:.2f}x"
+    )
+    us = [f"{row[f]:.0f}" for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us")]
+    valid = "yes" if row["valid"] else "NO (sim behind)"
+    rows = [[name, *us, f"{row['cpu_s']:.2f}", str(row["matched"]), valid, ratio]]
+    if "bridge_p50_us" in row:
+        bridge = "Hazelcast" if name.endswith("remote_hz") else "shared-memory"
+        alone = f"({bridge} bridge alone: writer publish -> reader)"
+        rows.append([alone, f"{row['bridge_p50_us']:.0f}", "", f"{row['bridge_p99_us']:.0f}"])
+    if len(row.get("other_cpu_s", {})) > 1:
+        cpu = row["other_cpu_s"]
+        busy = (row["cpu_s"] + sum(cpu.values())) / report["params"]["duration_s"]
+        each = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+        rows.append(
+            [f"(CPU s of the other processes: {each}; all together {busy:.2f} of {report['machine']['cpus']} cores)"]
         )
-        lines.append(
-            f"| {name} | {row['p50_us']:.0f} | {row['p90_us']:.0f} | {row['p99_us']:.0f} | {row['p999_us']:.0f} | "
-            f"{row['max_us']:.0f} | {row['cpu_s']:.2f} | {row['matched']} | "
-            f"{'yes' if row['valid'] else 'NO (sim behind)'} | {ratio} |"
-        )
-        if "bridge_p50_us" in row:
-            lines.append(
-                f"| ({'Hazelcast' if name.endswith('remote_hz') else 'shared-memory'} bridge alone: writer publish "
-                f"-> reader) | {row['bridge_p50_us']:.0f} | | "
-                f"{row['bridge_p99_us']:.0f} | | | | | | |"
-            )
-        if len(row.get("other_cpu_s", {})) > 1:
-            cpu = row["other_cpu_s"]
-            busy = (row["cpu_s"] + sum(cpu.values())) / p["duration_s"]
-            lines.append(
-                f"| (CPU s of the other processes: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items())}; all together "
-                f"{busy:.2f} of {report['machine']['cpus']} cores) | | | | | | | | | |"
-            )
-        if "nt_actor_p50_us" in row:
-            added_p50 = row["p50_us"] - row["nt_actor_p50_us"]
-            added_p99 = row["p99_us"] - row["nt_actor_p99_us"]
-            lines.append(
-                f"| (NT's own frame -> Actor callback) | {row['nt_actor_p50_us']:.0f} | | "
-                f"{row['nt_actor_p99_us']:.0f} | | | | | | "
-                f"violet adds {added_p50:.0f} / {added_p99:.0f} us |"
-            )
-    lines += _versus_peers(s)
-    return "\n".join(lines) + "\n"
+    if "nt_actor_p50_us" in row:
+        nt_p50, nt_p99 = row["nt_actor_p50_us"], row["nt_actor_p99_us"]
+        added = f"violet adds {row['p50_us'] - nt_p50:.0f} / {row['p99_us'] - nt_p99:.0f} us"
+        rows.append(["(NT's own frame -> Actor callback)", f"{nt_p50:.0f}", "", f"{nt_p99:.0f}", *[""] * 5, added])
+    return rows
 
 
 VIOLET_OF_VENUE = {"binance": "binance-nt_binance", "bingx": "bingx-violet"}

@@ -16,6 +16,7 @@ from hdrh.histogram import HdrHistogram
 
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 from violet.adapters.bingx.quote_source import QuoteSourceName
+from violet.bench.markdown_table import table
 from violet.bench.sim_process import start_sim, stop_sim
 from violet.domain import TickKind
 
@@ -76,11 +77,14 @@ async def quote_sources(*, symbols: int, seconds: float, sample_ms: float = 20.0
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    head = "| source | asset | fresh at 250 ms | at 1 s | at 2 s | age p50 | p90 | p99 | max |\n"
-    head += "|---|---|---|---|---|---|---|---|---|\n"
-    body = "".join(
-        f"| {r['source']} | {r['asset']} | {r['fresh_250ms']:.1%} | {r['fresh_1000ms']:.1%} | {r['fresh_2000ms']:.1%} "
-        f"| {r['age_p50_ms']} ms | {r['age_p90_ms']} ms | {r['age_p99_ms']} ms | {r['age_max_ms']} ms |\n"
+    header = "source | asset | fresh at 250 ms | at 1 s | at 2 s | age p50 | p90 | p99 | max"
+    cells = [
+        [
+            r["source"],
+            r["asset"],
+            *(f"{r[f'fresh_{b}ms']:.1%}" for b in BUDGETS_MS),
+            *(f"{r[f]} ms" for f in ("age_p50_ms", "age_p90_ms", "age_p99_ms", "age_max_ms")),
+        ]
         for r in rows
-    )
-    return head + body
+    ]
+    return "\n".join(table(header, cells)) + "\n"

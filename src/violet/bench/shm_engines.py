@@ -22,6 +22,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from violet.app.event_loop import run_on_uvloop
+from violet.bench.markdown_table import median_us, table
 
 ENGINES = ("table+wake", "table+spin", "iceoryx2+event", "iceoryx2+spin")
 
@@ -267,20 +268,10 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     for run in runs:
         groups.setdefault(run["engine"], []).append(run)
     first = runs[0]
-    lines = [
+    intro = (
         f"writer process -> reader, {first['rate']:g} updates/s over {first['assets']} keys, medians of "
-        f"{len(next(iter(groups.values())))} repeats",
-        "",
-        "| engine | p50 us | p90 us | p99 us | p99.9 us | max us | values read |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for engine, rs in groups.items():
-
-        def med(field: str, rs: list[dict[str, Any]] = rs) -> float:
-            return float(statistics.median(r[field] for r in rs))
-
-        lines.append(
-            f"| {engine} | {med('p50_us'):.0f} | {med('p90_us'):.0f} | {med('p99_us'):.0f} | {med('p999_us'):.0f} | "
-            f"{med('max_us'):.0f} | {int(med('values'))} |"
-        )
-    return "\n".join(lines) + "\n"
+        f"{len(next(iter(groups.values())))} repeats"
+    )
+    header = "engine | p50 us | p90 us | p99 us | p99.9 us | max us | values read"
+    rows = [[engine, *median_us(rs), int(statistics.median(r["values"] for r in rs))] for engine, rs in groups.items()]
+    return "\n".join([intro, "", *table(header, rows)]) + "\n"
