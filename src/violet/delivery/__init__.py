@@ -3,7 +3,16 @@
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.hub_backed import HubBackedFeed
+from violet.delivery.remote_feed import RemoteFeed
 from violet.delivery.remote_settings import RemotePlaneSettings
 from violet.delivery.tick_hub import TickHub, hub_for
 
-__all__ = ["ConflatingStream", "HubBackedFeed", "MutableCounters", "RemotePlaneSettings", "TickHub", "hub_for"]
+__all__ = [
+    "ConflatingStream",
+    "HubBackedFeed",
+    "MutableCounters",
+    "RemoteFeed",
+    "RemotePlaneSettings",
+    "TickHub",
+    "hub_for",
+]

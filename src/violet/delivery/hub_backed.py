@@ -27,8 +27,9 @@ class HubBackedFeed(StackLifetime):
     the tasks, waits for them, then runs `_release` (close what the tasks were using).
     """
 
-    _hub: TickHub
-    _ready_timeout_s: float = d.READY_TIMEOUT_S
+    def __init__(self, hub: TickHub, *, ready_timeout_s: float = d.READY_TIMEOUT_S) -> None:
+        self._hub = hub
+        self._ready_timeout_s = ready_timeout_s
 
     # -- what adapters implement ------------------------------------------------------------------------
     async def _prepare(self) -> None:

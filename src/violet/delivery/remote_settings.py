@@ -27,6 +27,12 @@ class RemotePlaneSettings:
     """No feed heartbeat for this long: the feed process is dead, hung or lost its venue; every price goes stale."""
     ready_timeout_s: float = d.READY_TIMEOUT_S
     """Entering the feed waits at most this long for the feed process's heartbeat (else FeedNotReady)."""
+    shards: tuple[tuple[str, ...], ...] = ()
+    """The assets each feed shard publishes (each into its own table or under its own heartbeat key); empty: one
+    feed publishes all of `assets`."""
+
+    def slices(self) -> tuple[tuple[str, ...], ...]:
+        return self.shards or (self.assets,)
 
     def hub(self, clock: Clock | None) -> TickHub:
         return hub_for(self.venue, self, clock, self.assets)

@@ -86,8 +86,7 @@ class BingxPriceFeed(HubBackedFeed):
     ) -> None:
         """`connector` and `contracts` default to the network (picows, the venue's REST); tests pass scripted ones."""
         self._settings = settings
-        self._ready_timeout_s = settings.ready_timeout_s
-        self._hub = hub_for(VENUE, settings, clock)
+        super().__init__(hub_for(VENUE, settings, clock), ready_timeout_s=settings.ready_timeout_s)
         self._clock = self._hub.clock
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []

@@ -30,7 +30,7 @@ class InMemoryPriceFeed(HubBackedFeed):
         silent_after_ns: dict[str, int] | None = None,
     ) -> None:
         self._venue = venue
-        self._hub = TickHub(
+        hub = TickHub(
             venue=name,
             clock=clock or SystemClock(),
             staleness_budget_ns=staleness_budget_ns,
@@ -38,6 +38,7 @@ class InMemoryPriceFeed(HubBackedFeed):
             asset_budgets_ns=asset_budgets_ns,
             silent_after_ns=silent_after_ns,
         )
+        super().__init__(hub)
 
     # -- VenueListener ------------------------------------------------------------------------------
     def on_update(self, update: RawUpdate) -> None:

@@ -42,9 +42,8 @@ class NtBinancePriceFeed(HubBackedFeed):
         self, settings: NtBinanceSettings, *, clock: Clock | None = None, on_signal: Callable[[], None] | None = None
     ) -> None:
         self._settings = settings
-        self._ready_timeout_s = settings.ready_timeout_s
         self._on_signal = on_signal
-        self._hub = hub_for(VENUE, settings, clock)
+        super().__init__(hub_for(VENUE, settings, clock), ready_timeout_s=settings.ready_timeout_s)
         self._hub.silence.name_of = self._stream_name
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []

@@ -21,8 +21,7 @@ from hdrh.histogram import HdrHistogram
 
 from violet.bridges import hz_client
 from violet.bridges.hz_payload import HzPayloadError, decode, heartbeat_key, is_heartbeat
-from violet.delivery import HubBackedFeed, RemotePlaneSettings
-from violet.delivery.shard_liveness import ShardLiveness
+from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError, FeedState
 
 
@@ -32,25 +31,18 @@ class RemoteHzSettings(RemotePlaneSettings):
     cluster_name: str
     members: tuple[str, ...]
     connect_timeout_s: float = 20.0
-    shards: tuple[tuple[str, ...], ...] = ()
-    """The assets each feed shard publishes into the map (each beats under its own key); empty: one feed."""
-
-    def slices(self) -> tuple[tuple[str, ...], ...]:
-        return self.shards or (self.assets,)
 
 
-class RemoteHzPriceFeed(HubBackedFeed):
+class RemoteHzPriceFeed(RemoteFeed):
     def __init__(self, settings: RemoteHzSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._ready_timeout_s = settings.ready_timeout_s
-        self._hub = settings.hub(clock)
+        super().__init__(settings, clock)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seen: dict[tuple[str, str], tuple[int, int]] = {}
         """(asset, kind) -> (writer generation, updates) of the newest record taken."""
         self._early: list[tuple[str, Any]] | None = None
         """Listener events that arrived before the snapshot set the baselines; replayed after it."""
-        self._liveness = ShardLiveness(self._hub, settings.slices())
         n = len(self._liveness.slices)
         self._shard_of_beat = {heartbeat_key(i, n): i for i in range(n)}
         self._last_beat = [0] * n
@@ -122,7 +114,8 @@ class RemoteHzPriceFeed(HubBackedFeed):
             self.bridge_latency_ns.record_value(max(1, time.time_ns() - record.published_ns))
             hub.accept(tick, upstream_conflated=max(0, skipped), late_check=snapshot_now_wall is None)
 
-    async def _watch(self) -> None:
+    async def _follow(self) -> None:
+        """Records arrive through the map listener; this only ages each shard's heartbeat."""
         timeout = self._settings.heartbeat_timeout_ns
         while True:
             await anyio.sleep(0.05)
@@ -161,16 +154,6 @@ class RemoteHzPriceFeed(HubBackedFeed):
         early, self._early = self._early, None
         for key, value in early:
             self._on_value(value, None, key)
-
-    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Ready once every feed shard's heartbeat is in the map (they, not this reader, talk to the venue)."""
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._watch)
-            await self._liveness.all_seen.wait()
-            task_status.started()
-
-    def _unready_assets(self) -> list[str]:
-        return self._liveness.unready_assets()
 
     async def _teardown(self) -> None:
         self._loop = None

@@ -19,8 +19,7 @@ from hdrh.histogram import HdrHistogram
 
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
-from violet.delivery import HubBackedFeed, RemotePlaneSettings
-from violet.delivery.shard_liveness import ShardLiveness
+from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError
 
 
@@ -32,19 +31,12 @@ class RemoteShmSettings(RemotePlaneSettings):
     spin: bool = False
     """Poll the table on every pass of the event loop instead of sleeping until a wake-up: lowest latency
     (`violet bench shm`, README) for a reactor that owns a core; burns that core."""
-    shards: tuple[tuple[str, ...], ...] = ()
-    """The assets each feed shard publishes (one table each); empty: one feed publishes all of `assets`."""
-
-    def slices(self) -> tuple[tuple[str, ...], ...]:
-        return self.shards or (self.assets,)
 
 
-class RemoteShmPriceFeed(HubBackedFeed):
+class RemoteShmPriceFeed(RemoteFeed):
     def __init__(self, settings: RemoteShmSettings, *, clock: Clock | None = None) -> None:
         self._settings = settings
-        self._ready_timeout_s = settings.ready_timeout_s
-        self._hub = settings.hub(clock)
-        self._liveness = ShardLiveness(self._hub, settings.slices())
+        super().__init__(settings, clock)
         self._readers: list[ShmTableReader | None] = [None] * len(self._liveness.slices)
         self._wake: WakeSocket | None = None
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
@@ -100,7 +92,7 @@ class RemoteShmPriceFeed(HubBackedFeed):
             self.bridge_latency_ns.record_value(max(1, now_mono - record.published_ns))
             hub.accept(tick, upstream_conflated=skipped)
 
-    async def _run(self) -> None:
+    async def _follow(self) -> None:
         s = self._settings
         wake = self._wake
         assert wake is not None
@@ -129,17 +121,6 @@ class RemoteShmPriceFeed(HubBackedFeed):
 
     async def _prepare(self) -> None:
         self._wake = WakeSocket(self._settings.bridge)
-
-    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Ready once every shard's table is attached and its writer's heartbeat is fresh (the feed processes, not
-        this reader, talk to the venue)."""
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._run)
-            await self._liveness.all_seen.wait()
-            task_status.started()
-
-    def _unready_assets(self) -> list[str]:
-        return self._liveness.unready_assets()
 
     async def _release(self) -> None:
         for reader in self._readers:
