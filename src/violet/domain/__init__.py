@@ -11,6 +11,7 @@ from violet.domain.errors import (
     InvalidIdentifier,
     InvalidPrice,
     InvalidTimestamp,
+    InvalidValue,
     UnknownAsset,
 )
 from violet.domain.feed_status import FeedCounters, FeedState, Freshness, PriceReading
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidIdentifier",
     "InvalidPrice",
     "InvalidTimestamp",
+    "InvalidValue",
     "ManualClock",
     "NormalizedTick",
     "PriceReading",

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 
 class DomainError(ValueError):
     """Base of every invariant violation of a domain value."""
 
 
-class InvalidPrice(DomainError):
+class InvalidValue(DomainError):
+    """A field's value is not what the field accepts (`expected`)."""
+
+    expected: ClassVar[str]
+
     def __init__(self, field: str, value: object) -> None:
-        super().__init__(f"{field} must be a finite, positive decimal, got {value!r}")
+        super().__init__(f"{field} must be {self.expected}, got {value!r}")
         self.field = field
         self.value = value
+
+
+class InvalidPrice(InvalidValue):
+    expected = "a finite, positive decimal"
 
 
 class CrossedQuote(DomainError):
@@ -36,18 +45,12 @@ class EmptyTick(DomainError):
         self.asset = asset
 
 
-class InvalidTimestamp(DomainError):
-    def __init__(self, field: str, value: object) -> None:
-        super().__init__(f"{field} must be a non-negative integer of nanoseconds, got {value!r}")
-        self.field = field
-        self.value = value
+class InvalidTimestamp(InvalidValue):
+    expected = "a non-negative integer of nanoseconds"
 
 
-class InvalidIdentifier(DomainError):
-    def __init__(self, field: str, value: object) -> None:
-        super().__init__(f"{field} must be a non-empty string without whitespace, got {value!r}")
-        self.field = field
-        self.value = value
+class InvalidIdentifier(InvalidValue):
+    expected = "a non-empty string without whitespace"
 
 
 class UnknownAsset(LookupError):
