@@ -16,7 +16,7 @@ import anyio
 from hdrh.histogram import HdrHistogram
 
 from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_asset, load_instruments
-from violet.adapters.nt_binance.node import NtBinanceNode
+from violet.adapters.nt_binance.node import NodeSinks, NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, hub_for
 from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
@@ -213,21 +213,15 @@ class NtBinancePriceFeed(HubBackedFeed):
             s.base_url_http, s.assets, file=s.instrument_file
         )
         self._hub.set_assets(self._instruments)
-        self._node = NtBinanceNode(
-            base_url_http=s.base_url_http,
-            base_url_ws=s.base_url_ws,
-            api_key=s.api_key,
-            api_secret=s.api_secret,
-            on_quote=self._on_quote,
-            on_trade=self._on_trade,
-            use_agg_trades=s.use_agg_trades,
-            log_level=s.nt_log_level,
-            on_signal=self._on_signal,
-            subscribe_frames_per_s=s.subscribe_per_s,
-            on_streams_acked=self._streams_acked,
-            on_raw_trade=self._on_raw_trade if s.trade_stream == "trade" else None,
-            on_bad_frame=self._hub.reject,
+        sinks = NodeSinks(
+            quote=self._on_quote,
+            trade=self._on_trade,
+            streams_acked=self._streams_acked,
+            bad_frame=self._hub.reject,
+            raw_trade=self._on_raw_trade if s.trade_stream == "trade" else None,
+            signal=self._on_signal,
         )
+        self._node = NtBinanceNode(s, sinks)
         self._node.on_reconnected(self._reconnected)
 
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

@@ -16,10 +16,12 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from violet.adapters.nt_binance import trade_stream
 from violet.adapters.nt_binance.batching import SubscribeBatcher
 from violet.adapters.nt_binance.routes import violet_routes
-from violet.secrets import Secret
+from violet.adapters.nt_binance.settings import NtBinanceSettings
 
 QuoteSink = Callable[[str, str, str, int, int], None]
 """(symbol e.g. BTCUSDT-PERP, bid, ask, ts_event ns, ts_init ns)"""
@@ -98,28 +100,26 @@ def _tap_class() -> type:
     return VioletTap
 
 
+@attrs.frozen(kw_only=True)
+class NodeSinks:
+    """Where the node hands what it reads (on the event loop's thread)."""
+
+    quote: QuoteSink
+    trade: TradeSink
+    streams_acked: Callable[[list[str]], None]
+    """The streams Binance acknowledged, per SUBSCRIBE frame (batching.py)."""
+    bad_frame: trade_stream.BadFrame
+    raw_trade: trade_stream.TradeSink | None = None
+    """Set: violet reads the `@trade` frames it subscribes itself (`subscribe_trade_stream`) on the public client,
+    with their `X`, instead of NT's `@aggTrade` trade ticks."""
+    signal: Callable[[], None] | None = None
+    """Set: SIGINT and SIGTERM call it instead of NT's kernel handlers."""
+
+
 class NtBinanceNode:
     """A built (not yet running) TradingNode whose tap streams what `subscribe` asked for."""
 
-    def __init__(
-        self,
-        *,
-        base_url_http: str,
-        base_url_ws: str,
-        api_key: Secret,
-        api_secret: Secret,
-        on_quote: QuoteSink,
-        on_trade: TradeSink,
-        use_agg_trades: bool = False,
-        log_level: str = "ERROR",
-        on_signal: Callable[[], None] | None = None,
-        subscribe_frames_per_s: float = 5.0,
-        on_streams_acked: Callable[[list[str]], None] | None = None,
-        on_raw_trade: trade_stream.TradeSink | None = None,
-        on_bad_frame: trade_stream.BadFrame | None = None,
-    ) -> None:
-        """`on_raw_trade`: read `@trade` frames violet subscribes itself (`subscribe_trade_stream`) on the public
-        client, with their `X`, instead of NT's `@aggTrade` trade ticks."""
+    def __init__(self, settings: NtBinanceSettings, sinks: NodeSinks) -> None:
         from nautilus_trader.adapters.binance import (
             BinanceAccountType,
             BinanceDataClientConfig,
@@ -132,7 +132,7 @@ class NtBinanceNode:
         _use_violet_reconnect_backoff()
         config = TradingNodeConfig(
             trader_id="VIOLET-001",
-            logging=LoggingConfig(log_level=log_level),
+            logging=LoggingConfig(log_level=settings.nt_log_level),
             # NT's cache keeps the last 10,000 quotes and trades per instrument by default: ~150 MiB for 50
             # symbols, reached after minutes, and 10x that for 500. violet reads every tick from the tap as it
             # arrives and needs none of them kept (issue "Memory that stays flat": figures in the README).
@@ -144,33 +144,31 @@ class NtBinanceNode:
             data_clients={
                 VENUE: BinanceDataClientConfig(
                     account_type=BinanceAccountType.USDT_FUTURES,
-                    api_key=api_key.reveal(),
-                    api_secret=api_secret.reveal(),
-                    base_url_http=base_url_http,
-                    base_url_ws=base_url_ws,
-                    use_agg_trade_ticks=use_agg_trades,
+                    api_key=settings.api_key.reveal(),
+                    api_secret=settings.api_secret.reveal(),
+                    base_url_http=settings.base_url_http,
+                    base_url_ws=settings.base_url_ws,
+                    use_agg_trade_ticks=settings.use_agg_trades,
                 )
             },
         )
         self._node = TradingNode(config=config, loop=loop)
-        self._tap = _tap_class()(on_quote, on_trade)
+        self._tap = _tap_class()(sinks.quote, sinks.trade)
         self._node.trader.add_actor(self._tap)
         self._node.add_data_client_factory(VENUE, BinanceLiveDataClientFactory)
         self._node.build()
-        self._route_like_binance(base_url_ws)
+        self._route_like_binance(settings.base_url_ws)
         self.batchers = [
-            SubscribeBatcher.install(
-                ws, frames_per_s=subscribe_frames_per_s, on_ack=on_streams_acked or (lambda streams: None)
-            )
+            SubscribeBatcher.install(ws, frames_per_s=settings.subscribe_per_s, on_ack=sinks.streams_acked)
             for ws in self._ws_clients()
         ]
-        if on_raw_trade is not None:
-            trade_stream.install(self._public_client(), on_raw_trade, on_bad_frame or (lambda reason: None))
-        if on_signal is not None:
+        if sinks.raw_trade is not None:
+            trade_stream.install(self._public_client(), sinks.raw_trade, sinks.bad_frame)
+        if sinks.signal is not None:
             # NT's kernel put its own SIGINT/SIGTERM handlers on the loop, and its handler swallows SIGTERM:
             # give the signals back to the process that owns NT (e.g. `violet feed`'s clean shutdown).
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, on_signal)
+                loop.add_signal_handler(sig, sinks.signal)
 
     @property
     def running(self) -> bool:
