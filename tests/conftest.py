@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.support import machine
+from tests.support.hang_report import report_if_still_running
 from tests.support.hz_cluster import HzCluster, hz_cluster
 
 __all__ = ["HzCluster", "hz_cluster"]
@@ -75,6 +76,22 @@ def pytest_runtest_makereport(
     if report.failed:
         report.sections.append(("machine", machine.snapshot()))
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None]:
+    # pytest-timeout ends a hung test with thread stacks only; the asyncio tasks' stacks, written a little before,
+    # say which await never returned.
+    timeout_s = float(item.config.getini("timeout") or 0)
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and marker.args:
+        timeout_s = float(marker.args[0])
+    if item.config.getoption("timeout", None):
+        timeout_s = float(item.config.getoption("timeout"))
+    if timeout_s <= 0:
+        return (yield)
+    with report_if_still_running(max(1.0, timeout_s - 10.0)):
+        return (yield)
 
 
 @pytest.fixture(scope="session")

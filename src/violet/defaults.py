@@ -31,7 +31,9 @@ under 10 subscriptions a second: 6 topics take ~0.7 s, so 50 assets are fresh ag
 back. 50 assets take 17 of the 60 sockets an IP may open; more than 180 assets need larger shards (at most 200)."""
 BINGX_SUBSCRIBE_PER_S = 8.0
 BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0, "incrDepth": 30.0, "depth5@500ms": 15.0}
-BINGX_QUOTE_SOURCE: Literal["book", "bookTicker", "depth5"] = "book"
+BingxQuoteSource = Literal["book", "bookTicker", "depth5"]
+"""Where BingX quotes come from: a local book from `@incrDepth`, `@bookTicker` pushes, or `@depth5` snapshots."""
+BINGX_QUOTE_SOURCE: BingxQuoteSource = "book"
 """Chosen by measurement against the simulators' live profile (README, "BingX quote source")."""
 
 SILENT_AFTER_MS = {"quote": 30_000.0, "trade": 300_000.0}

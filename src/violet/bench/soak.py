@@ -13,15 +13,19 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
 import psutil
 
+from violet import defaults as d
 from violet.bench.sim_process import SimProcess, sim_fault, start_sim, stop_sim
 from violet.domain import FeedState
 from violet.ports import TickStream, VenuePriceFeedPort
+
+if TYPE_CHECKING:
+    from violet.adapters.bingx.quote_source import QuoteSourceName
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
@@ -48,7 +52,9 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
 
 
 @asynccontextmanager
-async def _source(adapter: str, *, symbols: int, rate: float) -> AsyncIterator[VenuePriceFeedPort]:
+async def _source(
+    adapter: str, *, symbols: int, rate: float, quote_source: QuoteSourceName | None
+) -> AsyncIterator[VenuePriceFeedPort]:
     if adapter == "in_memory":
         from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
 
@@ -63,15 +69,16 @@ async def _source(adapter: str, *, symbols: int, rate: float) -> AsyncIterator[V
         from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
         sim = await start_sim("bingx", symbols=symbols, rate=rate, tls=False)
+        settings = BingxSettings(
+            assets=tuple(sim.info["symbols"]),
+            base_url_http=sim.info["http"],
+            ws_url=f"{sim.info['ws']}/swap-market",
+            subscribe_per_s=9.0,
+        )
+        if quote_source is not None:
+            settings = attrs.evolve(settings, quote_source=quote_source)
         try:
-            yield BingxPriceFeed(
-                BingxSettings(
-                    assets=tuple(sim.info["symbols"]),
-                    base_url_http=sim.info["http"],
-                    ws_url=f"{sim.info['ws']}/swap-market",
-                    subscribe_per_s=9.0,
-                )
-            )
+            yield BingxPriceFeed(settings)
         finally:
             await stop_sim(sim)
     elif adapter == "remote_shm":
@@ -107,10 +114,19 @@ class SoakStalled(RuntimeError):
 
 
 async def soak(
-    adapter: str, *, ticks: int, symbols: int, rate: float, warmup_ticks: int = 20_000, stall_s: float = 60.0
+    adapter: str,
+    *,
+    ticks: int,
+    symbols: int,
+    rate: float,
+    quote_source: QuoteSourceName | None = None,
+    warmup_ticks: int = 20_000,
+    stall_s: float = 60.0,
 ) -> dict[str, Any]:
+    """RSS and CPU over `ticks` through one consumer, after a warm-up of as many (at most `warmup_ticks`).
+    `quote_source`: the BingX adapter's (None: its default)."""
     me = psutil.Process()
-    async with _source(adapter, symbols=symbols, rate=rate) as feed, feed:
+    async with _source(adapter, symbols=symbols, rate=rate, quote_source=quote_source) as feed, feed:
         assets = sorted(feed.assets())
         async with feed.subscribe(assets) as stream:
 
@@ -123,7 +139,7 @@ async def soak(
                     f"feed {feed.state.value}, {feed.counters()}"
                 )
 
-            await take(warmup_ticks)
+            await take(min(warmup_ticks, ticks))
             rss0, cpu0, t0 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
             n = await take(ticks)
             rss1, cpu1, t1 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
@@ -138,6 +154,8 @@ async def soak(
         "rss_growth_mib_per_million": (rss1 - rss0) / 2**20 / (n / 1e6),
         "conflated": counters.conflated,
         "dropped": counters.dropped,
+        "rejected": counters.rejected,
+        **({"quote_source": quote_source or d.BINGX_QUOTE_SOURCE} if adapter == "bingx" else {}),
     }
 
 

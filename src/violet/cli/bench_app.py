@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from violet import defaults as d
 from violet.app.event_loop import run_on_uvloop
 from violet.cli.bench_scale_app import scale_app
 from violet.cli.bench_soaks import soak_each
@@ -21,6 +22,11 @@ BenchRateOption = Annotated[float, typer.Option(min=1, help="Messages per second
 BenchSecondsOption = Annotated[float, typer.Option(min=1, help="Measured seconds per run.")]
 RepeatsOption = Annotated[int, typer.Option(min=1, help="Runs per measurement; medians are reported.")]
 bench_app.add_typer(scale_app)  # its commands (burst) sit beside these
+
+
+RUN_SOAK_RATE = 10_000.0
+"""Far-side messages per second of `bench run`'s soaks: what the BingX adapter sustains on the default quote source
+(the local book) on two cores shared with its simulator, with room (README, Performance)."""
 
 
 DEFAULT_RUN_SCENARIOS = (
@@ -65,7 +71,7 @@ def bench_run(
         )
     )
     typer.echo(markdown(report))
-    results = soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=20_000.0)
+    results = soak_each(SOAK_ADAPTERS, ticks=soak_ticks, symbols=symbols, rate=RUN_SOAK_RATE)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
     try:
         from violet.bench.report import write_report
@@ -227,6 +233,10 @@ def bench_soak(
         float | None,
         typer.Option(help="--system: exit 1 if a violet process grows more (MiB per million ticks) after warm-up."),
     ] = None,
+    quote_source: Annotated[
+        d.BingxQuoteSource | None,
+        typer.Option(help="The BingX adapter's quote source. Default: the adapter's (book)."),
+    ] = None,
 ) -> None:
     """RSS growth per million ticks and sustained ticks/s through one consumer, per adapter; or, with --system,
     RSS of every process of a running violet (reactor, feed, simulators, Hazelcast member) over hours.
@@ -246,7 +256,7 @@ def bench_soak(
     if unknown:
         typer.echo(f"--adapters: unknown {unknown}; known: {list(SOAK_ADAPTERS)}", err=True)
         raise typer.Exit(2)
-    results = soak_each(chosen, ticks=ticks, symbols=symbols, rate=rate)
+    results = soak_each(chosen, ticks=ticks, symbols=symbols, rate=rate, quote_source=quote_source)
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(results, indent=2))
 

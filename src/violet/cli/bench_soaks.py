@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import typer
 
 from violet.app.event_loop import run_on_uvloop
+
+if TYPE_CHECKING:
+    from violet.adapters.bingx.quote_source import QuoteSourceName
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
@@ -15,7 +19,9 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     return [leaf for leaves in nested for leaf in leaves]
 
 
-def soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float) -> list[dict[str, object]]:
+def soak_each(
+    adapters: Sequence[str], *, ticks: int, symbols: int, rate: float, quote_source: QuoteSourceName | None = None
+) -> list[dict[str, object]]:
     """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
     stopped delivering ends the bench with its reason (exit 1), not a traceback."""
 
@@ -26,7 +32,7 @@ def soak_each(adapters: Sequence[str], *, ticks: int, symbols: int, rate: float)
     for adapter in adapters:
 
         async def one(adapter: str = adapter) -> dict[str, object]:
-            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate)
+            return await soak(adapter, ticks=ticks, symbols=symbols, rate=rate, quote_source=quote_source)
 
         failures: list[BaseException] = []
         try:

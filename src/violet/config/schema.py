@@ -67,7 +67,7 @@ class BingxConfig(Strict, frozen=True):
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINGX_SUBSCRIBE_PER_S
     stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     ca_file: str | None = None
-    quote_source: Literal["book", "bookTicker", "depth5"] = d.BINGX_QUOTE_SOURCE
+    quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """Where venue quotes come from: `book` (a local book from @incrDepth), `bookTicker` (pushed on top change
     only, seconds apart on the live venue), `depth5` (five-level snapshots). See the README's measurement."""
 

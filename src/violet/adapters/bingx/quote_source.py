@@ -12,14 +12,14 @@ whose book went bad) and the counting.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
 import attrs
 
+from violet import defaults as d
 from violet.adapters.bingx.codec import BookPush, BookTickerPush
 from violet.adapters.bingx.order_book import BookVerdict, OrderBook
 
-QuoteSourceName = Literal["book", "bookTicker", "depth5"]
+QuoteSourceName = d.BingxQuoteSource
 CHANNEL: dict[str, str] = {"book": "incrDepth", "bookTicker": "bookTicker", "depth5": "depth5@500ms"}
 
 
