@@ -10,13 +10,15 @@ import time
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.abc
 import anyio.to_thread
 import attrs
 import msgspec
 import pytest
+from anyio.abc import SocketAttribute
 
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings, WrongEventLoop
-from violet.domain import FeedState, Freshness, TickKind, UnknownAsset
+from violet.domain import FeedNotReady, FeedState, Freshness, TickKind, UnknownAsset
 from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
@@ -169,6 +171,35 @@ def test_credentials_come_from_the_environment_and_never_appear_in_any_output() 
     assert "DEBUG" in output, "NT logged at DEBUG, so its whole output was searched"
     assert SECRET_KEY not in output and SECRET_SECRET not in output
     assert "***redacted***" in proc.stdout
+
+
+async def test_a_venue_that_never_answers_ends_in_feed_not_ready_with_the_node_stopped() -> None:
+    """Entering waits at most `ready_timeout_s`, even though NautilusTrader's node runs shielded until it is stopped:
+    the WebSocket side is a listener that accepts and never speaks, so the feed can never be ready, and entering must
+    raise FeedNotReady (it hung for good when the node was stopped only after the readiness wait had ended)."""
+
+    async def hold(stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            await anyio.sleep_forever()
+
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=2, market=False)) as sim,
+        await anyio.create_tcp_listener(local_host="127.0.0.1") as silent,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(silent.serve, hold)
+        settings = NtBinanceSettings(
+            assets=("BTCUSDT-PERP",),
+            base_url_http=sim.http_url,
+            base_url_ws=f"ws://127.0.0.1:{silent.extra(SocketAttribute.local_port)}",
+            ready_timeout_s=1.0,
+        )
+        with anyio.fail_after(60), pytest.raises(FeedNotReady) as caught:
+            async with NtBinancePriceFeed(settings):
+                pytest.fail("entered a feed whose venue never answered")
+        tg.cancel_scope.cancel()
+    assert caught.value.missing == ["BTCUSDT-PERP"]
+    assert "0 stream(s) acked" in caught.value.detail
 
 
 SILENT_AFTER = {"quote": 1_000_000_000, "trade": 1_000_000_000}

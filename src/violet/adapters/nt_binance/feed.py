@@ -49,6 +49,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self.missing_assets: list[str] = []
         self._node: NtBinanceNode | None = None
         self._run_scope: anyio.CancelScope | None = None
+        self._node_stopping = False
         self._last_data_ns = 0
         self._acked_streams: set[str] = set()
         self._ready: anyio.Event | None = None
@@ -106,7 +107,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         hub = self._hub
         self._last_data_ns = tick.mono_ns
         if hub.state is FeedState.STALE:
-            hub.set_state(FeedState.LIVE)
+            self._go_live()
         if tick.asset not in self._instruments:
             hub.reject("UnknownAsset")
             return
@@ -182,9 +183,8 @@ class NtBinancePriceFeed(HubBackedFeed):
             elif hub.state is FeedState.CONNECTING or (
                 hub.state is FeedState.RECONNECTING and time.monotonic_ns() - self._unsettled_ns >= SETTLE_NS
             ):
-                hub.set_state(FeedState.LIVE)
                 self._last_data_ns = now
-                self._check_ready()
+                self._go_live()
             elif hub.state is FeedState.LIVE and now - self._last_data_ns > self._settings.stall_after_ns:
                 hub.set_state(FeedState.STALE)
 
@@ -194,7 +194,8 @@ class NtBinancePriceFeed(HubBackedFeed):
         node = self._node
         assert node is not None
         with anyio.CancelScope(shield=True) as self._run_scope:
-            await node.run()
+            if not self._node_stopping:  # a stop that came first would leave `run` running for good
+                await node.run()
 
     async def _prepare(self) -> None:
         try:
@@ -230,8 +231,20 @@ class NtBinancePriceFeed(HubBackedFeed):
             tg.start_soon(self._watch)
             tg.start_soon(self._subscribe_all)
             assert self._ready is not None
-            await self._ready.wait()
+            try:
+                await self._ready.wait()
+            except anyio.get_cancelled_exc_class():
+                # Cancelled before ready (the ready timeout): `_run_node` is shielded until the node is stopped, and
+                # `_teardown` comes only after this task has ended, so stop it here or this group never exits.
+                await self._stop_node()
+                raise
             task_status.started()
+
+    def _go_live(self) -> None:
+        # Readiness is checked on every way back to live: acks that came while the feed was stale (no data yet for
+        # `stall_after_ns` on a slow start) found it not live, and only this check sees them again.
+        self._hub.set_state(FeedState.LIVE)
+        self._check_ready()
 
     def _check_ready(self) -> None:
         """Ready: every socket up (live) and every asset's streams confirmed by the venue."""
@@ -243,10 +256,21 @@ class NtBinancePriceFeed(HubBackedFeed):
     def _unready_assets(self) -> list[str]:
         return self.unconfirmed_assets()
 
+    def _not_ready_detail(self) -> str:
+        sockets = self._node.socket_states() if self._node is not None else []
+        return (
+            f"feed {self._hub.state.value}; sockets: {', '.join(sockets) or 'none yet'}; "
+            f"{len(self._acked_streams)} stream(s) acked"
+        )
+
     async def _teardown(self) -> None:
+        await self._stop_node()
+
+    async def _stop_node(self) -> None:
         # NT is stopped, not cancelled (see `_run_node`); its `run_async` then returns within the grace period.
-        if self._node is not None:
+        node, self._node_stopping = (None if self._node_stopping else self._node), True
+        if node is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                await self._node.stop()
+                await node.stop()
         if self._run_scope is not None:
             self._run_scope.deadline = anyio.current_time() + NODE_RUN_GRACE_S
