@@ -215,7 +215,9 @@ def bench_soak(
         "in_memory,bingx,remote_shm"
     ),
     symbols: CountOption = 50,
-    rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second (--system: per venue).")] = 20_000.0,
+    rate: Annotated[float, typer.Option(min=1, help="Far-side messages per second (--system: per venue).")] = (
+        RUN_SOAK_RATE
+    ),
     out: Annotated[Path, typer.Option(help="Directory for soak.json.")] = Path("bench-out"),
     system: Annotated[
         bool, typer.Option("--system", help="Run the whole system (`violet run`) and watch every process.")
