@@ -10,7 +10,7 @@ from typing import Any
 
 import psutil
 
-from violet.bench.markdown_table import table
+from violet.bench.markdown_table import LATENCY_FIELDS, table
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> None:
@@ -45,7 +45,7 @@ def _rows(name: str, row: dict[str, Any], report: dict[str, Any]) -> list[list[s
         if base is None or base is row
         else f"{row['p50_us'] / base['p50_us']:.2f}x / {row['p99_us'] / base['p99_us']:.2f}x"
     )
-    us = [f"{row[f]:.0f}" for f in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us")]
+    us = [f"{row[f]:.0f}" for f in LATENCY_FIELDS]
     valid = "yes" if row["valid"] else "NO (sim behind)"
     rows = [[name, *us, f"{row['cpu_s']:.2f}", str(row["matched"]), valid, ratio]]
     if "bridge_p50_us" in row:

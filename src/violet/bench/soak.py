@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import attrs
@@ -23,9 +23,6 @@ from violet import defaults as d
 from violet.bench.sim_process import SimProcess, sim_fault, start_sim, stop_sim
 from violet.domain import FeedState
 from violet.ports import TickStream, VenuePriceFeedPort
-
-if TYPE_CHECKING:
-    from violet.adapters.bingx.quote_source import QuoteSourceName
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
@@ -53,7 +50,7 @@ def _shm_writer(bridge: str, assets: list[str], rate: float, ready: Any, stop: A
 
 @asynccontextmanager
 async def _source(
-    adapter: str, *, symbols: int, rate: float, quote_source: QuoteSourceName | None
+    adapter: str, *, symbols: int, rate: float, quote_source: d.BingxQuoteSource
 ) -> AsyncIterator[VenuePriceFeedPort]:
     if adapter == "in_memory":
         from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, SyntheticMarket
@@ -74,9 +71,8 @@ async def _source(
             base_url_http=sim.info["http"],
             ws_url=f"{sim.info['ws']}/swap-market",
             subscribe_per_s=9.0,
+            quote_source=quote_source,
         )
-        if quote_source is not None:
-            settings = attrs.evolve(settings, quote_source=quote_source)
         try:
             yield BingxPriceFeed(settings)
         finally:
@@ -119,12 +115,12 @@ async def soak(
     ticks: int,
     symbols: int,
     rate: float,
-    quote_source: QuoteSourceName | None = None,
+    quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE,
     warmup_ticks: int = 20_000,
     stall_s: float = 60.0,
 ) -> dict[str, Any]:
     """RSS and CPU over `ticks` through one consumer, after a warm-up of as many (at most `warmup_ticks`).
-    `quote_source`: the BingX adapter's (None: its default)."""
+    `quote_source`: the BingX adapter's."""
     me = psutil.Process()
     async with _source(adapter, symbols=symbols, rate=rate, quote_source=quote_source) as feed, feed:
         assets = sorted(feed.assets())
@@ -155,7 +151,7 @@ async def soak(
         "conflated": counters.conflated,
         "dropped": counters.dropped,
         "rejected": counters.rejected,
-        **({"quote_source": quote_source or d.BINGX_QUOTE_SOURCE} if adapter == "bingx" else {}),
+        **({"quote_source": quote_source} if adapter == "bingx" else {}),
     }
 
 

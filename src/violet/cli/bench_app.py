@@ -54,7 +54,6 @@ def bench_run(
 
     Example: violet bench run --out bench-out
     """
-
     from violet.bench.latency import bench
     from violet.bench.latency_report import markdown
     from violet.bench.soak import SOAK_ADAPTERS
@@ -104,7 +103,6 @@ def bench_latency(
     Example: violet bench latency --symbols 50 --rate 2000 --duration 10 --repeats 3 --out bench-out
     Sweep:   violet bench latency --scenario bingx-violet --rates 500,2000,8000 --out bench-out
     """
-
     from violet.bench.latency import SCENARIOS, bench
 
     chosen = scenarios or list(SCENARIOS)
@@ -149,7 +147,6 @@ def bench_sim(
 
     Example: violet bench sim --venue binance --rate 20000
     """
-
     from violet.bench.startup import sim_throughput
 
     result = run_on_uvloop(lambda: sim_throughput(venue=venue, symbols=symbols, rate=rate, duration=duration))
@@ -235,10 +232,9 @@ def bench_soak(
         float | None,
         typer.Option(help="--system: exit 1 if a violet process grows more (MiB per million ticks) after warm-up."),
     ] = None,
-    quote_source: Annotated[
-        d.BingxQuoteSource | None,
-        typer.Option(help="The BingX adapter's quote source. Default: the adapter's (book)."),
-    ] = None,
+    quote_source: Annotated[d.BingxQuoteSource, typer.Option(help="The BingX adapter's quote source.")] = (
+        d.BINGX_QUOTE_SOURCE
+    ),
 ) -> None:
     """RSS growth per million ticks and sustained ticks/s through one consumer, per adapter; or, with --system,
     RSS of every process of a running violet (reactor, feed, simulators, Hazelcast member) over hours.
@@ -246,7 +242,6 @@ def bench_soak(
     Examples: violet bench soak --ticks 1000000 --adapters bingx,remote_shm;
     violet bench soak --system --hours 1 --symbols 50 --rate 2000 --disconnect-every-min 5
     """
-
     from violet.bench.soak import SOAK_ADAPTERS
 
     if system:
@@ -315,7 +310,6 @@ def bench_reconnect(
 
     Example: violet bench reconnect --venue binance --symbols 50 --repeats 5
     """
-
     from violet.bench.soak import reconnect_to_fresh
 
     if venue not in ("bingx", "binance"):
@@ -358,7 +352,6 @@ def bench_quote_sources(
 ) -> None:
     """BingX quote sources (book, bookTicker, depth5) side by side on the live profile: how often a fresh quote
     exists (250 ms, 1 s, 2 s) and its age, for BTC, ETH and the thinnest name. E.g. `--seconds 120`."""
-
     from violet.bench.quote_sources import markdown, quote_sources
 
     rows = run_on_uvloop(lambda: quote_sources(symbols=symbols, seconds=seconds))

@@ -31,7 +31,6 @@ def bench_burst(
 
     Example: violet bench burst --symbols 50 --rate 1000 --factor 20 --burst-s 3 --shards 1,2
     """
-
     from violet.bench.burst import burst_bench, markdown, to_json
 
     try:

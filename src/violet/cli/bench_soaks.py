@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import typer
 
+from violet import defaults as d
 from violet.app.event_loop import run_on_uvloop
-
-if TYPE_CHECKING:
-    from violet.adapters.bingx.quote_source import QuoteSourceName
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
@@ -20,7 +17,12 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 
 
 def soak_each(
-    adapters: Sequence[str], *, ticks: int, symbols: int, rate: float, quote_source: QuoteSourceName | None = None
+    adapters: Sequence[str],
+    *,
+    ticks: int,
+    symbols: int,
+    rate: float,
+    quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE,
 ) -> list[dict[str, object]]:
     """Soak each adapter in turn (a fresh loop each), printing each result; a source that never became ready or
     stopped delivering ends the bench with its reason (exit 1), not a traceback."""

@@ -268,9 +268,9 @@ class NtBinancePriceFeed(HubBackedFeed):
 
     async def _stop_node(self) -> None:
         # NT is stopped, not cancelled (see `_run_node`); its `run_async` then returns within the grace period.
-        node, self._node_stopping = (None if self._node_stopping else self._node), True
-        if node is not None:
+        first, self._node_stopping = not self._node_stopping, True
+        if first and self._node is not None:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                await node.stop()
+                await self._node.stop()
         if self._run_scope is not None:
             self._run_scope.deadline = anyio.current_time() + NODE_RUN_GRACE_S
