@@ -13,6 +13,7 @@ from violet.sim.binance.config import BinanceSimConfig
 from violet.sim.binance.exchange_info import exchange_info
 from violet.sim.binance.rest_limits import WeightLimiter
 from violet.sim.binance.signing import check_signed
+from violet.sim.engine import routes
 from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
@@ -58,14 +59,17 @@ class BinanceRest(SimulatorCore):
         )
         return _error(verdict.status, -1003, msg, headers), headers
 
+    @routes.get("/fapi/v1/ping")
     async def _ping(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 1)
         return refusal or web.json_response({}, headers=headers)
 
+    @routes.get("/fapi/v1/time")
     async def _time(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 1)
         return refusal or web.json_response({"serverTime": _now_ms()}, headers=headers)
 
+    @routes.get("/fapi/v1/exchangeInfo")
     async def _exchange_info(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 1)
         if refusal:
@@ -94,6 +98,7 @@ class BinanceRest(SimulatorCore):
             return None, _error(400, -1121, "Invalid symbol.", headers)
         return symbol, None
 
+    @routes.get("/fapi/v1/depth")
     async def _depth(self, request: web.Request) -> web.Response:
         try:
             limit = int(request.query.get("limit", "500"))
@@ -118,6 +123,7 @@ class BinanceRest(SimulatorCore):
         }
         return _json(body, headers)
 
+    @routes.get("/fapi/v1/ticker/bookTicker")
     async def _book_ticker_rest(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 2)
         if refusal:
@@ -141,6 +147,7 @@ class BinanceRest(SimulatorCore):
             )
         return _json(rows[0] if "symbol" in request.query else rows, headers)
 
+    @routes.get("/fapi/v1/premiumIndex")
     async def _premium_index(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 1)
         if refusal:
@@ -172,6 +179,7 @@ class BinanceRest(SimulatorCore):
         )
         return None if err is None else _error(err.status, err.code, err.msg, headers)
 
+    @routes.get("/fapi/v2/account")
     async def _account(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 5)
         refusal = refusal or self._signed(request, headers)
@@ -223,6 +231,7 @@ class BinanceRest(SimulatorCore):
         }
         return _json(body, headers)
 
+    @routes.get("/fapi/v3/positionRisk")
     async def _position_risk(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 5)
         refusal = refusal or self._signed(request, headers)

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterable
 
 import msgspec
-from aiohttp import web
 
 from violet.sim.binance import frames
 from violet.sim.binance.config import BinanceSimConfig
@@ -33,22 +32,6 @@ class BinanceSimulator(BinanceRest, BinanceWebSocket):
         self.connects_by_route: Counter[str] = Counter()
         self.control_requests: Counter[str] = Counter()
         """Control frames received, by method (e.g. how many SUBSCRIBE frames a client needed)."""
-
-    # -- routes ---------------------------------------------------------------------------------------
-    def add_routes(self, app: web.Application) -> None:
-        r = app.router
-        r.add_get("/fapi/v1/ping", self._ping)
-        r.add_get("/fapi/v1/time", self._time)
-        r.add_get("/fapi/v1/exchangeInfo", self._exchange_info)
-        r.add_get("/fapi/v1/depth", self._depth)
-        r.add_get("/fapi/v1/ticker/bookTicker", self._book_ticker_rest)
-        r.add_get("/fapi/v1/premiumIndex", self._premium_index)
-        r.add_get("/fapi/v2/account", self._account)
-        r.add_get("/fapi/v3/positionRisk", self._position_risk)
-        for prefix in ("", "/public", "/market"):
-            r.add_get(f"{prefix}/ws", self._ws)
-            r.add_get(f"{prefix}/ws/{{tail:.*}}", self._ws)
-            r.add_get(f"{prefix}/stream", self._ws)
 
     # -- market events -> frames ----------------------------------------------------------------------
     def frames_for(self, event: MarketEvent) -> Iterable[tuple[str, Outgoing]]:

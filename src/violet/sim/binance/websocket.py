@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 
 from violet.sim.binance import frames
 from violet.sim.binance.config import BinanceSimConfig
+from violet.sim.engine import routes
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.rate_window import OneSecondWindow
 from violet.sim.engine.simulator import SimulatorCore
@@ -27,9 +28,13 @@ class BinanceWebSocket(SimulatorCore):
     connects_by_route: Counter[str]
     """WebSocket connections accepted per route ("public", "market", "" for the legacy root)."""
     silenced_subscriptions: int = 0
-    """Subscriptions acknowledged on a route that does not serve them (never sent; see `routes`)."""
+    """Subscriptions acknowledged on a route that does not serve them (never sent; see the config's `routes`)."""
 
     # -- WebSocket ------------------------------------------------------------------------------------
+    # The legacy root and the category routes of 2026, each as raw streams (`/ws/<streams>`) or combined.
+    @routes.get(
+        *(f"{route}{tail}" for route in ("", "/public", "/market") for tail in ("/ws", "/ws/{tail:.*}", "/stream"))
+    )
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         if not self.accepting:
             return web.Response(status=503, text="Service Unavailable")

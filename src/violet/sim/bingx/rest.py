@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from violet.sim.bingx.config import BingxSimConfig
+from violet.sim.engine import routes
 from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.market import QuoteEvent
 from violet.sim.engine.simulator import SimulatorCore
@@ -84,19 +85,24 @@ class BingxRest(SimulatorCore):
             )
         return symbol, None
 
+    # Other market families share the REST host; clients that list every family ask them too.
+    @routes.get("/openApi/cswap/v1/market/contracts")
     async def _no_coin_m(self, request: web.Request) -> web.Response:
         return self._limit(request) or web.json_response(
             {"code": 0, "msg": "", "timestamp": time.time_ns() // 1_000_000, "data": []}, headers=self._headers(request)
         )
 
+    @routes.get("/openApi/spot/v1/common/symbols")
     async def _no_spot(self, request: web.Request) -> web.Response:
         return self._limit(request) or web.json_response(
             {"code": 0, "msg": "", "debugMsg": "", "data": {"symbols": []}}, headers=self._headers(request)
         )
 
+    @routes.get("/openApi/swap/v2/server/time")
     async def _server_time(self, request: web.Request) -> web.Response:
         return self._limit(request) or self._ok(request, {"serverTime": time.time_ns() // 1_000_000})
 
+    @routes.get("/openApi/swap/v2/quote/contracts")
     async def _contracts(self, request: web.Request) -> web.Response:
         refused = self._limit(request)
         if refused:
@@ -137,6 +143,7 @@ class BingxRest(SimulatorCore):
     def _quote_now(self, symbol: str) -> QuoteEvent:
         return self.market.quote(self.symbols[symbol].base, time.time_ns() // 1_000_000)
 
+    @routes.get("/openApi/swap/v2/quote/ticker")
     async def _ticker(self, request: web.Request) -> web.Response:
         symbol, refused = self._limited_symbol(request)
         if refused:
@@ -166,6 +173,7 @@ class BingxRest(SimulatorCore):
             )
         return self._ok(request, rows[0] if symbol else rows)
 
+    @routes.get("/openApi/swap/v2/quote/bookTicker")
     async def _book_ticker(self, request: web.Request) -> web.Response:
         symbol, refused = self._limited_symbol(request)
         if refused:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 import attrs
 import msgspec
-from aiohttp import web
 
 from violet.sim.bingx import frames
 from violet.sim.bingx.book_channels import BingxBookChannels
@@ -31,18 +30,6 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
         self._rest_banned: dict[str, float] = {}
         self.rest_calls: list[str] = []
         self.init_books()
-
-    # -- routes ---------------------------------------------------------------------------------------
-    def add_routes(self, app: web.Application) -> None:
-        r = app.router
-        r.add_get("/swap-market", self._ws)
-        r.add_get("/openApi/swap/v2/server/time", self._server_time)
-        r.add_get("/openApi/swap/v2/quote/contracts", self._contracts)
-        r.add_get("/openApi/swap/v2/quote/ticker", self._ticker)
-        r.add_get("/openApi/swap/v2/quote/bookTicker", self._book_ticker)
-        # Other market families share the REST host; clients that list every family ask them too.
-        r.add_get("/openApi/cswap/v1/market/contracts", self._no_coin_m)
-        r.add_get("/openApi/spot/v1/common/symbols", self._no_spot)
 
     # -- market events -> frames ----------------------------------------------------------------------
     def frames_for(self, event: MarketEvent) -> Iterable[tuple[str, Outgoing]]:

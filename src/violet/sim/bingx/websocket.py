@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 
 from violet.sim.bingx import frames
 from violet.sim.bingx.config import BingxSimConfig
+from violet.sim.engine import routes
 from violet.sim.engine.connection import Encoder, Outgoing, SimConnection
 from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.rate_window import OneSecondWindow
@@ -55,6 +56,7 @@ class BingxWebSocket(SimulatorCore):
         return BingxConnection(conn_id, ws, request, encode=encode, send_log=send_log, **kw)
 
     # -- WebSocket ------------------------------------------------------------------------------------
+    @routes.get("/swap-market")
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         if not self.accepting:
             return web.Response(status=503, text="Service Unavailable")

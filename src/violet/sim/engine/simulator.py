@@ -22,6 +22,7 @@ import msgspec
 from aiohttp import web
 
 from violet.lifecycle import StackLifetime
+from violet.sim.engine import routes
 from violet.sim.engine.config import SimConfig
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import VENUE_FAULTS, Fault, FaultKind, FaultSpecError
@@ -79,13 +80,9 @@ class SimulatorCore(StackLifetime):
         self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.app = web.Application()
-        self._add_control_routes()
-        self.add_routes(self.app)
+        routes.add_declared_routes(self.app, self)
 
-    # -- venue hooks ----------------------------------------------------------------------------------
-    def add_routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
+    # -- venue hooks (its HTTP handlers are declared with `routes.get` and `routes.post`) ---------------
     def frames_for(self, event: MarketEvent) -> Iterable[tuple[str, Outgoing]]:
         """(topic, frame) pairs for an event; only called for topics someone subscribed to."""
         raise NotImplementedError
@@ -325,19 +322,14 @@ class SimulatorCore(StackLifetime):
         return len(conns)
 
     # -- the test API over HTTP (for a simulator running as a subprocess) -------------------------------
-    def _add_control_routes(self) -> None:
-        self.app.router.add_get("/__sim/connections", self._h_connections)
-        self.app.router.add_post("/__sim/fault", self._h_fault)
-        self.app.router.add_post("/__sim/inject", self._h_inject)
-        self.app.router.add_get("/__sim/stats", self._h_stats)
-        self.app.router.add_post("/__sim/sendlog", self._h_sendlog)
-
+    @routes.get("/__sim/connections")
     async def _h_connections(self, request: web.Request) -> web.Response:
         body = [
             {"id": c.id, "path": c.path, "topics": sorted(c.topics), "sent": c.sent} for c in self.connections.values()
         ]
         return web.json_response(body)
 
+    @routes.post("/__sim/fault")
     async def _h_fault(self, request: web.Request) -> web.Response:
         data = msgspec.json.decode(await request.read())
         try:
@@ -347,15 +339,18 @@ class SimulatorCore(StackLifetime):
         touched = await self.apply_fault(fault, data.get("conn"))
         return web.json_response({"touched": touched})
 
+    @routes.post("/__sim/inject")
     async def _h_inject(self, request: web.Request) -> web.Response:
         data = msgspec.json.decode(await request.read())
         return web.json_response({"touched": self.inject(str(data["frame"]), data.get("conn"))})
 
+    @routes.post("/__sim/sendlog")
     async def _h_sendlog(self, request: web.Request) -> web.Response:
         """Drain the send-time side channel: [[symbol, kind, ts_ms, prices, send_mono_ns], ...]; the first call
         turns recording on (see SendLog)."""
         return web.Response(body=msgspec.json.encode(self.send_log.drain()), content_type="application/json")
 
+    @routes.get("/__sim/stats")
     async def _h_stats(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
