@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import attrs
 
+
+@attrs.define
 class ConfigError(ValueError):
-    def __init__(self, file: str, key: str, reason: str) -> None:
-        where = f"{file}: {key}" if key else file
-        super().__init__(f"{where}: {reason}")
-        self.file = file
-        self.key = key
-        self.reason = reason
+    file: str
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        return f"{where}: {self.reason}"

@@ -42,12 +42,14 @@ MS = 1_000_000
 S = 1_000_000_000
 
 
+@attrs.define
 class SubscriptionRefused(RuntimeError):
-    def __init__(self, topic: str, code: int, msg: str) -> None:
-        super().__init__(f"BingX refused {topic}: {code} {msg}")
-        self.topic = topic
-        self.code = code
-        self.msg = msg
+    topic: str
+    code: int
+    msg: str
+
+    def __str__(self) -> str:
+        return f"BingX refused {self.topic}: {self.code} {self.msg}"
 
 
 class _ConnectFailed(Exception):
