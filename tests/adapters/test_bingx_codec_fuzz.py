@@ -180,25 +180,44 @@ def test_the_fast_path_answers_exactly_as_the_general_path(text: str) -> None:
 
 
 # -- the local order book (quote_source = "book") ---------------------------------------------------------------
-_prices = st.integers(1, 60).map(lambda n: format(Decimal(n).scaleb(-1), "f"))
+_BIDS = [format(Decimal(n).scaleb(-1), "f") for n in range(1, 31)]
+_ASKS = [format(Decimal(n).scaleb(-1), "f") for n in range(31, 61)]
 _sizes = st.sampled_from(["0.0000", "0.5000", "1.0000", "2.5000"])
-_junk = st.sampled_from(["abc", "-1", "NaN", "", "1e5x"])
-_levels = st.lists(st.tuples(st.one_of(_prices, _prices, _prices, _junk), _sizes), max_size=4)
-_pushes = st.lists(
-    st.tuples(st.sampled_from(["all", "update", "update", "update"]), st.integers(0, 40), _levels, _levels),
-    max_size=12,
+
+
+def _levels(own: list[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    # Mostly the side's own half of the range, so a book lives long enough for its top to be deleted and its far
+    # end trimmed; now and then any price, which may cross it.
+    return st.lists(st.tuples(st.sampled_from(own * 20 + _BIDS + _ASKS), _sizes), max_size=6)
+
+
+_push = st.tuples(
+    st.sampled_from(["all", *["update"] * 8]),
+    # The id's step from the previous frame's: 1, or a skip as live, now and then not newer.
+    st.sampled_from([-1, 0, *[1] * 10, *range(2, 10)]),
+    _levels(_BIDS),
+    _levels(_ASKS),
+    st.sampled_from([None] * 45 + ["abc", "-1", "NaN", "", "1e5x"]),  # a junk price, in one push of ten
+)
+_pushes = st.one_of(
+    st.lists(_push, max_size=40),
+    st.lists(_push, min_size=1, max_size=40).map(lambda ps: [("all", *ps[0][1:]), *ps[1:]]),  # a snapshot first
 )
 
 
 @FUZZ
 @given(_pushes)
 def test_the_order_book_follows_the_venues_rule_and_never_serves_a_crossed_top(
-    pushes: list[tuple[str, int, list[tuple[str, str]], list[tuple[str, str]]]],
+    pushes: list[tuple[str, int, list[tuple[str, str]], list[tuple[str, str]], str | None]],
 ) -> None:
     book = OrderBook(max_levels=8)
     model: dict[str, dict[Decimal, str]] | None = None
     last_id: int | None = None
-    for action, last, bids, asks in pushes:
+    last = 0
+    for action, step, bids, asks, junk in pushes:
+        last += step
+        if junk is not None:
+            bids = [*bids, (junk, "1.0000")]
         verdict = book.apply(action, last, bids, asks)
         if action == "update" and last_id is None:
             assert verdict is BookVerdict.NO_SNAPSHOT
@@ -220,9 +239,11 @@ def test_the_order_book_follows_the_venues_rule_and_never_serves_a_crossed_top(
                     model[side].pop(Decimal(price), None)
                 else:
                     model[side][Decimal(price)] = price
-        # the model keeps only the best max_levels a side, as the book does
-        model["bids"] = dict(sorted(model["bids"].items(), reverse=True)[:8])
-        model["asks"] = dict(sorted(model["asks"].items())[:8])
+        # the model keeps the best max_levels a side once a side holds a quarter more, as the book does
+        if len(model["bids"]) > 10:
+            model["bids"] = dict(sorted(model["bids"].items(), reverse=True)[:8])
+        if len(model["asks"]) > 10:
+            model["asks"] = dict(sorted(model["asks"].items())[:8])
         last_id = last
         top = book.top()
         if model["bids"] and model["asks"]:
@@ -231,4 +252,4 @@ def test_the_order_book_follows_the_venues_rule_and_never_serves_a_crossed_top(
             assert Decimal(want[0]) < Decimal(want[1])
         else:
             assert top is None
-        assert max(book.depth()) <= 8
+        assert book.depth() == (len(model["bids"]), len(model["asks"]))

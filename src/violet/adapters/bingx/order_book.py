@@ -4,16 +4,19 @@ The rule the live venue needs (PROTOCOL.md section 11): a snapshot (`"action":"a
 applies when its id is newer than the book's, even when ids skip (they skip by 2-9 with no change missing); an id
 that is not newer, an update before any snapshot, or a book that is crossed after an update means the book cannot
 be trusted: the caller resubscribes the topic and delivers nothing from it until the next snapshot. Levels are
-applied by price, never by position (updates list asks worst-first). Each side keeps at most `max_levels` (the
-venue's snapshots hold up to 1,024), the far end dropped first.
+applied by price, never by position (updates list asks worst-first). Each side keeps at least its best `max_levels`
+(the venue's snapshots hold up to 1,024): once it holds a quarter more, the far end is dropped back to `max_levels`.
+
+Only the top is ever read, so a side is a dict by price plus a heap of its prices, best first, whose removed
+prices are skipped when they surface: an update costs a dict write and at most a C heap push per level.
 """
 
 from __future__ import annotations
 
 import enum
+import heapq
+import math
 from decimal import Decimal, InvalidOperation
-
-from sortedcontainers import SortedDict
 
 MAX_LEVELS = 1024
 Levels = list[tuple[str, str]]
@@ -27,13 +30,69 @@ class BookVerdict(enum.Enum):
     BAD_LEVEL = "book-bad-level"
 
 
+class _Side:
+    """One side's levels, price -> the price as the venue spelled it (the top is delivered in the venue's own
+    string). The heap holds each price as `rank * price` (rank -1 for bids, so the best is always the least)."""
+
+    __slots__ = ("_heap", "_keep", "_limit", "_rank", "levels")
+
+    def __init__(self, rank: int, max_levels: int) -> None:
+        self._rank = rank
+        self._keep = max_levels
+        self._limit = max_levels + max(1, max_levels // 4)
+        self.levels: dict[Decimal, str] = {}
+        self._heap: list[Decimal] = []
+
+    def clear(self) -> None:
+        self.levels.clear()
+        self._heap.clear()
+
+    def apply(self, levels: Levels) -> bool:
+        """False for a level that is not a finite positive price with a finite non-negative size."""
+        book, heap, rank = self.levels, self._heap, self._rank
+        for price_text, size_text in levels:
+            try:
+                # The price is a key and is delivered: exact. The size only says whether the level is there.
+                price, size = Decimal(price_text), float(size_text)
+            except (InvalidOperation, TypeError, ValueError):
+                return False
+            if not (price.is_finite() and price > 0 and 0.0 <= size < math.inf):
+                return False
+            if size == 0.0:
+                book.pop(price, None)
+            else:
+                if price not in book:
+                    heapq.heappush(heap, price if rank == 1 else -price)
+                book[price] = price_text
+        # Removed prices stay in the heap until they surface: a heap much longer than the book is rebuilt.
+        if len(book) > self._limit or len(heap) > 2 * len(book) + 64:
+            self._compact()
+        return True
+
+    def _compact(self) -> None:
+        ordered = sorted(self.levels, reverse=self._rank == -1)
+        if len(ordered) > self._limit:
+            ordered = ordered[: self._keep]
+            self.levels = {price: self.levels[price] for price in ordered}
+        self._heap = [price if self._rank == 1 else -price for price in ordered]  # ascending: already a heap
+
+    def best(self) -> Decimal | None:
+        book, heap = self.levels, self._heap
+        while heap:
+            price = heap[0] if self._rank == 1 else -heap[0]
+            if price in book:
+                return price
+            heapq.heappop(heap)
+        return None
+
+
 class OrderBook:
     def __init__(self, max_levels: int = MAX_LEVELS) -> None:
         self.max_levels = max_levels
         self.last_id: int | None = None
-        # price -> (price, size) as the venue spelled them: the top is delivered in the venue's own strings.
-        self._bids: SortedDict[Decimal, tuple[str, str]] = SortedDict()
-        self._asks: SortedDict[Decimal, tuple[str, str]] = SortedDict()
+        self._bids = _Side(-1, max_levels)
+        self._asks = _Side(1, max_levels)
+        self._top: tuple[str, str] | None = None
 
     @property
     def synced(self) -> bool:
@@ -42,6 +101,7 @@ class OrderBook:
     def reset(self) -> None:
         """Forget everything: the next update is refused until a snapshot comes."""
         self.last_id = None
+        self._top = None
         self._bids.clear()
         self._asks.clear()
 
@@ -53,41 +113,23 @@ class OrderBook:
         elif last_id <= self.last_id:
             self.reset()
             return BookVerdict.STALE_ID
-        if not (self._levels(self._bids, bids) and self._levels(self._asks, asks)):
+        if not (self._bids.apply(bids) and self._asks.apply(asks)):
             self.reset()
             return BookVerdict.BAD_LEVEL
         self.last_id = last_id
-        self._trim()
-        if self._bids and self._asks and self._bids.peekitem(-1)[0] >= self._asks.peekitem(0)[0]:
+        bid, ask = self._bids.best(), self._asks.best()
+        if bid is None or ask is None:
+            self._top = None
+        elif bid >= ask:
             self.reset()
             return BookVerdict.CROSSED
+        else:
+            self._top = self._bids.levels[bid], self._asks.levels[ask]
         return BookVerdict.OK
-
-    def _levels(self, side: SortedDict[Decimal, tuple[str, str]], levels: Levels) -> bool:
-        for price_text, size_text in levels:
-            try:
-                price, size = Decimal(price_text), Decimal(size_text)
-            except (InvalidOperation, TypeError, ValueError):
-                return False
-            if not price.is_finite() or not size.is_finite() or price <= 0 or size < 0:
-                return False
-            if size == 0:
-                side.pop(price, None)
-            else:
-                side[price] = (price_text, size_text)
-        return True
-
-    def _trim(self) -> None:
-        while len(self._bids) > self.max_levels:
-            self._bids.popitem(0)
-        while len(self._asks) > self.max_levels:
-            self._asks.popitem(-1)
 
     def top(self) -> tuple[str, str] | None:
         """(best bid, best ask) as the venue spelled them, or None while a side is empty."""
-        if not self._bids or not self._asks:
-            return None
-        return self._bids.peekitem(-1)[1][0], self._asks.peekitem(0)[1][0]
+        return self._top
 
     def depth(self) -> tuple[int, int]:
-        return len(self._bids), len(self._asks)
+        return len(self._bids.levels), len(self._asks.levels)
