@@ -22,7 +22,7 @@ import psutil
 from violet import defaults as d
 from violet.bench.sim_process import SimProcess, sim_fault, start_sim, stop_sim
 from violet.domain import FeedState
-from violet.ports import TickStream, VenuePriceFeedPort
+from violet.ports import RejectionReasons, TickStream, VenuePriceFeedPort
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
 
@@ -140,6 +140,7 @@ async def soak(
             n = await take(ticks)
             rss1, cpu1, t1 = me.memory_info().rss, sum(me.cpu_times()[:2]), time.monotonic()
             counters = feed.counters()
+            reasons = feed.rejected_by_reason() if isinstance(feed, RejectionReasons) else {}
     return {
         "adapter": adapter,
         "ticks": n,
@@ -151,6 +152,7 @@ async def soak(
         "conflated": counters.conflated,
         "dropped": counters.dropped,
         "rejected": counters.rejected,
+        "rejected_by_reason": reasons,
         **({"quote_source": quote_source} if adapter == "bingx" else {}),
     }
 
