@@ -66,8 +66,8 @@ def encode(generation: int, records: tuple[BridgeRecord, ...]) -> bytearray:
     out = bytearray(_HEAD.pack(MAGIC, VERSION, len(records), generation))
     out += _text(first.asset) + _text(first.venue)
     for r in records:
-        out += _RECORD.pack(KINDS.index(r.kind), r.ts_event, r.source_mono_ns, r.published_ns, r.updates)
-        out += _text(r.bid) + _text(r.ask) + _text(r.last)
+        out += _RECORD.pack(KINDS.index(r.kind), *r.stamps)
+        out += b"".join(_text(price) for price in r.prices)
     return out
 
 
@@ -111,24 +111,12 @@ def decode(raw: bytes | bytearray) -> HzValue:
     asset, venue = cur.text() or "", cur.text() or ""
     records: list[BridgeRecord] = []
     for _ in range(count):
-        kind, ts_event, src, published, updates = cur.record()
+        row = cur.record()
+        kind = row[0]
         if kind >= len(KINDS) or any(KINDS[kind] == r.kind for r in records):
             raise HzPayloadError(f"kind {kind} unknown or repeated")
-        bid, ask, last = cur.text(), cur.text(), cur.text()
-        records.append(
-            BridgeRecord(
-                asset=asset,
-                kind=KINDS[kind],
-                venue=venue,
-                bid=bid,
-                ask=ask,
-                last=last,
-                ts_event=ts_event,
-                source_mono_ns=src,
-                published_ns=published,
-                updates=updates,
-            )
-        )
+        prices = cur.text(), cur.text(), cur.text()
+        records.append(BridgeRecord.of_parts(asset, KINDS[kind], venue, prices, row[1:]))
     if cur.pos != len(raw):
         raise HzPayloadError("trailing bytes")
     return HzValue(generation, asset, tuple(records))

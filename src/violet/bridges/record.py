@@ -16,6 +16,12 @@ import attrs
 from violet.domain import NormalizedTick, format_price, parse_price
 
 KINDS = ("quote", "trade", "quote+trade")
+type Prices = tuple[str | None, str | None, str | None]
+type Stamps = tuple[int, int, int, int]
+
+
+def _text(price: Decimal | None) -> str | None:
+    return None if price is None else format_price(price)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -35,18 +41,40 @@ class BridgeRecord:
 
     @classmethod
     def of_tick(cls, tick: NormalizedTick, *, updates: int, published_ns: int) -> BridgeRecord:
+        return cls.of_parts(
+            tick.asset,
+            tick.kind.value,
+            tick.venue,
+            (_text(tick.bid), _text(tick.ask), _text(tick.last)),
+            (tick.ts_event, tick.mono_ns, published_ns, updates),
+        )
+
+    @classmethod
+    def of_parts(cls, asset: str, kind: str, venue: str, prices: Prices, stamps: Stamps) -> BridgeRecord:
+        """A record from what a bridge stores apart from its key: the prices as (bid, ask, last) and the numbers
+        as (ts_event, source_mono_ns, published_ns, updates), as `prices` and `stamps` give them back."""
+        bid, ask, last = prices
+        ts_event, source_mono_ns, published_ns, updates = stamps
         return cls(
-            asset=tick.asset,
-            kind=tick.kind.value,
-            venue=tick.venue,
-            bid=None if tick.bid is None else format_price(tick.bid),
-            ask=None if tick.ask is None else format_price(tick.ask),
-            last=None if tick.last is None else format_price(tick.last),
-            ts_event=tick.ts_event,
-            source_mono_ns=tick.mono_ns,
+            asset=asset,
+            kind=kind,
+            venue=venue,
+            bid=bid,
+            ask=ask,
+            last=last,
+            ts_event=ts_event,
+            source_mono_ns=source_mono_ns,
             published_ns=published_ns,
             updates=updates,
         )
+
+    @property
+    def prices(self) -> Prices:
+        return self.bid, self.ask, self.last
+
+    @property
+    def stamps(self) -> Stamps:
+        return self.ts_event, self.source_mono_ns, self.published_ns, self.updates
 
     def to_tick(self, *, mono_ns: int, venue: str) -> NormalizedTick:
         """The tick again, validated as any venue input is (a bridge is a process or network boundary): raises

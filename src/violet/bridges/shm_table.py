@@ -292,18 +292,9 @@ class ShmTableReader:
             order, updates, ts_event, src, pub, venue, bid, ask, last = row
             asset, kind = self.keys[index]
             try:
-                return order, BridgeRecord(
-                    asset=asset,
-                    kind=kind,
-                    venue=venue.rstrip(b"\x00").decode("ascii"),
-                    bid=unpack_text(bid),
-                    ask=unpack_text(ask),
-                    last=unpack_text(last),
-                    ts_event=ts_event,
-                    source_mono_ns=src,
-                    published_ns=pub,
-                    updates=updates,
-                )
+                prices = unpack_text(bid), unpack_text(ask), unpack_text(last)
+                venue_name = venue.rstrip(b"\x00").decode("ascii")
+                return order, BridgeRecord.of_parts(asset, kind, venue_name, prices, (ts_event, src, pub, updates))
             except (UnicodeDecodeError, ValueError):
                 raise CorruptSlot(f"slot {index} ({asset} {kind}) does not decode") from None
         return None
