@@ -213,6 +213,20 @@ async def test_the_book_source_quotes_the_top_of_a_book_kept_from_incr_depth() -
         assert again.tick.mono_ns >= before
 
 
+async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
+    peer = ScriptedBingx()
+    async with book_feed(peer) as feed:
+        conn = peer.connections[0]
+        t = now_ms()
+        conn.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+        conn.incr("BTC-USDT", "update", 12, [("99.0", "1.0000")], [], time_ms=t)  # deep change, same ms, same top
+        conn.incr("BTC-USDT", "update", 13, [("100.1", "1.0000")], [], time_ms=t)  # same ms, a new top
+        assert feed.counters().received == 2
+        assert feed.rejected_by_reason() == {}
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is not None and (str(quote.bid), str(quote.ask)) == ("100.1", "100.2")
+
+
 @pytest.mark.parametrize(
     ("pushes", "reason"),
     [

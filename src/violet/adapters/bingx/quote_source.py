@@ -35,6 +35,7 @@ class QuoteSource:
         self.name = name
         self.channel = CHANNEL[name]
         self._books: dict[str, OrderBook] = {}
+        self._last: dict[str, Quote] = {}
 
     def topic(self, symbol: str) -> str:
         return f"{symbol}@{self.channel}"
@@ -43,10 +44,12 @@ class QuoteSource:
         """The symbols' socket dropped: their books wait for a fresh snapshot."""
         for symbol in symbols:
             self._books.pop(symbol, None)
+            self._last.pop(symbol, None)
 
     def on_book(self, push: BookPush) -> Quote | BookVerdict | None:
         """A quote from a book push; a verdict other than OK when the book cannot be trusted (resubscribe); None
-        when there is nothing to quote (an empty side)."""
+        when there is nothing to quote (an empty side) or nothing new: two updates in one venue millisecond that
+        leave the same top would be the same tick twice, which is not a fault of the venue's to count."""
         if push.action == "depth":
             if not push.bids or not push.asks:
                 return None
@@ -60,7 +63,13 @@ class QuoteSource:
         if verdict is not BookVerdict.OK:
             return verdict
         top = book.top()
-        return None if top is None else Quote(top[0], top[1], push.time_ms)
+        if top is None:
+            return None
+        quote = Quote(top[0], top[1], push.time_ms)
+        if self._last.get(push.symbol) == quote:
+            return None
+        self._last[push.symbol] = quote
+        return quote
 
     @staticmethod
     def on_ticker(push: BookTickerPush) -> Quote:
