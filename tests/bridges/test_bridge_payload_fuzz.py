@@ -96,6 +96,34 @@ def test_hz_payload_round_trips(value: HzValue) -> None:
 
 
 @FUZZ
+@given(hz_values_valid(), st.binary(min_size=1, max_size=16))
+def test_an_hz_payload_with_bytes_after_its_last_record_is_refused(value: HzValue, extra: bytes) -> None:
+    with pytest.raises(HzPayloadError, match="trailing bytes"):
+        decode(_encoded(value) + extra)
+
+
+@FUZZ
+@given(hz_values_valid(), st.binary(min_size=2, max_size=2), st.integers(0, 255))
+def test_an_hz_payload_of_another_format_or_version_is_refused(value: HzValue, magic: bytes, version: int) -> None:
+    raw = _encoded(value)
+    if magic != raw[:2]:
+        with pytest.raises(HzPayloadError, match="not a violet payload"):
+            decode(magic + raw[2:])
+    if version != raw[2]:
+        with pytest.raises(HzPayloadError, match="payload version"):
+            decode(raw[:2] + bytes([version]) + raw[3:])
+
+
+@FUZZ
+@given(hz_values_valid(), st.data())
+def test_an_hz_payload_that_repeats_a_kind_is_refused(value: HzValue, data: st.DataObject) -> None:
+    kept = value.records[: len(KINDS) - 1]
+    repeated = data.draw(st.sampled_from(kept))
+    with pytest.raises(HzPayloadError, match="unknown or repeated"):
+        decode(encode(value.generation, (*kept, repeated)))
+
+
+@FUZZ
 @given(hz_values)
 def test_hz_decoder_raises_only_its_typed_error(value: object) -> None:
     try:
