@@ -55,6 +55,27 @@ def test_latest_ages_on_the_injected_clock_and_honours_the_consumers_budget() ->
         h.latest("NOPE-PERP")
 
 
+def test_a_tick_that_arrived_late_is_stale_by_the_venues_clock_before_its_own_age_says_so() -> None:
+    clock = ManualClock()
+    h = TickHub(
+        venue="binance",
+        clock=clock,
+        staleness_budget_ns=BUDGET_NS,
+        assets=ASSETS,
+        venue_clock_skew_ns=250_000_000,
+        wall_ns=lambda: WALL_NS + clock.monotonic_ns(),
+    )
+    h.open()
+    h.set_state(FeedState.LIVE)
+    # Stamped 0.9 s before it arrived: within the budget and the skew allowance (1.25 s), so accepted and fresh.
+    h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + clock.monotonic_ns() - 900_000_000))
+    assert h.latest("BTCUSDT-PERP").fresh
+    clock.advance(400_000_000)
+    # 0.4 s since it arrived (young by our clock), 1.3 s since the venue stamped it: older than budget + skew.
+    reading = h.latest("BTCUSDT-PERP")
+    assert (reading.freshness, reading.age_ns) == (Freshness.TOO_OLD, 400_000_000)
+
+
 def test_a_tick_old_by_the_venues_clock_is_refused_on_arrival_as_late() -> None:
     h, clock = hub()
     h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS - BUDGET_NS - 250_000_001))
