@@ -148,6 +148,22 @@ async def test_a_waiting_reader_is_woken_by_a_push_and_ends_when_the_hub_closes(
             pass
 
 
+async def test_a_reader_that_always_has_data_pending_can_still_be_cancelled() -> None:
+    h, clock = hub(skew_ns=None)
+    reads = 0
+    async with h.subscription(["BTCUSDT-PERP"]) as stream:
+        h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS))
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            # Each read is answered by a new tick, so the stream never has to wait (and so never yields on its own).
+            async for _ in stream:
+                reads += 1
+                if reads == 1000:
+                    break
+                h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + reads))
+    assert scope.cancelled_caught and reads == 0
+
+
 async def test_a_subscription_to_an_unknown_asset_is_a_typed_error() -> None:
     h, _ = hub()
     with pytest.raises(UnknownAsset):
