@@ -213,6 +213,24 @@ async def test_the_book_source_quotes_the_top_of_a_book_kept_from_incr_depth() -
         assert again.tick.mono_ns >= before
 
 
+async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
+    peer = ScriptedBingx()
+    async with book_feed(peer) as feed:
+        first = peer.connections[0]
+        t = now_ms()
+        first.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+        first.drop(1011)
+        second = await peer.connection(1)
+        await eventually(lambda: feed.state is FeedState.LIVE and second.topics, "the second socket to be live")
+        # An update before the new socket's snapshot: the old socket's book is gone, so it cannot apply.
+        second.incr("BTC-USDT", "update", 11, [("100.1", "1.0000")], [], time_ms=t + 200)
+        assert feed.rejected_by_reason() == {"book-no-snapshot": 1}
+        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        second.incr("BTC-USDT", "all", 20, SNAP_BIDS, SNAP_ASKS, time_ms=t + 400)
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is not None and (str(quote.bid), quote.ts_event) == ("100.0", (t + 400) * 1_000_000)
+
+
 async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
     peer = ScriptedBingx()
     async with book_feed(peer) as feed:
@@ -252,6 +270,7 @@ async def test_a_book_that_cannot_be_trusted_is_counted_resubscribed_and_never_d
         assert [u["dataType"] for u in unsub] == ["BTC-USDT@incrDepth"], "the topic is asked for again"
         assert conn.topics.count("BTC-USDT@incrDepth") == 2
         await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        assert not feed.shards[0].unsubscribing, "the unsubscription's ack was matched, not left waiting"
         assert "unexpected-ack" not in feed.rejected_by_reason(), "the unsub's ack is expected, not a fault"
         conn.incr("BTC-USDT", "all", 50, SNAP_BIDS, SNAP_ASKS)
         assert feed.latest(BTC, kind=TickKind.QUOTE).fresh, "a fresh snapshot restores the quotes"
