@@ -1,0 +1,112 @@
+"""The shared-memory table's reader against a writer caught mid-write: a slot being written is not read, a read
+that a write overlapped is read again, and a reader the writer lapped still finds every slot written.
+
+A torn read cannot be provoked between two processes on demand, so the writer's part is played at the exact
+moments the reader looks at a slot's sequence number (its only synchronisation): the interleavings are forced,
+not hoped for.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import pytest
+
+from violet.bridges.shm_layout import RING_SLOTS, SLOT_BODY, Words, slot_offset
+from violet.bridges.shm_table import ShmTableReader, ShmTableWriter
+from violet.domain import NormalizedTick
+
+BTC, ETH = "BTCUSDT-PERP", "ETHUSDT-PERP"
+_BID_AT = 8 + SLOT_BODY.size - 3 * 24  # the slot's bid text: after its sequence number and the body's numbers
+
+
+def _quote(asset: str, bid: str, ask: str, ts: int) -> NormalizedTick:
+    return NormalizedTick(venue="binance", asset=asset, bid=Decimal(bid), ask=Decimal(ask), ts_event=ts, mono_ns=ts)
+
+
+@pytest.fixture
+def tables() -> Iterator[tuple[ShmTableWriter, ShmTableReader]]:
+    writer = ShmTableWriter(f"sq{secrets.token_hex(3)}", [BTC, ETH])
+    reader = ShmTableReader(writer.bridge, skip_existing=False)
+    try:
+        yield writer, reader
+    finally:
+        reader.close()
+        writer.close()
+
+
+class _WriterAtTheReadersElbow:
+    """The reader's view of the table's words, with the writer acting each time the reader reads `offset`."""
+
+    def __init__(self, words: Words, offset: int, acts: list[Callable[[], None]]) -> None:
+        self._words = words
+        self._offset = offset
+        self._acts = acts
+
+    def get64(self, offset: int) -> int:
+        value = self._words.get64(offset)
+        if offset == self._offset and self._acts:
+            self._acts.pop(0)()
+        return value
+
+    def get32(self, offset: int) -> int:
+        return self._words.get32(offset)
+
+
+def test_a_slot_being_written_is_not_read(tables: tuple[ShmTableWriter, ShmTableReader]) -> None:
+    writer, reader = tables
+    writer.write(_quote(BTC, "100.0", "100.1", 1))
+    index = reader.keys.index((BTC, "quote"))
+    off = slot_offset(reader.slots, index)
+    words = Words(writer._buf)
+    try:
+        seq = words.get64(off)
+        words.set64(off, seq + 1)  # odd: the writer is inside the slot
+        assert reader.read_slot(index, spins=3) is None
+        words.set64(off, seq)
+    finally:
+        words.release()
+    slot = reader.read_slot(index)
+    assert slot is not None and slot[1].bid == "100.0"
+
+
+def test_a_read_that_a_write_overlapped_is_read_again(tables: tuple[ShmTableWriter, ShmTableReader]) -> None:
+    writer, reader = tables
+    writer.write(_quote(BTC, "100.0", "100.1", 1))
+    index = reader.keys.index((BTC, "quote"))
+    off = slot_offset(reader.slots, index)
+    words = Words(writer._buf)
+    seq = words.get64(off)
+
+    def begin_a_write() -> None:
+        # Just after the reader saw an even sequence: the writer starts, and has written part of the bid.
+        words.set64(off, seq + 1)
+        writer._buf[off + _BID_AT : off + _BID_AT + 5] = b"99999"
+
+    def finish_it() -> None:
+        words.set64(off, seq)
+        writer.write(_quote(BTC, "101.0", "101.1", 2))
+
+    own = reader._words
+    reader._words = _WriterAtTheReadersElbow(own, off, [begin_a_write, finish_it])  # type: ignore[assignment]
+    try:
+        slot = reader.read_slot(index)
+    finally:
+        reader._words = own
+        words.release()
+    assert slot is not None
+    assert (slot[1].bid, slot[1].ask, slot[1].ts_event) == ("101.0", "101.1", 2), "never the half-written slot"
+
+
+def test_a_reader_the_writer_lapped_still_finds_every_slot_written(
+    tables: tuple[ShmTableWriter, ShmTableReader],
+) -> None:
+    writer, reader = tables
+    assert list(reader.changed()) == []
+    writer.write(_quote(ETH, "3000.0", "3000.1", 1))
+    for n in range(RING_SLOTS + 1):  # ETH's ring entry is overwritten by BTC's
+        writer.write(_quote(BTC, "100.0", "100.1", 2 + n))
+    got = {(record.asset, record.kind): record.updates for record, _ in reader.changed()}
+    assert got == {(ETH, "quote"): 1, (BTC, "quote"): RING_SLOTS + 1}
