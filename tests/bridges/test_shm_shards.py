@@ -73,6 +73,29 @@ async def test_a_dead_shard_takes_only_its_assets_down_and_its_restart_brings_th
             restarted.close()
 
 
+async def test_a_writer_that_closes_takes_its_assets_down_at_once_not_after_the_heartbeat_timeout() -> None:
+    bridge = f"sh{secrets.token_hex(3)}"
+    writer = ShmTableWriter(bridge, ASSETS)
+    settings = RemoteShmSettings(bridge=bridge, venue="binance", assets=ASSETS, heartbeat_timeout_ns=120 * 10**9)
+    closed = False
+    try:
+        writer.heartbeat()
+        async with RemoteShmPriceFeed(settings) as feed:
+            for asset in ASSETS:  # written after the reader arrived: a value older than the reader is not served
+                write_quote(writer, asset, 1)
+            writer.wake()
+            await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh")
+            writer.close()  # a feed stopping cleanly says so in its table (and wakes its readers)
+            closed = True
+            # Well inside the two-minute heartbeat timeout: only the closed flag can have done it.
+            await eventually(
+                lambda: set(quote_freshness(feed).values()) == {Freshness.FEED_DOWN}, "all down", timeout_s=20
+            )
+    finally:
+        if not closed:
+            writer.close()
+
+
 async def test_every_shard_must_beat_before_the_plane_is_ready() -> None:
     bridge = f"sh{secrets.token_hex(3)}"
     writers = [ShmTableWriter(bridge, s, shard=i, shards=2) for i, s in enumerate(SLICES)]
