@@ -1,0 +1,81 @@
+"""What the Hazelcast reader makes of each value the map hands it, without a member: repeats are not news, a
+restarted writer's counters start again, a value under another asset's key is refused, a snapshot value is as old
+as its publication, and an asset's records are taken in publication order."""
+
+from __future__ import annotations
+
+import time
+
+from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
+from violet.bridges.hz_payload import encode
+from violet.bridges.record import BridgeRecord
+from violet.domain import TickKind
+
+BTC = "BTCUSDT-PERP"
+
+
+def _reader() -> RemoteHzPriceFeed:
+    return RemoteHzPriceFeed(
+        RemoteHzSettings(map_name="values", venue="binance", assets=(BTC,), cluster_name="none", members=())
+    )
+
+
+def _record(kind: str, *, updates: int, published_ns: int, bid: str = "100.0", last: str = "100.5") -> BridgeRecord:
+    quote = kind != "trade"
+    return BridgeRecord(
+        asset=BTC,
+        kind=kind,
+        venue="binance",
+        bid=bid if quote else None,
+        ask="100.1" if quote else None,
+        last=last if kind != "quote" else None,
+        ts_event=time.time_ns(),
+        source_mono_ns=0,
+        published_ns=published_ns,
+        updates=updates,
+    )
+
+
+def test_a_value_seen_again_is_not_news_and_a_newer_one_counts_what_it_skipped() -> None:
+    feed = _reader()
+    now = time.time_ns()
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), None, BTC)
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), None, BTC)
+    assert (feed.counters().received, feed.counters().rejected) == (1, 0)
+    feed._on_value(encode(7, (_record("quote", updates=4, published_ns=now + 1, bid="99.9"),)), None, BTC)
+    assert (feed.counters().received, feed.counters().conflated) == (2, 2)
+
+
+def test_a_restarted_writer_is_news_though_its_counters_start_again() -> None:
+    feed = _reader()
+    now = time.time_ns()
+    feed._on_value(encode(7, (_record("quote", updates=50, published_ns=now),)), None, BTC)
+    feed._on_value(encode(8, (_record("quote", updates=1, published_ns=now + 1, bid="99.9"),)), None, BTC)
+    assert feed.counters().received == 2
+    tick = feed.latest(BTC).tick
+    assert tick is not None and str(tick.bid) == "99.9"
+
+
+def test_a_value_under_another_assets_key_is_refused() -> None:
+    feed = _reader()
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=time.time_ns()),)), None, "ETHUSDT-PERP")
+    assert feed.counters().received == 0
+    assert feed.rejected_by_reason() == {"bridge-key-mismatch": 1}
+
+
+def test_a_snapshot_value_is_as_old_as_its_publication() -> None:
+    feed = _reader()
+    published = time.time_ns() - 5 * 10**9
+    feed._on_value(encode(7, (_record("quote", updates=3, published_ns=published),)), published + 5 * 10**9, BTC)
+    reading = feed.latest(BTC)
+    assert reading.tick is not None and reading.age_ns is not None and reading.age_ns >= 5 * 10**9
+
+
+def test_an_assets_records_are_taken_in_publication_order() -> None:
+    feed = _reader()
+    now = time.time_ns()
+    newer_quote = _record("quote", updates=1, published_ns=now + 1_000)
+    older_trade = _record("trade", updates=1, published_ns=now)
+    feed._on_value(encode(7, (newer_quote, older_trade)), None, BTC)
+    newest = feed.latest(BTC).tick
+    assert newest is not None and newest.kind is TickKind.QUOTE, "the last taken is the last published"
