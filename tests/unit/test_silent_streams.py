@@ -84,3 +84,17 @@ def test_a_reconnect_gives_every_stream_its_full_time_again() -> None:
     hub.set_state(FeedState.LIVE)
     run_for(hub, clock, 1, "A quote", "A trade", "B quote")
     assert hub.counters.silent_streams == 0
+
+
+def test_a_stream_found_silent_before_a_reconnect_is_judged_afresh_after_it() -> None:
+    clock = ManualClock()
+    hub = hub_with(clock)
+    run_for(hub, clock, 1, "A quote", "A trade", "B quote", "B trade")
+    run_for(hub, clock, 3, "A quote", "A trade", "B quote")
+    assert hub.silent_streams() == ["B trade"]
+    hub.set_state(FeedState.RECONNECTING)
+    hub.set_state(FeedState.LIVE)
+    assert hub.silent_streams() == [], "a new connection: no stream is silent before its time has passed"
+    run_for(hub, clock, 3, "A quote", "A trade", "B quote")
+    assert hub.silent_streams() == ["B trade"]
+    assert hub.counters.silent_streams == 2, "still silent on the new connection: a new episode"
