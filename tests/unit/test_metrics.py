@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.prometheus import Samples, value
 from tests.support.prometheus import scrape as scrape_samples
+from tests.support.waiting import eventually
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue
 from violet.domain import ManualClock
 from violet.metrics import MonitoredPlane, serve_metrics
@@ -69,6 +70,31 @@ async def test_counters_ages_verdicts_states_and_latency_move_with_the_plane() -
             assert await status(server.url, "/readyz") == 503
             venue.reconnect()
             assert await status(server.url, "/readyz") == 200
+
+
+async def test_silent_streams_and_unexplained_rejections_are_exported_zero_included() -> None:
+    clock = ManualClock()
+    venue = InMemoryVenue(ASSETS)
+    second = 1_000_000_000
+    feed = InMemoryPriceFeed(venue, clock=clock, silent_after_ns={"quote": 2 * second, "trade": 2 * second})
+    plane = MonitoredPlane(name="venue", adapter="in_memory", feed=feed)
+    labels = {"plane": "venue", "adapter": "in_memory"}
+    async with serve_metrics([plane], port=0, clock=clock) as server, feed:
+        s = await scrape(server.url)
+        # Series exist before anything happens, so rate() over them (deploy/prometheus/violet-alerts.yml) has a start.
+        assert value(s, "violet_ticks_rejected_total", **labels, reason="unspecified") == 0
+        assert value(s, "violet_silent_streams", **labels) == 0
+        for asset in ASSETS:
+            venue.quote(asset, "100.0", "100.5", time.time_ns())
+            venue.trade(asset, "100.2", time.time_ns())
+        clock.advance(3 * second)
+        for asset in ASSETS:  # the venue flows, but ETH's trades have stopped
+            venue.quote(asset, "100.1", "100.6", time.time_ns())
+        venue.trade("BTCUSDT-PERP", "100.3", time.time_ns())
+        await eventually(lambda: feed.silent_streams() == ["ETHUSDT-PERP trade"], "ETH's trades found silent")
+        s = await scrape(server.url)
+        assert value(s, "violet_silent_streams", **labels) == 1
+        assert value(s, "violet_silent_streams_found_total", **labels) == 1
 
 
 async def test_a_port_in_use_is_a_typed_error_naming_it() -> None:
