@@ -15,6 +15,7 @@ from violet.domain import FeedNotReady, FeedState, ManualClock, TickKind
 
 pytestmark = pytest.mark.anyio
 BTC = "BTCUSDT-PERP"
+MS = 1_000_000
 ETH = "ETHUSDT-PERP"
 
 
@@ -213,6 +214,25 @@ async def test_the_book_source_quotes_the_top_of_a_book_kept_from_incr_depth() -
         assert again.tick.mono_ns >= before
 
 
+async def test_the_depth5_source_quotes_the_best_levels_whatever_their_order() -> None:
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,), quote_source="depth5") as feed:
+        conn = peer.connections[0]
+        assert sorted(conn.topics) == ["BTC-USDT@depth5@500ms", "BTC-USDT@trade"]
+
+        def depth(bids: list[list[str]], asks: list[list[str]], ts: int) -> None:
+            data = {"bids": bids, "asks": asks}
+            conn.push(frame({"code": 0, "dataType": "BTC-USDT@depth5@500ms", "ts": ts, "data": data}))
+
+        t = now_ms()
+        # The venue lists asks worst-first; bids are taken by price, not position, too.
+        depth([["99.8", "1"], ["100.0", "1"], ["99.9", "1"]], [["100.4", "1"], ["100.3", "1"], ["100.2", "1"]], t)
+        quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
+        assert quote is not None and (str(quote.bid), str(quote.ask), quote.ts_event) == ("100.0", "100.2", t * MS)
+        depth([["100.0", "1"]], [], t + 500)  # one side empty: nothing to quote, and nothing wrong
+        assert feed.counters().received == 1 and feed.rejected_by_reason() == {}
+
+
 async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
     peer = ScriptedBingx()
     async with book_feed(peer) as feed:
@@ -228,7 +248,7 @@ async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
         await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
         second.incr("BTC-USDT", "all", 20, SNAP_BIDS, SNAP_ASKS, time_ms=t + 400)
         quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
-        assert quote is not None and (str(quote.bid), quote.ts_event) == ("100.0", (t + 400) * 1_000_000)
+        assert quote is not None and (str(quote.bid), quote.ts_event) == ("100.0", (t + 400) * MS)
 
 
 async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
