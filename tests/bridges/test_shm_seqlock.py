@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from violet.bridges.shm_layout import RING_SLOTS, SLOT_BODY, Words, slot_offset
@@ -55,47 +56,58 @@ class _WriterAtTheReadersElbow:
         return self._words.get32(offset)
 
 
-def test_a_slot_being_written_is_not_read(tables: tuple[ShmTableWriter, ShmTableReader]) -> None:
+@attrs.frozen
+class _Slot:
+    """BTC's quote slot, written once (bid 100.0), and the table's words as the writer sees them."""
+
+    writer: ShmTableWriter
+    reader: ShmTableReader
+    index: int
+    offset: int
+    words: Words
+
+
+@pytest.fixture
+def btc_slot(tables: tuple[ShmTableWriter, ShmTableReader]) -> Iterator[_Slot]:
     writer, reader = tables
     writer.write(_quote(BTC, "100.0", "100.1", 1))
     index = reader.keys.index((BTC, "quote"))
-    off = slot_offset(reader.slots, index)
     words = Words(writer._buf)
     try:
-        seq = words.get64(off)
-        words.set64(off, seq + 1)  # odd: the writer is inside the slot
-        assert reader.read_slot(index, spins=3) is None
-        words.set64(off, seq)
+        yield _Slot(writer, reader, index, slot_offset(reader.slots, index), words)
     finally:
         words.release()
-    slot = reader.read_slot(index)
+
+
+def test_a_slot_being_written_is_not_read(btc_slot: _Slot) -> None:
+    s = btc_slot
+    seq = s.words.get64(s.offset)
+    s.words.set64(s.offset, seq + 1)  # odd: the writer is inside the slot
+    assert s.reader.read_slot(s.index, spins=3) is None
+    s.words.set64(s.offset, seq)
+    slot = s.reader.read_slot(s.index)
     assert slot is not None and slot[1].bid == "100.0"
 
 
-def test_a_read_that_a_write_overlapped_is_read_again(tables: tuple[ShmTableWriter, ShmTableReader]) -> None:
-    writer, reader = tables
-    writer.write(_quote(BTC, "100.0", "100.1", 1))
-    index = reader.keys.index((BTC, "quote"))
-    off = slot_offset(reader.slots, index)
-    words = Words(writer._buf)
-    seq = words.get64(off)
+def test_a_read_that_a_write_overlapped_is_read_again(btc_slot: _Slot) -> None:
+    s = btc_slot
+    seq = s.words.get64(s.offset)
 
     def begin_a_write() -> None:
         # Just after the reader saw an even sequence: the writer starts, and has written part of the bid.
-        words.set64(off, seq + 1)
-        writer._buf[off + _BID_AT : off + _BID_AT + 5] = b"99999"
+        s.words.set64(s.offset, seq + 1)
+        s.writer._buf[s.offset + _BID_AT : s.offset + _BID_AT + 5] = b"99999"
 
     def finish_it() -> None:
-        words.set64(off, seq)
-        writer.write(_quote(BTC, "101.0", "101.1", 2))
+        s.words.set64(s.offset, seq)
+        s.writer.write(_quote(BTC, "101.0", "101.1", 2))
 
-    own = reader._words
-    reader._words = _WriterAtTheReadersElbow(own, off, [begin_a_write, finish_it])  # type: ignore[assignment]
+    own = s.reader._words
+    s.reader._words = _WriterAtTheReadersElbow(own, s.offset, [begin_a_write, finish_it])  # type: ignore[assignment]
     try:
-        slot = reader.read_slot(index)
+        slot = s.reader.read_slot(s.index)
     finally:
-        reader._words = own
-        words.release()
+        s.reader._words = own
     assert slot is not None
     assert (slot[1].bid, slot[1].ask, slot[1].ts_event) == ("101.0", "101.1", 2), "never the half-written slot"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import anyio
@@ -10,7 +12,7 @@ import pytest
 
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
-from violet.adapters.bingx.scripted import ScriptedBingx, frame, now_ms
+from violet.adapters.bingx.scripted import ScriptedBingx, ScriptedConnection, frame, now_ms
 from violet.domain import FeedNotReady, FeedState, ManualClock, TickKind
 
 pytestmark = pytest.mark.anyio
@@ -233,12 +235,19 @@ async def test_the_depth5_source_quotes_the_best_levels_whatever_their_order() -
         assert feed.counters().received == 1 and feed.rejected_by_reason() == {}
 
 
+@contextlib.asynccontextmanager
+async def book_from_snapshot(peer: ScriptedBingx, t: int) -> AsyncIterator[tuple[BingxPriceFeed, ScriptedConnection]]:
+    """A book feed whose first socket has had BTC's snapshot (id 10, SNAP_BIDS / SNAP_ASKS, at `t` ms)."""
+    async with book_feed(peer) as feed:
+        conn = peer.connections[0]
+        conn.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+        yield feed, conn
+
+
 async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
     peer = ScriptedBingx()
-    async with book_feed(peer) as feed:
-        first = peer.connections[0]
-        t = now_ms()
-        first.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+    t = now_ms()
+    async with book_from_snapshot(peer, t) as (feed, first):
         first.drop(1011)
         second = await peer.connection(1)
         await eventually(lambda: feed.state is FeedState.LIVE and second.topics, "the second socket to be live")
@@ -252,11 +261,8 @@ async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
 
 
 async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
-    peer = ScriptedBingx()
-    async with book_feed(peer) as feed:
-        conn = peer.connections[0]
-        t = now_ms()
-        conn.incr("BTC-USDT", "all", 10, SNAP_BIDS, SNAP_ASKS, time_ms=t)
+    t = now_ms()
+    async with book_from_snapshot(ScriptedBingx(), t) as (feed, conn):
         conn.incr("BTC-USDT", "update", 12, [("99.0", "1.0000")], [], time_ms=t)  # deep change, same ms, same top
         conn.incr("BTC-USDT", "update", 13, [("100.1", "1.0000")], [], time_ms=t)  # same ms, a new top
         assert feed.counters().received == 2

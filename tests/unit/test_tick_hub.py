@@ -16,7 +16,8 @@ BUDGET_NS = 1_000_000_000
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
 
 
-def hub(*, skew_ns: int | None = 250_000_000) -> tuple[TickHub, ManualClock]:
+def hub(*, skew_ns: int | None = 250_000_000, wall_moves: bool = False) -> tuple[TickHub, ManualClock]:
+    """`wall_moves`: the wall clock advances with the manual clock (else it stands at WALL_NS)."""
     clock = ManualClock()
     h = TickHub(
         venue="binance",
@@ -24,7 +25,7 @@ def hub(*, skew_ns: int | None = 250_000_000) -> tuple[TickHub, ManualClock]:
         staleness_budget_ns=BUDGET_NS,
         assets=ASSETS,
         venue_clock_skew_ns=skew_ns,
-        wall_ns=lambda: WALL_NS,
+        wall_ns=(lambda: WALL_NS + clock.monotonic_ns()) if wall_moves else (lambda: WALL_NS),
     )
     h.open()
     h.set_state(FeedState.LIVE)
@@ -56,17 +57,7 @@ def test_latest_ages_on_the_injected_clock_and_honours_the_consumers_budget() ->
 
 
 def test_a_tick_that_arrived_late_is_stale_by_the_venues_clock_before_its_own_age_says_so() -> None:
-    clock = ManualClock()
-    h = TickHub(
-        venue="binance",
-        clock=clock,
-        staleness_budget_ns=BUDGET_NS,
-        assets=ASSETS,
-        venue_clock_skew_ns=250_000_000,
-        wall_ns=lambda: WALL_NS + clock.monotonic_ns(),
-    )
-    h.open()
-    h.set_state(FeedState.LIVE)
+    h, clock = hub(wall_moves=True)
     # Stamped 0.9 s before it arrived: within the budget and the skew allowance (1.25 s), so accepted and fresh.
     h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + clock.monotonic_ns() - 900_000_000))
     assert h.latest("BTCUSDT-PERP").fresh
