@@ -110,6 +110,8 @@ def test_venue_strings_round_trip_exactly(mantissa: int, decimals: int) -> None:
         "١٢",
         "²",
         "0x10",
+        "01",
+        "00.5",
         "1" * 60,
     ],
 )
