@@ -17,7 +17,7 @@ import aiohttp
 import anyio
 import msgspec
 
-from violet.adapters.bingx.quote_source import QuoteSourceName
+from violet import defaults as d
 from violet.app.processes import stop_process
 from violet.bench.records import Key, Record, fields
 from violet.bench.sim_process import SimProcess, ssl_context, unpin
@@ -161,7 +161,7 @@ async def _violet_bingx(
     duration: float,
     out: list[Record],
     *,
-    quote_source: QuoteSourceName,
+    quote_source: d.BingxQuoteSource,
     metrics: bool = False,
 ) -> None:
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings

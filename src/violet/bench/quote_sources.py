@@ -9,18 +9,18 @@ the distribution of the quote's age. The simulator's cadences are its model of t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import anyio
 from hdrh.histogram import HdrHistogram
 
+from violet import defaults as d
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
-from violet.adapters.bingx.quote_source import QuoteSourceName
 from violet.bench.markdown_table import table
 from violet.bench.sim_process import start_sim, stop_sim
 from violet.domain import TickKind
 
-SOURCES: tuple[QuoteSourceName, ...] = ("book", "bookTicker", "depth5")
+SOURCES: tuple[d.BingxQuoteSource, ...] = get_args(d.BingxQuoteSource)
 BUDGETS_MS = (250, 1_000, 2_000)
 
 

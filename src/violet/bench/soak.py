@@ -66,14 +66,14 @@ async def _source(
         from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
         sim = await start_sim("bingx", symbols=symbols, rate=rate, tls=False)
-        settings = BingxSettings(
-            assets=tuple(sim.info["symbols"]),
-            base_url_http=sim.info["http"],
-            ws_url=f"{sim.info['ws']}/swap-market",
-            subscribe_per_s=9.0,
-            quote_source=quote_source,
-        )
         try:
+            settings = BingxSettings(
+                assets=tuple(sim.info["symbols"]),
+                base_url_http=sim.info["http"],
+                ws_url=f"{sim.info['ws']}/swap-market",
+                subscribe_per_s=9.0,
+                quote_source=quote_source,
+            )
             yield BingxPriceFeed(settings)
         finally:
             await stop_sim(sim)

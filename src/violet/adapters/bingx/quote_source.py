@@ -19,7 +19,6 @@ from violet import defaults as d
 from violet.adapters.bingx.codec import BookPush, BookTickerPush
 from violet.adapters.bingx.order_book import BookVerdict, OrderBook
 
-QuoteSourceName = d.BingxQuoteSource
 CHANNEL: dict[str, str] = {"book": "incrDepth", "bookTicker": "bookTicker", "depth5": "depth5@500ms"}
 
 
@@ -31,7 +30,7 @@ class Quote:
 
 
 class QuoteSource:
-    def __init__(self, name: QuoteSourceName) -> None:
+    def __init__(self, name: d.BingxQuoteSource) -> None:
         self.name = name
         self.channel = CHANNEL[name]
         self._books: dict[str, OrderBook] = {}

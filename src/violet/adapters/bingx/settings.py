@@ -5,7 +5,6 @@ from __future__ import annotations
 import attrs
 
 from violet import defaults as d
-from violet.adapters.bingx.quote_source import QuoteSourceName
 from violet.delivery.silence import default_silent_after_ns
 
 
@@ -37,7 +36,7 @@ class BingxSettings:
     connect_timeout_s: float = 10.0
     ack_timeout_s: float = 10.0
     ssl_ca_file: str | None = None
-    quote_source: QuoteSourceName = d.BINGX_QUOTE_SOURCE
+    quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """book (@incrDepth, a local book), bookTicker (pushed on top change only), or depth5 (snapshots): see
     quote_source.py and the README's measurement."""
     ready_timeout_s: float = d.READY_TIMEOUT_S
