@@ -9,13 +9,13 @@ import pytest
 
 from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from tests.support.waiting import eventually
-from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.faults import Fault
 
 pytestmark = pytest.mark.anyio
-FAST = {"backoff_initial_s": 0.01, "backoff_max_s": 0.1, "backoff_jitter_s": 0.0}
+FAST = {"backoff": Backoff(0.01, 0.1, 0.0)}
 
 
 def settings_for(sim: BingxSimulator, assets: tuple[str, ...], **kw: object) -> BingxSettings:
@@ -44,6 +44,19 @@ async def test_topics_are_sharded_within_the_venue_limit() -> None:
             assert all(len(c.topics) <= 200 for c in sim.connections.values())
             assert sum(len(c.topics) for c in sim.connections.values()) == 300
             await eventually(lambda: sum(feed.latest(a).fresh for a in assets) > 100, timeout_s=30)
+
+
+async def test_a_socket_asks_for_its_first_topics_at_once_and_the_rest_within_the_venues_rate() -> None:
+    # The venue drops a socket that sends more than 7 requests in any second: 12 topics on one socket, paced at
+    # 6 a second, must go live on the first socket (a burst of 12, or a window counted wrongly, gets it dropped).
+    async with BingxSimulator(BingxSimConfig(symbols=6, rate_hz=300, subscribe_per_s=7)) as sim:
+        assets = tuple(i.canonical for i in sim.instruments)
+        settings = settings_for(sim, assets, topics_per_socket=12, subscribe_per_s=6)
+        async with BingxPriceFeed(settings) as feed:
+            assert feed.state is FeedState.LIVE
+            why = [list(s.problems) for s in feed.shards]
+            assert [(s.connects, len(s.topics)) for s in feed.shards] == [(1, 12)], why
+            assert [len(c.topics) for c in sim.connections.values()] == [12]
 
 
 FAULTS = [

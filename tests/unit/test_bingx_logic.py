@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from tests.support.waiting import eventually
-from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
 from violet.adapters.bingx.scripted import ScriptedBingx, ScriptedConnection, frame, now_ms
 from violet.domain import FeedNotReady, FeedState, ManualClock, TickKind
 
@@ -27,9 +27,7 @@ def feed_on(
     settings = BingxSettings(
         assets=assets,
         subscribe_per_s=1000.0,
-        backoff_initial_s=0.001,
-        backoff_max_s=0.01,
-        backoff_jitter_s=0.0,
+        backoff=Backoff(0.001, 0.01, 0.0),
         **{"quote_source": "bookTicker", **kw},  # type: ignore[arg-type]
     )
     return BingxPriceFeed(settings, clock=clock, connector=peer, contracts=peer)

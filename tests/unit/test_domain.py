@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 
 import attrs
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from violet.domain import (
     CrossedQuote,
     EmptyTick,
+    FeedClosed,
     IncompleteQuote,
     InvalidIdentifier,
     InvalidPrice,
@@ -17,6 +19,7 @@ from violet.domain import (
     ManualClock,
     NormalizedTick,
     TickKind,
+    UnknownAsset,
     format_price,
     parse_price,
 )
@@ -60,6 +63,21 @@ def test_quote_only_trade_only_and_both_are_the_three_kinds() -> None:
 def test_invariants_are_enforced_with_typed_errors(kwargs: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
         tick(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("raised", "message"),
+    [
+        (CrossedQuote("ETH", Decimal("2.5"), Decimal("2.4")), "crossed quote for ETH: bid 2.5 > ask 2.4"),
+        (InvalidPrice("ask", "1e3"), "ask must be a finite, positive decimal, got '1e3'"),
+        (InvalidIdentifier("asset", ""), "asset must be a non-empty string without whitespace, got ''"),
+        (UnknownAsset("bingx", "DOGE"), "bingx does not serve asset 'DOGE'"),
+        (FeedClosed("bingx"), "feed bingx is not open (use it inside `async with`)"),
+    ],
+)
+def test_an_error_message_is_its_template_filled_from_its_own_fields(raised: Exception, message: str) -> None:
+    assert str(raised) == message
+    assert str(pickle.loads(pickle.dumps(raised))) == message  # and it survives crossing a process
 
 
 @given(st.text(min_size=1, max_size=12))

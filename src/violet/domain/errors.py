@@ -12,50 +12,40 @@ from typing import ClassVar
 import attrs
 
 
+class Explained(Exception):
+    """An attrs error whose message is its class's `template` filled from its attributes (`str.format` syntax)."""
+
+    template: ClassVar[str]
+
+    def __str__(self) -> str:
+        return self.template.format_map(_Attributes(self))
+
+
+class _Attributes(dict[str, object]):
+    def __init__(self, owner: object) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def __missing__(self, name: str) -> object:
+        return getattr(self.owner, name)
+
+
 class DomainError(ValueError):
     """Base of every invariant violation of a domain value."""
 
 
 @attrs.define
-class InvalidValue(DomainError):
+class InvalidValue(Explained, DomainError):
     """A field's value is not what the field accepts (`expected`)."""
 
+    template = "{field} must be {expected}, got {value!r}"
     expected: ClassVar[str]
     field: str
     value: object
 
-    def __str__(self) -> str:
-        return f"{self.field} must be {self.expected}, got {self.value!r}"
-
 
 class InvalidPrice(InvalidValue):
     expected = "a finite, positive decimal"
-
-
-@attrs.define
-class CrossedQuote(DomainError):
-    asset: str
-    bid: Decimal
-    ask: Decimal
-
-    def __str__(self) -> str:
-        return f"crossed quote for {self.asset}: bid {self.bid} > ask {self.ask}"
-
-
-@attrs.define
-class IncompleteQuote(DomainError):
-    asset: str
-
-    def __str__(self) -> str:
-        return f"quote for {self.asset} must carry both bid and ask, or neither"
-
-
-@attrs.define
-class EmptyTick(DomainError):
-    asset: str
-
-    def __str__(self) -> str:
-        return f"tick for {self.asset} carries neither a quote nor a trade"
 
 
 class InvalidTimestamp(InvalidValue):
@@ -67,14 +57,32 @@ class InvalidIdentifier(InvalidValue):
 
 
 @attrs.define
-class UnknownAsset(LookupError):
-    """An asset the feed does not serve (not configured, or not listed by the venue)."""
+class CrossedQuote(Explained, DomainError):
+    template = "crossed quote for {asset}: bid {bid} > ask {ask}"
+    asset: str
+    bid: Decimal
+    ask: Decimal
 
-    venue: str
+
+@attrs.define
+class IncompleteQuote(Explained, DomainError):
+    template = "quote for {asset} must carry both bid and ask, or neither"
     asset: str
 
-    def __str__(self) -> str:
-        return f"{self.venue} does not serve asset {self.asset!r}"
+
+@attrs.define
+class EmptyTick(Explained, DomainError):
+    template = "tick for {asset} carries neither a quote nor a trade"
+    asset: str
+
+
+@attrs.define
+class UnknownAsset(Explained, LookupError):
+    """An asset the feed does not serve (not configured, or not listed by the venue)."""
+
+    template = "{venue} does not serve asset {asset!r}"
+    venue: str
+    asset: str
 
 
 @attrs.define
@@ -93,10 +101,8 @@ class FeedNotReady(RuntimeError):
 
 
 @attrs.define
-class FeedClosed(RuntimeError):
+class FeedClosed(Explained, RuntimeError):
     """The feed was used outside its `async with` lifetime."""
 
+    template = "feed {venue} is not open (use it inside `async with`)"
     venue: str
-
-    def __str__(self) -> str:
-        return f"feed {self.venue} is not open (use it inside `async with`)"

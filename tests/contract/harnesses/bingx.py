@@ -11,7 +11,7 @@ import anyio.lowlevel
 
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
 from tests.support.waiting import eventually
-from violet.adapters.bingx import BingxPriceFeed, BingxSettings
+from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
 from violet.sim.engine.market import QuoteEvent, TradeEvent
@@ -46,9 +46,7 @@ class BingxHarness(SimulatorOutages):
                 ws_url=f"{sim.ws_url}/swap-market",
                 staleness_budget_ns=1_000_000_000,
                 stall_after_s={"bookTicker": 3600.0, "trade": 3600.0},
-                backoff_initial_s=0.01,
-                backoff_max_s=0.05,
-                backoff_jitter_s=0.0,
+                backoff=Backoff(0.01, 0.05, 0.0),
                 # The contract's defects are injected as bookTicker frames; the book source is held to the same
                 # properties by its own harness-free tests (order book fuzz, scripted peer, live simulator).
                 quote_source="bookTicker",

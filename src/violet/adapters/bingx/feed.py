@@ -1,7 +1,7 @@
 """`VenuePriceFeedPort` over BingX perpetual swap, with violet's own WebSocket client (picows, see socket.py).
 
 Topics (bookTicker for bid/ask, trade for last) are sharded across sockets. Each socket: connect,
-subscribe at a paced rate, answer Ping, drop data of refused topics, and reconnect with exponential
+subscribe within the venue's rate limit, answer Ping, drop data of refused topics, and reconnect with exponential
 backoff and jitter when it closes or its data stalls; its assets are stale from the drop until fresh data.
 """
 
@@ -30,12 +30,13 @@ from violet.adapters.bingx.codec import (
 from violet.adapters.bingx.contracts import SwapContract
 from violet.adapters.bingx.order_book import BookVerdict
 from violet.adapters.bingx.quote_source import Quote, QuoteSource
+from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.socket import SocketError
 from violet.adapters.bingx.symbols import to_canonical
 from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
 from violet.delivery import HubBackedFeed, hub_for
-from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
+from violet.domain import Clock, DomainError, Explained, FeedState, NormalizedTick, TickKind, parse_price
 
 VENUE = "bingx"
 MS = 1_000_000
@@ -43,13 +44,11 @@ S = 1_000_000_000
 
 
 @attrs.define
-class SubscriptionRefused(RuntimeError):
+class SubscriptionRefused(Explained, RuntimeError):
+    template = "BingX refused {topic}: {code} {msg}"
     topic: str
     code: int
     msg: str
-
-    def __str__(self) -> str:
-        return f"BingX refused {self.topic}: {self.code} {self.msg}"
 
 
 class _ConnectFailed(Exception):
@@ -62,6 +61,8 @@ class Shard:
     topics: list[str]
     assets: list[str]
     stall_after_s: float
+    window: SendWindow
+    """The requests sent on the current socket (the venue limits them per second)."""
     accepted: set[str] = attrs.field(factory=set)
     pending: dict[str, str] = attrs.field(factory=dict)
     """Request id -> topic of subscriptions (and resubscriptions) not yet answered on the current socket."""
@@ -163,6 +164,9 @@ class BingxPriceFeed(HubBackedFeed):
         req_id = uuid.uuid4().hex
         shard.pending[req_id] = topic
         sock.send_text(subscribe_request(req_id, topic))
+        now = anyio.current_time()  # from a frame callback, which cannot wait: counted, so later requests do
+        shard.window.count(now)
+        shard.window.count(now)
 
     def _stream_name(self, asset: str, kind: TickKind) -> str:
         contract = self._contracts.get(asset)
@@ -205,9 +209,9 @@ class BingxPriceFeed(HubBackedFeed):
                 on=_ConnectFailed,
                 attempts=None,
                 timeout=None,
-                wait_initial=s.backoff_initial_s,
-                wait_max=s.backoff_max_s,
-                wait_jitter=s.backoff_jitter_s,
+                wait_initial=s.backoff.initial_s,
+                wait_max=s.backoff.max_s,
+                wait_jitter=s.backoff.jitter_s,
             ):
                 with attempt:
                     await self._session(shard)
@@ -217,6 +221,7 @@ class BingxPriceFeed(HubBackedFeed):
         pending = shard.pending
         pending.clear()
         shard.unsubscribing.clear()
+        shard.window = SendWindow(s.subscribe_per_s)
         answered = anyio.Event()
         decoder = self._decoder
         sock: Connection | None = None
@@ -262,14 +267,13 @@ class BingxPriceFeed(HubBackedFeed):
     async def _subscribe_all(
         self, ws: Connection, shard: Shard, pending: dict[str, str], answered: anyio.Event
     ) -> None:
-        interval = 1.0 / self._settings.subscribe_per_s
         for topic in shard.topics:
+            await shard.window.acquire()
             req_id = uuid.uuid4().hex
             pending[req_id] = topic
             ws.send_text(subscribe_request(req_id, topic))
-            await anyio.sleep(interval)
         shard.sent_all = True
-        if not pending:  # every ack came while the last request was being paced
+        if not pending:  # every ack came while the later requests were being paced
             self._shard_up(shard)
             return
         with anyio.move_on_after(self._settings.ack_timeout_s):
@@ -326,7 +330,15 @@ class BingxPriceFeed(HubBackedFeed):
             topics = [self._quotes.topic(self._contracts[a].symbol) for a in chunk]
             topics += [f"{self._contracts[a].symbol}@trade" for a in chunk]
             stall = min(s.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
-            shards.append(Shard(index=len(shards), topics=topics, assets=chunk, stall_after_s=stall))
+            shards.append(
+                Shard(
+                    index=len(shards),
+                    topics=topics,
+                    assets=chunk,
+                    stall_after_s=stall,
+                    window=SendWindow(s.subscribe_per_s),
+                )
+            )
         return shards
 
     async def _prepare(self) -> None:

@@ -8,6 +8,15 @@ from violet import defaults as d
 from violet.delivery.silence import default_silent_after_ns
 
 
+@attrs.frozen
+class Backoff:
+    """Waits between reconnect attempts: exponential from `initial_s` up to `max_s`, plus up to `jitter_s`."""
+
+    initial_s: float = 0.1
+    max_s: float = 5.0
+    jitter_s: float = 0.25
+
+
 @attrs.frozen(kw_only=True)
 class BingxSettings:
     assets: tuple[str, ...]
@@ -23,16 +32,14 @@ class BingxSettings:
     topics_per_socket: int = d.BINGX_TOPICS_PER_SOCKET
     """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
     subscribe_per_s: float = d.BINGX_SUBSCRIBE_PER_S
-    """Per socket; the venue asks for fewer than 10 subscriptions a second."""
+    """Per socket, in any one second (a socket's first requests go at once); the venue asks for fewer than 10."""
     stall_after_s: dict[str, float] = attrs.field(factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     """Silence (data frames only; Pings do not count) after which a topic counts as stalled. A socket
     reconnects when its data has been silent longer than the shortest threshold among its topics, so a
     quiet symbol's long threshold does not cause reconnect storms."""
     max_book_lag_ms: int = 30_000
     """A bookTicker whose match time `T` lags its event time `E` by more than this is a stale book."""
-    backoff_initial_s: float = 0.1
-    backoff_max_s: float = 5.0
-    backoff_jitter_s: float = 0.25
+    backoff: Backoff = Backoff()
     connect_timeout_s: float = 10.0
     ack_timeout_s: float = 10.0
     ssl_ca_file: str | None = None

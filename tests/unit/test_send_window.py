@@ -1,0 +1,48 @@
+"""The BingX socket's request pacing, by its arithmetic (no sockets, no sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from violet.adapters.bingx.send_window import SendWindow
+
+
+def test_a_window_with_room_sends_at_once_and_a_full_one_waits_for_its_oldest_request_to_age_out() -> None:
+    window = SendWindow(8.0, guard_s=0.25)
+    for i in range(8):
+        assert window.wait_s(10.0 + i / 100) == 0.0
+        window.count(10.0 + i / 100)
+    assert window.wait_s(10.5) == pytest.approx(0.75)
+    assert window.wait_s(11.25) == 0.0
+    window.count(11.25)
+    assert window.wait_s(11.25) == pytest.approx(0.01)  # the second oldest, sent at 10.01, is now the oldest
+
+
+def test_a_rate_below_one_a_second_spaces_single_requests() -> None:
+    window = SendWindow(0.5, guard_s=0.0)
+    window.count(0.0)
+    assert window.wait_s(0.5) == pytest.approx(1.5)
+
+
+@given(
+    per_s=st.floats(min_value=0.2, max_value=50.0),
+    guard_s=st.sampled_from([0.0, 0.25]),
+    gaps=st.lists(st.floats(min_value=0.0, max_value=0.3), min_size=1, max_size=120),
+)
+def test_requests_sent_when_the_window_allows_never_exceed_the_rate_in_any_second(
+    per_s: float, guard_s: float, gaps: list[float]
+) -> None:
+    window = SendWindow(per_s, guard_s)
+    now, sent = 0.0, []
+    for gap in gaps:
+        now += gap
+        now += window.wait_s(now)
+        window.count(now)
+        sent.append(now)
+    limit = max(1, int(per_s))
+    span = limit / per_s + guard_s
+    for i, t in enumerate(sent):
+        inside = [u for u in sent[i:] if u < t + span - 1e-9]
+        assert len(inside) <= limit
