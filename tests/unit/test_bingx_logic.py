@@ -258,6 +258,38 @@ async def test_a_new_socket_starts_every_book_again_from_its_snapshot() -> None:
         assert quote is not None and (str(quote.bid), quote.ts_event) == ("100.0", (t + 400) * MS)
 
 
+async def test_frames_in_flight_after_a_bad_book_do_not_ask_for_the_topic_again_until_its_snapshot_comes() -> None:
+    # Every request counts against the venue's limit of 10 a second per socket: a pair per in-flight frame of a
+    # busy book would get the socket dropped.
+    t = now_ms()
+    async with book_from_snapshot(ScriptedBingx(), t) as (feed, conn):
+        conn.incr("BTC-USDT", "update", 11, [("100.5", "1.0000")], [], time_ms=t)  # crossed: asked for again
+        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        for n in range(3):  # acked, and updates come before the snapshot
+            conn.incr("BTC-USDT", "update", 12 + n, [("99.0", "1.0000")], [], time_ms=t + n)
+        assert feed.rejected_by_reason() == {"book-crossed": 1, "book-no-snapshot": 3}
+        assert sum('"unsub"' in sent for sent in conn.sent) == 1
+        assert conn.topics.count("BTC-USDT@incrDepth") == 2
+        conn.incr("BTC-USDT", "all", 20, SNAP_BIDS, SNAP_ASKS, time_ms=t + 10)
+        assert feed.latest(BTC, kind=TickKind.QUOTE).fresh
+        conn.incr("BTC-USDT", "update", 20, [("99.0", "1.0000")], [], time_ms=t + 11)  # stale id: a new episode
+        assert sum('"unsub"' in sent for sent in conn.sent) == 2, "once answered, a new fault asks again"
+
+
+async def test_a_snapshot_that_never_comes_is_asked_for_again_after_the_ack_timeout() -> None:
+    clock = ManualClock()
+    peer = ScriptedBingx()
+    async with feed_on(peer, (BTC,), clock, quote_source="book", venue_clock_skew_ns=None) as feed:
+        conn = peer.connections[0]
+        conn.incr("BTC-USDT", "update", 5, [("100.0", "1.0000")], [])  # no snapshot yet: asked for again
+        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
+        conn.incr("BTC-USDT", "update", 6, [("100.0", "1.0000")], [])
+        assert sum('"unsub"' in sent for sent in conn.sent) == 1
+        clock.advance(10 * 1_000_000_000)  # ack_timeout_s
+        conn.incr("BTC-USDT", "update", 7, [("100.0", "1.0000")], [])
+        assert sum('"unsub"' in sent for sent in conn.sent) == 2
+
+
 async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
     t = now_ms()
     async with book_from_snapshot(ScriptedBingx(), t) as (feed, conn):

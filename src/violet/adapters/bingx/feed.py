@@ -69,6 +69,9 @@ class Shard:
     sock: Connection | None = None
     unsubscribing: set[str] = attrs.field(factory=set)
     """Ids of unsub requests sent on the current socket (their acks are expected, not counted)."""
+    resubscribing: dict[str, int] = attrs.field(factory=dict)
+    """Book topic -> when it was asked for again (monotonic ns), until its snapshot comes: the frames still in
+    flight do not ask again, unless the snapshot is `ack_timeout_s` late."""
     live: bool = False
     sent_all: bool = False
     connects: int = 0
@@ -146,6 +149,8 @@ class BingxPriceFeed(HubBackedFeed):
         return None
 
     def _on_book(self, shard: Shard, push: BookPush) -> None:
+        if push.action == "all":
+            shard.resubscribing.pop(push.data_type, None)  # answered; a bad snapshot is asked for again below
         got = self._quotes.on_book(push)
         if isinstance(got, BookVerdict):
             self._hub.reject(got.value)  # never delivered; the topic starts again from a fresh snapshot
@@ -155,8 +160,11 @@ class BingxPriceFeed(HubBackedFeed):
 
     def _resubscribe(self, shard: Shard, topic: str) -> None:
         sock = shard.sock
-        if sock is None:
+        now = self._clock.monotonic_ns()
+        asked = shard.resubscribing.get(topic)
+        if sock is None or (asked is not None and now - asked < self._settings.ack_timeout_s * S):
             return
+        shard.resubscribing[topic] = now
         shard.accepted.discard(topic)
         unsub_id = uuid.uuid4().hex
         shard.unsubscribing.add(unsub_id)
@@ -164,9 +172,9 @@ class BingxPriceFeed(HubBackedFeed):
         req_id = uuid.uuid4().hex
         shard.pending[req_id] = topic
         sock.send_text(subscribe_request(req_id, topic))
-        now = anyio.current_time()  # from a frame callback, which cannot wait: counted, so later requests do
-        shard.window.count(now)
-        shard.window.count(now)
+        sent_at = anyio.current_time()  # from a frame callback, which cannot wait: counted, so later requests do
+        shard.window.count(sent_at)
+        shard.window.count(sent_at)
 
     def _stream_name(self, asset: str, kind: TickKind) -> str:
         contract = self._contracts.get(asset)
@@ -221,6 +229,7 @@ class BingxPriceFeed(HubBackedFeed):
         pending = shard.pending
         pending.clear()
         shard.unsubscribing.clear()
+        shard.resubscribing.clear()
         shard.window = SendWindow(s.subscribe_per_s)
         answered = anyio.Event()
         decoder = self._decoder
