@@ -143,7 +143,7 @@ def _caption(snap: MonitorSnapshot) -> str:
     planes = "\n".join(
         f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
         f"conf={p.counters.conflated} reconn={p.counters.reconnects} silent={len(p.silent_streams)} "
-        f"delivery p50 {p.delivery_p50_ms:.2f} ms "
+        f"venue->reactor p50 {p.delivery_p50_ms:.2f} ms "
         f"p99 {p.delivery_p99_ms:.2f} ms"
         for p in snap.planes
     )
