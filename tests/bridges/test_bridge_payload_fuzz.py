@@ -124,6 +124,19 @@ def test_an_hz_payload_that_repeats_a_kind_is_refused(value: HzValue, data: st.D
 
 
 @FUZZ
+@given(hz_values_valid(), st.integers(len(KINDS), 255))
+def test_an_hz_payload_naming_an_unknown_kind_is_refused(value: HzValue, kind: int) -> None:
+    raw = _encoded(value)
+    head = 12  # "VH", version u8, record count u8, generation u64: then the asset's length and text
+    assert raw[head] == len(value.asset)
+    first_record = head + 1 + len(value.asset) + 1 + len(value.records[0].venue)
+    assert raw[first_record] == KINDS.index(value.records[0].kind)
+    raw[first_record] = kind
+    with pytest.raises(HzPayloadError, match="unknown or repeated"):
+        decode(raw)
+
+
+@FUZZ
 @given(hz_values)
 def test_hz_decoder_raises_only_its_typed_error(value: object) -> None:
     try:
