@@ -202,6 +202,21 @@ async def test_a_venue_that_never_answers_ends_in_feed_not_ready_with_the_node_s
     assert "0 stream(s) acked" in caught.value.detail
 
 
+@pytest.mark.parametrize("late_route", ["public", "market"])
+async def test_a_route_whose_socket_comes_up_later_still_makes_the_feed_ready(late_route: str) -> None:
+    """One asset: NT names each route's only stream in its connect URL, so nothing is acked and the feed is ready
+    when both sockets are up. One route's socket came up later than the other's (as over any real network) and
+    the feed, live since the first, never looked again: FeedNotReady after the whole timeout (1 CI run in 3)."""
+    cfg = BinanceSimConfig(symbols=2, rate_hz=200, handshake_delay_ms=((late_route, 300.0),))
+    async with BinanceSimulator(cfg) as sim:
+        settings = NtBinanceSettings(
+            assets=("BTCUSDT-PERP",), base_url_http=sim.http_url, base_url_ws=sim.ws_url, ready_timeout_s=10.0
+        )
+        async with NtBinancePriceFeed(settings) as feed:
+            assert feed.unconfirmed_assets() == []
+            assert sim.connects_by_route == {"public": 1, "market": 1}
+
+
 SILENT_AFTER = {"quote": 1_000_000_000, "trade": 1_000_000_000}
 
 

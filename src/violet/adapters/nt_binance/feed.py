@@ -52,6 +52,8 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._node_stopping = False
         self._last_data_ns = 0
         self._acked_streams: set[str] = set()
+        self._not_ready: tuple[list[str], str] | None = None
+        """(unconfirmed assets, detail) as they were when the ready timeout struck, before the node stopped."""
         self._ready: anyio.Event | None = None
         self._unsettled_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
@@ -187,6 +189,11 @@ class NtBinancePriceFeed(HubBackedFeed):
                 self._go_live()
             elif hub.state is FeedState.LIVE and now - self._last_data_ns > self._settings.stall_after_ns:
                 hub.set_state(FeedState.STALE)
+            elif hub.state is FeedState.LIVE:
+                # A stream NT names in a connection's URL is confirmed by that connection coming up, which sends
+                # no ack: the feed can be live (its first socket up) before a later route's socket is, and only
+                # this pass sees that socket arrive.
+                self._check_ready()
 
     async def _run_node(self) -> None:
         # Shielded: NT logs a cancelled `run_async` as an ERROR, so the node is stopped by `stop()` in
@@ -236,6 +243,8 @@ class NtBinancePriceFeed(HubBackedFeed):
             except anyio.get_cancelled_exc_class():
                 # Cancelled before ready (the ready timeout): `_run_node` is shielded until the node is stopped, and
                 # `_teardown` comes only after this task has ended, so stop it here or this group never exits.
+                # What `FeedNotReady` reports is taken first: a stopped node has no sockets and no streams.
+                self._not_ready = (self.unconfirmed_assets(), self._not_ready_detail())
                 await self._stop_node()
                 raise
             task_status.started()
@@ -254,9 +263,11 @@ class NtBinancePriceFeed(HubBackedFeed):
             ready.set()
 
     def _unready_assets(self) -> list[str]:
-        return self.unconfirmed_assets()
+        return self._not_ready[0] if self._not_ready is not None else self.unconfirmed_assets()
 
     def _not_ready_detail(self) -> str:
+        if self._not_ready is not None:
+            return self._not_ready[1]
         sockets = self._node.socket_states() if self._node is not None else []
         return (
             f"feed {self._hub.state.value}; sockets: {', '.join(sockets) or 'none yet'}; "

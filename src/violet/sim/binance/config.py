@@ -25,3 +25,7 @@ class BinanceSimConfig(SimConfig):
     rpiDepth*, trade), `/market` the market streams (aggTrade, markPrice*, kline_*, tickers, ...), the legacy root
     the public ones only; a stream on a route that does not serve it is acknowledged and never sent. lenient: every
     route serves every stream (the simulator before 2026-04)."""
+    handshake_delay_ms: tuple[tuple[str, float], ...] = ()
+    """(route, ms) pairs: that route ("public", "market", "" for the legacy root) completes a WebSocket handshake
+    this much later. Over a real network the two routes' sockets come up tens of ms apart, in either order; on
+    loopback they come up together, which hid a readiness bug."""

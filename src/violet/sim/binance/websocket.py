@@ -43,11 +43,14 @@ class BinanceWebSocket(SimulatorCore):
             initial = [s for s in request.query.get("streams", "").split("/") if s]
         else:
             initial = [s for s in request.match_info.get("tail", "").split("/") if s]
+        route = request.path.split("/")[1] if request.path.startswith(("/public/", "/market/")) else ""
+        delay_ms = dict(self.config.handshake_delay_ms).get(route, 0.0)
+        if delay_ms:
+            await anyio.sleep(delay_ms / 1000)
         ws = web.WebSocketResponse(autoping=False, max_msg_size=1 << 16)
         await ws.prepare(request)
         conn = self.register(ws, request, encode=_identity)
         conn.properties["combined"] = combined
-        route = request.path.split("/")[1] if request.path.startswith(("/public/", "/market/")) else ""
         conn.properties["route"] = route
         self.connects_by_route[route] += 1
         for name in initial:
