@@ -206,7 +206,7 @@ async def test_a_venue_that_never_answers_ends_in_feed_not_ready_with_the_node_s
 async def test_a_route_whose_socket_comes_up_later_still_makes_the_feed_ready(late_route: str) -> None:
     """One asset: NT names each route's only stream in its connect URL, so nothing is acked and the feed is ready
     when both sockets are up. One route's socket came up later than the other's (as over any real network) and
-    the feed, live since the first, never looked again: FeedNotReady after the whole timeout (1 CI run in 3)."""
+    the feed, live since the first, never looked again: FeedNotReady after the whole timeout (in 1 of 5 CI runs)."""
     cfg = BinanceSimConfig(symbols=2, rate_hz=200, handshake_delay_ms=((late_route, 300.0),))
     async with BinanceSimulator(cfg) as sim:
         settings = NtBinanceSettings(
