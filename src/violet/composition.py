@@ -103,6 +103,7 @@ def build_source(
             stall_after_s=dict(b.stall_after_s),
             ssl_ca_file=b.ca_file,
             quote_source=b.quote_source,
+            on_refused_topic=b.on_refused_topic,
         ),
         clock=clock,
     )

@@ -35,6 +35,9 @@ BingxQuoteSource = Literal["book", "bookTicker", "depth5"]
 """Where BingX quotes come from: a local book from `@incrDepth`, `@bookTicker` pushes, or `@depth5` snapshots."""
 BINGX_QUOTE_SOURCE: BingxQuoteSource = "book"
 """Chosen by measurement against the simulators' live profile (README, "BingX quote source")."""
+OnRefusedTopic = Literal["fail", "drop-asset"]
+"""What a topic the venue refuses at start does: fail entering the plane (FeedNotReady naming it), or drop its asset."""
+BINGX_ON_REFUSED_TOPIC: OnRefusedTopic = "fail"
 
 SILENT_AFTER_MS = {"quote": 30_000.0, "trade": 300_000.0}
 """A stream of one asset and kind that delivers nothing this long while its venue's other streams flow is silent.

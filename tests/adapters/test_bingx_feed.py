@@ -10,7 +10,7 @@ import pytest
 from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
 from tests.support.waiting import eventually
 from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
-from violet.domain import FeedState, Freshness, TickKind
+from violet.domain import FeedNotReady, FeedState, Freshness, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.faults import Fault
 
@@ -148,18 +148,25 @@ async def test_a_quiet_topic_does_not_cause_reconnects() -> None:
             assert feed.rejected_by_reason().get("stalled-socket", 0) == 0
 
 
-async def test_refused_topics_are_typed_errors_and_their_leaked_frame_is_dropped() -> None:
+async def test_a_refused_topic_fails_entering_naming_it_or_with_drop_asset_leaves_the_plane() -> None:
     cfg = BingxSimConfig(symbols=3, rate_hz=300, max_topics=3, subscribe_per_s=1000, paused_symbols=("SOL-USDT",))
     async with BingxSimulator(cfg) as sim:
         assets = ("BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP")
-        async with BingxPriceFeed(settings_for(sim, assets, subscribe_per_s=200)) as feed:
-            assert feed.missing_assets == ["SOLUSDT-PERP"], "status 25 contracts are not served"
-            await eventually(lambda: feed.state is FeedState.LIVE)
+        with pytest.raises(FeedNotReady) as caught:
+            async with BingxPriceFeed(settings_for(sim, assets, subscribe_per_s=200)):
+                pytest.fail("entered with a refused topic")
+        assert caught.value.missing == ["ETHUSDT-PERP"]
+        assert [r.split(":")[0] for r in caught.value.refused] == ["ETH-USDT@trade"]
+        assert "80403" in caught.value.refused[0]
+        drop = settings_for(sim, assets, subscribe_per_s=200, on_refused_topic="drop-asset")
+        async with BingxPriceFeed(drop) as feed:
+            assert feed.missing_assets == ["ETHUSDT-PERP", "SOLUSDT-PERP"], "refused and status-25 assets not served"
+            assert feed.assets() == {"BTCUSDT-PERP"}
+            assert feed.state is FeedState.LIVE
             assert [(r.topic, r.code) for r in feed.refusals] == [("ETH-USDT@trade", 80403)]
+            # The venue leaks one frame of a refused topic (PROTOCOL.md): dropped and counted, never delivered.
             await eventually(lambda: feed.rejected_by_reason().get("unsubscribed-topic", 0) >= 1)
-            await eventually(lambda: feed.latest("ETHUSDT-PERP").fresh)
-            tick = feed.latest("ETHUSDT-PERP").tick
-            assert tick is not None and tick.last is None, "no trade of a refused topic reaches violet"
+            await eventually(lambda: feed.latest("BTCUSDT-PERP").fresh)
 
 
 async def test_over_tls_with_the_simulators_ca() -> None:

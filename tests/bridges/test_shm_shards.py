@@ -51,20 +51,24 @@ async def test_a_dead_shard_takes_only_its_assets_down_and_its_restart_brings_th
             tg.start_soon(beat)
             async with RemoteShmPriceFeed(settings) as feed:
                 await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh")
-                reconnects = feed.counters().reconnects
+                reconnects, outages = feed.counters().reconnects, feed.counters().carrier_outages
 
                 beating[1] = False  # shard 1 hangs (a SIGKILLed feed stops beating the same way)
                 await eventually(
                     lambda: quote_freshness(feed)["ETHUSDT-PERP"] is Freshness.FEED_DOWN, "shard 1's asset down"
                 )
-                assert feed.state is FeedState.LIVE, "the plane stays live while a shard is"
+                assert feed.state is FeedState.DEGRADED, "the plane works, short of one shard's assets"
+                assert feed.assets_down() == sorted(SLICES[1])
                 assert quote_freshness(feed)["BTCUSDT-PERP"] is Freshness.FRESH
                 assert quote_freshness(feed)["SOLUSDT-PERP"] is Freshness.FRESH
-                assert feed.counters().reconnects == reconnects + 1, "a shard's outage is counted"
+                counters = feed.counters()
+                assert counters.carrier_outages == outages + 1, "a shard's outage is counted"
+                assert counters.reconnects == reconnects, "not as an outage of the whole plane"
 
                 restarted = ShmTableWriter(bridge, SLICES[1], shard=1, shards=2)  # its restart: a new generation
                 beating[1] = True
                 await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh again")
+                assert feed.state is FeedState.LIVE
             tg.cancel_scope.cancel()
     finally:
         for w in writers:

@@ -13,7 +13,7 @@ import pytest
 from tests.support.waiting import eventually
 from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
 from violet.adapters.bingx.scripted import ScriptedBingx, ScriptedConnection, frame, now_ms
-from violet.domain import FeedNotReady, FeedState, ManualClock, TickKind
+from violet.domain import FeedNotReady, FeedState, Freshness, ManualClock, TickKind, UnknownAsset
 
 pytestmark = pytest.mark.anyio
 BTC = "BTCUSDT-PERP"
@@ -27,8 +27,7 @@ def feed_on(
     settings = BingxSettings(
         assets=assets,
         subscribe_per_s=1000.0,
-        backoff=Backoff(0.001, 0.01, 0.0),
-        **{"quote_source": "bookTicker", **kw},  # type: ignore[arg-type]
+        **{"quote_source": "bookTicker", "backoff": Backoff(0.001, 0.01, 0.0), **kw},  # type: ignore[arg-type]
     )
     return BingxPriceFeed(settings, clock=clock, connector=peer, contracts=peer)
 
@@ -65,17 +64,84 @@ async def test_not_ready_says_the_venue_left_subscriptions_unanswered_and_reconn
     assert len(peer.connections) >= 2, "a socket whose acks never came is closed and opened again"
 
 
-async def test_a_refused_topic_is_a_typed_refusal_and_its_leaked_frames_are_dropped() -> None:
+async def test_a_refused_topic_is_not_an_answer_entering_fails_naming_its_asset_topic_and_code() -> None:
     peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"), refuse={"ETH-USDT@trade": 80403})
-    async with feed_on(peer, (BTC, ETH)) as feed:
+    with pytest.raises(FeedNotReady) as caught:
+        async with feed_on(peer, (BTC, ETH)):
+            pytest.fail("entered with a refused topic")
+    assert caught.value.missing == [ETH]
+    assert caught.value.refused == ["ETH-USDT@trade: 80403 scripted refusal of ETH-USDT@trade"]
+    assert "the venue refused ETH-USDT@trade: 80403" in str(caught.value)
+
+
+async def test_with_drop_asset_a_refused_topic_takes_its_asset_out_of_the_plane_like_a_missing_contract() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"), refuse={"ETH-USDT@trade": 80403})
+    async with feed_on(peer, (BTC, ETH), on_refused_topic="drop-asset") as feed:
         assert [(r.topic, r.code) for r in feed.refusals] == [("ETH-USDT@trade", 80403)]
         assert feed.rejected_by_reason()["subscribe-refused-80403"] == 1
+        assert feed.missing_assets == [ETH] and feed.assets() == {BTC}
+        with pytest.raises(UnknownAsset):
+            feed.latest(ETH)
         conn = peer.connections[0]
+        await eventually(lambda: any('"unsub"' in t and "ETH-USDT@bookTicker" in t for t in conn.sent), "unsub")
         conn.trade("ETH-USDT", "2000.1")
+        assert feed.rejected_by_reason()["unsubscribed-topic"] == 1, "a leaked frame of a refused topic is dropped"
+        conn.book("BTC-USDT", "1", "2")
+        assert feed.latest(BTC).fresh and feed.state is FeedState.LIVE
+
+
+async def test_a_topic_refused_on_a_reconnect_is_down_and_the_plane_degraded_while_the_rest_flows() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"))
+    async with feed_on(peer, (BTC, ETH)) as feed:
+        peer.connections[0].book("ETH-USDT", "3", "4")
+        peer.refuse = {"ETH-USDT@bookTicker": 80015}
+        peer.connections[0].drop(1011)
+        second = await peer.connection(1)
+        await eventually(lambda: feed.state is FeedState.DEGRADED, "the socket back, one topic refused")
+        second.book("BTC-USDT", "1", "2")
+        second.book("ETH-USDT", "3.5", "4.5")
         assert feed.rejected_by_reason()["unsubscribed-topic"] == 1
-        assert feed.latest(ETH).tick is None
-        conn.book("ETH-USDT", "2000", "2000.2")
-        assert feed.latest(ETH).fresh, "the accepted topic of the same asset still flows"
+        assert feed.latest(BTC, kind=TickKind.QUOTE).fresh
+        assert feed.latest(ETH, kind=TickKind.QUOTE).freshness is Freshness.FEED_DOWN
+        assert feed.assets_down() == [ETH] and feed.counters().assets_down == 1
+
+
+async def test_one_dropped_socket_leaves_the_other_sockets_assets_fresh_and_the_plane_degraded() -> None:
+    peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"))
+    async with feed_on(peer, (BTC, ETH), topics_per_socket=2, ack_timeout_s=0.2) as feed:
+        btc_conn, eth_conn = sorted(peer.connections, key=lambda c: c.topics[0])
+        btc_conn.book("BTC-USDT", "1", "2")
+        eth_conn.book("ETH-USDT", "3", "4")
+        peer.ack = False  # the dropped socket's way back stays open until the test lets the venue answer
+        eth_conn.drop(1011)
+        await eventually(lambda: feed.state is FeedState.DEGRADED, "one socket down")
+        assert feed.latest(BTC).fresh, "a healthy socket's asset is never withheld"
+        assert feed.latest(ETH).freshness is Freshness.FEED_DOWN
+        assert feed.carriers() == {"socket 0": True, "socket 1": False}
+        counters = feed.counters()
+        assert (counters.reconnects, counters.carrier_outages, counters.assets_down) == (0, 1, 1)
+        peer.ack = True
+        await eventually(lambda: feed.state is FeedState.LIVE, "the socket back")
+        assert feed.latest(ETH).freshness is Freshness.BEFORE_OUTAGE
+        peer.open_connections()[-1].book("ETH-USDT", "3.5", "4.5")
+        assert feed.latest(ETH).fresh
+
+
+async def test_a_venue_that_closes_every_socket_soon_after_subscribing_gets_exponentially_spaced_attempts() -> None:
+    peer = ScriptedBingx(("BTC-USDT",))
+    attempts = 7
+    async with feed_on(peer, (BTC,), backoff=Backoff(0.02, 10.0, 0.0)) as feed:
+        opened = [anyio.current_time()]
+        for n in range(attempts):
+            peer.connections[n].drop(1011)  # accepted, subscribed, answered, then closed at once
+            await peer.connection(n + 1)
+            opened.append(anyio.current_time())
+            await eventually(lambda: feed.state is FeedState.LIVE, "subscribed again")
+    gaps = [b - a for a, b in zip(opened, opened[1:], strict=False)]
+    # Waits of 0.02, 0.04, ... 1.28 s: their sum is a floor however slow the machine (a reset after every session,
+    # the old rule, reconnects at once each time).
+    assert sum(gaps) >= 0.02 * (2**attempts - 1), gaps
+    assert gaps[-1] >= 0.02 * 2 ** (attempts - 1), gaps
 
 
 async def test_an_offline_contract_is_missing_and_not_subscribed() -> None:
@@ -141,7 +207,7 @@ async def test_a_dropped_socket_is_stale_until_the_venue_answers_again() -> None
         peer.connections[0].drop()
         await peer.connection(1)
         await eventually(lambda: feed.state is FeedState.RECONNECTING, "the feed to report the outage")
-        assert not feed.latest(BTC).fresh, "a quote from before the drop is not served as fresh"
+        assert feed.latest(BTC).freshness is Freshness.FEED_DOWN, "a quote from before the drop is not served as fresh"
         assert feed.unconfirmed_assets() == [BTC]
 
 
@@ -273,7 +339,8 @@ async def test_frames_in_flight_after_a_bad_book_do_not_ask_for_the_topic_again_
         conn.incr("BTC-USDT", "all", 20, SNAP_BIDS, SNAP_ASKS, time_ms=t + 10)
         assert feed.latest(BTC, kind=TickKind.QUOTE).fresh
         conn.incr("BTC-USDT", "update", 20, [("99.0", "1.0000")], [], time_ms=t + 11)  # stale id: a new episode
-        assert sum('"unsub"' in sent for sent in conn.sent) == 2, "once answered, a new fault asks again"
+        # Sent through the socket's send window, by the session's requester: waited for, not assumed at once.
+        await eventually(lambda: sum('"unsub"' in sent for sent in conn.sent) == 2, "once answered, a new fault asks")
 
 
 async def test_a_snapshot_that_never_comes_is_asked_for_again_after_the_ack_timeout() -> None:
@@ -287,7 +354,7 @@ async def test_a_snapshot_that_never_comes_is_asked_for_again_after_the_ack_time
         assert sum('"unsub"' in sent for sent in conn.sent) == 1
         clock.advance(10 * 1_000_000_000)  # ack_timeout_s
         conn.incr("BTC-USDT", "update", 7, [("100.0", "1.0000")], [])
-        assert sum('"unsub"' in sent for sent in conn.sent) == 2
+        await eventually(lambda: sum('"unsub"' in sent for sent in conn.sent) == 2, "asked for again")
 
 
 async def test_two_book_updates_in_one_millisecond_that_keep_the_top_are_one_tick_and_no_rejection() -> None:
@@ -322,10 +389,10 @@ async def test_a_book_that_cannot_be_trusted_is_counted_resubscribed_and_never_d
         assert feed.rejected_by_reason()[reason] == 1
         quote = feed.latest(BTC, kind=TickKind.QUOTE).tick
         assert quote is None or (quote.bid, quote.ask) == (Decimal("100.0"), Decimal("100.2")), "nothing bad served"
+        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
         unsub = [json.loads(t) for t in conn.sent if '"unsub"' in t]
         assert [u["dataType"] for u in unsub] == ["BTC-USDT@incrDepth"], "the topic is asked for again"
         assert conn.topics.count("BTC-USDT@incrDepth") == 2
-        await eventually(lambda: "BTC-USDT@incrDepth" in feed.shards[0].accepted, "the resubscription acked")
         assert not feed.shards[0].unsubscribing, "the unsubscription's ack was matched, not left waiting"
         assert "unexpected-ack" not in feed.rejected_by_reason(), "the unsub's ack is expected, not a fault"
         conn.incr("BTC-USDT", "all", 50, SNAP_BIDS, SNAP_ASKS)

@@ -70,6 +70,9 @@ class BingxConfig(Strict, frozen=True):
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """Where venue quotes come from: `book` (a local book from @incrDepth), `bookTicker` (pushed on top change
     only, seconds apart on the live venue), `depth5` (five-level snapshots). See the README's measurement."""
+    on_refused_topic: d.OnRefusedTopic = d.BINGX_ON_REFUSED_TOPIC
+    """A topic BingX refuses at start (any non-zero ack code): `fail` (the plane does not start; the error names
+    the assets, topics and codes) or `drop-asset` (its asset leaves the plane, reported like a missing contract)."""
 
 
 class BridgeConfig(Strict, frozen=True):

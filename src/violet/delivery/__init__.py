@@ -1,5 +1,6 @@
 """Delivery machinery shared by adapters (not an adapter itself): fan-out, conflation, freshness."""
 
+from violet.delivery.carriers import Stream, streams_of
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.hub_backed import HubBackedFeed
@@ -13,6 +14,8 @@ __all__ = [
     "MutableCounters",
     "RemoteFeed",
     "RemotePlaneSettings",
+    "Stream",
     "TickHub",
     "hub_for",
+    "streams_of",
 ]

@@ -8,11 +8,12 @@ import attrs
 
 from violet.domain import FeedCounters
 
-_SNAPSHOT_FIELDS = tuple(field.name for field in attrs.fields(FeedCounters))
+_COUNTED = tuple(field.name for field in attrs.fields(FeedCounters) if field.name != "assets_down")
 
 
 class MutableCounters:
     __slots__ = (
+        "carrier_outages",
         "conflated",
         "delivered",
         "dropped",
@@ -30,6 +31,7 @@ class MutableCounters:
         self.conflated = 0
         self.dropped = 0
         self.reconnects = 0
+        self.carrier_outages = 0
         self.silent_streams = 0
         self.rejected_by_reason: Counter[str] = Counter()
 
@@ -37,5 +39,5 @@ class MutableCounters:
         self.rejected += 1
         self.rejected_by_reason[reason] += 1
 
-    def snapshot(self) -> FeedCounters:
-        return FeedCounters(**{name: getattr(self, name) for name in _SNAPSHOT_FIELDS})
+    def snapshot(self, *, assets_down: int = 0) -> FeedCounters:
+        return FeedCounters(**{name: getattr(self, name) for name in _COUNTED}, assets_down=assets_down)

@@ -106,6 +106,12 @@ class HubBackedFeed(StackLifetime):
     def counters(self) -> FeedCounters:
         return self._hub.snapshot_counters()
 
+    def assets_down(self) -> list[str]:
+        return self._hub.assets_down()
+
+    def carriers(self) -> dict[str, bool]:
+        return self._hub.carriers.carriers()
+
     def rejected_by_reason(self) -> dict[str, int]:
         return dict(self._hub.counters.rejected_by_reason)
 

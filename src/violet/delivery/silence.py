@@ -43,15 +43,31 @@ class SilenceWatch:
         self._since = now_ns
         self.silent.clear()
 
-    def check(self, assets: Iterable[str], now_ns: int) -> list[tuple[str, TickKind]]:
-        """Streams that became silent now (each episode reported once)."""
+    def restart_streams(self, streams: Iterable[tuple[str, TickKind]], now_ns: int) -> None:
+        """These streams' carrier is back: each gets its full time to speak again."""
+        for key in streams:
+            self._last[key] = now_ns
+            self.silent.discard(key)
+
+    def forget(self, stream: tuple[str, TickKind]) -> None:
+        """The stream's carrier went down: an outage, not a silence."""
+        self.silent.discard(stream)
+
+    def check(
+        self,
+        assets: Iterable[str],
+        now_ns: int,
+        is_up: Callable[[tuple[str, TickKind]], bool] | None = None,
+    ) -> list[tuple[str, TickKind]]:
+        """Streams that became silent now (each episode reported once). `is_up`: whether a stream's carrier is up
+        (a stream whose carrier is down is in an outage, never silent)."""
         found = []
         for kind, after in self.silent_after_ns.items():
             if now_ns - self._venue_last > after:
                 continue  # the venue itself is quiet or down: that is an outage, not a silent stream
             for asset in assets:
                 key = (asset, kind)
-                if key in self.silent:
+                if key in self.silent or (is_up is not None and not is_up(key)):
                     continue
                 if now_ns - max(self._last.get(key, 0), self._since) > after:
                     self.silent.add(key)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import anyio
 
+from violet.delivery.carriers import CarrierBoard, Stream
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.silence import SilenceWatch, default_silent_after_ns
@@ -31,9 +32,11 @@ from violet.domain import (
 
 TickCallback = Callable[[NormalizedTick], None]
 
+_QUOTE = (TickKind.QUOTE,)
+_TRADE = (TickKind.TRADE,)
 _KINDS_OF = {
-    TickKind.QUOTE: (TickKind.QUOTE,),
-    TickKind.TRADE: (TickKind.TRADE,),
+    TickKind.QUOTE: _QUOTE,
+    TickKind.TRADE: _TRADE,
     TickKind.QUOTE_AND_TRADE: (TickKind.QUOTE, TickKind.TRADE),
 }
 
@@ -74,17 +77,21 @@ class TickHub:
         self.counters = MutableCounters()
         self._assets = frozenset(assets)
         self._state = FeedState.CONNECTING
-        # Bumped when the feed goes down: ticks from an older generation are never fresh again.
+        self._set_state = FeedState.CONNECTING
+        """What the adapter said with `set_state` (the plane's state for adapters that report no carriers)."""
+        self._stale = False
+        self.carriers = CarrierBoard()
+        """Which connection delivers each asset's quotes and trades, and which are up (carriers.py): an asset's
+        verdict depends on its own carriers only. Adapters report them with `carry`, `carrier_up`, `carrier_down`."""
+        # Bumped when the whole plane goes down: ticks from an older generation are never fresh again. Per stream,
+        # the carriers' generations do the same for one carrier's outage.
         self._generation = 0
-        self._latest: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        self._latest: dict[str, tuple[NormalizedTick, tuple[int, ...]]] = {}
         # The newest tick carrying a quote, and the newest carrying a trade, per asset: each ages on its own.
-        self._latest_quote: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
-        self._latest_trade: dict[str, tuple[NormalizedTick, tuple[int, int]]] = {}
+        self._latest_quote: dict[str, tuple[NormalizedTick, tuple[int, ...]]] = {}
+        self._latest_trade: dict[str, tuple[NormalizedTick, tuple[int, ...]]] = {}
         # The newest venue tick per (asset, kind), to refuse a frame older than it or a repeat of it.
         self._newest: dict[tuple[str, TickKind], NormalizedTick] = {}
-        # Assets whose own connection is down (sharded adapters), and a per-asset generation for them.
-        self._down: set[str] = set()
-        self._asset_generation: dict[str, int] = {}
         self._streams_by_asset: dict[str, list[ConflatingStream]] = {}
         self._taps: list[Callable[[NormalizedTick], None]] = []
         # Shared with every stream (the list itself), so a delivery tap sees streams opened before and after it.
@@ -95,6 +102,7 @@ class TickHub:
     # -- what adapters call -------------------------------------------------------------------------
     def set_assets(self, assets: Iterable[str]) -> None:
         self._assets = frozenset(assets)
+        self._refresh_state()
 
     def open(self) -> None:
         self._open = True
@@ -104,36 +112,83 @@ class TickHub:
         return self._open
 
     def set_state(self, state: FeedState) -> None:
+        """The plane's state, for an adapter that reports no carriers (with carriers it follows from them: use
+        `set_stale` for a plane whose every carrier is up and silent)."""
+        self._set_state = state
+        self._refresh_state()
+
+    def set_stale(self, stale: bool) -> None:
+        """Every carrier up, and no data from any of them within the stall threshold (or data again)."""
+        self._stale = stale
+        self._refresh_state()
+
+    def carry(self, carrier: str, streams: Iterable[Stream]) -> None:
+        """Declare (or change) what `carrier` delivers (`streams_of(assets)`: their quotes and trades). A new
+        carrier is down until `carrier_up`."""
+        came_up, went_down = self.carriers.carry(carrier, streams)
+        self._came_up(came_up)
+        self._went_down(went_down)
+        self._refresh_state()
+
+    def carrier_up(self, carrier: str) -> None:
+        self._came_up(self.carriers.up(carrier))
+        self._refresh_state()
+
+    def _came_up(self, streams: list[Stream]) -> None:
+        # Up (again): each stream gets its full time to speak before it is called silent.
+        if streams:
+            self.silence.restart_streams(streams, self.clock.monotonic_ns())
+
+    def carrier_down(self, carrier: str) -> None:
+        """`carrier` dropped: what it delivered is not fresh again until new data arrives on it (or another)."""
+        if self._went_down(self.carriers.down(carrier)) is not None:
+            self.counters.carrier_outages += 1
+        self._refresh_state()
+
+    def _went_down(self, streams: list[Stream]) -> list[Stream] | None:
+        for stream in streams:
+            self.silence.forget(stream)
+        return streams or None
+
+    def _refresh_state(self) -> None:
         previous = self._state
+        if previous is FeedState.CLOSED:
+            return
+        if self._set_state is FeedState.CLOSED or not self.carriers.active:
+            state = self._set_state
+        else:
+            state = self.carriers.plane_state()
+            if state is FeedState.LIVE and self.carriers.assets_down(self._assets):
+                state = FeedState.DEGRADED  # every carrier up, but a stream none carries (a refused topic)
+            if self._stale and state in (FeedState.LIVE, FeedState.DEGRADED):
+                state = FeedState.STALE
         if state is previous:
             return
-        if state is FeedState.RECONNECTING or (state is FeedState.CLOSED and previous is not FeedState.CLOSED):
+        if state is FeedState.RECONNECTING or state is FeedState.CLOSED:
             self._generation += 1
         if state is FeedState.RECONNECTING:
             self.counters.reconnects += 1
         self._state = state
-        if state is FeedState.LIVE:
+        if state is FeedState.LIVE and not self.carriers.active:
             self.silence.restart(self.clock.monotonic_ns())
-            if self._live is not None:
-                self._live.set()
+        if (state is FeedState.LIVE or state is FeedState.DEGRADED) and self._live is not None:
+            self._live.set()
 
     async def wait_live(self) -> None:
-        """Return once the feed is (or becomes) live."""
-        if self._state is FeedState.LIVE:
+        """Return once the feed is (or becomes) live, or degraded (some assets delivering)."""
+        if self._state is FeedState.LIVE or self._state is FeedState.DEGRADED:
             return
         if self._live is None or self._live.is_set():
             self._live = anyio.Event()
         await self._live.wait()
 
-    def mark_down(self, assets: Iterable[str]) -> None:
-        """The connection carrying `assets` dropped: they are not fresh again until new data arrives."""
-        for asset in assets:
-            if asset not in self._down:
-                self._down.add(asset)
-                self._asset_generation[asset] = self._asset_generation.get(asset, 0) + 1
-
-    def mark_up(self, assets: Iterable[str]) -> None:
-        self._down.difference_update(assets)
+    def assets_down(self) -> list[str]:
+        """Served assets with a stream no up carrier delivers now (all of them while the plane is down)."""
+        if not self.carriers.active:
+            return [] if self._state is FeedState.LIVE else sorted(self._assets)
+        if self._state is FeedState.CLOSED or self._state is FeedState.STALE:
+            return sorted(self._assets)
+        return self.carriers.assets_down(self._assets)
 
     def accept(self, tick: NormalizedTick, *, upstream_conflated: int = 0, late_check: bool = True) -> None:
         """A valid tick from the venue or bridge: remember it and hand it to every interested stream.
@@ -162,13 +217,14 @@ class TickHub:
         self.counters.received += 1
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
-        entry = (tick, self._generation_of(tick.asset))
-        self._latest[tick.asset] = entry
+        asset = tick.asset
+        kinds = _KINDS_OF[tick.kind]
+        self._latest[asset] = (tick, self._generation_of(asset, kinds))
         if tick.bid is not None:
-            self._latest_quote[tick.asset] = entry
+            self._latest_quote[asset] = (tick, self._generation_of(asset, _QUOTE))
         if tick.last is not None:
-            self._latest_trade[tick.asset] = entry
-        self.silence.arrived(tick.asset, _KINDS_OF[tick.kind], tick.mono_ns)
+            self._latest_trade[asset] = (tick, self._generation_of(asset, _TRADE))
+        self.silence.arrived(asset, kinds, tick.mono_ns)
         for tap in self._taps:
             tap(tick)
         streams = self._streams_by_asset.get(tick.asset)
@@ -182,7 +238,8 @@ class TickHub:
         self.counters.reject(reason)
 
     def close(self) -> None:
-        self.set_state(FeedState.CLOSED)
+        self._set_state = FeedState.CLOSED
+        self._refresh_state()
         self._open = False
         for streams in list(self._streams_by_asset.values()):
             for stream in list(streams):
@@ -197,7 +254,7 @@ class TickHub:
         return self._assets
 
     def snapshot_counters(self) -> FeedCounters:
-        return self.counters.snapshot()
+        return self.counters.snapshot(assets_down=len(self.assets_down()))
 
     def check_assets(self, assets: Iterable[str]) -> frozenset[str]:
         wanted = frozenset(assets)
@@ -232,21 +289,26 @@ class TickHub:
         if asset not in self._assets:
             raise UnknownAsset(self.venue, asset)
         budget = self.budget_for(asset) if budget_ns is None else budget_ns
+        kinds: tuple[TickKind, ...]
         if kind is None:
             entry = self._latest.get(asset)
         elif kind is TickKind.QUOTE:
             entry = self._latest_quote.get(asset)
+            kinds = _QUOTE
         elif kind is TickKind.TRADE:
             entry = self._latest_trade.get(asset)
+            kinds = _TRADE
         else:
             raise ValueError("ask for the quote (TickKind.QUOTE) or the trade (TickKind.TRADE), or None for either")
         if entry is None:
             return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA)
         tick, generation = entry
+        if kind is None:
+            kinds = _KINDS_OF[tick.kind]
         age = self.clock.monotonic_ns() - tick.mono_ns
-        if self._state is not FeedState.LIVE or asset in self._down:
+        if self._is_down(asset, kinds):
             verdict = Freshness.FEED_DOWN
-        elif generation != self._generation_of(asset):
+        elif generation != self._generation_of(asset, kinds):
             verdict = Freshness.BEFORE_OUTAGE
         elif kind is not None and (asset, kind) in self.silence.silent:
             verdict = Freshness.SILENT_STREAM
@@ -259,9 +321,11 @@ class TickHub:
         return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
 
     def check_silence(self) -> None:
-        """Look for silent streams now (the adapter's watcher calls this a few times a second)."""
-        if self._state is FeedState.LIVE:
-            self.counters.silent_streams += len(self.silence.check(self._assets, self.clock.monotonic_ns()))
+        """Look for silent streams now (the adapter's watcher calls this a few times a second). A stream whose
+        carrier is down is in an outage, not silent."""
+        if self._state is FeedState.LIVE or self._state is FeedState.DEGRADED:
+            up = self.carriers.is_up if self.carriers.active else None
+            self.counters.silent_streams += len(self.silence.check(self._assets, self.clock.monotonic_ns(), up))
 
     def silent_streams(self) -> list[str]:
         return sorted(self.silence.name_of(asset, kind) for asset, kind in self.silence.silent)
@@ -270,8 +334,19 @@ class TickHub:
         """The asset's own budget where one is configured, else the feed's."""
         return self.asset_budgets_ns.get(asset, self.staleness_budget_ns)
 
-    def _generation_of(self, asset: str) -> tuple[int, int]:
-        return self._generation, self._asset_generation.get(asset, 0)
+    def _is_down(self, asset: str, kinds: tuple[TickKind, ...]) -> bool:
+        state = self._state
+        if not self.carriers.active:
+            return state is not FeedState.LIVE
+        if state is not FeedState.LIVE and state is not FeedState.DEGRADED:
+            return True  # closed, stale (every carrier silent), or no carrier up
+        up = self.carriers.is_up
+        return not all(up((asset, kind)) for kind in kinds)
+
+    def _generation_of(self, asset: str, kinds: tuple[TickKind, ...]) -> tuple[int, ...]:
+        if len(kinds) == 1:
+            return self._generation, self.carriers.generation((asset, kinds[0]))
+        return self._generation, *(self.carriers.generation((asset, kind)) for kind in kinds)
 
     def _forget(self, stream: ConflatingStream) -> None:
         for asset in stream.assets:

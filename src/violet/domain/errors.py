@@ -93,10 +93,15 @@ class FeedNotReady(RuntimeError):
     missing: list[str]
     timeout_s: float
     detail: str = ""
+    refused: list[str] = attrs.field(factory=list)
+    """Subscriptions the venue refused (`<topic>: <code> <reason>`): not an answer, so the feed is not ready at
+    once, however long the timeout."""
 
     def __str__(self) -> str:
         named = ", ".join(self.missing) if self.missing else "(none named: the connection itself never came up)"
         why = f" ({self.detail})" if self.detail else ""
+        if self.refused:
+            return f"feed {self.venue} not ready: the venue refused {'; '.join(self.refused)}; not served: {named}{why}"
         return f"feed {self.venue} not ready after {self.timeout_s:g} s; not confirmed: {named}{why}"
 
 

@@ -12,9 +12,13 @@ from violet.domain.tick import NormalizedTick
 class FeedState(enum.Enum):
     CONNECTING = "connecting"
     LIVE = "live"
+    """Every connection (carrier) up."""
+    DEGRADED = "degraded"
+    """Some carriers down: their assets are not fresh (`FEED_DOWN`), every other asset is judged on its own."""
     STALE = "stale"
     """Connected, but no data within the stall threshold."""
     RECONNECTING = "reconnecting"
+    """No carrier up."""
     CLOSED = "closed"
 
 
@@ -24,9 +28,10 @@ class Freshness(enum.Enum):
     TOO_OLD = "too-old"
     """Older than the consumer's staleness budget."""
     FEED_DOWN = "feed-down"
-    """The feed is not live (connecting, stalled, reconnecting, closed)."""
+    """The connection that carries this asset and kind is down, or the whole feed is (connecting, stalled,
+    reconnecting, closed)."""
     BEFORE_OUTAGE = "before-outage"
-    """Received before the last outage; no fresh update has arrived since."""
+    """Received before the last outage of the connection that carries it; no fresh update has arrived since."""
     SILENT_STREAM = "silent-stream"
     """The stream of this asset and kind delivers nothing while the venue's other streams flow (a stream on a
     route that does not serve it, a channel the venue stopped): stale until it speaks again."""
@@ -60,5 +65,10 @@ class FeedCounters:
     dropped: int = 0
     """Ticks lost for any other reason (should stay 0)."""
     reconnects: int = 0
+    """Outages of the whole plane (every connection down at once)."""
+    carrier_outages: int = 0
+    """Outages of one connection (a socket, a route, a feed shard), each counted once, whole-plane ones included."""
+    assets_down: int = 0
+    """Assets not delivering now (a gauge, not a count): those whose connection is down."""
     silent_streams: int = 0
     """Streams found silent (subscribed, delivering nothing while the venue's others flow), once per episode."""

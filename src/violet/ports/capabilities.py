@@ -83,3 +83,15 @@ class SilentStreams(Protocol):
         """Streams found silent now (subscribed, delivering nothing while the venue's other streams flow), in the
         venue's own stream names where the adapter knows them (`btcusdt@aggTrade`, `BTC-USDT@trade`)."""
         ...
+
+
+@runtime_checkable
+class PlaneHealth(Protocol):
+    def assets_down(self) -> list[str]:
+        """Assets whose connection (carrier: a socket, a route, a feed shard) is down now; empty while `LIVE`. Their
+        readings are `FEED_DOWN`; every other asset is judged on its own (`DEGRADED` is a working plane)."""
+        ...
+
+    def carriers(self) -> dict[str, bool]:
+        """Each connection the plane reads through (`socket 3`, `public #1`, `feed shard 0`) and whether it is up."""
+        ...

@@ -2,18 +2,19 @@
 
 Topics (bookTicker for bid/ask, trade for last) are sharded across sockets. Each socket: connect,
 subscribe within the venue's rate limit, answer Ping, drop data of refused topics, and reconnect with exponential
-backoff and jitter when it closes or its data stalls; its assets are stale from the drop until fresh data.
+backoff and jitter when it closes or its data stalls. Each socket is a carrier (delivery/carriers.py): its assets are
+stale from its drop until fresh data, and the other sockets' assets are untouched.
 """
 
 from __future__ import annotations
 
 import ssl
+import time
 import uuid
 from collections import deque
 
 import anyio
 import anyio.abc
-import attrs
 import stamina
 
 from violet.adapters.bingx.codec import (
@@ -32,53 +33,22 @@ from violet.adapters.bingx.order_book import BookVerdict
 from violet.adapters.bingx.quote_source import Quote, QuoteSource
 from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.shard import Shard, SubscriptionRefused, plan_shards
 from violet.adapters.bingx.socket import SocketError
 from violet.adapters.bingx.symbols import to_canonical
 from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
-from violet.delivery import HubBackedFeed, hub_for
-from violet.domain import Clock, DomainError, Explained, FeedState, NormalizedTick, TickKind, parse_price
+from violet.delivery import HubBackedFeed, hub_for, streams_of
+from violet.domain import Clock, DomainError, FeedNotReady, NormalizedTick, TickKind, parse_price
 
 VENUE = "bingx"
 MS = 1_000_000
 S = 1_000_000_000
-
-
-@attrs.define
-class SubscriptionRefused(Explained, RuntimeError):
-    template = "BingX refused {topic}: {code} {msg}"
-    topic: str
-    code: int
-    msg: str
+REFUSALS_KEPT = 64
+"""Refusals remembered for a reader (`refusals`); the counter counts every one."""
 
 
 class _ConnectFailed(Exception):
-    pass
-
-
-@attrs.define
-class Shard:
-    index: int
-    topics: list[str]
-    assets: list[str]
-    stall_after_s: float
-    window: SendWindow
-    """The requests sent on the current socket (the venue limits them per second)."""
-    accepted: set[str] = attrs.field(factory=set)
-    pending: dict[str, str] = attrs.field(factory=dict)
-    """Request id -> topic of subscriptions (and resubscriptions) not yet answered on the current socket."""
-    sock: Connection | None = None
-    unsubscribing: set[str] = attrs.field(factory=set)
-    """Ids of unsub requests sent on the current socket (their acks are expected, not counted)."""
-    resubscribing: dict[str, int] = attrs.field(factory=dict)
-    """Book topic -> when it was asked for again (monotonic ns), until its snapshot comes: the frames still in
-    flight do not ask again, unless the snapshot is `ack_timeout_s` late."""
-    live: bool = False
-    sent_all: bool = False
-    connects: int = 0
-    last_data_ns: int = 0
-    problems: deque[str] = attrs.field(factory=lambda: deque(maxlen=4))
-    """Why the last sockets closed or failed, oldest first, for `FeedNotReady`'s message."""
-    closing_why: str = ""
+    """A session that did not prove the venue serves: the next attempt waits longer than this one did."""
 
 
 class BingxPriceFeed(HubBackedFeed):
@@ -96,7 +66,8 @@ class BingxPriceFeed(HubBackedFeed):
         self._clock = self._hub.clock
         self._contracts: dict[str, SwapContract] = {}
         self.missing_assets: list[str] = []
-        self.refusals: list[SubscriptionRefused] = []
+        self.refusals: deque[SubscriptionRefused] = deque(maxlen=REFUSALS_KEPT)
+        """The newest refusals, oldest first (every one is counted as `subscribe-refused-<code>`)."""
         self.shards: list[Shard] = []
         tls: ssl.SSLContext | None = (
             ssl.create_default_context(cafile=settings.ssl_ca_file) if settings.ssl_ca_file else None
@@ -107,7 +78,6 @@ class BingxPriceFeed(HubBackedFeed):
         self._asset_of: dict[str, str] = {}
         self._quotes = QuoteSource(settings.quote_source)
         self._hub.silence.name_of = self._stream_name
-        self._ever_live = False
         self._all_live: anyio.Event | None = None
 
     # -- frames -> ticks --------------------------------------------------------------------------------
@@ -140,7 +110,9 @@ class BingxPriceFeed(HubBackedFeed):
             elif event.code == 0:
                 shard.accepted.add(topic)
             else:
-                self.refusals.append(SubscriptionRefused(topic, event.code, event.msg))
+                refusal = SubscriptionRefused(topic, event.code, event.msg)
+                shard.refused[topic] = refusal
+                self.refusals.append(refusal)
                 hub.reject(f"subscribe-refused-{event.code}")
         elif isinstance(event, OtherPush):
             shard.last_data_ns = self._clock.monotonic_ns()
@@ -159,22 +131,16 @@ class BingxPriceFeed(HubBackedFeed):
             self._hub.accept(self._quote_tick(push.symbol, got))
 
     def _resubscribe(self, shard: Shard, topic: str) -> None:
-        sock = shard.sock
         now = self._clock.monotonic_ns()
         asked = shard.resubscribing.get(topic)
-        if sock is None or (asked is not None and now - asked < self._settings.ack_timeout_s * S):
+        if shard.sock is None or (asked is not None and now - asked < self._settings.ack_timeout_s * S):
             return
         shard.resubscribing[topic] = now
         shard.accepted.discard(topic)
-        unsub_id = uuid.uuid4().hex
-        shard.unsubscribing.add(unsub_id)
-        sock.send_text(subscribe_request(unsub_id, topic, unsubscribe=True))
-        req_id = uuid.uuid4().hex
-        shard.pending[req_id] = topic
-        sock.send_text(subscribe_request(req_id, topic))
-        sent_at = anyio.current_time()  # from a frame callback, which cannot wait: counted, so later requests do
-        shard.window.count(sent_at)
-        shard.window.count(sent_at)
+        # A frame callback cannot wait for the send window: the session's requester sends both requests.
+        shard.requests.append((topic, True))
+        shard.requests.append((topic, False))
+        shard.wake.set()
 
     def _stream_name(self, asset: str, kind: TickKind) -> str:
         contract = self._contracts.get(asset)
@@ -225,11 +191,17 @@ class BingxPriceFeed(HubBackedFeed):
                     await self._session(shard)
 
     async def _session(self, shard: Shard) -> None:
+        """One socket's life. Returns normally only after a session that delivered data for
+        `backoff.healthy_after_s`: any other end (refused or dropped connection, a close soon after subscribing,
+        unanswered subscriptions, a stall) raises `_ConnectFailed`, so the waits between attempts keep growing
+        while the venue keeps failing, and start again from the shortest only after it served."""
         s = self._settings
         pending = shard.pending
         pending.clear()
         shard.unsubscribing.clear()
         shard.resubscribing.clear()
+        shard.refused.clear()
+        shard.requests.clear()
         shard.window = SendWindow(s.subscribe_per_s)
         answered = anyio.Event()
         decoder = self._decoder
@@ -256,11 +228,13 @@ class BingxPriceFeed(HubBackedFeed):
         shard.connects += 1
         shard.sock = sock
         shard.closing_why = ""
-        started = self._clock.monotonic_ns()
-        shard.last_data_ns = started
+        shard.up_since_ns = 0
+        started = time.monotonic_ns()
+        shard.last_data_ns = self._clock.monotonic_ns()
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._subscribe_all, sock, shard, pending, answered)
+                tg.start_soon(self._send_requests, sock, shard)
                 tg.start_soon(self._stall_watch, sock, shard)
                 await sock.wait_closed()
                 tg.cancel_scope.cancel()
@@ -268,10 +242,11 @@ class BingxPriceFeed(HubBackedFeed):
             shard.sock = None
             self._shard_down(shard)
             sock.close()
-        lasted_ns = self._clock.monotonic_ns() - started
-        shard.problems.append(shard.closing_why or f"socket closed by the venue after {lasted_ns / S:.1f} s")
-        if lasted_ns < S:
-            raise _ConnectFailed("connection dropped at once")  # back off rather than hammer the venue
+        ended = time.monotonic_ns()
+        shard.problems.append(shard.closing_why or f"socket closed by the venue after {(ended - started) / S:.1f} s")
+        served_ns = ended - shard.up_since_ns if shard.up_since_ns else 0
+        if shard.closing_why or served_ns < s.backoff.healthy_after_s * S:
+            raise _ConnectFailed(shard.problems[-1])
 
     async def _subscribe_all(
         self, ws: Connection, shard: Shard, pending: dict[str, str], answered: anyio.Event
@@ -295,6 +270,21 @@ class BingxPriceFeed(HubBackedFeed):
             )
             ws.close(b"subscription acks missing")
 
+    async def _send_requests(self, ws: Connection, shard: Shard) -> None:
+        """Requests asked for from frame callbacks (a resubscription), sent through the socket's send window."""
+        while True:
+            await shard.wake.wait()
+            shard.wake = anyio.Event()
+            while shard.requests:
+                topic, unsubscribe = shard.requests.popleft()
+                await shard.window.acquire()
+                req_id = uuid.uuid4().hex
+                if unsubscribe:
+                    shard.unsubscribing.add(req_id)
+                else:
+                    shard.pending[req_id] = topic
+                ws.send_text(subscribe_request(req_id, topic, unsubscribe=unsubscribe))
+
     async def _stall_watch(self, ws: Connection, shard: Shard) -> None:
         limit_ns = int(shard.stall_after_s * S)
         while True:
@@ -306,65 +296,75 @@ class BingxPriceFeed(HubBackedFeed):
                 return
 
     def _shard_up(self, shard: Shard) -> None:
+        """Every topic of the socket answered: it carries what the venue accepted (a refused topic's stream is
+        carried by nothing, so it reads FEED_DOWN, never fresh)."""
         shard.live = True
-        up = [a for a in shard.assets if self._quotes.topic(self._contracts[a].symbol) in shard.accepted]
-        self._hub.mark_up(up)
-        self._update_state()
+        shard.up_since_ns = time.monotonic_ns()
+        hub = self._hub
+        quotes = [a for a in shard.assets if self._quotes.topic(self._contracts[a].symbol) in shard.accepted]
+        trades = [a for a in shard.assets if f"{self._contracts[a].symbol}@trade" in shard.accepted]
+        hub.carry(shard.carrier, [*streams_of(quotes, [TickKind.QUOTE]), *streams_of(trades, [TickKind.TRADE])])
+        hub.carrier_up(shard.carrier)
+        if self._all_live is not None and all(s.live for s in self.shards):
+            self._all_live.set()
 
     def _shard_down(self, shard: Shard) -> None:
         shard.live = False
-        self._hub.mark_down(shard.assets)
-        self._update_state()
-
-    def _update_state(self) -> None:
-        hub = self._hub
-        if hub.state is FeedState.CLOSED:
-            return
-        if all(s.live for s in self.shards):
-            self._ever_live = True
-            hub.set_state(FeedState.LIVE)
-            if self._all_live is not None:
-                self._all_live.set()
-        elif self._ever_live:
-            hub.set_state(FeedState.RECONNECTING)
-
-    def _plan_shards(self) -> list[Shard]:
-        s = self._settings
-        per_socket = max(2, min(s.topics_per_socket, 200))
-        assets = sorted(self._contracts)
-        per_shard_assets = max(1, per_socket // 2)
-        shards: list[Shard] = []
-        for i in range(0, len(assets), per_shard_assets):
-            chunk = assets[i : i + per_shard_assets]
-            topics = [self._quotes.topic(self._contracts[a].symbol) for a in chunk]
-            topics += [f"{self._contracts[a].symbol}@trade" for a in chunk]
-            stall = min(s.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
-            shards.append(
-                Shard(
-                    index=len(shards),
-                    topics=topics,
-                    assets=chunk,
-                    stall_after_s=stall,
-                    window=SendWindow(s.subscribe_per_s),
-                )
-            )
-        return shards
+        self._hub.carrier_down(shard.carrier)
 
     async def _prepare(self) -> None:
         s = self._settings
         self._all_live = anyio.Event()
         self._contracts, self.missing_assets = await self._contract_source.served(s.assets)
         self._hub.set_assets(self._contracts)
-        self._hub.mark_down(self._contracts)
-        self.shards = self._plan_shards()
+        self.shards = plan_shards(self._settings, self._contracts, self._quotes)
+        for shard in self.shards:
+            self._hub.carry(shard.carrier, streams_of(shard.assets))
 
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        refused: list[SubscriptionRefused] = []
         async with anyio.create_task_group() as tg:
             for shard in self.shards:
                 tg.start_soon(self._run_shard, shard)
             if self.shards and self._all_live is not None:
                 await self._all_live.wait()  # every socket's topics answered by the venue
-            task_status.started()
+            refused = [r for shard in self.shards for r in shard.refused.values()]
+            if refused and self._settings.on_refused_topic == "fail":
+                tg.cancel_scope.cancel()
+            else:
+                self._drop_refused(refused)
+                task_status.started()
+        # A refused topic is not an answer: entering fails naming it (or, above, its asset leaves the plane).
+        missing = sorted({self._asset_of_topic(r.topic) for r in refused})
+        raise FeedNotReady(
+            VENUE, missing, self._settings.ready_timeout_s, refused=[f"{r.topic}: {r.code} {r.msg}" for r in refused]
+        )
+
+    def _drop_refused(self, refused: list[SubscriptionRefused]) -> None:
+        """`on_refused_topic = "drop-asset"`: an asset with a refused topic leaves the plane like a contract the venue
+        does not list (`missing_assets`, `UnknownAsset`), never served as ready and dark."""
+        dropped = {self._asset_of_topic(r.topic) for r in refused}
+        if not dropped:
+            return
+        self.missing_assets = sorted({*self.missing_assets, *dropped})
+        for asset in dropped:
+            self._contracts.pop(asset, None)
+        self._hub.set_assets(self._contracts)
+        for shard in self.shards:
+            if not dropped.intersection(shard.assets):
+                continue
+            gone = [t for t in shard.topics if self._asset_of_topic(t) in dropped]
+            shard.assets = [a for a in shard.assets if a not in dropped]
+            shard.topics = [t for t in shard.topics if t not in gone]
+            for topic in gone:
+                if topic in shard.accepted:  # its sibling was refused: stop the data of this one too
+                    shard.accepted.discard(topic)
+                    shard.requests.append((topic, True))
+                    shard.wake.set()
+            self._hub.carry(shard.carrier, streams_of(shard.assets))
+
+    def _asset_of_topic(self, topic: str) -> str:
+        return self._asset(topic.partition("@")[0])
 
     def unconfirmed_assets(self) -> list[str]:
         """Assets whose socket has not had every topic answered by the venue (yet, or since it reconnected)."""

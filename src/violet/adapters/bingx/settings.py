@@ -15,6 +15,11 @@ class Backoff:
     initial_s: float = 0.1
     max_s: float = 5.0
     jitter_s: float = 0.25
+    healthy_after_s: float = 10.0
+    """A session that delivered data this long proves the venue serves: only then do the waits start again from
+    `initial_s`. Any shorter one (a close soon after subscribing, unanswered subscriptions, a stall) lets them keep
+    growing, so a venue that accepts and closes every socket gets exponentially spaced attempts. Ten seconds is the
+    ack timeout: a session that outlived its subscriptions' answers with data flowing was a real one."""
 
 
 @attrs.frozen(kw_only=True)
@@ -46,5 +51,8 @@ class BingxSettings:
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """book (@incrDepth, a local book), bookTicker (pushed on top change only), or depth5 (snapshots): see
     quote_source.py and the README's measurement."""
+    on_refused_topic: d.OnRefusedTopic = d.BINGX_ON_REFUSED_TOPIC
+    """A topic the venue refuses at start: `fail` (entering raises FeedNotReady naming it) or `drop-asset` (its asset
+    leaves the plane, reported in `missing_assets` like a contract the venue does not list)."""
     ready_timeout_s: float = d.READY_TIMEOUT_S
     """Entering the feed waits at most this long for every asset to be confirmed upstream (else FeedNotReady)."""

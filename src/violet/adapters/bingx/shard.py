@@ -1,0 +1,83 @@
+"""One BingX socket's share of the plane (a shard: its topics and assets) and its state across sessions, and the
+plan that deals the plane's topics out to sockets."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import anyio
+import attrs
+
+from violet.adapters.bingx.contracts import SwapContract
+from violet.adapters.bingx.quote_source import QuoteSource
+from violet.adapters.bingx.send_window import SendWindow
+from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.transport import Connection
+from violet.domain import Explained
+
+
+@attrs.define
+class SubscriptionRefused(Explained, RuntimeError):
+    template = "BingX refused {topic}: {code} {msg}"
+    topic: str
+    code: int
+    msg: str
+
+
+@attrs.define
+class Shard:
+    index: int
+    topics: list[str]
+    assets: list[str]
+    stall_after_s: float
+    window: SendWindow
+    """The requests sent on the current socket (the venue limits them per second)."""
+    accepted: set[str] = attrs.field(factory=set)
+    pending: dict[str, str] = attrs.field(factory=dict)
+    """Request id -> topic of subscriptions (and resubscriptions) not yet answered on the current socket."""
+    sock: Connection | None = None
+    unsubscribing: set[str] = attrs.field(factory=set)
+    """Ids of unsub requests sent on the current socket (their acks are expected, not counted)."""
+    resubscribing: dict[str, int] = attrs.field(factory=dict)
+    """Book topic -> when it was asked for again (monotonic ns), until its snapshot comes: the frames still in
+    flight do not ask again, unless the snapshot is `ack_timeout_s` late."""
+    live: bool = False
+    sent_all: bool = False
+    connects: int = 0
+    last_data_ns: int = 0
+    problems: deque[str] = attrs.field(factory=lambda: deque(maxlen=4))
+    """Why the last sockets closed or failed, oldest first, for `FeedNotReady`'s message."""
+    closing_why: str = ""
+    refused: dict[str, SubscriptionRefused] = attrs.field(factory=dict)
+    """Topics the venue refused on the current socket (bounded by the shard's topics)."""
+    requests: deque[tuple[str, bool]] = attrs.field(factory=deque)
+    """(topic, unsubscribe) asked from a frame callback, sent by the session's requester through the window."""
+    wake: anyio.Event = attrs.field(factory=anyio.Event)
+    up_since_ns: int = 0
+
+    @property
+    def carrier(self) -> str:
+        return f"socket {self.index}"
+
+
+def plan_shards(settings: BingxSettings, contracts: dict[str, SwapContract], quotes: QuoteSource) -> list[Shard]:
+    """Assets in name order, a socket's worth at a time: each asset's quote topic and its trade topic."""
+    per_socket = max(2, min(settings.topics_per_socket, 200))
+    assets = sorted(contracts)
+    per_shard_assets = max(1, per_socket // 2)
+    shards: list[Shard] = []
+    for i in range(0, len(assets), per_shard_assets):
+        chunk = assets[i : i + per_shard_assets]
+        topics = [quotes.topic(contracts[a].symbol) for a in chunk]
+        topics += [f"{contracts[a].symbol}@trade" for a in chunk]
+        stall = min(settings.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
+        shards.append(
+            Shard(
+                index=len(shards),
+                topics=topics,
+                assets=chunk,
+                stall_after_s=stall,
+                window=SendWindow(settings.subscribe_per_s),
+            )
+        )
+    return shards
