@@ -83,32 +83,48 @@ async def test_a_reconnect_of_either_socket_reaches_violets_hook(
     venue: tuple[BinanceSimulator, NtBinancePriceFeed], stream: str
 ) -> None:
     sim, feed = venue
-    before = feed.counters().reconnects
+    before = feed.counters()
     (conn,) = sim.topic_index[stream]
     others = {c.id for c in sim.connections.values()} - {conn.id}
     assert await sim.apply_fault(Fault.parse("close:1001"), conn.id) == 1
     await eventually(
-        lambda: feed.counters().reconnects == before + 1, f"an outage counted after closing {stream}'s socket"
+        lambda: feed.counters().carrier_outages == before.carrier_outages + 1,
+        f"an outage of one carrier counted after closing {stream}'s socket",
     )
     await eventually(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "live and resubscribed")
-    assert feed.counters().reconnects == before + 1, "one closed socket is one outage"
+    after = feed.counters()
+    assert after.carrier_outages == before.carrier_outages + 1, "one closed socket is one outage"
+    assert after.reconnects == before.reconnects, "not an outage of the whole plane"
     assert others <= set(sim.connections), "only the closed socket reconnected"
     assert stream in sim.topic_index, "NT resubscribed the closed socket's streams"
 
 
-def test_nts_binance_sockets_get_violets_reconnect_backoff() -> None:
+async def test_violets_connections_are_built_with_violets_backoff_and_no_other_clients_are(
+    venue: tuple[BinanceSimulator, NtBinancePriceFeed],
+) -> None:
     from nautilus_trader.adapters.binance.websocket import client as binance_ws
 
-    from violet.adapters.nt_binance.node import _use_violet_reconnect_backoff
+    from violet.adapters.nt_binance.node import VIOLET_CONFIGS, connecting_for_violet
 
-    _use_violet_reconnect_backoff()
+    _, feed = venue
+    assert feed._node is not None
     make_config = getattr(binance_ws, "WebSocketConfig", None)
     assert getattr(make_config, "violet", False), "the Binance client no longer builds its config from this name"
     assert make_config is not None
-    config = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60)
-    assert type(config).__name__ == "WebSocketConfig"
-    assert config.reconnect_delay_initial_ms == RECONNECT_DELAY_INITIAL_MS
-    assert config.reconnect_delay_max_ms == RECONNECT_DELAY_MAX_MS
+    # NT built each of violet's connections' configs through the wrapped name, inside violet's connect scope: the
+    # URLs it connected to are among those the wrapper gave violet's backoff (else NT stopped reading the name, or
+    # no longer builds the config in `_connect_client`).
+    assert {c.carrier.split()[0] for c in feed._node.connections()} == {"public", "market"}
+    built = list(VIOLET_CONFIGS)
+    assert any("/public/stream?streams=" in u for u in built), built
+    assert any("/market/stream?streams=" in u for u in built), built
+    # Anything else in the process that builds a config (another NT client) gets NautilusTrader's own.
+    theirs = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60)
+    assert theirs.reconnect_delay_initial_ms != RECONNECT_DELAY_INITIAL_MS
+    with connecting_for_violet():
+        mine = make_config(url="ws://127.0.0.1:1/stream", headers=[], heartbeat=60)
+    assert mine.reconnect_delay_initial_ms == RECONNECT_DELAY_INITIAL_MS
+    assert mine.reconnect_delay_max_ms == RECONNECT_DELAY_MAX_MS
 
 
 async def test_nts_cache_keeps_no_history_of_ticks(venue: tuple[BinanceSimulator, NtBinancePriceFeed]) -> None:

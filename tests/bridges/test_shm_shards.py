@@ -68,7 +68,7 @@ async def test_a_dead_shard_takes_only_its_assets_down_and_its_restart_brings_th
                 restarted = ShmTableWriter(bridge, SLICES[1], shard=1, shards=2)  # its restart: a new generation
                 beating[1] = True
                 await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh again")
-                assert feed.state is FeedState.LIVE
+                await eventually(lambda: feed.state is FeedState.LIVE, "the plane whole again")
             tg.cancel_scope.cancel()
     finally:
         for w in writers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -137,7 +138,7 @@ async def test_a_venue_that_closes_every_socket_soon_after_subscribing_gets_expo
             await peer.connection(n + 1)
             opened.append(anyio.current_time())
             await eventually(lambda: feed.state is FeedState.LIVE, "subscribed again")
-    gaps = [b - a for a, b in zip(opened, opened[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(opened)]
     # Waits of 0.02, 0.04, ... 1.28 s: their sum is a floor however slow the machine (a reset after every session,
     # the old rule, reconnects at once each time).
     assert sum(gaps) >= 0.02 * (2**attempts - 1), gaps

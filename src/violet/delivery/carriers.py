@@ -84,6 +84,9 @@ class CarrierBoard:
                 went_down.append(stream)
         return went_down
 
+    def carrier_is_up(self, carrier: str) -> bool:
+        return carrier in self._up
+
     def is_up(self, stream: Stream) -> bool:
         return stream in self._up_count
 

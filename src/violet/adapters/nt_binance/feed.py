@@ -9,23 +9,26 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import anyio
 from hdrh.histogram import HdrHistogram
 
 from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_asset, load_instruments
-from violet.adapters.nt_binance.node import NodeSinks, NtBinanceNode
+from violet.adapters.nt_binance.node import Connection, NodeSinks, NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
-from violet.delivery import HubBackedFeed, hub_for
+from violet.delivery import HubBackedFeed, Stream, hub_for
 from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
 
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02
 NODE_RUN_GRACE_S = 2.0
 SETTLE_NS = 100_000_000
-"""Every socket up this long after the last sign of an outage: live again (see `_reconnected`)."""
+"""A socket up this long after the last sign of its outage: its carrier is up again (see `_reconnected`)."""
+REFUSALS_KEPT = 16
+_TRADE_SUFFIXES = ("@aggTrade", "@trade")
 
 
 class WrongEventLoop(RuntimeError):
@@ -52,10 +55,16 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._node_stopping = False
         self._last_data_ns = 0
         self._acked_streams: set[str] = set()
+        self.refusals: deque[str] = deque(maxlen=REFUSALS_KEPT)
+        """The newest SUBSCRIBE requests Binance refused (or that could not be sent), with the reason."""
+        self._unsettled_ns: dict[str, int] = {}
+        """Per carrier: when it last showed a sign of an outage (socket timing, not the freshness clock)."""
+        self._carried: dict[str, tuple[str, ...]] = {}
+        self._asset_of_symbol: dict[str, str] = {}
+        self._stale = False
         self._not_ready: tuple[list[str], str] | None = None
         """(unconfirmed assets, detail) as they were when the ready timeout struck, before the node stopped."""
         self._ready: anyio.Event | None = None
-        self._unsettled_ns = 0
         self.nt_dispatch_ns = HdrHistogram(1, 60_000_000_000, 3)
         """NT's ts_init (frame parsed) to the tick reaching violet, wall clock ns."""
 
@@ -108,8 +117,10 @@ class NtBinancePriceFeed(HubBackedFeed):
     def _arrived(self, tick: NormalizedTick, ts_init: int) -> None:
         hub = self._hub
         self._last_data_ns = tick.mono_ns
-        if hub.state is FeedState.STALE:
-            self._go_live()
+        if self._stale:
+            self._stale = False
+            hub.set_stale(False)
+            self._check_ready()
         if tick.asset not in self._instruments:
             hub.reject("UnknownAsset")
             return
@@ -121,9 +132,9 @@ class NtBinancePriceFeed(HubBackedFeed):
         under Binance's incoming-message limit by `SubscribeBatcher`, so quotes of every asset come early."""
         node = self._node
         assert node is not None
-        with anyio.fail_after(30):
-            while not node.running:  # noqa: ASYNC110 - NT offers no awaitable for "actor started"
-                await anyio.sleep(0.005)
+        # No deadline of its own: a node that never starts is the ready timeout's to report (FeedNotReady).
+        while not node.running:  # noqa: ASYNC110 - NT offers no awaitable for "actor started"
+            await anyio.sleep(0.005)
         assets = sorted(self._instruments)
         for asset in assets:
             node.subscribe(asset, quotes=True)
@@ -136,6 +147,13 @@ class NtBinancePriceFeed(HubBackedFeed):
     def _streams_acked(self, streams: list[str]) -> None:
         self._acked_streams.update(streams)
         self._check_ready()
+
+    def _streams_refused(self, streams: list[str], why: str) -> None:
+        """Binance answered a SUBSCRIBE with an error (or it could not be sent): counted, and named with the
+        venue's reason in `FeedNotReady`'s detail while its streams stay unconfirmed."""
+        self._hub.reject("subscribe-not-sent" if why.startswith("not sent") else "subscribe-refused")
+        named = f"{', '.join(streams[:3])}{', ...' if len(streams) > 3 else ''}" if streams else "a request"
+        self.refusals.append(f"{named}: {why}")
 
     def unconfirmed_assets(self) -> list[str]:
         """Assets whose quote or trade stream the venue has not confirmed yet (acked, or named in a connect URL).
@@ -154,46 +172,62 @@ class NtBinancePriceFeed(HubBackedFeed):
                 out.append(asset)
         return sorted(out)
 
-    # -- connection watchdog --------------------------------------------------------------------------
-    def _outage(self) -> None:
-        hub = self._hub
-        self._unsettled_ns = time.monotonic_ns()  # socket timing, not the freshness clock a test may drive
-        if hub.state in (FeedState.LIVE, FeedState.STALE):
-            hub.set_state(FeedState.RECONNECTING)
+    # -- connection watchdog: each NT connection is a carrier of its own streams ----------------------------
+    def _streams_of(self, names: Iterable[str]) -> list[Stream]:
+        """(asset, kind) of each Binance stream name violet reads (`btcusdt@bookTicker`, `btcusdt@aggTrade`)."""
+        out: list[Stream] = []
+        for name in names:
+            symbol, _, kind = name.partition("@")
+            asset = self._asset_of_symbol.get(symbol)
+            if asset is None:
+                continue
+            if kind == "bookTicker":
+                out.append((asset, TickKind.QUOTE))
+            elif f"@{kind}" in _TRADE_SUFFIXES:
+                out.append((asset, TickKind.TRADE))
+        return out
 
-    def _reconnected(self, streams: list[str]) -> None:
-        # NT's Rust client can drop and reconnect faster than the watchdog polls: its hook is an outage too. With
-        # two NT clients (public and market routes) one outage brings two hooks, possibly with both sockets already
-        # up: the feed is live again only once every socket has been up for SETTLE_NS, so both hooks count once.
-        # The connection's streams are confirmed again by the venue's ack of NT's resubscription.
+    def _outage(self, carrier: str) -> None:
+        self._unsettled_ns[carrier] = time.monotonic_ns()  # socket timing, not the freshness clock a test may drive
+        self._hub.carrier_down(carrier)
+
+    def _reconnected(self, carrier: str, streams: list[str]) -> None:
+        # NT's Rust client can drop and reconnect faster than the watchdog polls: its hook is an outage of that
+        # connection too. Its carrier is up again once the socket has been up for SETTLE_NS; its streams are
+        # confirmed again by the venue's ack of NT's resubscription. The other connections are untouched.
         self._acked_streams.difference_update(streams)
         if self._hub.state is not FeedState.CLOSED:
-            self._outage()
+            self._outage(carrier)
+
+    def _follow(self, conn: Connection) -> None:
+        hub = self._hub
+        if self._carried.get(conn.carrier) != conn.streams:
+            self._carried[conn.carrier] = conn.streams
+            hub.carry(conn.carrier, self._streams_of(conn.streams))
+        if conn.state != "active":
+            self._outage(conn.carrier)
+        elif time.monotonic_ns() - self._unsettled_ns.get(conn.carrier, 0) >= SETTLE_NS:
+            if not hub.carriers.carrier_is_up(conn.carrier):
+                self._last_data_ns = max(self._last_data_ns, hub.clock.monotonic_ns())
+            hub.carrier_up(conn.carrier)
 
     async def _watch(self) -> None:
         hub, node = self._hub, self._node
         assert node is not None
         while True:
             await anyio.sleep(WATCH_INTERVAL_S)
-            states = node.socket_states()
-            if not states:
+            if hub.state is FeedState.CLOSED:
                 continue
+            for conn in node.connections():
+                self._follow(conn)
             now = hub.clock.monotonic_ns()
-            if not all(s == "active" for s in states):
-                if hub.state is not FeedState.CONNECTING and hub.state is not FeedState.CLOSED:
-                    self._outage()
-            elif hub.state is FeedState.CONNECTING or (
-                hub.state is FeedState.RECONNECTING and time.monotonic_ns() - self._unsettled_ns >= SETTLE_NS
-            ):
-                self._last_data_ns = now
-                self._go_live()
-            elif hub.state is FeedState.LIVE and now - self._last_data_ns > self._settings.stall_after_ns:
-                hub.set_state(FeedState.STALE)
-            elif hub.state is FeedState.LIVE:
-                # A stream NT names in a connection's URL is confirmed by that connection coming up, which sends
-                # no ack: the feed can be live (its first socket up) before a later route's socket is, and only
-                # this pass sees that socket arrive.
-                self._check_ready()
+            working = hub.state is FeedState.LIVE or hub.state is FeedState.DEGRADED
+            if working and now - self._last_data_ns > self._settings.stall_after_ns:
+                self._stale = True  # every socket up and nothing from any of them: the plane, not one carrier
+                hub.set_stale(True)
+            # A stream NT names in a connection's URL is confirmed by that connection coming up, which sends no ack:
+            # only this pass sees a later route's socket arrive.
+            self._check_ready()
 
     async def _run_node(self) -> None:
         # Shielded: NT logs a cancelled `run_async` as an ERROR, so the node is stopped by `stop()` in
@@ -221,10 +255,12 @@ class NtBinancePriceFeed(HubBackedFeed):
             s.base_url_http, s.assets, file=s.instrument_file
         )
         self._hub.set_assets(self._instruments)
+        self._asset_of_symbol = {inst.venue_symbol.lower(): asset for asset, inst in self._instruments.items()}
         sinks = NodeSinks(
             quote=self._on_quote,
             trade=self._on_trade,
             streams_acked=self._streams_acked,
+            streams_refused=self._streams_refused,
             bad_frame=self._hub.reject,
             raw_trade=self._on_raw_trade if s.trade_stream == "trade" else None,
             signal=self._on_signal,
@@ -249,12 +285,6 @@ class NtBinancePriceFeed(HubBackedFeed):
                 raise
             task_status.started()
 
-    def _go_live(self) -> None:
-        # Readiness is checked on every way back to live: acks that came while the feed was stale (no data yet for
-        # `stall_after_ns` on a slow start) found it not live, and only this check sees them again.
-        self._hub.set_state(FeedState.LIVE)
-        self._check_ready()
-
     def _check_ready(self) -> None:
         """Ready: every socket up (live) and every asset's streams confirmed by the venue."""
         ready = self._ready
@@ -268,10 +298,11 @@ class NtBinancePriceFeed(HubBackedFeed):
     def _not_ready_detail(self) -> str:
         if self._not_ready is not None:
             return self._not_ready[1]
-        sockets = self._node.socket_states() if self._node is not None else []
+        sockets = [f"{c.carrier} {c.state}" for c in self._node.connections()] if self._node is not None else []
+        refused = f"; refused by the venue: {'; '.join(self.refusals)}" if self.refusals else ""
         return (
             f"feed {self._hub.state.value}; sockets: {', '.join(sockets) or 'none yet'}; "
-            f"{len(self._acked_streams)} stream(s) acked"
+            f"{len(self._acked_streams)} stream(s) acked{refused}"
         )
 
     async def _teardown(self) -> None:

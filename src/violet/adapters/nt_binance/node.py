@@ -12,8 +12,11 @@ connections are in `_clients`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import signal
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -37,12 +40,18 @@ RECONNECT_DELAY_INITIAL_MS = 100
 RECONNECT_DELAY_MAX_MS = 5_000
 RECONNECT_BACKOFF = 2.0
 
+_CONNECTING_FOR_VIOLET: contextvars.ContextVar[bool] = contextvars.ContextVar("violet_nt_connect", default=False)
+VIOLET_CONFIGS: deque[str] = deque(maxlen=64)
+"""URLs of the WebSocket configs built with violet's backoff, newest last (how the drift check proves NT still builds
+its connections' configs from the name violet wraps)."""
+
 
 def _use_violet_reconnect_backoff() -> None:
     """NT's Binance WebSocket clients build `WebSocketConfig` with the Rust defaults (first retry after seconds,
     growing, not reset by a successful reconnect: README): an alpha plane would stay dark for seconds after every
-    blip and for much longer after a few of them. Give the name the Binance client module looks up a
-    variant with violet's backoff. Process-wide, for that module only; idempotent."""
+    blip and for much longer after a few of them. The name the Binance client module looks up is wrapped so that a
+    config built while one of violet's clients connects (`_scope_backoff_to`) gets violet's backoff; any other
+    client in the process gets exactly NautilusTrader's config. Idempotent."""
     from nautilus_trader.adapters.binance.websocket import client as binance_ws
     from nautilus_trader.core.nautilus_pyo3 import WebSocketConfig
 
@@ -50,13 +59,49 @@ def _use_violet_reconnect_backoff() -> None:
         return
 
     def config(**kwargs: Any) -> Any:
-        kwargs.setdefault("reconnect_delay_initial_ms", RECONNECT_DELAY_INITIAL_MS)
-        kwargs.setdefault("reconnect_delay_max_ms", RECONNECT_DELAY_MAX_MS)
-        kwargs.setdefault("reconnect_backoff_factor", RECONNECT_BACKOFF)
+        if _CONNECTING_FOR_VIOLET.get():
+            kwargs.setdefault("reconnect_delay_initial_ms", RECONNECT_DELAY_INITIAL_MS)
+            kwargs.setdefault("reconnect_delay_max_ms", RECONNECT_DELAY_MAX_MS)
+            kwargs.setdefault("reconnect_backoff_factor", RECONNECT_BACKOFF)
+            VIOLET_CONFIGS.append(str(kwargs.get("url", "")))
         return WebSocketConfig(**kwargs)
 
     config.violet = True  # type: ignore[attr-defined]
     setattr(binance_ws, "WebSocketConfig", config)  # noqa: B010 - a name the module does not export
+
+
+def _scope_backoff_to(ws_client: Any) -> None:
+    """While this client connects (NT builds each connection's config synchronously inside `_connect_client`, on the
+    connecting task), configs are built with violet's backoff; the context variable is the task's own, so another
+    client connecting at the same time is not affected."""
+    original = ws_client._connect_client
+
+    async def connect_client(client_id: int, streams: list[str]) -> None:
+        with connecting_for_violet():
+            await original(client_id, streams)
+
+    ws_client._connect_client = connect_client
+
+
+@contextlib.contextmanager
+def connecting_for_violet() -> Iterator[None]:
+    """Configs built inside get violet's backoff (on this task, and tasks it starts meanwhile)."""
+    token = _CONNECTING_FOR_VIOLET.set(True)
+    try:
+        yield
+    finally:
+        _CONNECTING_FOR_VIOLET.reset(token)
+
+
+@attrs.frozen
+class Connection:
+    """One of NautilusTrader's WebSocket connections, as violet's carrier."""
+
+    carrier: str
+    """`public #0`, `market #0`: NT's route client and its connection id."""
+    state: str
+    """'active' / 'reconnecting' / 'closed'."""
+    streams: tuple[str, ...]
 
 
 def _tap_class() -> type:
@@ -108,6 +153,8 @@ class NodeSinks:
     trade: TradeSink
     streams_acked: Callable[[list[str]], None]
     """The streams Binance acknowledged, per SUBSCRIBE frame (batching.py)."""
+    streams_refused: Callable[[list[str], str], None] | None = None
+    """A SUBSCRIBE Binance answered with an error, or one that could not be sent: its streams and why."""
     bad_frame: trade_stream.BadFrame
     raw_trade: trade_stream.TradeSink | None = None
     """Set: violet reads the `@trade` frames it subscribes itself (`subscribe_trade_stream`) on the public client,
@@ -159,9 +206,13 @@ class NtBinanceNode:
         self._node.build()
         self._route_like_binance(settings.base_url_ws)
         self.batchers = [
-            SubscribeBatcher.install(ws, frames_per_s=settings.subscribe_per_s, on_ack=sinks.streams_acked)
+            SubscribeBatcher.install(
+                ws, frames_per_s=settings.subscribe_per_s, on_ack=sinks.streams_acked, on_refused=sinks.streams_refused
+            )
             for ws in self._ws_clients()
         ]
+        for ws in self._ws_clients():
+            _scope_backoff_to(ws)
         if sinks.raw_trade is not None:
             trade_stream.install(self._public_client(), sinks.raw_trade, sinks.bad_frame)
         if sinks.signal is not None:
@@ -220,26 +271,36 @@ class NtBinanceNode:
             clients.append(public)
         return clients
 
-    def socket_states(self) -> list[str]:
-        """'active' / 'reconnecting' / 'closed' per connection of every NT WebSocket client; [] before the first.
+    def _routes(self) -> list[tuple[str, Any]]:
+        """(route name, client): `market` for `_ws_client`, `public` for `_ws_public_client` where NT has one."""
+        clients = self._ws_clients()
+        return list(zip(("market", "public"), clients, strict=False)) if len(clients) > 1 else [("stream", clients[0])]
+
+    def connections(self) -> list[Connection]:
+        """Every connection of every NT WebSocket client with its state and streams; [] before the first.
 
         Reads NT's private attributes: NT exposes no public connection state.
         """
-        states = []
-        for ws_client in self._ws_clients():
-            for ws in ws_client._clients.values():
+        out = []
+        for route, ws_client in self._routes():
+            for client_id, ws in list(ws_client._clients.items()):
                 if ws is None:
                     continue
                 # `is_active()` stays true while the client reconnects: ask about reconnecting first.
                 if ws.is_reconnecting():
-                    states.append("reconnecting")
+                    state = "reconnecting"
                 elif ws.is_closed() or ws.is_disconnecting():
-                    states.append("closed")
+                    state = "closed"
                 elif ws.is_active():
-                    states.append("active")
+                    state = "active"
                 else:
-                    states.append("closed")
-        return states
+                    state = "closed"
+                streams = tuple(ws_client._client_streams.get(client_id, ()))
+                out.append(Connection(f"{route} #{client_id}", state, streams))
+        return out
+
+    def socket_states(self) -> list[str]:
+        return [c.state for c in self.connections()]
 
     def streams_in_connect_urls(self) -> set[str]:
         """The stream each open connection named in its URL (NT subscribes the rest by frame)."""
@@ -251,19 +312,24 @@ class NtBinanceNode:
                     out.add(streams[0])
         return out
 
-    def on_reconnected(self, callback: Callable[[list[str]], None]) -> None:
-        """Call `callback(streams of that connection)` whenever one of NT's connections has reconnected, before NT
-        resubscribes them.
+    def on_reconnected(self, callback: Callable[[str, list[str]], None]) -> None:
+        """Call `callback(carrier, streams of that connection)` whenever one of NT's connections has reconnected,
+        before NT resubscribes them.
 
         NT's Rust client can reconnect within milliseconds, faster than any poll of its state; this hook makes
         sure violet still counts the outage and treats older prices as from before it. NT's pyo3 connection calls
         `self._handle_reconnect(client_id)` through a lambda, so an instance attribute takes its place.
         """
-        for ws_client in self._ws_clients():
+        for route, ws_client in self._routes():
             original = ws_client._handle_reconnect
 
-            def chained(client_id: int, ws_client: Any = ws_client, original: Callable[[int], None] = original) -> None:
-                callback(list(ws_client._client_streams.get(client_id, ())))
+            def chained(
+                client_id: int,
+                route: str = route,
+                ws_client: Any = ws_client,
+                original: Callable[[int], None] = original,
+            ) -> None:
+                callback(f"{route} #{client_id}", list(ws_client._client_streams.get(client_id, ())))
                 original(client_id)
 
             ws_client._handle_reconnect = chained
