@@ -20,3 +20,10 @@ def disconnectable(harness: FeedHarness) -> FeedHarness:
     if not harness.capabilities.can_disconnect:
         pytest.skip(f"{harness.name}: the harness cannot break the far side's connection")
     return harness
+
+
+@pytest.fixture
+def partial(harness: FeedHarness) -> FeedHarness:
+    if harness.capabilities.carriers < 2:
+        pytest.skip(f"{harness.name}: one carrier (a fault on it is the whole plane's outage)")
+    return harness

@@ -8,6 +8,7 @@ across Hypothesis examples; examples are told apart by the unique `ts_event` eac
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import attrs
@@ -56,6 +57,9 @@ class Capabilities:
     fence_timeout_s: float = 5.0
     outage_cost_s: float = 0.0
     """How long one disconnect/reconnect cycle takes over this wire (sizes the stateful runs)."""
+    carriers: int = 1
+    """Connections (sockets, routes, feed shards) the far side serves the feed's assets over; with more than one the
+    partial-fault property applies (`break_carrier`, `heal_carriers`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -102,6 +106,15 @@ class FeedHarness(Protocol):
         """Let the far side accept the adapter again; returns once the feed is live."""
         ...
 
+    async def break_carrier(self, index: int) -> frozenset[tuple[str, TickKind]]:
+        """Take one carrier (`index` modulo how many there are) down at the far side and keep it down; returns the
+        (asset, kind) streams it carried, once the feed reports it down."""
+        ...
+
+    async def heal_carriers(self) -> None:
+        """Let every carrier back; returns once the feed is live."""
+        ...
+
 
 def update_kind(update: VenueUpdate) -> TickKind:
     if update.last is None:
@@ -114,21 +127,60 @@ def order_key(capabilities: Capabilities, asset: str, kind: TickKind) -> tuple[s
     return (asset, None if capabilities.order_across_kinds else kind)
 
 
+class SimConnection(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def topics(self) -> Iterable[str]: ...
+
+
 class WireSimulator(Protocol):
     accepting: bool
+
+    @property
+    def connections(self) -> Mapping[int, SimConnection]: ...
 
     async def apply_fault(self, fault: Fault, conn_id: int | None = None) -> int: ...
 
 
+class OneCarrier:
+    """A far side with a single carrier: the partial-fault property does not apply."""
+
+    async def break_carrier(self, index: int) -> frozenset[tuple[str, TickKind]]:
+        raise NotImplementedError("one carrier: `disconnect` is the whole plane's outage")
+
+    async def heal_carriers(self) -> None:
+        raise NotImplementedError("one carrier")
+
+
 class SimulatorOutages:
     """`disconnect`/`reconnect` of a harness over a wire simulator: the venue closes every socket (1001) and refuses
-    new ones until it accepts again. The harness supplies `sim`, `feed` and `ready()`."""
+    new ones until it accepts again; `break_carrier` closes one socket (1011) and refuses new ones, so that one stays
+    down while the others keep their connections. The harness supplies `sim`, `feed`, `ready()` and `stream_of`."""
 
     sim: WireSimulator
     feed: VenuePriceFeedPort
 
     async def ready(self) -> None:
         raise NotImplementedError
+
+    def stream_of(self, topic: str) -> tuple[str, TickKind] | None:
+        """The (asset, kind) a venue topic carries, None for a topic the feed does not read."""
+        raise NotImplementedError
+
+    async def break_carrier(self, index: int) -> frozenset[tuple[str, TickKind]]:
+        conns = sorted(self.sim.connections.values(), key=lambda c: c.id)
+        conn = conns[index % len(conns)]
+        carried = frozenset(s for t in conn.topics if (s := self.stream_of(t)) is not None)
+        self.sim.accepting = False
+        await self.sim.apply_fault(Fault.parse("close:1011"), conn.id)
+        await eventually(lambda: self.feed.state is FeedState.DEGRADED, "the feed degraded", 30.0)
+        return carried
+
+    async def heal_carriers(self) -> None:
+        self.sim.accepting = True
+        await self.ready()
 
     async def disconnect(self) -> None:
         self.sim.accepting = False

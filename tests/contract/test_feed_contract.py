@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from violet.domain import (
     format_price,
     parse_price,
 )
+from violet.ports import PlaneHealth
 
 pytestmark = pytest.mark.anyio
 
@@ -230,3 +232,58 @@ async def test_a_trade_never_makes_a_quote_fresh_nor_a_quote_a_trade(
     assert older.freshness is Freshness.TOO_OLD, f"the {first_kind.value} aged on its own"
     assert older.tick is not None and older.age_ns is not None and older.age_ns > budget
     assert feed.latest(asset).tick == newer.tick, "without a kind: the newest of either"
+
+
+def one_of_each(harness: FeedHarness, streams: Iterable[tuple[str, TickKind]], mantissa: int) -> list[VenueUpdate]:
+    """One valid update per (asset, kind) stream."""
+    out = []
+    for asset, kind in sorted(streams, key=lambda s: (s[0], s[1].value)):
+        price = price_text(mantissa, harness.price_decimals(asset))
+        out.append(
+            VenueUpdate(asset=asset, last=price)
+            if kind is TickKind.TRADE
+            else VenueUpdate(asset=asset, bid=price, ask=price)
+        )
+    return out
+
+
+@settings(max_examples=3)
+@given(carrier=st.integers(min_value=0, max_value=63), mantissa=st.integers(min_value=1, max_value=10**6))
+async def test_a_fault_on_one_carrier_leaves_every_asset_on_the_others_fresh_and_its_own_come_back(
+    partial: FeedHarness, carrier: int, mantissa: int
+) -> None:
+    harness, feed = partial, partial.feed
+    await _ensure_live(harness)
+    every: set[tuple[str, TickKind]] = {
+        (a, k) for a in harness.assets for k in harness.capabilities.kinds if k is not TickKind.QUOTE_AND_TRADE
+    }
+    async with feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):  # every stream has a price
+        await col.wait_for(
+            [(u.asset, await harness.publish(u)) for u in one_of_each(harness, every, mantissa + 2)],
+            harness.capabilities.fence_timeout_s,
+        )
+    down = await harness.break_carrier(carrier)
+    assert down and down < every, "one carrier carries some streams, not all"
+    try:
+        assert feed.state is FeedState.DEGRADED
+        async with feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
+            await col.wait_for(
+                [(u.asset, await harness.publish(u)) for u in one_of_each(harness, every - down, mantissa)],
+                harness.capabilities.fence_timeout_s,
+            )
+        for asset, kind in every - down:
+            assert feed.latest(asset, kind=kind).fresh, f"{asset} {kind.value}: a healthy carrier's price withheld"
+        for asset, kind in down:
+            assert feed.latest(asset, kind=kind).freshness is Freshness.FEED_DOWN, (asset, kind)
+        assert isinstance(feed, PlaneHealth)
+        assert feed.assets_down() == sorted({a for a, _ in down})
+    finally:
+        await harness.heal_carriers()
+    async with feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
+        await col.wait_for(
+            [(u.asset, await harness.publish(u)) for u in one_of_each(harness, down, mantissa + 1)],
+            harness.capabilities.fence_timeout_s,
+        )
+    for asset, kind in down:  # heal_carriers returned once the feed was live again
+        assert feed.latest(asset, kind=kind).fresh, (asset, kind, feed.latest(asset, kind=kind).freshness)
+    assert feed.assets_down() == []

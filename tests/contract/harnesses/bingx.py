@@ -12,6 +12,7 @@ import anyio.lowlevel
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
 from tests.support.waiting import eventually
 from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
+from violet.adapters.bingx.symbols import to_canonical
 from violet.domain import FeedState, ManualClock, TickKind
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
 from violet.sim.engine.market import QuoteEvent, TradeEvent
@@ -31,6 +32,7 @@ class BingxHarness(SimulatorOutages):
         ts_resolution_ns=1_000_000,
         fence_timeout_s=10.0,
         outage_cost_s=1.2,
+        carriers=2,  # four assets, three a socket
     )
 
     def __init__(self, sim: BingxSimulator, *, symbols: int = 4) -> None:
@@ -104,6 +106,13 @@ class BingxHarness(SimulatorOutages):
 
     async def ready(self) -> None:
         await eventually(lambda: self.feed.state is FeedState.LIVE, "feed live", WAIT_S)
+
+    def stream_of(self, topic: str) -> tuple[str, TickKind] | None:
+        symbol, _, channel = topic.partition("@")
+        asset = to_canonical(symbol)
+        if asset not in self._inst:
+            return None
+        return (asset, TickKind.TRADE if channel == "trade" else TickKind.QUOTE)
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.lowlevel
 
-from tests.contract.harness import Capabilities, Defect, VenueUpdate
+from tests.contract.harness import Capabilities, Defect, OneCarrier, VenueUpdate
 from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, RawUpdate
 from violet.domain import FeedState, ManualClock, TickKind
 
@@ -22,7 +22,7 @@ _INVALID: dict[Defect, dict[str, str | None]] = {
 }
 
 
-class InMemoryHarness:
+class InMemoryHarness(OneCarrier):
     name = "in_memory"
     capabilities = Capabilities(
         lossless_when_drained=True,

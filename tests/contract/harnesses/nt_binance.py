@@ -38,6 +38,7 @@ class NtBinanceHarness(SimulatorOutages):
         order_across_kinds=False,
         fence_timeout_s=15.0,
         outage_cost_s=2.5,
+        carriers=2,  # NautilusTrader's public route (bookTicker) and market route (aggTrade)
     )
 
     def __init__(self, sim: BinanceSimulator) -> None:
@@ -126,6 +127,15 @@ class NtBinanceHarness(SimulatorOutages):
         await eventually(
             lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed", WAIT_S
         )
+
+    def stream_of(self, topic: str) -> tuple[str, TickKind] | None:
+        symbol, _, channel = topic.partition("@")
+        asset = f"{symbol.upper()}-PERP"
+        if asset not in self._bases:
+            return None
+        if channel == "bookTicker":
+            return (asset, TickKind.QUOTE)
+        return (asset, TickKind.TRADE) if channel in ("aggTrade", "trade") else None
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attrs
 
-from tests.contract.harnesses.remote_shm import ASSETS, FeedProcessHarness, feed_process
+from tests.contract.harnesses.remote_shm import ASSETS, SHARDS, FeedProcessHarness, feed_shards
 from tests.support.hz_cluster import HzCluster
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_publisher import map_name
@@ -20,7 +20,9 @@ from violet.domain import Clock
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 
 
-def hz_feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], cluster: HzCluster) -> str:
+def hz_feed_config(
+    sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], cluster: HzCluster, *, shards: int = 1
+) -> str:
     """A `violet feed` config: the simulator's Binance plane published into `cluster` under `prefix`."""
     return dump_config(
         VioletConfig(
@@ -30,7 +32,7 @@ def hz_feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], 
             bridge=BridgeConfig(
                 shm_prefix=prefix, heartbeat_ms=50.0, hz_cluster=cluster.name, hz_members=list(cluster.members)
             ),
-            feed=FeedConfig(health_interval_s=60.0),
+            feed=FeedConfig(health_interval_s=60.0, shards=shards),
         )
     )
 
@@ -43,6 +45,7 @@ def hz_reader(
     heartbeat_timeout_ns: int,
     budget_ns: int = 1_000_000_000,
     clock: Clock | None = None,
+    shards: tuple[tuple[str, ...], ...] = (),
 ) -> RemoteHzPriceFeed:
     return RemoteHzPriceFeed(
         RemoteHzSettings(
@@ -53,6 +56,7 @@ def hz_reader(
             members=cluster.members,
             staleness_budget_ns=budget_ns,
             heartbeat_timeout_ns=heartbeat_timeout_ns,
+            shards=shards,
         ),
         clock=clock,
     )
@@ -65,7 +69,9 @@ class RemoteHzHarness(FeedProcessHarness):
 
     def __init__(self, sim: BinanceSimulator, prefix: str, cluster: HzCluster) -> None:
         super().__init__(sim)
-        self.feed = hz_reader(prefix, self.assets, cluster, heartbeat_timeout_ns=400_000_000, clock=self.clock)
+        self.feed = hz_reader(
+            prefix, self.assets, cluster, heartbeat_timeout_ns=400_000_000, clock=self.clock, shards=self.slices
+        )
 
 
 @asynccontextmanager
@@ -74,6 +80,7 @@ async def remote_hz_harness(cluster: HzCluster) -> AsyncIterator[RemoteHzHarness
     async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
         harness = RemoteHzHarness(sim, prefix, cluster)
         with tempfile.TemporaryDirectory(prefix=f"violet-{prefix}-") as tmp:
-            async with feed_process(hz_feed_config(sim, prefix, harness.assets, cluster), Path(tmp)), harness.feed:
+            config = hz_feed_config(sim, prefix, harness.assets, cluster, shards=SHARDS)
+            async with feed_shards(config, Path(tmp), SHARDS) as harness.shards, harness.feed:
                 await harness.ready()
                 yield harness

@@ -1,13 +1,15 @@
 """Contract harness for the remote shared-memory adapter.
 
-Far side: the Binance simulator, read by NautilusTrader inside a real `violet feed` process that writes the
-shared-memory table; the adapter under test reads that table in this process. Updates are published as
-venue frames into the simulator, so they cross NT, the feed process and the bridge.
+Far side: the Binance simulator, read by NautilusTrader inside real `violet feed` processes (two shards, each with a
+slice of the assets) that write the shared-memory tables; the adapter under test reads them in this process. Updates
+are published as venue frames into the simulator, so they cross NT, a feed process and the bridge. A shard is a
+carrier: the partial-fault property SIGKILLs one and starts it again.
 """
 
 from __future__ import annotations
 
 import secrets
+import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -15,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
+import anyio.abc
 
 from tests.contract.harness import Capabilities, Defect, VenueUpdate
 from tests.contract.harnesses.nt_binance import NtBinanceHarness
@@ -29,17 +32,58 @@ from violet.config import (
     VioletConfig,
     dump_config,
 )
+from violet.config.shards import deal
+from violet.delivery import streams_of
 from violet.domain import Clock, FeedState, ManualClock, TickKind
 from violet.ports import VenuePriceFeedPort
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
 ASSETS = 6
+SHARDS = 2
+
+
+class FeedShards:
+    """The `violet feed --shard I` processes of one config: started together, one killed and started again."""
+
+    def __init__(self, config_text: str, tmp: Path, shards: int) -> None:
+        self.path = tmp / "feed.toml"
+        self.path.write_text(config_text)
+        self.procs: list[anyio.abc.Process | None] = [None] * shards
+
+    async def start(self, shard: int) -> None:
+        cmd = [sys.executable, "-m", "violet", "feed", "--config", str(self.path), "--shard", str(shard)]
+        self.procs[shard] = await anyio.open_process(cmd, stderr=None)
+
+    async def kill(self, shard: int) -> None:
+        proc = self.procs[shard]
+        if proc is not None:
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            self.procs[shard] = None
+
+    async def aclose(self) -> None:
+        for proc in self.procs:
+            if proc is not None:
+                await stop_process(proc)
+
+
+@asynccontextmanager
+async def feed_shards(config_text: str, tmp: Path, shards: int) -> AsyncIterator[FeedShards]:
+    running = FeedShards(config_text, tmp, shards)
+    try:
+        for shard in range(shards):
+            await running.start(shard)
+        yield running
+    finally:
+        with anyio.CancelScope(shield=True):
+            await running.aclose()
 
 
 class FeedProcessHarness:
-    """Far side: the Binance simulator, read by NautilusTrader inside a real `violet feed` process; updates are
-    published as venue frames, so they cross NT, the feed process and the bridge. Subclasses set `feed`."""
+    """Far side: the Binance simulator, read by NautilusTrader inside real `violet feed` processes (SHARDS of them);
+    updates are published as venue frames, so they cross NT, a feed process and the bridge. Subclasses set `feed`
+    and `shards` (the running processes)."""
 
     name: str
     capabilities = Capabilities(
@@ -51,14 +95,17 @@ class FeedProcessHarness:
         order_across_kinds=False,  # NautilusTrader in the feed reads quotes and trades on two sockets
         fence_timeout_s=15.0,
         outage_cost_s=3.0,
+        carriers=SHARDS,
     )
     feed: VenuePriceFeedPort
+    shards: FeedShards
 
     def __init__(self, sim: BinanceSimulator) -> None:
         self.sim = sim
         self.clock = ManualClock()
         self.frames = NtBinanceHarness(sim)  # only its frame building is used: the far side's wire format
         self.assets = tuple(i.canonical for i in sim.instruments[:ASSETS])
+        self.slices = deal(self.assets, SHARDS)
 
     def price_decimals(self, asset: str) -> int:
         return self.frames.price_decimals(asset)
@@ -87,6 +134,18 @@ class FeedProcessHarness:
 
     async def reconnect(self) -> None:
         self.sim.accepting = True
+        await self.ready()
+
+    async def break_carrier(self, index: int) -> frozenset[tuple[str, TickKind]]:
+        shard = index % SHARDS
+        await self.shards.kill(shard)  # SIGKILL: no goodbye to the bridge, only its heartbeat stops
+        await eventually(lambda: self.feed.state is FeedState.DEGRADED, "the reader degraded", 30)
+        return frozenset(streams_of(self.slices[shard]))
+
+    async def heal_carriers(self) -> None:
+        for shard, proc in enumerate(self.shards.procs):
+            if proc is None:
+                await self.shards.start(shard)
         await self.ready()
 
 
@@ -119,7 +178,7 @@ class RemoteShmHarness(FeedProcessHarness):
 
     def __init__(self, sim: BinanceSimulator, bridge_prefix: str) -> None:
         super().__init__(sim)
-        self.feed = shm_reader(bridge_prefix, self.assets, clock=self.clock)
+        self.feed = shm_reader(bridge_prefix, self.assets, clock=self.clock, shards=self.slices)
 
 
 def feed_config(sim: BinanceSimulator, prefix: str, assets: tuple[str, ...], *, shards: int = 1) -> str:
@@ -151,6 +210,7 @@ async def remote_shm_harness() -> AsyncIterator[RemoteShmHarness]:
     async with BinanceSimulator(BinanceSimConfig(symbols=ASSETS, market=False)) as sim:
         harness = RemoteShmHarness(sim, prefix)
         with tempfile.TemporaryDirectory(prefix=f"violet-{prefix}-") as tmp:
-            async with feed_process(feed_config(sim, prefix, harness.assets), Path(tmp)), harness.feed:
+            config = feed_config(sim, prefix, harness.assets, shards=SHARDS)
+            async with feed_shards(config, Path(tmp), SHARDS) as harness.shards, harness.feed:
                 await harness.ready()
                 yield harness
