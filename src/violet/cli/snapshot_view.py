@@ -142,7 +142,8 @@ def render_table(snap: MonitorSnapshot, *, title: str, width: int = 80) -> Table
 def _caption(snap: MonitorSnapshot) -> str:
     planes = "\n".join(
         f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
-        f"conf={p.counters.conflated} reconn={p.counters.reconnects} silent={len(p.silent_streams)} "
+        f"conf={p.counters.conflated} reconn={p.counters.reconnects} down={_down(p.assets_down)} "
+        f"silent={len(p.silent_streams)} "
         f"venue->reactor p50 {p.delivery_p50_ms:.2f} ms "
         f"p99 {p.delivery_p99_ms:.2f} ms"
         for p in snap.planes
@@ -151,6 +152,14 @@ def _caption(snap: MonitorSnapshot) -> str:
         f"{planes}\nreaction tick->decision p50 {snap.reaction_p50_us:,.1f} us  "
         f"p99 {snap.reaction_p99_us:,.1f} us  ({snap.decisions} decisions)"
     )
+
+
+def _down(assets: tuple[str, ...]) -> str:
+    """How many assets are down and the first few, in a few columns (a degraded plane names what it is missing)."""
+    if not assets:
+        return "0"
+    named = ",".join(a.removesuffix("-PERP") for a in assets[:2])
+    return f"{len(assets)}({named}{',...' if len(assets) > 2 else ''})"
 
 
 def _plane_json(row: PlaneRow) -> dict[str, Any]:
@@ -199,6 +208,8 @@ def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
                 "conflated": p.counters.conflated,
                 "dropped": p.counters.dropped,
                 "reconnects": p.counters.reconnects,
+                "carrier_outages": p.counters.carrier_outages,
+                "assets_down": list(p.assets_down),
                 "silent_streams_found": p.counters.silent_streams,
                 "silent_streams": list(p.silent_streams),
                 "ticks_per_s": p.ticks_per_s,

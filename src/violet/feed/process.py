@@ -50,6 +50,11 @@ class FeedExit(IntEnum):
 
 Writer = BridgeWriter
 
+_DELIVERING = (FeedState.LIVE, FeedState.DEGRADED)
+"""A shard beats while its source delivers. Degraded (one of NT's routes down) it still beats: a reader then judges
+the streams of the route that is down by their own age, which counts from this process's receive time, so they turn
+TOO_OLD within their budget, while the rest of the shard stays fresh (the bridge carries no per-stream liveness)."""
+
 
 def _hz_client(cfg: VioletConfig) -> Any:
     return hz_client.connect(cluster=cfg.bridge.hz_cluster, members=cfg.bridge.hz_members, connect_timeout_s=30.0)
@@ -58,12 +63,12 @@ def _hz_client(cfg: VioletConfig) -> Any:
 def _publisher(source: VenuePriceFeedPort, writer: Writer) -> Callable[[NormalizedTick], None]:
     """Every tick the source accepts, written as it arrives: nothing is conflated before the writer, which alone
     counts each asset-and-kind's updates (readers derive what they skipped from the count). A write counts as a
-    heartbeat only while the source is live: a reconnecting source's first ticks must not make a reader think the
-    feed is back (it would then see a second outage when the beats resume)."""
+    heartbeat only while the source delivers (live or degraded): a reconnecting source's first ticks must not make a
+    reader think the feed is back (it would then see a second outage when the beats resume)."""
 
     def publish(tick: NormalizedTick) -> None:
         writer.write(tick)
-        if source.state is FeedState.LIVE:
+        if source.state in _DELIVERING:
             writer.progressed()
         writer.wake()
 
@@ -89,7 +94,7 @@ class _Beater:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval_s):
-            if self._source.state is FeedState.LIVE:
+            if self._source.state in _DELIVERING:
                 self._writer.heartbeat()
                 self._writer.wake()
 

@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 
 from violet.domain import FeedState, TickKind, UnknownAsset
 from violet.metrics.instruments import hdr_exposition
-from violet.ports import BridgeLatency, RejectionReasons, SilentStreams, VenuePriceFeedPort
+from violet.ports import BridgeLatency, PlaneHealth, RejectionReasons, SilentStreams, VenuePriceFeedPort
 
 LABELS = ("plane", "adapter")
 
@@ -66,7 +66,12 @@ class PlaneCollector(Collector):
             "violet_ticks_rejected", "Frames or values refused, by reason.", labels=(*LABELS, "reason")
         )
         reconnects = CounterMetricFamily(
-            "violet_reconnects", "Times the plane went down and reconnected.", labels=LABELS
+            "violet_reconnects", "Times the whole plane went down (every connection at once).", labels=LABELS
+        )
+        carrier_outages = CounterMetricFamily(
+            "violet_carrier_outages",
+            "Outages of one connection (a socket, a route, a feed shard); its assets only were down.",
+            labels=LABELS,
         )
         silent_found = CounterMetricFamily(
             "violet_silent_streams_found", "Streams found silent (once per episode).", labels=LABELS
@@ -83,23 +88,37 @@ class PlaneCollector(Collector):
             if unexplained > 0 or not by_reason:
                 rejected.add_metric([*labels, "unspecified"], max(0, unexplained))
             reconnects.add_metric(labels, c.reconnects)
+            carrier_outages.add_metric(labels, c.carrier_outages)
             silent_found.add_metric(labels, c.silent_streams)
         yield from families.values()
-        yield from (rejected, reconnects, silent_found)
+        yield from (rejected, reconnects, carrier_outages, silent_found)
 
     def _states(self) -> Iterator[Metric]:
         state = GaugeMetricFamily(
             "violet_feed_state", "1 for the plane's current state, 0 for the others.", labels=(*LABELS, "state")
         )
         silent_now = GaugeMetricFamily("violet_silent_streams", "Streams silent now.", labels=LABELS)
+        assets_down = GaugeMetricFamily(
+            "violet_assets_down",
+            "Assets whose connection is down now (their readings FEED_DOWN; the plane DEGRADED while some are).",
+            labels=LABELS,
+        )
+        carriers_down = GaugeMetricFamily(
+            "violet_carriers_down", "Connections (sockets, routes, feed shards) down now.", labels=LABELS
+        )
         for p in self._planes:
             current = p.feed.state
             for s in FeedState:
                 state.add_metric([p.name, p.adapter, s.value], 1.0 if s is current else 0.0)
             silent = p.feed.silent_streams() if isinstance(p.feed, SilentStreams) else []
             silent_now.add_metric([p.name, p.adapter], len(silent))
+            assets_down.add_metric([p.name, p.adapter], p.feed.counters().assets_down)
+            carriers = p.feed.carriers() if isinstance(p.feed, PlaneHealth) else {}
+            carriers_down.add_metric([p.name, p.adapter], sum(not up for up in carriers.values()))
         yield state
         yield silent_now
+        yield assets_down
+        yield carriers_down
 
     def _ages(self) -> Iterator[Metric]:
         labels = ("plane", "asset")

@@ -2,8 +2,13 @@
 
 On the loop, a scrape reads hub state on the thread that writes it (no locks on the tick path); a scrape of two planes
 of 50 assets costs about a millisecond of that loop, once per scrape interval.
-`/healthz`: the process serves (200). `/readyz`: 200 when every plane is live, 503 otherwise, with each plane's
-state in the JSON body either way.
+`/healthz`: the process serves (200). `/readyz`: 200 when every plane is live or degraded, 503 otherwise, with each
+plane's state and the assets it has down in the JSON body either way.
+
+Degraded answers ready on purpose: some of the plane's connections are down, their assets read FEED_DOWN (never
+fresh), and every other asset is served on its own verdict. Taking the whole process out of service for one socket's
+outage would withhold every healthy price, the per-plane failure violet does not make; a degradation that lasts is
+an alert (`violet_assets_down`, deploy/prometheus), not a readiness failure.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from violet.domain import Clock, FeedState, SystemClock
 from violet.metrics.collector import LABELS, BridgeOutput, MonitoredPlane, PlaneCollector
 from violet.metrics.instruments import LatencyInstruments
+from violet.ports import PlaneHealth
 
 
 class MetricsPortUnavailable(OSError):
@@ -32,9 +38,14 @@ class MetricsServer:
     registry: CollectorRegistry
 
 
-def readiness(planes: Sequence[MonitoredPlane]) -> tuple[bool, dict[str, str]]:
+READY_STATES = (FeedState.LIVE, FeedState.DEGRADED)
+
+
+def readiness(planes: Sequence[MonitoredPlane]) -> tuple[bool, dict[str, str], dict[str, list[str]]]:
+    """Whether every plane serves (live or degraded), each plane's state, and each plane's assets down now."""
     states = {p.name: p.feed.state.value for p in planes}
-    return all(p.feed.state is FeedState.LIVE for p in planes), states
+    down = {p.name: p.feed.assets_down() if isinstance(p.feed, PlaneHealth) else [] for p in planes}
+    return all(p.feed.state in READY_STATES for p in planes), states, down
 
 
 def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.Application:
@@ -47,8 +58,8 @@ def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.A
         return web.Response(text="ok\n")
 
     async def readyz(_: web.Request) -> web.Response:
-        ready, states = readiness(planes)
-        body = msgspec.json.encode({"ready": ready, "planes": states})
+        ready, states, down = readiness(planes)
+        body = msgspec.json.encode({"ready": ready, "planes": states, "assets_down": down})
         return web.Response(body=body, status=200 if ready else 503, content_type="application/json")
 
     app = web.Application()

@@ -15,7 +15,7 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.domain import Clock, FeedCounters, FeedState, NormalizedTick, TickKind
-from violet.ports import SilentStreams, VenuePriceFeedPort
+from violet.ports import PlaneHealth, SilentStreams, VenuePriceFeedPort
 from violet.reactor.lead_lag import LeadLag, LeadLagEstimator
 
 
@@ -63,6 +63,8 @@ class PlaneStatus:
     """Venue event time to this reactor, wall clock (includes the hosts' clock offset)."""
     delivery_p99_ms: float
     silent_streams: tuple[str, ...] = ()
+    assets_down: tuple[str, ...] = ()
+    """Assets whose connection is down now (the plane DEGRADED while some are)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -189,6 +191,7 @@ class BasisMonitor:
                 delivery_p50_ms=self._delivery[n].get_value_at_percentile(50) / 1e6,
                 delivery_p99_ms=self._delivery[n].get_value_at_percentile(99) / 1e6,
                 silent_streams=tuple(f.silent_streams()) if isinstance(f, SilentStreams) else (),
+                assets_down=tuple(f.assets_down()) if isinstance(f, PlaneHealth) else (),
             )
             for n, f in (("alpha", self._alpha), ("venue", self._venue))
         )
