@@ -7,13 +7,23 @@ from decimal import Decimal
 import anyio
 import pytest
 
+from violet.delivery import streams_of
 from violet.delivery.tick_hub import TickHub
-from violet.domain import FeedClosed, FeedState, Freshness, ManualClock, NormalizedTick, UnknownAsset
+from violet.domain import FeedClosed, FeedState, Freshness, ManualClock, NormalizedTick, TickKind, UnknownAsset
 
 pytestmark = pytest.mark.anyio
 WALL_NS = 1_800_000_000_000_000_000
 BUDGET_NS = 1_000_000_000
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+
+
+@pytest.fixture(
+    params=[pytest.param(("asyncio", {"use_uvloop": True}), id="asyncio"), pytest.param(("trio", {}), id="trio")]
+)
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """The hub and its streams are written for anyio: they hold on trio as on asyncio (the stream's fast path is an
+    asyncio future, its other path an anyio.Event)."""
+    return request.param  # type: ignore[no-any-return]
 
 
 def hub(*, skew_ns: int | None = 250_000_000, wall_moves: bool = False) -> tuple[TickHub, ManualClock]:
@@ -160,3 +170,166 @@ async def test_a_subscription_to_an_unknown_asset_is_a_typed_error() -> None:
     with pytest.raises(UnknownAsset):
         async with h.subscription(["NOPE-PERP"]):
             pass
+
+
+async def test_a_second_task_reading_one_stream_gets_a_clear_error_at_once() -> None:
+    h, clock = hub(skew_ns=None)
+    async with h.subscription(["BTCUSDT-PERP"]) as stream, anyio.create_task_group() as tg:
+        got: list[NormalizedTick] = []
+
+        async def first() -> None:
+            got.append(await stream.__anext__())
+
+        tg.start_soon(first)
+        await anyio.wait_all_tasks_blocked()
+        with anyio.fail_after(1), pytest.raises(anyio.BusyResourceError, match="subscribe once per reading task"):
+            await stream.__anext__()
+        h.accept(quote(clock, "1.0", "1.1"))
+    assert [t.bid for t in got] == [Decimal("1.0")], "the first reader still gets its tick"
+
+
+async def test_a_tap_that_raises_never_stops_delivery_and_is_counted() -> None:
+    h, clock = hub(skew_ns=None)
+
+    def broken(tick: NormalizedTick) -> None:
+        raise ValueError("observer bug")
+
+    seen: list[NormalizedTick] = []
+    with h.tap(broken), h.tap(seen.append), h.tap_delivery(broken):
+        async with h.subscription(["BTCUSDT-PERP"]) as stream:
+            h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS))
+            h.accept(quote(clock, "1.2", "1.3", ts=WALL_NS + 1))
+            with anyio.fail_after(1):
+                tick = await stream.__anext__()
+    assert tick.bid == Decimal("1.2"), "delivered despite both taps raising"
+    assert [t.bid for t in seen] == [Decimal("1.0"), Decimal("1.2")], "the taps after a broken one still run"
+    assert h.latest("BTCUSDT-PERP").fresh
+    assert h.snapshot_counters().tap_errors == 3
+
+
+def test_an_assets_own_budget_longer_than_the_silence_threshold_is_what_decides_it() -> None:
+    clock = ManualClock()
+    h = TickHub(
+        venue="binance",
+        clock=clock,
+        staleness_budget_ns=BUDGET_NS,
+        assets=ASSETS,
+        asset_budgets_ns={"ETHUSDT-PERP": 60 * BUDGET_NS},
+        silent_after_ns={"quote": 30 * BUDGET_NS, "trade": 30 * BUDGET_NS},
+    )
+    h.open()
+    h.set_state(FeedState.LIVE)
+    h.accept(quote(clock, "3.0", "3.1", asset="ETHUSDT-PERP"))
+    for second in range(1, 50):  # BTC keeps flowing; ETH is quiet for 49 s, inside its own 60 s budget
+        clock.advance(BUDGET_NS)
+        h.accept(quote(clock, "1.0", f"1.{second}", ts=WALL_NS + second, asset="BTCUSDT-PERP"))
+        h.check_silence()
+    reading = h.latest("ETHUSDT-PERP", kind=TickKind.QUOTE)
+    assert reading.freshness is Freshness.FRESH, "its configured budget, not the default silence threshold"
+    clock.advance(12 * BUDGET_NS)
+    h.accept(quote(clock, "1.0", "2.0", ts=WALL_NS + 100, asset="BTCUSDT-PERP"))
+    h.check_silence()
+    assert h.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.SILENT_STREAM
+
+
+def state_of(h: TickHub) -> FeedState:
+    """The hub's state now (a call, so a type checker does not carry an earlier assertion's narrowing over)."""
+    return h.state
+
+
+def carried_hub() -> tuple[TickHub, ManualClock]:
+    """Two carriers: `a` carries BTC's quotes and trades, `b` ETH's quotes and SOL's trades (SOL's quotes: nothing)."""
+    clock = ManualClock()
+    h = TickHub(venue="bingx", clock=clock, staleness_budget_ns=BUDGET_NS, assets=(*ASSETS, "SOLUSDT-PERP"))
+    h.open()
+    h.carry("a", streams_of(["BTCUSDT-PERP"]))
+    h.carry("b", [("ETHUSDT-PERP", TickKind.QUOTE), ("ETHUSDT-PERP", TickKind.TRADE), ("SOLUSDT-PERP", TickKind.TRADE)])
+    return h, clock
+
+
+def test_a_carriers_outage_darkens_its_own_streams_only_and_the_plane_says_how_much_works() -> None:
+    h, clock = carried_hub()
+    assert state_of(h) is FeedState.CONNECTING
+    h.carrier_up("a")
+    assert state_of(h) is FeedState.CONNECTING, "until every carrier has been up once"
+    h.carrier_up("b")
+    assert state_of(h) is FeedState.DEGRADED, "every carrier up, but SOL's quotes have none"
+    assert h.assets_down() == ["SOLUSDT-PERP"]
+    h.carry("b", streams_of(["ETHUSDT-PERP", "SOLUSDT-PERP"]))
+    assert state_of(h) is FeedState.LIVE and h.assets_down() == []
+    for asset in ("BTCUSDT-PERP", "ETHUSDT-PERP"):
+        h.accept(quote(clock, "1.0", "1.1", asset=asset))
+    h.carrier_down("b")
+    assert state_of(h) is FeedState.DEGRADED
+    assert h.latest("BTCUSDT-PERP").fresh, "another carrier's outage never withholds a price"
+    assert h.latest("ETHUSDT-PERP").freshness is Freshness.FEED_DOWN
+    assert h.assets_down() == ["ETHUSDT-PERP", "SOLUSDT-PERP"]
+    counters = h.snapshot_counters()
+    assert (counters.reconnects, counters.carrier_outages, counters.assets_down) == (0, 1, 2)
+    h.carrier_up("b")
+    assert state_of(h) is FeedState.LIVE
+    assert h.latest("ETHUSDT-PERP").freshness is Freshness.BEFORE_OUTAGE, "from before its own carrier's outage"
+    assert h.latest("BTCUSDT-PERP").fresh
+    h.carrier_down("a")
+    h.carrier_down("b")
+    assert state_of(h) is FeedState.RECONNECTING and h.snapshot_counters().reconnects == 1
+
+
+def test_a_stream_carried_twice_stays_up_while_either_carrier_is() -> None:
+    clock = ManualClock()
+    h = TickHub(venue="binance", clock=clock, staleness_budget_ns=BUDGET_NS, assets=["BTCUSDT-PERP"])
+    h.carry("old", streams_of(["BTCUSDT-PERP"]))
+    h.carry("new", streams_of(["BTCUSDT-PERP"]))
+    h.carrier_up("old")
+    h.carrier_up("new")
+    h.accept(quote(clock, "1.0", "1.1"))
+    h.carrier_down("old")
+    assert h.latest("BTCUSDT-PERP").fresh, "still carried by the other connection"
+    h.carrier_down("new")
+    assert h.latest("BTCUSDT-PERP").freshness is Freshness.FEED_DOWN
+
+
+def test_a_trade_route_down_leaves_the_quote_fresh_and_the_newest_of_either_judged_by_its_own_kind() -> None:
+    clock = ManualClock()
+    h = TickHub(venue="binance", clock=clock, staleness_budget_ns=BUDGET_NS, assets=["BTCUSDT-PERP"])
+    h.carry("public", [("BTCUSDT-PERP", TickKind.QUOTE)])
+    h.carry("market", [("BTCUSDT-PERP", TickKind.TRADE)])
+    h.carrier_up("public")
+    h.carrier_up("market")
+    h.accept(trade(clock, "1.05"))
+    h.accept(quote(clock, "1.0", "1.1"))
+    h.carrier_down("market")
+    assert h.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh
+    assert h.latest("BTCUSDT-PERP", kind=TickKind.TRADE).freshness is Freshness.FEED_DOWN
+    assert h.latest("BTCUSDT-PERP").fresh, "the newest of either is the quote, on a carrier that is up"
+
+
+def test_a_silent_stream_is_not_called_silent_while_its_carrier_is_down_and_gets_its_time_back() -> None:
+    clock = ManualClock()
+    h = TickHub(
+        venue="bingx",
+        clock=clock,
+        staleness_budget_ns=BUDGET_NS,
+        assets=ASSETS,
+        silent_after_ns={"quote": 5 * BUDGET_NS, "trade": 5 * BUDGET_NS},
+    )
+    h.open()
+    h.carry("a", [("BTCUSDT-PERP", TickKind.QUOTE)])
+    h.carry("b", [("ETHUSDT-PERP", TickKind.QUOTE)])
+    h.carrier_up("a")
+    h.carrier_up("b")
+    h.carrier_down("b")
+    for step in range(10):  # BTC flows for 10 s while ETH's carrier is down
+        clock.advance(BUDGET_NS)
+        h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + step))
+        h.check_silence()
+    assert h.silent_streams() == [], "an outage is not a silence"
+    h.carrier_up("b")
+    clock.advance(4 * BUDGET_NS)
+    h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + 100))
+    h.check_silence()
+    assert h.silent_streams() == [], "back from its outage, it gets its full time to speak"
+    clock.advance(2 * BUDGET_NS)
+    h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + 101))
+    h.check_silence()
+    assert h.silent_streams() == ["ETHUSDT-PERP quote"]

@@ -17,11 +17,22 @@ import anyio.lowlevel
 import sniffio
 
 from violet.delivery.counters import MutableCounters
+from violet.delivery.taps import TapGuard
 from violet.domain import NormalizedTick, TickKind
 
 
 class ConflatingStream:
-    __slots__ = ("_assets", "_closed", "_conflated", "_counters", "_delivery_taps", "_on_close", "_pending", "_waiter")
+    __slots__ = (
+        "_assets",
+        "_closed",
+        "_conflated",
+        "_counters",
+        "_delivery_taps",
+        "_guard",
+        "_on_close",
+        "_pending",
+        "_waiter",
+    )
     # The waiter is a bare asyncio future on asyncio (the hop from `push` to the reader is the hot path, and a future
     # costs a quarter of an anyio.Event there), an anyio.Event on other backends.
 
@@ -32,12 +43,14 @@ class ConflatingStream:
         counters: MutableCounters,
         on_close: Callable[[ConflatingStream], None],
         delivery_taps: Sequence[Callable[[NormalizedTick], None]] = (),
+        taps: TapGuard | None = None,
     ) -> None:
         """`delivery_taps`: called with each tick as it is read (the hub's live list: taps come and go)."""
         self._assets = assets
         self._counters = counters
         self._on_close = on_close
         self._delivery_taps = delivery_taps
+        self._guard = taps or TapGuard(counters)
         self._pending: dict[tuple[str, TickKind], NormalizedTick] = {}
         self._conflated: Counter[str] = Counter()
         self._waiter: asyncio.Future[None] | anyio.Event | None = None
@@ -86,6 +99,10 @@ class ConflatingStream:
         while not pending:
             if self._closed:
                 raise StopAsyncIteration
+            if self._waiter is not None:
+                # One stream has one reader: a second one would take the first one's wake-up and leave it waiting
+                # for good. Subscribe once per task instead (each subscription gets every tick).
+                raise anyio.BusyResourceError("reading from this stream (subscribe once per reading task)")
             if sniffio.current_async_library() == "asyncio":
                 future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 self._waiter = future
@@ -101,7 +118,10 @@ class ConflatingStream:
         tick = pending.pop(key)
         self._counters.delivered += 1
         for tap in self._delivery_taps:
-            tap(tick)
+            try:
+                tap(tick)
+            except Exception as exc:  # a tap never stops delivery: counted, logged once
+                self._guard.failed(tap, exc)
         return tick
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ class MutableCounters:
         "rejected",
         "rejected_by_reason",
         "silent_streams",
+        "tap_errors",
     )
 
     def __init__(self) -> None:
@@ -33,6 +34,7 @@ class MutableCounters:
         self.reconnects = 0
         self.carrier_outages = 0
         self.silent_streams = 0
+        self.tap_errors = 0
         self.rejected_by_reason: Counter[str] = Counter()
 
     def reject(self, reason: str) -> None:

@@ -58,9 +58,12 @@ class SilenceWatch:
         assets: Iterable[str],
         now_ns: int,
         is_up: Callable[[tuple[str, TickKind]], bool] | None = None,
+        budget_of: Callable[[str], int] | None = None,
     ) -> list[tuple[str, TickKind]]:
         """Streams that became silent now (each episode reported once). `is_up`: whether a stream's carrier is up
-        (a stream whose carrier is down is in an outage, never silent)."""
+        (a stream whose carrier is down is in an outage, never silent). `budget_of`: an asset's staleness budget; a
+        quiet name configured with a budget longer than the silence threshold is given that long (its configured
+        budget decides its freshness, not a default threshold meant for the busy names)."""
         found = []
         for kind, after in self.silent_after_ns.items():
             if now_ns - self._venue_last > after:
@@ -69,7 +72,8 @@ class SilenceWatch:
                 key = (asset, kind)
                 if key in self.silent or (is_up is not None and not is_up(key)):
                     continue
-                if now_ns - max(self._last.get(key, 0), self._since) > after:
+                limit = after if budget_of is None else max(after, budget_of(asset))
+                if now_ns - max(self._last.get(key, 0), self._since) > limit:
                     self.silent.add(key)
                     found.append(key)
                     log.warning(

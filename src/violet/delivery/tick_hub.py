@@ -17,6 +17,7 @@ from violet.delivery.carriers import CarrierBoard, Stream
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.silence import SilenceWatch, default_silent_after_ns
+from violet.delivery.taps import TapGuard
 from violet.domain import (
     Clock,
     FeedClosed,
@@ -75,6 +76,7 @@ class TickHub:
             name_of=lambda asset, kind: f"{asset} {kind.value}",
         )
         self.counters = MutableCounters()
+        self._tap_guard = TapGuard(self.counters)
         self._assets = frozenset(assets)
         self._state = FeedState.CONNECTING
         self._set_state = FeedState.CONNECTING
@@ -226,7 +228,10 @@ class TickHub:
             self._latest_trade[asset] = (tick, self._generation_of(asset, _TRADE))
         self.silence.arrived(asset, kinds, tick.mono_ns)
         for tap in self._taps:
-            tap(tick)
+            try:
+                tap(tick)
+            except Exception as exc:  # a tap never stops delivery: counted, logged once
+                self._tap_guard.failed(tap, exc)
         streams = self._streams_by_asset.get(tick.asset)
         if streams:
             for stream in streams:
@@ -276,7 +281,11 @@ class TickHub:
             raise FeedClosed(self.venue)
         wanted = self.check_assets(assets)
         stream = ConflatingStream(
-            wanted, counters=self.counters, on_close=self._forget, delivery_taps=self._delivery_taps
+            wanted,
+            counters=self.counters,
+            on_close=self._forget,
+            delivery_taps=self._delivery_taps,
+            taps=self._tap_guard,
         )
         for asset in wanted:
             self._streams_by_asset.setdefault(asset, []).append(stream)
@@ -325,7 +334,8 @@ class TickHub:
         carrier is down is in an outage, not silent."""
         if self._state is FeedState.LIVE or self._state is FeedState.DEGRADED:
             up = self.carriers.is_up if self.carriers.active else None
-            self.counters.silent_streams += len(self.silence.check(self._assets, self.clock.monotonic_ns(), up))
+            now = self.clock.monotonic_ns()
+            self.counters.silent_streams += len(self.silence.check(self._assets, now, up, self.budget_for))
 
     def silent_streams(self) -> list[str]:
         return sorted(self.silence.name_of(asset, kind) for asset, kind in self.silence.silent)

@@ -70,5 +70,7 @@ class FeedCounters:
     """Outages of one connection (a socket, a route, a feed shard), each counted once, whole-plane ones included."""
     assets_down: int = 0
     """Assets not delivering now (a gauge, not a count): those whose connection is down."""
+    tap_errors: int = 0
+    """Taps (bridge writers, observers) that raised on a tick; delivery went on."""
     silent_streams: int = 0
     """Streams found silent (subscribed, delivering nothing while the venue's others flow), once per episode."""
