@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import secrets
 import socket
 import time
@@ -83,6 +84,54 @@ def remove_dead_readers(directory: Path) -> int:
     return removed
 
 
+class WriterAlive(RuntimeError):
+    """Another process writes this table now: two writers would corrupt each other's slots (one writer per table)."""
+
+    def __init__(self, name: str, pid: int) -> None:
+        super().__init__(
+            f"shared-memory table {name} is being written by process {pid}, which is alive: one writer per table "
+            "(is another `violet feed` with the same bridge prefix and shard running?)"
+        )
+        self.pid = pid
+
+
+class UnsupportedPlatform(RuntimeError):
+    """The table's seqlock relies on the CPU keeping stores in order (x86-64's memory model)."""
+
+
+SUPPORTED_MACHINES = ("x86_64", "amd64", "AMD64")
+"""x86-64 keeps stores in program order for other cores (TSO): a reader that sees the slot's even sequence number
+after the body sees the body. Weaker models (ARM, POWER) would need fences Python cannot issue."""
+
+
+def check_platform(machine: str | None = None) -> None:
+    arch = machine if machine is not None else platform.machine()
+    if arch not in SUPPORTED_MACHINES:
+        raise UnsupportedPlatform(
+            f"the shared-memory bridge needs x86-64's store ordering and this machine is {arch or 'unknown'}; "
+            "use the Hazelcast bridge (remote_hz) here"
+        )
+
+
+def _replace_dead_writers_table(name: str) -> None:
+    """A writer that died (SIGKILL) leaves its segment: the new one replaces it, and readers re-attach. One whose
+    writer is alive is refused (`WriterAlive`)."""
+    try:
+        stale = shared_memory.SharedMemory(name)
+    except FileNotFoundError:
+        return
+    try:
+        buf = stale.buf
+        pid = HEADER.unpack_from(buf, 0)[4] if buf is not None and stale.size >= HEADER.size else 0
+        del buf
+    finally:
+        stale.close()
+    if pid and pid != os.getpid() and _pid_alive(pid):
+        resource_tracker.unregister(stale._name, "shared_memory")  # type: ignore[attr-defined]
+        raise WriterAlive(name, pid)
+    stale.unlink()
+
+
 class CorruptSlot(ValueError):
     """A committed slot whose bytes do not decode (not ASCII, bad lengths): a bridge fault, never a price."""
 
@@ -95,11 +144,8 @@ class ShmTableWriter:
         keys = [(a, k) for a in sorted(set(assets)) for k in KINDS]
         self._index = {key: i for i, key in enumerate(keys)}
         self._slots = len(keys)
-        with contextlib.suppress(FileNotFoundError):
-            # A writer that died (SIGKILL) leaves its segment: the new one replaces it, readers re-attach.
-            stale = shared_memory.SharedMemory(self.name)
-            stale.close()
-            stale.unlink()
+        check_platform()
+        _replace_dead_writers_table(self.name)
         self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
         assert self._shm.buf is not None
         self._buf: memoryview = self._shm.buf
@@ -253,6 +299,9 @@ class ShmTableReader:
         self._words = Words(self._buf)
         self.corrupt = 0
         """Slots whose committed contents did not decode (counted, skipped; never delivered)."""
+        self.held = 0
+        """Reads of a slot the writer held (mid-write) through every retry: counted, and read again next time."""
+        self._held_slots: set[int] = set()
         self._seen = [0] * slots
         self._ring = ring_offset(slots)
         self._ring_pos = self._words.get64(RING_HEAD_OFFSET)
@@ -276,7 +325,8 @@ class ShmTableReader:
         return bool(self._buf[CLOSED_OFFSET])
 
     def read_slot(self, index: int, *, spins: int = 1000) -> tuple[int, BridgeRecord] | None:
-        """(write order, record) of a slot, None if never written (or the writer held it for all `spins`)."""
+        """(write order, record) of a slot, None if never written, or if the writer held it through all `spins`
+        (counted in `held`: the change is not lost, the slot is read again on the next call)."""
         buf = self._buf
         words = self._words
         off = slot_offset(self.slots, index)
@@ -297,22 +347,29 @@ class ShmTableReader:
                 return order, BridgeRecord.of_parts(asset, kind, venue_name, prices, (ts_event, src, pub, updates))
             except (UnicodeDecodeError, ValueError):
                 raise CorruptSlot(f"slot {index} ({asset} {kind}) does not decode") from None
+        self.held += 1
+        self._held_slots.add(index)
         return None
 
     def changed(self) -> Iterator[tuple[BridgeRecord, int]]:
         """Slots written since the last call, in write order, each with how many updates were skipped."""
         words = self._words
         head = words.get64(RING_HEAD_OFFSET)
-        if head == self._ring_pos:
+        if head == self._ring_pos and not self._held_slots:
             return iter(())
-        if head - self._ring_pos <= RING_SLOTS:
+        # The writer puts a write's ring entry in place before it moves the head: with the head a whole ring ahead
+        # of us, the entry for our oldest unseen write may already hold the next write's slot. So a reader a whole
+        # ring behind (or more) rescans every slot, and so does one the writer got that far ahead of while it read.
+        if head - self._ring_pos < RING_SLOTS:
             base = self._ring
             candidates = {words.get32(base + (i % RING_SLOTS) * 4) for i in range(self._ring_pos, head)}
-            # The writer may have lapped the ring while we read it: then fall back to a full scan.
-            if words.get64(RING_HEAD_OFFSET) - self._ring_pos > RING_SLOTS:
+            if words.get64(RING_HEAD_OFFSET) - self._ring_pos >= RING_SLOTS:
                 candidates = set(range(self.slots))
         else:
             candidates = set(range(self.slots))
+        if self._held_slots:  # a slot the writer held last time: its change is still to be taken
+            candidates |= self._held_slots
+            self._held_slots = set()
         self._ring_pos = head
         out: list[tuple[int, BridgeRecord, int]] = []
         for i in candidates:
