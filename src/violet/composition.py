@@ -169,6 +169,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 **plane_freshness(p),
                 heartbeat_timeout_ns=ms_to_ns(cfg.bridge.heartbeat_timeout_ms),
                 shards=plane_slices(cfg, plane),
+                writer_clock_skew_ns=ms_to_ns(cfg.bridge.hz_clock_skew_ms),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()
         case "nt_binance" | "bingx":

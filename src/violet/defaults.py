@@ -45,6 +45,8 @@ Long on purpose: on the live venue a thin name's book can be quiet for ~20 s and
 
 HEARTBEAT_MS = 100.0
 HEARTBEAT_TIMEOUT_MS = 500.0
+HZ_WRITER_CLOCK_SKEW_MS = 20.0
+"""How far a Hazelcast feed host's wall clock may be from the reader's (NTP keeps hosts within milliseconds)."""
 
 
 def ms_to_ns(ms: float) -> int:

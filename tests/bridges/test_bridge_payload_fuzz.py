@@ -48,7 +48,7 @@ def hz_values_valid(draw: st.DrawFn) -> HzValue:
             ask=draw(texts),
             last=draw(texts),
             ts_event=draw(st.integers(-(2**63), 2**63 - 1)),
-            source_mono_ns=draw(st.integers(-(2**63), 2**63 - 1)),
+            received_ns=draw(st.integers(-(2**63), 2**63 - 1)),
             published_ns=draw(st.integers(-(2**63), 2**63 - 1)),
             updates=draw(st.integers(0, 2**64 - 1)),
         )
@@ -156,7 +156,7 @@ hz_reader = RemoteHzPriceFeed(
 def test_the_hz_adapter_counts_every_value_it_refuses(value: object) -> None:
     before = hz_reader.counters()
     # As the listener hands it over: a key of a subscribed asset and whatever value the map held.
-    hz_reader._on_value(value, None, ASSET)
+    hz_reader._on_value(value, ASSET)
     after = hz_reader.counters()
     handled = (after.received - before.received) + (after.rejected - before.rejected)
     records = _records(value)

@@ -4,13 +4,16 @@ makes only its own assets stale, and its restart (a new table generation) makes 
 from __future__ import annotations
 
 import secrets
+import time
 
 import anyio
+import attrs
 import pytest
 
 from tests.support.bridge_quotes import write_quote
 from tests.support.waiting import eventually
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
+from violet.bridges.record import quote_now
 from violet.bridges.shm_layout import LayoutError, segment_name
 from violet.bridges.shm_table import ShmTableReader, ShmTableWriter
 from violet.domain import FeedState, Freshness, TickKind
@@ -139,3 +142,29 @@ def test_a_reader_refuses_a_table_of_another_sharding() -> None:
             ShmTableReader(bridge, shard=0, shards=2)
     finally:
         other.close()
+
+
+async def test_a_tick_held_in_the_feed_and_the_bridge_longer_than_its_budget_reads_too_old() -> None:
+    """Its age counts from the feed process's receive (the host's monotonic clock), not from the reader's read: a
+    quote the feed received two budgets ago is not fresh however new it is to the reader."""
+    bridge = f"ag{secrets.token_hex(3)}"
+    writer = ShmTableWriter(bridge, ASSETS)
+    budget = 1_000_000_000
+    settings = RemoteShmSettings(
+        bridge=bridge, venue="binance", assets=ASSETS, heartbeat_timeout_ns=10**10, staleness_budget_ns=budget
+    )
+    try:
+        writer.heartbeat()
+        async with RemoteShmPriceFeed(settings) as feed:
+            held = attrs.evolve(quote_now("BTCUSDT-PERP", "100.1", "100.2"), mono_ns=time.monotonic_ns() - 2 * budget)
+            writer.write(held)
+            write_quote(writer, "ETHUSDT-PERP", 1)  # received just now: the control
+            writer.wake()
+            await eventually(lambda: feed.latest("ETHUSDT-PERP").tick is not None, "both read")
+            await eventually(lambda: feed.latest("BTCUSDT-PERP").tick is not None, "both read")
+            old = feed.latest("BTCUSDT-PERP")
+            assert old.freshness is Freshness.TOO_OLD
+            assert old.age_ns is not None and old.age_ns >= 2 * budget
+            assert feed.latest("ETHUSDT-PERP").fresh
+    finally:
+        writer.close()

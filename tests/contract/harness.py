@@ -57,6 +57,9 @@ class Capabilities:
     fence_timeout_s: float = 5.0
     outage_cost_s: float = 0.0
     """How long one disconnect/reconnect cycle takes over this wire (sizes the stateful runs)."""
+    transit_is_age: bool = False
+    """A tick arrives already aged by the real time it spent upstream of the adapter (a feed process and a bridge):
+    its age at arrival is small but not 0."""
     carriers: int = 1
     """Connections (sockets, routes, feed shards) the far side serves the feed's assets over; with more than one the
     partial-fault property applies (`break_carrier`, `heal_carriers`)."""

@@ -117,26 +117,40 @@ async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
         await publish_all(harness, body)
         stamps = await fence(harness, col, finals)
     budget = harness.feed.staleness_budget_ns
+    arrival_age: dict[str, int] = {}
     for update in finals:
         reading = harness.feed.latest(update.asset)
-        assert reading.tick is not None
+        assert reading.tick is not None and reading.age_ns is not None
         assert reading.tick == col.by_asset(update.asset)[-1]
         assert_normalized(reading.tick, stamps[reading.tick.ts_event], harness)
-        assert reading.fresh and reading.age_ns == 0 and reading.budget_ns == budget
-    extra = int(budget * fraction)
+        assert reading.fresh and reading.budget_ns == budget
+        # Its age at arrival: 0 where violet received it from the venue; behind a bridge, the real time it spent in
+        # the feed process and the bridge (counted as age, on a clock the harness does not drive), well within budget.
+        if harness.capabilities.transit_is_age:
+            assert 0 <= reading.age_ns < budget // 4, reading.age_ns
+        else:
+            assert reading.age_ns == 0
+        arrival_age[update.asset] = reading.age_ns
+    headroom = budget - max(arrival_age.values())
+    extra = int(headroom * fraction)
     harness.clock.advance(extra)
     for update in finals:
+        age = arrival_age[update.asset] + extra
         assert harness.feed.latest(update.asset).fresh, "within the budget is fresh"
-        tighter = harness.feed.latest(update.asset, budget_ns=extra - 1 if extra else 0)
-        assert tighter.age_ns == extra
-        if extra:
+        tighter = harness.feed.latest(update.asset, budget_ns=age - 1 if age else 0)
+        assert tighter.age_ns == age
+        if age:
             assert tighter.freshness is Freshness.TOO_OLD, "one nanosecond under its age is too old"
-    harness.clock.advance(budget - extra + 1)
+    harness.clock.advance(headroom - extra + 1)
     for update in finals:
         reading = harness.feed.latest(update.asset)
-        assert not reading.fresh and reading.freshness is Freshness.TOO_OLD
-        assert reading.age_ns == budget + 1
-        assert harness.feed.latest(update.asset, budget_ns=budget + 1).fresh, "the consumer's own budget"
+        age = arrival_age[update.asset] + headroom + 1
+        assert reading.age_ns == age
+        if age > budget:
+            assert not reading.fresh and reading.freshness is Freshness.TOO_OLD
+        assert harness.feed.latest(update.asset, budget_ns=age).fresh, "the consumer's own budget"
+    harness.clock.advance(budget)
+    assert not any(harness.feed.latest(u.asset).fresh for u in finals), "past the budget is never fresh"
 
 
 @given(batch=shape_lists(min_size=3, max_size=10))

@@ -9,7 +9,7 @@ import time
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.bridges.hz_payload import encode
 from violet.bridges.record import BridgeRecord
-from violet.domain import TickKind
+from violet.domain import Freshness, TickKind
 
 BTC = "BTCUSDT-PERP"
 
@@ -20,7 +20,15 @@ def _reader() -> RemoteHzPriceFeed:
     )
 
 
-def _record(kind: str, *, updates: int, published_ns: int, bid: str = "100.0", last: str = "100.5") -> BridgeRecord:
+def _record(
+    kind: str,
+    *,
+    updates: int,
+    published_ns: int,
+    bid: str = "100.0",
+    last: str = "100.5",
+    received_ns: int | None = None,
+) -> BridgeRecord:
     quote = kind != "trade"
     return BridgeRecord(
         asset=BTC,
@@ -30,7 +38,7 @@ def _record(kind: str, *, updates: int, published_ns: int, bid: str = "100.0", l
         ask="100.1" if quote else None,
         last=last if kind != "quote" else None,
         ts_event=time.time_ns(),
-        source_mono_ns=0,
+        received_ns=published_ns if received_ns is None else received_ns,
         published_ns=published_ns,
         updates=updates,
     )
@@ -39,18 +47,18 @@ def _record(kind: str, *, updates: int, published_ns: int, bid: str = "100.0", l
 def test_a_value_seen_again_is_not_news_and_a_newer_one_counts_what_it_skipped() -> None:
     feed = _reader()
     now = time.time_ns()
-    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), None, BTC)
-    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), None, BTC)
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), BTC)
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=now),)), BTC)
     assert (feed.counters().received, feed.counters().rejected) == (1, 0)
-    feed._on_value(encode(7, (_record("quote", updates=4, published_ns=now + 1, bid="99.9"),)), None, BTC)
+    feed._on_value(encode(7, (_record("quote", updates=4, published_ns=now + 1, bid="99.9"),)), BTC)
     assert (feed.counters().received, feed.counters().conflated) == (2, 2)
 
 
 def test_a_restarted_writer_is_news_though_its_counters_start_again() -> None:
     feed = _reader()
     now = time.time_ns()
-    feed._on_value(encode(7, (_record("quote", updates=50, published_ns=now),)), None, BTC)
-    feed._on_value(encode(8, (_record("quote", updates=1, published_ns=now + 1, bid="99.9"),)), None, BTC)
+    feed._on_value(encode(7, (_record("quote", updates=50, published_ns=now),)), BTC)
+    feed._on_value(encode(8, (_record("quote", updates=1, published_ns=now + 1, bid="99.9"),)), BTC)
     assert feed.counters().received == 2
     tick = feed.latest(BTC).tick
     assert tick is not None and str(tick.bid) == "99.9"
@@ -58,17 +66,43 @@ def test_a_restarted_writer_is_news_though_its_counters_start_again() -> None:
 
 def test_a_value_under_another_assets_key_is_refused() -> None:
     feed = _reader()
-    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=time.time_ns()),)), None, "ETHUSDT-PERP")
+    feed._on_value(encode(7, (_record("quote", updates=1, published_ns=time.time_ns()),)), "ETHUSDT-PERP")
     assert feed.counters().received == 0
     assert feed.rejected_by_reason() == {"bridge-key-mismatch": 1}
 
 
-def test_a_snapshot_value_is_as_old_as_its_publication() -> None:
+def test_a_value_is_as_old_as_the_feeds_receive_beyond_the_clock_skew_allowed() -> None:
     feed = _reader()
-    published = time.time_ns() - 5 * 10**9
-    feed._on_value(encode(7, (_record("quote", updates=3, published_ns=published),)), published + 5 * 10**9, BTC)
+    feed._on_beat(0)  # the feed shard beats: the reader's verdicts are its own, not "feed down"
+    received = time.time_ns() - 5 * 10**9  # held five seconds in the feed and the cluster
+    feed._on_value(encode(7, (_record("quote", updates=3, published_ns=received + 10**9, received_ns=received),)), BTC)
     reading = feed.latest(BTC)
-    assert reading.tick is not None and reading.age_ns is not None and reading.age_ns >= 5 * 10**9
+    skew = feed._settings.writer_clock_skew_ns
+    assert reading.tick is not None and reading.age_ns is not None
+    assert reading.age_ns >= 5 * 10**9 - skew, "time in the feed and the bridge is age"
+    assert reading.freshness is Freshness.TOO_OLD
+
+
+def test_a_snapshot_value_is_as_old_as_its_receive() -> None:
+    feed = _reader()
+    received = time.time_ns() - 5 * 10**9
+    feed._on_value(
+        encode(7, (_record("quote", updates=3, published_ns=received, received_ns=received),)), BTC, "snapshot"
+    )
+    reading = feed.latest(BTC)
+    assert reading.tick is not None and reading.age_ns is not None and reading.age_ns >= 4 * 10**9
+
+
+def test_a_read_after_a_reconnect_takes_only_what_moved_on_and_counts_what_it_missed() -> None:
+    feed = _reader()
+    now = time.time_ns()
+    feed._on_value(encode(7, (_record("quote", updates=3, published_ns=now),)), BTC, "snapshot")
+    feed._on_value(encode(7, (_record("quote", updates=3, published_ns=now),)), BTC, "resync")
+    assert feed.counters().received == 1, "unchanged while away: not news"
+    feed._on_value(encode(7, (_record("quote", updates=9, published_ns=now + 1, bid="99.9"),)), BTC, "resync")
+    assert (feed.counters().received, feed.counters().conflated) == (2, 5), "five updates missed while away"
+    tick = feed.latest(BTC).tick
+    assert tick is not None and str(tick.bid) == "99.9"
 
 
 def test_an_assets_records_are_taken_in_publication_order() -> None:
@@ -76,6 +110,6 @@ def test_an_assets_records_are_taken_in_publication_order() -> None:
     now = time.time_ns()
     newer_quote = _record("quote", updates=1, published_ns=now + 1_000)
     older_trade = _record("trade", updates=1, published_ns=now)
-    feed._on_value(encode(7, (newer_quote, older_trade)), None, BTC)
+    feed._on_value(encode(7, (newer_quote, older_trade)), BTC)
     newest = feed.latest(BTC).tick
     assert newest is not None and newest.kind is TickKind.QUOTE, "the last taken is the last published"

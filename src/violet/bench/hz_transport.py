@@ -101,7 +101,7 @@ def _payload(asset: str, n: int) -> bytearray:
         bid=bid,
         ask=ask,
         ts_event=0,
-        source_mono_ns=0,
+        received_ns=0,
         published_ns=time.time_ns(),
         updates=n,
     )

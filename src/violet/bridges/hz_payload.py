@@ -1,13 +1,15 @@
-"""Version 3 of the value a `violet feed` process writes into Hazelcast for one asset: its newest record of each
+"""Version 4 of the value a `violet feed` process writes into Hazelcast for one asset: its newest record of each
 kind (quote, trade, quote+trade), so a reader's first snapshot already knows the quote's age and the trade's.
 
     "VH" | version u8 | record count u8 | writer generation u64 | asset | venue
-    then per record: kind u8 (index in KINDS) | ts_event i64 | source mono ns i64 | publish wall ns i64
+    then per record: kind u8 (index in KINDS) | ts_event i64 | receive wall ns i64 | publish wall ns i64
       | updates u64 | bid | ask | last
     (each text: u8 length + ASCII; length 0 = absent)
 
 One key per asset, not per kind: Hazelcast orders events per key, and an asset's updates must reach readers in
-publication order. v3 replaced v2's single latest update (whose snapshot lost the other kind's age).
+publication order. v3 replaced v2's single latest update (whose snapshot lost the other kind's age); v4 carries the
+feed's receive time on its wall clock where v3 had its monotonic clock (meaningless on another host), so a reader
+counts the time a tick spent in the feed and the bridge as age. Same bytes, new meaning: hence a new version.
 
 Stored as a bytearray (the Python client serializes bytearray natively as byte[]; plain bytes would be pickled).
 The generation (random per writer start) tells readers a restarted feed's update counters began again.
@@ -22,7 +24,7 @@ import attrs
 from violet.bridges.record import KINDS, BridgeRecord
 
 MAGIC = b"VH"
-VERSION = 3
+VERSION = 4
 _HEAD = struct.Struct("<2sBBQ")
 _RECORD = struct.Struct("<BqqqQ")
 HEARTBEAT_KEY = "__heartbeat__"
@@ -38,7 +40,7 @@ def is_heartbeat(key: str) -> bool:
 
 
 class HzPayloadError(ValueError):
-    """A value that is not a violet v3 payload: unknown version, truncated, garbage."""
+    """A value that is not a violet v4 payload: unknown version, truncated, garbage."""
 
 
 @attrs.frozen(slots=True)

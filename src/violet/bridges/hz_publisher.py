@@ -46,8 +46,12 @@ class HzPublisher:
         kinds = self._newest.setdefault(asset, {})
         kind = tick.kind.value
         previous = kinds.get(kind)
+        now_wall = time.time_ns()
         record = BridgeRecord.of_tick(
-            tick, updates=1 if previous is None else previous.updates + 1, published_ns=time.time_ns()
+            tick,
+            updates=1 if previous is None else previous.updates + 1,
+            published_ns=now_wall,
+            received_ns=now_wall - max(0, time.monotonic_ns() - tick.mono_ns),  # on the wall clock readers share
         )
         try:
             payload = encode(self.generation, (*(r for k, r in kinds.items() if k != kind), record))

@@ -33,28 +33,33 @@ class BridgeRecord:
     ask: str | None = None
     last: str | None = None
     ts_event: int
-    source_mono_ns: int
-    """The feed process's receive time (`CLOCK_MONOTONIC`, comparable across processes of one host)."""
+    received_ns: int
+    """When the feed process received the tick: `CLOCK_MONOTONIC` for shared memory (comparable across processes of
+    one host), the feed's wall clock for Hazelcast (hosts apart share no monotonic clock). A reader ages the tick
+    from it, so time spent in the feed and the bridge counts as age."""
     published_ns: int
     """The writer's clock when it published: monotonic for shared memory (one host), wall for Hazelcast."""
     updates: int
 
     @classmethod
-    def of_tick(cls, tick: NormalizedTick, *, updates: int, published_ns: int) -> BridgeRecord:
+    def of_tick(
+        cls, tick: NormalizedTick, *, updates: int, published_ns: int, received_ns: int | None = None
+    ) -> BridgeRecord:
+        """`received_ns`: the receive time on the bridge's clock, when that is not the tick's own `mono_ns`."""
         return cls.of_parts(
             tick.asset,
             tick.kind.value,
             tick.venue,
             (_text(tick.bid), _text(tick.ask), _text(tick.last)),
-            (tick.ts_event, tick.mono_ns, published_ns, updates),
+            (tick.ts_event, tick.mono_ns if received_ns is None else received_ns, published_ns, updates),
         )
 
     @classmethod
     def of_parts(cls, asset: str, kind: str, venue: str, prices: Prices, stamps: Stamps) -> BridgeRecord:
         """A record from what a bridge stores apart from its key: the prices as (bid, ask, last) and the numbers
-        as (ts_event, source_mono_ns, published_ns, updates), as `prices` and `stamps` give them back."""
+        as (ts_event, received_ns, published_ns, updates), as `prices` and `stamps` give them back."""
         bid, ask, last = prices
-        ts_event, source_mono_ns, published_ns, updates = stamps
+        ts_event, received_ns, published_ns, updates = stamps
         return cls(
             asset=asset,
             kind=kind,
@@ -63,7 +68,7 @@ class BridgeRecord:
             ask=ask,
             last=last,
             ts_event=ts_event,
-            source_mono_ns=source_mono_ns,
+            received_ns=received_ns,
             published_ns=published_ns,
             updates=updates,
         )
@@ -74,7 +79,7 @@ class BridgeRecord:
 
     @property
     def stamps(self) -> Stamps:
-        return self.ts_event, self.source_mono_ns, self.published_ns, self.updates
+        return self.ts_event, self.received_ns, self.published_ns, self.updates
 
     def to_tick(self, *, mono_ns: int, venue: str) -> NormalizedTick:
         """The tick again, validated as any venue input is (a bridge is a process or network boundary): raises

@@ -83,6 +83,9 @@ class BridgeConfig(Strict, frozen=True):
     """remote_shm readers poll on every event-loop pass instead of waiting for a wake-up (burns a core)."""
     hz_cluster: str = "violet"
     hz_members: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1:5701"])
+    hz_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = d.HZ_WRITER_CLOCK_SKEW_MS
+    """How far the feed hosts' wall clocks may be from the reader's: a tick's time in the feed and Hazelcast counts as
+    its age beyond this allowance."""
 
 
 class FeedConfig(Strict, frozen=True):

@@ -96,6 +96,7 @@ class FeedProcessHarness:
         fence_timeout_s=15.0,
         outage_cost_s=3.0,
         carriers=SHARDS,
+        transit_is_age=True,
     )
     feed: VenuePriceFeedPort
     shards: FeedShards

@@ -3,15 +3,16 @@ map's entry events; liveness from its heartbeat key.
 
 The Hazelcast client calls listeners on its own threads; they only hand the raw value to the event loop
 (`call_soon_threadsafe`) and return, so client I/O is never blocked. This adapter therefore requires anyio's
-asyncio backend. `mono_ns` is restamped on receipt (initial-snapshot values get an age from their publish wall
-time, so an old value is never fresh).
+asyncio backend. `mono_ns` is restamped on receipt, aged by the time since the feed process received the tick (its
+wall clock, carried in the payload): beyond the configured clock skew between the hosts, time spent in the feed and
+the bridge is age, and an old value (the initial snapshot's, one held up by a slow cluster) is never fresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.abc
@@ -19,10 +20,13 @@ import anyio.to_thread
 import attrs
 from hdrh.histogram import HdrHistogram
 
+from violet import defaults as d
 from violet.bridges import hz_client
 from violet.bridges.hz_payload import HzPayloadError, decode, heartbeat_key, is_heartbeat
 from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError, FeedState
+
+Source = Literal["event", "snapshot", "resync"]
 
 
 @attrs.frozen(kw_only=True)
@@ -31,6 +35,9 @@ class RemoteHzSettings(RemotePlaneSettings):
     cluster_name: str
     members: tuple[str, ...]
     connect_timeout_s: float = 20.0
+    writer_clock_skew_ns: int = d.ms_to_ns(d.HZ_WRITER_CLOCK_SKEW_MS)
+    """How far the feed hosts' wall clocks may be from this one's: a tick's time in the feed and the bridge counts
+    as age beyond it (so a skewed clock never makes a value look younger than it is by more than this)."""
 
 
 class RemoteHzPriceFeed(RemoteFeed):
@@ -47,6 +54,10 @@ class RemoteHzPriceFeed(RemoteFeed):
         self._shard_of_beat = {heartbeat_key(i, n): i for i in range(n)}
         self._last_beat = [0] * n
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
+        self._lost = False
+        self._resync = anyio.Event()
+        self.resyncs = 0
+        """Times the map was read again after the client reconnected (the events while away are lost)."""
 
     # -- on the Hazelcast client's threads: hand off, never block ------------------------------------------
     def _on_event(self, event: Any) -> None:
@@ -57,27 +68,40 @@ class RemoteHzPriceFeed(RemoteFeed):
                 if shard is not None:  # a beat of another sharding of the map: not ours to judge
                     loop.call_soon_threadsafe(self._on_beat, shard)
             else:
-                loop.call_soon_threadsafe(self._on_value, event.value, None, event.key)
+                loop.call_soon_threadsafe(self._on_value, event.value, event.key)
 
     def _on_lifecycle(self, state: str) -> None:
         loop = self._loop
-        if state == "DISCONNECTED" and loop is not None and not loop.is_closed():
+        if loop is None or loop.is_closed():
+            return
+        if state == "DISCONNECTED":
             loop.call_soon_threadsafe(self._down)
+        elif state == "CONNECTED":
+            loop.call_soon_threadsafe(self._connected)
 
     # -- on the event loop ----------------------------------------------------------------------------------
     def _down(self) -> None:
         """This client lost the cluster: every shard is out of reach."""
+        self._lost = True
         for shard in range(len(self._last_beat)):
             self._liveness.down(shard)
+
+    def _connected(self) -> None:
+        """Back after a loss: the map's events while away are gone, so the map is read again (`_follow`)."""
+        if self._lost:
+            self._lost = False
+            self._resync.set()
 
     def _on_beat(self, shard: int) -> None:
         self._last_beat[shard] = time.monotonic_ns()
         if self._hub.state is not FeedState.CLOSED:
             self._liveness.up(shard)
 
-    def _on_value(self, value: Any, snapshot_now_wall: int | None, key: str) -> None:
+    def _on_value(self, value: Any, key: str, source: Source = "event") -> None:
+        """`source`: `event` (the listener), `snapshot` (the first read: every value is the baseline), `resync` (a
+        read after a reconnect: like events, news only where the writer's count moved on)."""
         hub = self._hub
-        if snapshot_now_wall is None and self._early is not None:
+        if source == "event" and self._early is not None:
             self._early.append((key, value))
             return
         try:
@@ -92,33 +116,46 @@ class RemoteHzPriceFeed(RemoteFeed):
             return
         generation = value_read.generation
         now_mono = hub.clock.monotonic_ns()
+        now_wall = time.time_ns()
         for record in sorted(value_read.records, key=lambda r: r.published_ns):
             lane = (key, record.kind)
             prev = self._seen.get(lane)
-            if snapshot_now_wall is not None or prev is None or prev[0] != generation:
-                # A snapshot value is the baseline; a lane or writer first seen by event counts all its earlier
+            if source == "snapshot" or prev is None or prev[0] != generation:
+                # A snapshot value is the baseline; a lane or writer first seen otherwise counts all its earlier
                 # updates (the writer's counter starts at 1) as conflated.
-                skipped = 0 if snapshot_now_wall is not None else record.updates - 1
+                skipped = 0 if source == "snapshot" else record.updates - 1
             elif record.updates <= prev[1]:
                 continue  # already delivered (the other kind's update, or snapshot and listener overlap)
             else:
                 skipped = record.updates - prev[1] - 1
             self._seen[lane] = (generation, record.updates)
-            # A snapshot value is as old as its publication, not as new as our read.
-            aged = 0 if snapshot_now_wall is None else max(0, snapshot_now_wall - record.published_ns)
+            # As old as the feed's receive, not as new as our read (a snapshot's value may be minutes old).
+            aged = max(0, now_wall - record.received_ns - self._settings.writer_clock_skew_ns)
             try:
                 tick = record.to_tick(mono_ns=max(0, now_mono - aged), venue=self._settings.venue)
             except DomainError as exc:
                 hub.reject(f"bridge-{type(exc).__name__}")
                 continue
-            self.bridge_latency_ns.record_value(max(1, time.time_ns() - record.published_ns))
-            hub.accept(tick, upstream_conflated=max(0, skipped), late_check=snapshot_now_wall is None)
+            self.bridge_latency_ns.record_value(max(1, now_wall - record.published_ns))
+            hub.accept(tick, upstream_conflated=max(0, skipped), late_check=source == "event")
+
+    async def _read_map(self, source: Source) -> None:
+        imap = self._client.get_map(self._settings.map_name)
+        entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
+        for key, value in entries:
+            if not is_heartbeat(key):
+                self._on_value(value, key, source)
 
     async def _follow(self) -> None:
-        """Records arrive through the map listener; this only ages each shard's heartbeat."""
+        """Records arrive through the map listener; this ages each shard's heartbeat, and reads the map again after
+        the client reconnected."""
         timeout = self._settings.heartbeat_timeout_ns
         while True:
             await anyio.sleep(0.05)
+            if self._resync.is_set():
+                self._resync = anyio.Event()
+                self.resyncs += 1
+                await self._read_map("resync")
             now = time.monotonic_ns()
             for shard, alive in enumerate(self._liveness.alive):
                 if alive and now - self._last_beat[shard] > timeout:
@@ -146,14 +183,10 @@ class RemoteHzPriceFeed(RemoteFeed):
                 include_value=True, added_func=self._on_event, updated_func=self._on_event
             ).result()
         )
-        entries = await anyio.to_thread.run_sync(lambda: imap.entry_set().result())
-        now_wall = time.time_ns()
-        for key, value in entries:
-            if not is_heartbeat(key):
-                self._on_value(value, now_wall, key)
+        await self._read_map("snapshot")
         early, self._early = self._early, None
         for key, value in early:
-            self._on_value(value, None, key)
+            self._on_value(value, key)
 
     async def _teardown(self) -> None:
         self._loop = None

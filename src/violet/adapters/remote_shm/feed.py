@@ -1,10 +1,11 @@
 """`VenuePriceFeedPort` reading the shared-memory latest-value tables `violet feed` processes write (one per
 feed shard, merged here).
 
-Ticks are restamped (`mono_ns`) on read with this process's clock, `ts_event` is kept, and the bridge's
-added latency (writer's publish to our read) is recorded. Each writer's heartbeat decides its shard's liveness: a
-dead or hung feed makes its assets' prices stale within `heartbeat_timeout_ns` (every price, unsharded); a
-restarted feed is picked up.
+Ticks are restamped (`mono_ns`) on read with this process's clock, aged by the time since the feed process received
+them (its receive stamp is on the host's monotonic clock): time spent in the feed and the bridge is age. `ts_event` is
+kept, and the bridge's added latency (writer's publish to our read) is recorded. Each writer's heartbeat decides its
+shard's liveness: a dead or hung feed makes its assets' prices stale within `heartbeat_timeout_ns` (every price,
+unsharded); a restarted feed is picked up.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ class RemoteShmPriceFeed(RemoteFeed):
         for record, skipped in changes:
             if record.asset not in hub.assets():
                 continue
+            in_transit = max(0, now_mono - record.received_ns)  # the feed's receive -> now, on the host's clock
             try:
-                tick = record.to_tick(mono_ns=hub.clock.monotonic_ns(), venue=self._settings.venue)
+                tick = record.to_tick(mono_ns=max(0, hub.clock.monotonic_ns() - in_transit), venue=self._settings.venue)
             except DomainError as exc:
                 hub.reject(f"bridge-{type(exc).__name__}")
                 continue
