@@ -9,6 +9,7 @@ a reconnect, which is stale by then.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Iterable
@@ -24,8 +25,13 @@ def map_name(prefix: str, plane: str) -> str:
 
 
 class HzPublisher:
-    """Same surface as the shared-memory writer. Writes are asynchronous `set`s (futures not awaited), so the
-    feed's loop never waits on the cluster; the Hazelcast client's own thread sends them."""
+    """Same surface as the shared-memory writer. Writes are asynchronous `set`s, so the feed's loop never waits on
+    the cluster; the Hazelcast client's own thread sends them.
+
+    At most one write per asset is in flight: a tick that comes while its asset's write is out only replaces the
+    newest value (conflated, as the map keeps just the latest anyway), and the write's completion sends the newest.
+    A slow or unreachable cluster therefore costs one pending value per asset, never a growing backlog of futures.
+    A failed write is counted (`failed`) and its asset sent again with the next tick or heartbeat."""
 
     def __init__(self, client: Any, name: str, assets: Iterable[str], *, shard: int = 0, shards: int = 1) -> None:
         """`assets`: this shard's slice of the plane; other shards write theirs into the same map."""
@@ -34,9 +40,21 @@ class HzPublisher:
         self._map = client.get_map(name)
         self._assets = frozenset(assets)
         self._newest: dict[str, dict[str, BridgeRecord]] = {}
+        self._in_flight: set[str] = set()
+        self._dirty: set[str] = set()
+        """Assets whose newest value is not in the map yet (a write was out, or failed)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.generation = secrets.randbits(63)
         self.published = 0
         self.rejected = 0
+        self.conflated = 0
+        """Values replaced by a newer one while their asset's write was in flight (never sent)."""
+        self.failed = 0
+        """Writes the cluster did not take (member down, client shutting down): counted, sent again."""
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
 
     def write(self, tick: NormalizedTick) -> bool:
         asset = tick.asset
@@ -54,17 +72,54 @@ class HzPublisher:
             received_ns=now_wall - max(0, time.monotonic_ns() - tick.mono_ns),  # on the wall clock readers share
         )
         try:
-            payload = encode(self.generation, (*(r for k, r in kinds.items() if k != kind), record))
-            self._map.set(asset, payload)
-        except Exception:  # a field too long, or the client shut down: counted, the feed carries on
+            encode(self.generation, (record,))  # a field that does not fit is refused here, not at send
+        except ValueError:
             self.rejected += 1
             return False
         kinds[kind] = record
         self.published += 1
+        if asset in self._in_flight:
+            self.conflated += asset in self._dirty
+            self._dirty.add(asset)
+            return True
+        self._send(asset)
         return True
+
+    def _send(self, asset: str) -> None:
+        self._dirty.discard(asset)
+        payload = encode(self.generation, tuple(self._newest[asset].values()))
+        try:
+            future = self._map.set(asset, payload)
+        except Exception:  # the client shut down: counted, the feed carries on
+            self.failed += 1
+            self._dirty.add(asset)
+            return
+        self._in_flight.add(asset)
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        loop = self._loop
+        # Completion comes on the client's thread: hand it to the loop that owns this publisher's state.
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._done, asset, f))
+
+    def _done(self, asset: str, future: Any) -> None:
+        self._in_flight.discard(asset)
+        if not future.is_success():
+            self.failed += 1
+            self._dirty.add(asset)
+            return  # sent again with its next tick or the next heartbeat, not in a loop against a dead cluster
+        if asset in self._dirty:
+            self._send(asset)
 
     def heartbeat(self) -> None:
         self._map.set(self._beat_key, bytearray(time.time_ns().to_bytes(8, "little")))
+        loop = self._loop
+        if loop is not None and self._dirty:
+            loop.call_soon_threadsafe(self._resend_failed)
+
+    def _resend_failed(self) -> None:
+        for asset in list(self._dirty):
+            if asset not in self._in_flight:
+                self._send(asset)
 
     def progressed(self) -> None:
         return  # a map write per tick for liveness would double the cluster's traffic; the beat loop suffices

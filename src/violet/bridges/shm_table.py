@@ -168,6 +168,7 @@ class ShmTableWriter:
         self._wake_sock.setblocking(False)
         self.published = 0
         self.rejected = 0
+        self.failed = 0  # a write into shared memory cannot fail once the slot is found
         # No heartbeat yet: readers wait for the first beat, which comes once the source is live.
 
     @property

@@ -12,6 +12,8 @@ class BridgeWriter(Protocol):
     published: int
     rejected: int
     """Ticks the bridge could not carry (an asset it has no slot for, a field too long, a client error)."""
+    failed: int
+    """Writes the bridge took but could not deliver (Hazelcast: the cluster refused them); they are sent again."""
 
     def write(self, tick: NormalizedTick) -> bool:
         """Publish one tick, counting it as the asset-and-kind's next update; never raises."""

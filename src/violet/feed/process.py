@@ -113,6 +113,7 @@ async def _health(sources: dict[Plane, VenuePriceFeedPort], writers: dict[Plane,
                             "rejected_by_reason": src.rejected_by_reason() if isinstance(src, RejectionReasons) else {},
                             "published": writers[plane].published,
                             "bridge_rejected": writers[plane].rejected,
+                            "bridge_failed": writers[plane].failed,
                         }
                         for plane, src in sources.items()
                     }
@@ -230,7 +231,11 @@ async def _serve(
 
 def _output(plane: Plane, writer: Writer) -> BridgeOutput:
     return BridgeOutput(
-        plane=plane, bridge=writer.name, published=lambda: writer.published, rejected=lambda: writer.rejected
+        plane=plane,
+        bridge=writer.name,
+        published=lambda: writer.published,
+        rejected=lambda: writer.rejected,
+        failed=lambda: writer.failed,
     )
 
 

@@ -34,6 +34,7 @@ class BridgeOutput:
     bridge: str
     published: Callable[[], int]
     rejected: Callable[[], int]
+    failed: Callable[[], int] = lambda: 0
 
 
 class PlaneCollector(Collector):
@@ -178,8 +179,15 @@ class PlaneCollector(Collector):
             "Ticks a bridge could not carry (no slot, too long, client error).",
             labels=("plane", "bridge"),
         )
+        failed = CounterMetricFamily(
+            "violet_bridge_failed",
+            "Writes the bridge took but could not deliver (Hazelcast: a member down); sent again with the next value.",
+            labels=("plane", "bridge"),
+        )
         for out in self._outputs:
             published.add_metric([out.plane, out.bridge], out.published())
             refused.add_metric([out.plane, out.bridge], out.rejected())
+            failed.add_metric([out.plane, out.bridge], out.failed())
         yield published
         yield refused
+        yield failed
