@@ -43,13 +43,16 @@ async def open_planes(
     metrics_host: str = "127.0.0.1",
 ) -> AsyncIterator[Planes]:
     """`config`: a `VioletConfig`, a path to a violet.toml, or None for the embedded defaults (both simulators on
-    loopback, alpha through a `violet feed` process and shared memory, BingX in-process). Config errors raise
-    `ConfigError`; a plane that cannot confirm its assets raises `FeedNotReady`.
+        loopback, alpha through a `violet feed` process and shared memory, BingX in-process). Config errors raise
+        `ConfigError`; a plane that cannot confirm its assets raises `FeedNotReady`.
 
-    `metrics_port`: serve Prometheus metrics, `/healthz` and `/readyz` for both planes on this port (0: any free
-    port, see `Planes.metrics_url`), from before the planes connect until they are closed."""
+    Children it starts (simulators, feed shards) are restarted when they die, with a growing wait; one that keeps
+    dying ends the block with `ChildGaveUp` (inside an exception group, from the task group that watched it).
+
+        `metrics_port`: serve Prometheus metrics, `/healthz` and `/readyz` for both planes on this port (0: any free
+        port, see `Planes.metrics_url`), from before the planes connect until they are closed."""
     cfg = config if isinstance(config, VioletConfig) else load_config(None if config is None else Path(config))
-    async with supervised(cfg) as resolved, AsyncExitStack() as stack:
+    async with supervised(cfg) as (resolved, supervisor), AsyncExitStack() as stack:
         app = build_app(resolved)
         metrics_url = None
         if metrics_port is not None:
@@ -58,7 +61,9 @@ async def open_planes(
                 MonitoredPlane(name="venue", adapter=resolved.venue.adapter, feed=app.venue),
             ]
             server = await stack.enter_async_context(
-                serve_metrics(monitored, port=metrics_port, host=metrics_host, clock=app.clock)
+                serve_metrics(
+                    monitored, port=metrics_port, host=metrics_host, clock=app.clock, restarts=supervisor.restarts
+                )
             )
             metrics_url = server.url
         async with app.alpha, app.venue, anyio.create_task_group() as tg:

@@ -19,13 +19,8 @@ import attrs
 import pytest
 
 from violet.bridges.shm_layout import RING_SLOTS, SLOT_BODY, Words, slot_offset
-from violet.bridges.shm_table import (
-    ShmTableReader,
-    ShmTableWriter,
-    UnsupportedPlatform,
-    WriterAlive,
-    check_platform,
-)
+from violet.bridges.shm_ownership import UnsupportedPlatform, WriterAlive, check_platform
+from violet.bridges.shm_table import ShmTableReader, ShmTableWriter
 from violet.domain import NormalizedTick
 
 BTC, ETH = "BTCUSDT-PERP", "ETHUSDT-PERP"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import secrets
 import socket
 import time
@@ -40,6 +39,7 @@ from violet.bridges.shm_layout import (
     table_size,
     unpack_text,
 )
+from violet.bridges.shm_ownership import check_platform, pid_alive, replace_dead_writers_table
 from violet.domain import NormalizedTick, format_price
 
 
@@ -62,74 +62,16 @@ def wake_dir(bridge: str) -> Path:
     return path
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_dead_readers(directory: Path) -> int:
     """Unlink the sockets of reader processes that died without cleaning up (`r<pid>-<token>.sock`)."""
     removed = 0
     for sock in directory.glob("r*-*.sock"):
         pid_text = sock.name[1:].split("-", 1)[0]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             with contextlib.suppress(FileNotFoundError):
                 sock.unlink()
                 removed += 1
     return removed
-
-
-class WriterAlive(RuntimeError):
-    """Another process writes this table now: two writers would corrupt each other's slots (one writer per table)."""
-
-    def __init__(self, name: str, pid: int) -> None:
-        super().__init__(
-            f"shared-memory table {name} is being written by process {pid}, which is alive: one writer per table "
-            "(is another `violet feed` with the same bridge prefix and shard running?)"
-        )
-        self.pid = pid
-
-
-class UnsupportedPlatform(RuntimeError):
-    """The table's seqlock relies on the CPU keeping stores in order (x86-64's memory model)."""
-
-
-SUPPORTED_MACHINES = ("x86_64", "amd64", "AMD64")
-"""x86-64 keeps stores in program order for other cores (TSO): a reader that sees the slot's even sequence number
-after the body sees the body. Weaker models (ARM, POWER) would need fences Python cannot issue."""
-
-
-def check_platform(machine: str | None = None) -> None:
-    arch = machine if machine is not None else platform.machine()
-    if arch not in SUPPORTED_MACHINES:
-        raise UnsupportedPlatform(
-            f"the shared-memory bridge needs x86-64's store ordering and this machine is {arch or 'unknown'}; "
-            "use the Hazelcast bridge (remote_hz) here"
-        )
-
-
-def _replace_dead_writers_table(name: str) -> None:
-    """A writer that died (SIGKILL) leaves its segment: the new one replaces it, and readers re-attach. One whose
-    writer is alive is refused (`WriterAlive`)."""
-    try:
-        stale = shared_memory.SharedMemory(name)
-    except FileNotFoundError:
-        return
-    try:
-        buf = stale.buf
-        pid = HEADER.unpack_from(buf, 0)[4] if buf is not None and stale.size >= HEADER.size else 0
-        del buf
-    finally:
-        stale.close()
-    if pid and pid != os.getpid() and _pid_alive(pid):
-        resource_tracker.unregister(stale._name, "shared_memory")  # type: ignore[attr-defined]
-        raise WriterAlive(name, pid)
-    stale.unlink()
 
 
 class CorruptSlot(ValueError):
@@ -145,7 +87,7 @@ class ShmTableWriter:
         self._index = {key: i for i, key in enumerate(keys)}
         self._slots = len(keys)
         check_platform()
-        _replace_dead_writers_table(self.name)
+        replace_dead_writers_table(self.name)
         self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
         assert self._shm.buf is not None
         self._buf: memoryview = self._shm.buf

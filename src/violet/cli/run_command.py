@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from violet.api import open_planes
 from violet.app.event_loop import run_on_uvloop
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import cancel_on_signal
+from violet.app.supervisor import gave_up_in
 from violet.cli.snapshot_view import render_table, snapshot_json
 from violet.config import EMBEDDED_DEFAULTS, load_config
 from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 
 REFRESH_S = 0.5
+log = logging.getLogger("violet.run")
 
 
 @attrs.frozen(kw_only=True)
@@ -70,8 +73,19 @@ async def _serve(
     return monitor.snapshot()
 
 
+CHILD_GAVE_UP = 6
+"""`violet run`'s exit code when a child it supervises (a simulator, a feed shard) kept dying."""
+
+
 def run(config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None) -> int:
-    final = run_on_uvloop(run_app, config, duration, as_json, metrics)
+    try:
+        final = run_on_uvloop(run_app, config, duration, as_json, metrics)
+    except BaseException as exc:
+        gave_up = gave_up_in(exc)
+        if gave_up is None:
+            raise
+        log.error("violet run stops: %s", gave_up)  # noqa: TRY400 - the message names the child; no traceback
+        return CHILD_GAVE_UP
     summary = {"summary": snapshot_json(final)}
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")

@@ -61,9 +61,9 @@ class SilenceWatch:
         budget_of: Callable[[str], int] | None = None,
     ) -> list[tuple[str, TickKind]]:
         """Streams that became silent now (each episode reported once). `is_up`: whether a stream's carrier is up
-        (a stream whose carrier is down is in an outage, never silent). `budget_of`: an asset's staleness budget; a
-        quiet name configured with a budget longer than the silence threshold is given that long (its configured
-        budget decides its freshness, not a default threshold meant for the busy names)."""
+        (a stream whose carrier is down is in an outage, never silent). `budget_of`: an asset's own configured budget
+        (0 for none); a quiet name given a budget longer than the silence threshold is given that long (its budget
+        decides its freshness, not a threshold meant for the busy names)."""
         found = []
         for kind, after in self.silent_after_ns.items():
             if now_ns - self._venue_last > after:

@@ -335,7 +335,9 @@ class TickHub:
         if self._state is FeedState.LIVE or self._state is FeedState.DEGRADED:
             up = self.carriers.is_up if self.carriers.active else None
             now = self.clock.monotonic_ns()
-            self.counters.silent_streams += len(self.silence.check(self._assets, now, up, self.budget_for))
+            own = self.asset_budgets_ns
+            found = self.silence.check(self._assets, now, up, lambda asset: own.get(asset, 0))
+            self.counters.silent_streams += len(found)
 
     def silent_streams(self) -> list[str]:
         return sorted(self.silence.name_of(asset, kind) for asset, kind in self.silence.silent)

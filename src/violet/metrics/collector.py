@@ -4,7 +4,7 @@ their state without locks (the server lives on that loop for this reason)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -38,9 +38,15 @@ class BridgeOutput:
 
 
 class PlaneCollector(Collector):
-    def __init__(self, planes: Sequence[MonitoredPlane], outputs: Sequence[BridgeOutput] = ()) -> None:
+    def __init__(
+        self,
+        planes: Sequence[MonitoredPlane],
+        outputs: Sequence[BridgeOutput] = (),
+        restarts: Mapping[str, int] | None = None,
+    ) -> None:
         self._planes = tuple(planes)
         self._outputs = tuple(outputs)
+        self._restarts = restarts if restarts is not None else {}
 
     def describe(self) -> Iterable[Metric]:
         # Without this, registering would run a whole collection to learn the names.
@@ -52,6 +58,14 @@ class PlaneCollector(Collector):
         yield from self._ages()
         yield from self._bridge_latency()
         yield from self._outputs_published()
+        restarts = CounterMetricFamily(
+            "violet_child_restarts",
+            "Times a child this process supervises (a simulator, a feed shard) died and was started again.",
+            labels=("child",),
+        )
+        for child, n in sorted(self._restarts.items()):
+            restarts.add_metric([child], n)
+        yield restarts
 
     def _counters(self) -> Iterator[Metric]:
         families = {

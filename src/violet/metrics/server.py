@@ -13,7 +13,7 @@ an alert (`violet_assets_down`, deploy/prometheus), not a readiness failure.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager
 
 import attrs
@@ -70,11 +70,11 @@ def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.A
 
 
 def build_registry(
-    planes: Sequence[MonitoredPlane], outputs: Sequence[BridgeOutput] = ()
+    planes: Sequence[MonitoredPlane], outputs: Sequence[BridgeOutput] = (), restarts: Mapping[str, int] | None = None
 ) -> tuple[CollectorRegistry, LatencyInstruments]:
     """Everything a violet process exports: the planes read at scrape time, and their per-tick latency."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PlaneCollector(planes, outputs))
+    registry.register(PlaneCollector(planes, outputs, restarts if restarts is not None else {}))
     latency = LatencyInstruments(labelnames=LABELS)
     registry.register(latency)
     return registry, latency
@@ -88,10 +88,12 @@ async def serve_metrics(
     host: str = "127.0.0.1",
     clock: Clock | None = None,
     outputs: Sequence[BridgeOutput] = (),
+    restarts: Mapping[str, int] | None = None,
 ) -> AsyncIterator[MetricsServer]:
     """Serve the planes' metrics while open. Enter it before the planes: the taps count from their first tick and
-    `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`)."""
-    registry, latency = build_registry(planes, outputs)
+    `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`).
+    `restarts`: the supervisor's restarts per child (`violet_child_restarts_total`), read at each scrape."""
+    registry, latency = build_registry(planes, outputs, restarts)
     runner = web.AppRunner(_app(registry, planes), access_log=None, handle_signals=False)
     await runner.setup()
     try:
