@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,8 +43,16 @@ def test_requests_sent_when_the_window_allows_never_exceed_the_rate_in_any_secon
         now += window.wait_s(now)
         window.count(now)
         sent.append(now)
-    limit = max(1, int(per_s))
-    span = limit / per_s + guard_s
+    # The venue's rule, not the window's own formula: in any one second at most `per_s` requests (a whole number of
+    # them); below one a second, one request per 1 / per_s seconds.
+    span = max(1.0, 1.0 / per_s)
+    most = max(1, math.floor(per_s * span + 1e-9))
     for i, t in enumerate(sent):
         inside = [u for u in sent[i:] if u < t + span - 1e-9]
-        assert len(inside) <= limit
+        assert len(inside) <= most, (per_s, t, inside)
+
+
+def test_one_and_a_half_a_second_is_one_request_in_any_second() -> None:
+    window = SendWindow(1.5, guard_s=0.0)
+    window.count(0.0)
+    assert window.wait_s(0.0) == pytest.approx(1.0), "a second request 0.67 s later would be two in one second"

@@ -16,9 +16,10 @@ import anyio
 
 class SendWindow:
     def __init__(self, per_s: float, guard_s: float = 0.25) -> None:
-        """`per_s`: the most requests in any one second; below 1, one request per `1 / per_s` seconds."""
+        """`per_s`: the most requests in any one second (a whole number of them: 1.5 is one); below 1, one request
+        per `1 / per_s` seconds."""
         self._n = max(1, int(per_s))
-        self._span_s = self._n / per_s + guard_s
+        self._span_s = max(1.0, 1.0 / per_s) + guard_s
         self._sent: deque[float] = deque(maxlen=self._n)
 
     def wait_s(self, now: float) -> float:
