@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from violet.adapters.bingx.codec import (
     Ack,
     BingxDecoder,
+    BookPush,
     BookTickerPush,
     HeartbeatRequested,
     Invalid,
@@ -140,7 +141,39 @@ def test_gzipped_garbage_text_is_invalid(text: str) -> None:
 )
 def test_malformed_envelopes_are_invalid_or_understood(obj: dict[str, object]) -> None:
     event = decoder.feed(gzip.compress(json.dumps(obj).encode()))
-    assert isinstance(event, Invalid | Ack | OtherPush | HeartbeatRequested | BookTickerPush | TradePush)
+    expected = what_the_protocol_makes_of(obj)
+    if isinstance(expected, Invalid):
+        assert event == expected, (obj, event)
+    else:
+        assert isinstance(event, expected), (obj, event)
+
+
+_TEXT_FIELDS = ("dataType", "id", "msg", "ping")
+
+
+def what_the_protocol_makes_of(obj: dict[str, object]) -> Invalid | type | tuple[type, ...]:
+    """The event a frame holding `obj` must give, from BingX's message shapes (PROTOCOL.md): an envelope field of the
+    wrong type is a bad envelope; a `ping` asks for a pong; a frame naming no channel is an ack when it carries an id
+    and a code, else unknown; a push needs code 0 and data; a channel violet reads yields its push (or is refused
+    as bad data of that channel), any other channel is a push violet does not read."""
+    code = obj.get("code")
+    if (code is not None and (not isinstance(code, int) or isinstance(code, bool))) or any(
+        obj.get(f) is not None and not isinstance(obj.get(f), str) for f in _TEXT_FIELDS
+    ):
+        return Invalid("bad-envelope")
+    if obj.get("ping") is not None:
+        return HeartbeatRequested
+    data_type = obj.get("dataType")
+    if not data_type:
+        return Ack if obj.get("id") is not None and code is not None else Invalid("unknown-message")
+    if code != 0:
+        return Invalid(f"push-code-{code}")
+    if obj.get("data") is None:
+        return Invalid("push-without-data")
+    channel = str(data_type).partition("@")[2]
+    if channel in ("bookTicker", "trade", "incrDepth") or channel.startswith("depth"):
+        return (Invalid, BookTickerPush, TradePush, BookPush)
+    return OtherPush
 
 
 def test_text_frames_and_oversized_frames_are_invalid() -> None:

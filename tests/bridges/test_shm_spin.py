@@ -12,6 +12,7 @@ import pytest
 from tests.support.bridge_quotes import write_quote
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.shm_table import ShmTableWriter
+from violet.domain import Freshness
 
 pytestmark = pytest.mark.anyio
 ASSET = "BTCUSDT-PERP"
@@ -52,10 +53,12 @@ async def test_a_spinning_reader_needs_no_wake_ups_and_shares_the_loop() -> None
                     assert tick.bid == Decimal(f"{100 + n}.1")
                 assert feed.latest(ASSET).fresh
                 assert other_task_ran > 0, "spinning yields to the reactor's tasks"
-                # The writer stops beating (hung feed): stale within the heartbeat timeout, spin or not.
+                # The writer stops beating (hung feed): down within the heartbeat timeout, spin or not. The verdict
+                # says so (FEED_DOWN); the quote's own budget would have made it too old only later.
                 with anyio.fail_after(5):
                     while feed.latest(ASSET).fresh:
                         await anyio.sleep(0.01)
+                assert feed.latest(ASSET).freshness is Freshness.FEED_DOWN
                 tg.cancel_scope.cancel()
     finally:
         writer.close()
