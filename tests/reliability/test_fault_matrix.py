@@ -3,13 +3,16 @@
 `nt_binance`: simulator -> NautilusTrader's client in this process. `remote_shm`: simulator -> NT inside a real
 `violet feed` process -> shared memory -> the reader here. (The BingX adapter has its own matrix in
 tests/adapters/test_bingx_feed.py; Hazelcast member faults are in tests/hz/; the feed process's own death in
-tests/adapters/test_feed_process.py.) For every cell: the adapter and the feed process survive, fresh data resumes
-without a restart (a fresh tick received after the fault on every asset), nothing is ever served as fresh while
-older than the budget, and the values violet itself validates are counted when refused.
+tests/adapters/test_feed_process.py.) For every cell: the simulator really sent the fault (none left pending), the
+adapter and the feed process survive, fresh data resumes without a restart (a fresh tick received after the fault on
+every asset), nothing is ever served as fresh while older than the budget, the values violet itself validates are
+counted when refused, and each fault has the effect it must (`EFFECTS`): a late frame arrives late, a burst arrives
+whole or conflated, a silenced channel is silent, a reordered frame is refused as out of order.
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -22,10 +25,11 @@ import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from tests.support.delivery_checks import Delivery, assert_each_once_and_in_order, collect
+from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.adapters.nt_binance.instrument_file import OnRefused
 from violet.delivery import HubBackedFeed
-from violet.domain import FeedState
+from violet.domain import FeedState, NormalizedTick
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
@@ -46,12 +50,50 @@ FAULTS: list[tuple[str, str | None, str | None]] = [
     ("negative:3", None, "InvalidPrice"),
     ("nan:3", None, None),  # NT's own parser drops NaN before violet sees it
     ("duplicate:5", None, "duplicate"),
-    ("out-of-order:5", None, None),
+    ("out-of-order:5", None, None),  # NT drops a bookTicker older than its last (by `u`); delivery order is asserted
     ("delay:300:2", None, None),
     ("burst:20000", None, None),
     ("silence:bookTicker:500", None, None),
     ("cascade:10:1", None, None),
 ]
+
+
+@attrs.frozen
+class Seen:
+    """What a cell observes while its fault runs: every tick the adapter accepts, with the wall time it did (a live
+    list), and the adapter's conflated count when the fault began."""
+
+    feed: HubBackedFeed
+    arrivals: list[tuple[NormalizedTick, int]]
+    conflated_before: int
+
+    @property
+    def conflated(self) -> int:
+        return self.feed.counters().conflated - self.conflated_before
+
+
+def _late_frames_arrive_late(seen: Seen) -> bool:  # delay:300:2
+    # The venue's own stamp against this host's wall clock at arrival: the held frames came >= 300 ms after it.
+    return max(((wall - tick.ts_event) / 1e6 for tick, wall in seen.arrivals), default=0.0) >= 250
+
+
+def _a_burst_arrives_whole_or_conflated(seen: Seen) -> bool:  # burst:20000
+    return len(seen.arrivals) + seen.conflated >= 15_000
+
+
+def _a_silenced_channel_is_silent(seen: Seen) -> bool:  # silence:bookTicker:500
+    quotes = [tick.mono_ns for tick, _ in seen.arrivals if tick.bid is not None]
+    return max((b - a for a, b in itertools.pairwise(quotes)), default=0) >= 400_000_000
+
+
+EFFECTS = {
+    "delay:300:2": _late_frames_arrive_late,
+    "burst:20000": _a_burst_arrives_whole_or_conflated,
+    "silence:bookTicker:500": _a_silenced_channel_is_silent,
+}
+"""What a fault must do besides being survived, awaited (refusals are `counted_as` in FAULTS). Malformed, truncated
+and NaN frames are dropped by NautilusTrader's parser before violet sees them: their cells check the fault was sent
+(none pending) and that nothing of them reached the consumer (every delivery valid and in order)."""
 
 
 class Cell:
@@ -105,13 +147,24 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
         # NT reconnects within milliseconds; make the venue refuse for a moment so the outage is visible.
         sim.accepting = False
     delivered: list[Delivery] = []
-    async with feed.subscribe(ASSETS) as stream, anyio.create_task_group() as consumer:
-        consumer.start_soon(collect, stream, delivered)
-        await _fault_and_recover(cell, spec, resume)
-        consumer.cancel_scope.cancel()
+    seen = Seen(feed, [], feed.counters().conflated)
+    effect = EFFECTS.get(spec)
+    with feed.tap(lambda tick: seen.arrivals.append((tick, time.time_ns()))):
+        async with feed.subscribe(ASSETS) as stream, anyio.create_task_group() as consumer:
+            consumer.start_soon(collect, stream, delivered)
+            await _fault_and_recover(cell, spec, resume)
+            if effect is not None:
+                await eventually(lambda: effect(seen), f"{spec}: {effect.__name__.strip('_').replace('_', ' ')}")
+            consumer.cancel_scope.cancel()
     assert delivered, "the consumer saw the feed through the fault"
     assert_each_once_and_in_order(delivered)
-    assert feed.state is FeedState.LIVE
+    await eventually(lambda: feed.state is FeedState.LIVE, "every connection back", 30)
+    kind = Fault.parse(spec).kind
+    # Every fault here can ride a quote, so the sockets carrying bookTicker must have sent all of theirs (a trade
+    # socket keeps a crossed-quote fault pending for good: no trade can carry it).
+    quoting = [c for c in sim.connections.values() if any(t.endswith("@bookTicker") for t in c.topics)]
+    pending = [c.id for c in quoting if c.faults.pending.get(kind, 0) > 0]
+    assert quoting and not pending, f"{spec}: the simulator never sent it on connection(s) {pending}"
     assert feed.counters().dropped == 0
     if cell.proc is not None:
         assert cell.proc.returncode is None, "the feed process survived"
