@@ -188,7 +188,8 @@ class SimulatorOutages:
     async def disconnect(self) -> None:
         self.sim.accepting = False
         await self.sim.apply_fault(Fault.parse("close:1001"))
-        await eventually(lambda: self.feed.state is not FeedState.LIVE, "feed down", 30.0)
+        # Every socket closed: the plane is down once each is seen down (degraded until the last is).
+        await eventually(lambda: self.feed.state is FeedState.RECONNECTING, "feed down", 30.0)
 
     async def reconnect(self) -> None:
         self.sim.accepting = True

@@ -131,7 +131,8 @@ class FeedProcessHarness:
     async def disconnect(self) -> None:
         self.sim.accepting = False
         await self.sim.apply_fault(Fault.parse("close:1001"))
-        await eventually(lambda: self.feed.state is not FeedState.LIVE, "reader stale", 30)
+        # Every feed shard loses its venue and stops beating: the reader's plane is down once each shard is.
+        await eventually(lambda: self.feed.state is FeedState.RECONNECTING, "reader stale", 30)
 
     async def reconnect(self) -> None:
         self.sim.accepting = True
