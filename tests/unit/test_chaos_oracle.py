@@ -1,0 +1,92 @@
+"""The chaos oracle catches what it claims: each kind of violation is planted in an otherwise clean run (a reader
+that restamps old ticks as new, a feed that darkens every asset on one socket's close, a stream that never comes
+back after its fault heals), and the clean run passes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from violet.chaos.oracle import MS, FaultWindow, S, Sample, Sent, Stream, judge
+
+BTC: Stream = ("venue", "BTCUSDT-PERP", "quote")
+ETH: Stream = ("venue", "ETHUSDT-PERP", "quote")
+BUDGET = 1 * S
+
+
+def venue(stream: Stream, seconds: int, *, every_ms: int = 100, start_ns: int = 0) -> list[Sent]:
+    """A venue sending a new price every `every_ms` for `seconds`: price n at n*every_ms."""
+    return [
+        Sent(stream, 1_000 + n, f"{100 + n}/{101 + n}", start_ns + n * every_ms * MS)
+        for n in range(seconds * 1000 // every_ms)
+    ]
+
+
+def faithful_reader(
+    sent: list[Sent], *, lag_ms: int = 5, every_ms: int = 50, down: Sequence[FaultWindow] = ()
+) -> list[Sample]:
+    """What a correct reactor reads: the newest frame sent at least `lag_ms` before, fresh unless a fault covers it."""
+    out = []
+    end = sent[-1].send_ns
+    stream = sent[0].stream
+    t = sent[0].send_ns + lag_ms * MS
+    i = 0
+    while t <= end:
+        while i + 1 < len(sent) and sent[i + 1].send_ns <= t - lag_ms * MS:
+            i += 1
+        newest = sent[i]
+        dark = any(f.touches(stream) and f.start_ns <= t <= f.end_ns for f in down)
+        out.append(
+            Sample(
+                stream, t, not dark, "feed-down" if dark else "fresh", BUDGET, ts_ms=newest.ts_ms, prices=newest.prices
+            )
+        )
+        t += every_ms * MS
+    return out
+
+
+def test_a_faithful_reader_passes() -> None:
+    sent = venue(BTC, 20) + venue(ETH, 20)
+    samples = faithful_reader(venue(BTC, 20)) + faithful_reader(venue(ETH, 20))
+    verdict = judge(sent, samples, [])
+    assert verdict.passed, verdict.violations
+    assert verdict.expected_fresh_samples > 700 and verdict.withheld_fraction == 0.0 and verdict.unmatched_fresh == 0
+
+
+def test_a_reader_that_restamps_old_ticks_as_new_is_stale_served_as_fresh() -> None:
+    sent = venue(BTC, 20)
+    samples = faithful_reader(sent)
+    old = sent[10]  # from 1 s in: replaced 100 ms later
+    samples.append(Sample(BTC, 15 * S, True, "fresh", BUDGET, ts_ms=old.ts_ms, prices=old.prices))
+    verdict = judge(sent, samples, [])
+    assert verdict.stale_served_as_fresh == 1
+    assert [v.rule for v in verdict.violations] == ["stale-served-as-fresh"]
+    assert verdict.violations[0].stream == BTC
+
+
+def test_a_feed_that_darkens_every_asset_on_one_sockets_close_withholds() -> None:
+    btc_sent, eth_sent = venue(BTC, 30), venue(ETH, 30)
+    only_btc = FaultWindow("close", "venue", 5 * S, 8 * S, frozenset({BTC}))
+    plane_wide = FaultWindow("close", "venue", 5 * S, 8 * S)  # what a per-plane feed does: ETH goes dark too
+    samples = faithful_reader(btc_sent, down=[only_btc]) + faithful_reader(eth_sent, down=[plane_wide])
+    verdict = judge(btc_sent + eth_sent, samples, [only_btc])
+    assert [v.rule for v in verdict.violations] == ["withheld"]
+    assert verdict.withheld_fraction > 0.05
+    honest = faithful_reader(btc_sent, down=[only_btc]) + faithful_reader(eth_sent)
+    assert judge(btc_sent + eth_sent, honest, [only_btc]).passed
+
+
+def test_a_stream_not_fresh_within_two_seconds_of_its_faults_end_is_a_slow_recovery() -> None:
+    sent = venue(BTC, 30)
+    fault = FaultWindow("close", "venue", 5 * S, 8 * S, frozenset({BTC}))
+    slow = FaultWindow("close", "venue", 5 * S, 11 * S, frozenset({BTC}))  # dark 3 s longer than the venue was
+    verdict = judge(sent, faithful_reader(sent, down=[slow]), [fault])
+    assert "slow-recovery" in [v.rule for v in verdict.violations]  # (and withheld, once past the settle time)
+    quick = judge(sent, faithful_reader(sent, down=[fault]), [fault])
+    assert quick.passed and quick.recovery_s and max(quick.recovery_s) < 0.1
+
+
+def test_a_quiet_stream_is_not_expected_fresh() -> None:
+    sent = venue(BTC, 30, every_ms=5_000)  # a thin name: a price every 5 s, beyond the 1 s budget
+    samples = [Sample(BTC, t * 100 * MS, False, "too-old", BUDGET, ts_ms=None, prices=None) for t in range(20, 280)]
+    verdict = judge(sent, samples, [])
+    assert verdict.expected_fresh_samples < len(samples) // 3
