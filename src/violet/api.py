@@ -8,7 +8,7 @@ ports. Leaving stops everything it started, in reverse order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
@@ -33,6 +33,9 @@ class Planes:
     """The clock both planes stamp `mono_ns` with (ages are measured on it)."""
     metrics_url: str | None = None
     """Where `/metrics`, `/healthz` and `/readyz` are served, when asked for."""
+    child_pids: Callable[[], dict[str, int]] = dict
+    """The processes `open_planes` started and runs now (simulators, `violet feed` shards), by name: what an operator
+    or a fault-injection run signals. A restarted child appears with its new pid."""
 
 
 @asynccontextmanager
@@ -70,6 +73,12 @@ async def open_planes(
             for service in app.services:
                 tg.start_soon(service)
             try:
-                yield Planes(alpha=app.alpha, venue=app.venue, clock=app.clock, metrics_url=metrics_url)
+                yield Planes(
+                    alpha=app.alpha,
+                    venue=app.venue,
+                    clock=app.clock,
+                    metrics_url=metrics_url,
+                    child_pids=supervisor.pids,
+                )
             finally:
                 tg.cancel_scope.cancel()

@@ -12,6 +12,7 @@ from violet.sim.engine import routes
 TEST_API = {
     ("GET", "/__sim/connections"),
     ("POST", "/__sim/fault"),
+    ("POST", "/__sim/accepting"),
     ("POST", "/__sim/inject"),
     ("GET", "/__sim/stats"),
     ("POST", "/__sim/sendlog"),

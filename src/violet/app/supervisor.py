@@ -122,6 +122,10 @@ class Supervisor:
                 log.warning("%s restarted (%d restarts so far)", name, self.restarts[name])
                 break
 
+    def pids(self) -> dict[str, int]:
+        """The children running now, by name (a restarted child has its new pid)."""
+        return {name: proc.pid for name, proc in self._procs.items() if proc.returncode is None}
+
     async def stop(self) -> None:
         self._stopping = True
         for proc in reversed(list(self._procs.values())):

@@ -116,7 +116,10 @@ class BingxBookChannels(SimulatorCore):
             return
         symbol = topic.partition("@")[0]
         last_id, bids, asks = self.books[symbol].snapshot(SNAPSHOT_LEVELS)
-        conn.offer(Outgoing(frames.incr_depth(topic, "all", last_id, _now_ms(), bids, asks), None))
+        t_ms = _now_ms()
+        top = self.book_quote(symbol, t_ms)
+        log = (symbol, "quote", t_ms, f"{top.bid}/{top.ask}")
+        conn.offer(Outgoing(frames.incr_depth(topic, "all", last_id, t_ms, bids, asks), log))
         super().subscribe(conn, topic)
 
     # -- the live cadences --------------------------------------------------------------------------------------
@@ -158,10 +161,15 @@ class BingxBookChannels(SimulatorCore):
                 self._quiet_until[symbol] = now + rng.uniform(*cadence.quiet_spell_s)
             elif not quiet and rng.random() >= cadence.quiet_share:
                 self.books[symbol].churn(rng.randint(1, 6))
-            frame = self.incr_update_frame(symbol)
+            t_ms = _now_ms()
+            frame = self.incr_update_frame(symbol, t_ms)
             if frame is not None:
+                # Logged with the top it leaves, as the bookTicker is: what a client's book quote shows (the send log
+                # is how benches and the chaos oracle know what the venue said, and when).
+                top = self.book_quote(symbol, t_ms)
+                log = (symbol, "quote", t_ms, f"{top.bid}/{top.ask}")
                 for conn in self.topic_index.get(f"{symbol}@incrDepth", ()):
-                    conn.offer(Outgoing(frame, None))
+                    conn.offer(Outgoing(frame, log))
             heapq.heappush(heap, (due + cadence.incr_ms / 1000, seq, kind, symbol))
 
     def _send_depth_snapshots(self, now: float) -> None:

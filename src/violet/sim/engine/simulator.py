@@ -339,6 +339,13 @@ class SimulatorCore(StackLifetime):
         touched = await self.apply_fault(fault, data.get("conn"))
         return web.json_response({"touched": touched})
 
+    @routes.post("/__sim/accepting")
+    async def _h_accepting(self, request: web.Request) -> web.Response:
+        """`{"accepting": false}`: refuse new WebSocket connections (a venue that is down) until told true."""
+        data = msgspec.json.decode(await request.read())
+        self.accepting = bool(data["accepting"])
+        return web.json_response({"accepting": self.accepting})
+
     @routes.post("/__sim/inject")
     async def _h_inject(self, request: web.Request) -> web.Response:
         data = msgspec.json.decode(await request.read())
