@@ -1,0 +1,258 @@
+"""The chaos run from start to verdict: start the system, follow the schedule, sample the reactor's view, then let the
+oracle judge and write `chaos.json` (and `chaos.png`, a timeline) into the output directory."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import anyio
+import anyio.to_thread
+import attrs
+
+from violet.api import open_planes
+from violet.bench.sim_process import SimProcess, sim_get, stop_sim
+from violet.bench.system_soak import ProcessTrack
+from violet.chaos.oracle import S, Verdict, judge
+from violet.chaos.run import (
+    Injector,
+    assets_down,
+    config,
+    fds_of,
+    pids_of,
+    planes_of,
+    read,
+    slices_for,
+    start_sims,
+)
+from violet.chaos.schedule import FaultKind, plan
+from violet.domain import TickKind
+
+SEEN_BY_THE_VENUE_PLANE = (FaultKind.SOCKET_CLOSE, FaultKind.SOCKET_RESET, FaultKind.VENUE_DOWN)
+"""BingX faults the reactor's own counters must show (the venue plane is in-process; the alpha plane's socket
+faults are the feed processes' to count, which keep beating while degraded)."""
+RSS_JUDGED_FROM_MINUTES = 10.0
+"""Shorter runs report RSS growth but are not judged on it: minutes after warm-up are too few for a slope (the soak
+in the test command judges memory)."""
+
+
+@attrs.frozen(kw_only=True)
+class ChaosOptions:
+    minutes: float
+    seed: int
+    symbols: int = 50
+    rate: float = 400.0
+    """Market events per second per venue."""
+    shards: int = 2
+    sample_hz: float = 4.0
+    warmup_s: float = 20.0
+
+
+async def run_chaos(opts: ChaosOptions, out: Path) -> dict[str, Any]:
+    schedule = plan(opts.seed, opts.minutes, warmup_s=opts.warmup_s)
+    sims = await start_sims(opts.symbols, opts.rate)
+    try:
+        assets = list(sims["binance"].info["symbols"])
+        cfg = config(sims["binance"], sims["bingx"], assets, opts.shards)
+        async with open_planes(cfg) as planes, aiohttp.ClientSession() as http:
+            inj = Injector(planes, sims, slices_for(assets, opts.shards))
+            inj.http = http
+            await inj.drain_send_logs()  # the first drain turns recording on
+            result = await _follow(opts, schedule, inj, assets, sims)
+    finally:
+        for sim in sims.values():
+            await stop_sim(sim)
+    await anyio.to_thread.run_sync(_write, result, out)
+    return result
+
+
+def _write(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "chaos.json").write_text(json.dumps(result, indent=2))
+    _plot(result, out / "chaos.png")
+
+
+async def _follow(
+    opts: ChaosOptions, schedule: list[Any], inj: Injector, assets: list[str], sims: dict[str, SimProcess]
+) -> dict[str, Any]:
+    planes, record = inj.planes, inj.record
+    start = time.monotonic()
+    start_ns = time.monotonic_ns()
+    end = start + opts.minutes * 60
+    tracks: dict[str, ProcessTrack] = {}
+    fds: dict[str, dict[str, int]] = {}
+    pids_seen: dict[str, set[int]] = {}
+    events_at: list[tuple[float, int]] = []
+
+    async def sample() -> None:
+        period = 1 / opts.sample_hz
+        last_outages = {n: f.counters().carrier_outages for n, f in planes_of(planes).items()}
+        next_second = start + 1
+        while True:
+            now = time.monotonic_ns()
+            judged = now - start_ns >= opts.warmup_s * S
+            fresh = {"alpha": 0, "venue": 0}
+            for name, feed in planes_of(planes).items():
+                for asset in assets:
+                    for kind in (TickKind.QUOTE, TickKind.TRADE):
+                        s = read(name, feed, asset, kind, now)
+                        fresh[name] += s.fresh
+                        if judged:
+                            record.samples.append(s)
+                outages = feed.counters().carrier_outages
+                if outages > last_outages[name]:
+                    record.outages.append((now, name, outages - last_outages[name]))
+                    last_outages[name] = outages
+            if time.monotonic() >= next_second:
+                record.fresh_per_s.append((round(time.monotonic() - start, 1), fresh["alpha"], fresh["venue"]))
+                next_second += 1
+            await anyio.sleep(period)
+
+    async def watch_processes() -> None:
+        while True:
+            t = time.monotonic() - start
+            pids = pids_of(planes, sims)
+            for name, pid in pids.items():
+                pids_seen.setdefault(name, set()).add(pid)
+                track = tracks.setdefault(name, ProcessTrack(name, pid))
+                if track.pid != pid:  # a restarted child: its memory starts again
+                    tracks[name] = track = ProcessTrack(name, pid)
+                track.sample(t)
+            if "start" not in fds and t >= opts.warmup_s:
+                fds["start"] = fds_of(pids)
+            stats = await sim_get(sims["binance"], "/__sim/stats"), await sim_get(sims["bingx"], "/__sim/stats")
+            events_at.append((t, sum(int(s["events"]) for s in stats)))
+            await anyio.sleep(5.0)
+
+    async def drain() -> None:
+        while True:
+            await anyio.sleep(2.0)
+            await inj.drain_send_logs()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sample)
+        tg.start_soon(watch_processes)
+        tg.start_soon(drain)
+        async with anyio.create_task_group() as faults:
+            for fault in schedule:
+                await anyio.sleep(max(0.0, start + fault.at_s - time.monotonic()))
+                faults.start_soon(inj.inject, fault)
+            await anyio.sleep(max(0.0, end - time.monotonic()))
+            faults.cancel_scope.cancel()
+        tg.cancel_scope.cancel()
+    await inj.drain_send_logs()
+    fds["end"] = fds_of(pids_of(planes, sims))
+    down_at_end = assets_down(planes)
+    verdict = judge(record.sent, record.samples, record.windows)
+    return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end)
+
+
+def _result(
+    opts: ChaosOptions,
+    schedule: list[Any],
+    inj: Injector,
+    verdict: Verdict,
+    tracks: dict[str, Any],
+    fds: dict[str, dict[str, int]],
+    pids_seen: dict[str, set[int]],
+    events_at: list[tuple[float, int]],
+    down_at_end: dict[str, list[str]],
+) -> dict[str, Any]:
+    record = inj.record
+    kinds = Counter(f["kind"] for f in record.injected)
+    unexplained = [
+        {"at_ns": at, "plane": plane, "outages": n}
+        for at, plane, n in record.outages
+        if not any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + 5 * S for w in record.windows)
+    ]
+    unseen = [
+        w.kind
+        for w in record.windows
+        if w.plane == "venue"
+        and FaultKind(w.kind) in SEEN_BY_THE_VENUE_PLANE
+        and not any(p == "venue" and w.start_ns - S <= at <= w.end_ns + 5 * S for at, p, _ in record.outages)
+    ]
+    hours = (events_at[-1][0] - events_at[0][0]) / 3600 if len(events_at) > 1 else 0.0
+    ticks_per_hour = (events_at[-1][1] - events_at[0][1]) / hours if hours else 0.0
+    rss = {
+        name: t.summary(opts.warmup_s * 3, ticks_per_hour)["slope_mib_per_million_ticks"] for name, t in tracks.items()
+    }
+    rss_judged = opts.minutes >= RSS_JUDGED_FROM_MINUTES
+    grown = {n: v for n, v in rss.items() if rss_judged and v is not None and v > 1.0}
+    restarts = {n: len(p) - 1 for n, p in pids_seen.items() if len(p) > 1}
+    kills = kinds.get(FaultKind.SHARD_KILL.value, 0)
+    died = sum(restarts.values()) - kills
+    fd_growth = {n: fds["end"].get(n, 0) - v for n, v in fds.get("start", {}).items() if n in fds["end"]}
+    recovery = sorted(verdict.recovery_s)
+    violations = [attrs.asdict(v) for v in verdict.violations]
+    passed = verdict.passed and not unexplained and not unseen and not grown and died <= 0
+    return {
+        "seed": opts.seed,
+        "minutes": opts.minutes,
+        "symbols": opts.symbols,
+        "bridge": "shm",
+        "faults_injected": len(record.injected),
+        "faults_planned": len(schedule),
+        "fault_kinds": dict(sorted(kinds.items())),
+        "stale_served_as_fresh": verdict.stale_served_as_fresh,
+        "withheld_fraction": verdict.withheld_fraction,
+        "expected_fresh_samples": verdict.expected_fresh_samples,
+        "unmatched_fresh_samples": verdict.unmatched_fresh,
+        "recovery_s": {
+            "p50": statistics.median(recovery) if recovery else None,
+            "p99": recovery[min(len(recovery) - 1, int(len(recovery) * 0.99))] if recovery else None,
+            "max": recovery[-1] if recovery else None,
+            "judged": len(recovery),
+        },
+        "rss_mib_per_million_ticks": rss,
+        "rss_judged": rss_judged,
+        "fd_growth": fd_growth,
+        "child_restarts": restarts,
+        "unexpected_deaths": max(0, died),
+        "unexplained_outages": unexplained,
+        "faults_unseen_by_violet": unseen,
+        "assets_down_at_end": down_at_end,
+        "violations": violations[:200],
+        "violations_total": len(violations),
+        "schedule": [f.describe() for f in schedule],
+        "injected": record.injected,
+        "timeline": record.fresh_per_s,
+        "passed": passed,
+    }
+
+
+def _plot(result: dict[str, Any], path: Path) -> None:
+    """Faults as bands per venue and kind, and fresh streams per plane, over the run."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    timeline = result["timeline"]
+    if not timeline:
+        return
+    fig, (bands, fresh) = plt.subplots(2, 1, figsize=(14, 7), sharex=True, height_ratios=(1, 2))
+    rows = sorted({(f["venue"], f["kind"]) for f in result["injected"]})
+    t0_ns = min((f["start_ns"] - f["at_s"] * S for f in result["injected"]), default=0)
+    for y, (venue, kind) in enumerate(rows):
+        for f in result["injected"]:
+            if (f["venue"], f["kind"]) == (venue, kind):
+                at = (f["start_ns"] - t0_ns) / S
+                bands.broken_barh([(at, max(0.3, f["healed_after_s"]))], (y - 0.4, 0.8))
+    bands.set_yticks(range(len(rows)), [f"{v} {k}" for v, k in rows], fontsize=7)
+    bands.set_title(f"violet chaos: seed {result['seed']}, {result['minutes']:g} min, passed={result['passed']}")
+    t = [p[0] for p in timeline]
+    fresh.plot(t, [p[1] for p in timeline], label="alpha streams fresh", linewidth=0.8)
+    fresh.plot(t, [p[2] for p in timeline], label="venue streams fresh", linewidth=0.8)
+    fresh.set_xlabel("seconds")
+    fresh.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,241 @@
+"""`violet bench chaos`: the whole system run as a user runs it, faults injected on a seeded schedule, judged by the
+oracle (oracle.py) from what the venues sent and what the reactor read.
+
+Both simulators run as processes on the live profile; the alpha plane comes from sharded `violet feed` processes
+behind the shared-memory bridge, the BingX plane is in-process; the reactor is this process, through
+`violet.open_planes`. The injector applies each planned fault (schedule.py) through the simulators' control API and
+POSIX signals, and records its window as the venue side saw it: a fault heals when the venue again serves every topic
+it served before (sockets back and subscribed), which no violet counter decides.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import aiohttp
+import anyio
+import attrs
+import msgspec
+import psutil
+
+from violet.api import Planes
+from violet.bench.sim_process import SimProcess, sim_get, sim_post, start_sim, stop_sim
+from violet.chaos.oracle import MS, FaultWindow, S, Sample, Sent, Stream
+from violet.chaos.schedule import FaultKind, PlannedFault
+from violet.config import BinanceConfig, BingxConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig
+from violet.config.shards import deal
+from violet.domain import TickKind, format_price
+from violet.ports import PlaneHealth, VenuePriceFeedPort
+
+PLANE_OF = {"binance": "alpha", "bingx": "venue"}
+QUOTE_CHANNELS = ("bookTicker", "incrDepth", "depth")
+BURST_EVENTS = 5_000
+BURST_WINDOW_S = 3.0
+HEAL_TIMEOUT_S = 90.0
+
+
+def asset_of(venue: str, symbol: str) -> str:
+    return f"{symbol.replace('-', '').upper()}-PERP"
+
+
+def stream_of_topic(venue: str, topic: str) -> Stream | None:
+    symbol, _, channel = topic.partition("@")
+    if channel.startswith(QUOTE_CHANNELS):
+        kind = "quote"
+    elif channel in ("trade", "aggTrade"):
+        kind = "trade"
+    else:
+        return None
+    return (PLANE_OF[venue], asset_of(venue, symbol), kind)
+
+
+@attrs.define
+class Record:
+    """What a run collects for the oracle and the report."""
+
+    sent: list[Sent] = attrs.field(factory=list)
+    samples: list[Sample] = attrs.field(factory=list)
+    windows: list[FaultWindow] = attrs.field(factory=list)
+    injected: list[dict[str, Any]] = attrs.field(factory=list)
+    outages: list[tuple[int, str, int]] = attrs.field(factory=list)
+    """(monotonic ns, plane, carrier outages counted since the last look) as violet reported them."""
+    fresh_per_s: list[tuple[float, int, int]] = attrs.field(factory=list)
+    """(seconds, alpha streams fresh, venue streams fresh), once a second: the timeline."""
+
+
+class Injector:
+    def __init__(self, planes: Planes, sims: dict[str, SimProcess], slices: tuple[tuple[str, ...], ...]) -> None:
+        self.planes = planes
+        self.sims = sims
+        self.slices = slices
+        self.record = Record()
+        self.http: aiohttp.ClientSession | None = None
+
+    async def _post(self, venue: str, path: str, body: dict[str, Any]) -> Any:
+        assert self.http is not None
+        async with self.http.post(f"{self.sims[venue].info['http']}{path}", json=body) as r:
+            return msgspec.json.decode(await r.read())
+
+    async def _connections(self, venue: str) -> list[dict[str, Any]]:
+        conns: list[dict[str, Any]] = await sim_get(self.sims[venue], "/__sim/connections")
+        return [c for c in conns if any(stream_of_topic(venue, t) for t in c["topics"])]
+
+    async def _served(self, venue: str) -> set[str]:
+        return {t for c in await self._connections(venue) for t in c["topics"]}
+
+    async def _healed(self, venue: str, topics: set[str]) -> int:
+        """When the venue again serves every topic in `topics` (monotonic ns)."""
+        with anyio.move_on_after(HEAL_TIMEOUT_S):
+            while not topics <= await self._served(venue):  # noqa: ASYNC110 - another process's state, polled
+                await anyio.sleep(0.05)
+        return time.monotonic_ns()
+
+    def _window(self, fault: PlannedFault, start: int, end: int, streams: Iterable[Stream] = ()) -> None:
+        plane = PLANE_OF[fault.venue]
+        window = FaultWindow(fault.kind.value, plane, start, end, frozenset(streams))
+        self.record.windows.append(window)
+        self.record.injected.append(
+            {
+                "at_s": fault.at_s,
+                "kind": fault.kind.value,
+                "venue": fault.venue,
+                "planned_s": fault.duration_s,
+                "start_ns": start,
+                "healed_after_s": round((end - start) / S, 3),
+                "streams": len(window.streams) or "all",
+            }
+        )
+
+    async def inject(self, fault: PlannedFault) -> None:
+        venue, kind = fault.venue, fault.kind
+        before = await self._served(venue)
+        if kind in (FaultKind.SOCKET_CLOSE, FaultKind.SOCKET_RESET, FaultKind.SOCKET_STALL):
+            conns = await self._connections(venue)
+            if not conns:
+                return
+            conn = conns[fault.pick % len(conns)]
+            streams = [s for t in conn["topics"] if (s := stream_of_topic(venue, t)) is not None]
+            start = time.monotonic_ns()
+            spec = {FaultKind.SOCKET_CLOSE: "close:1011", FaultKind.SOCKET_RESET: "reset"}.get(kind, "stall")
+            await self._post(venue, "/__sim/fault", {"fault": spec, "conn": conn["id"]})
+            if kind is FaultKind.SOCKET_STALL:
+                await anyio.sleep(fault.duration_s)
+                await self._post(venue, "/__sim/fault", {"fault": "resume", "conn": conn["id"]})
+            self._window(fault, start, await self._healed(venue, before), streams)
+        elif kind is FaultKind.CHANNEL_SILENCE:
+            channels = ("bookTicker", "aggTrade") if venue == "binance" else ("incrDepth", "trade")
+            channel = channels[fault.pick % 2]
+            start = time.monotonic_ns()
+            await self._post(venue, "/__sim/fault", {"fault": f"silence:{channel}:{int(fault.duration_s * 1000)}"})
+            streams = [s for t in before if (s := stream_of_topic(venue, t)) and t.partition("@")[2] == channel]
+            self._window(fault, start, start + int(fault.duration_s * S), streams)
+        elif kind is FaultKind.VENUE_DOWN:
+            start = time.monotonic_ns()
+            await self._post(venue, "/__sim/accepting", {"accepting": False})
+            await self._post(venue, "/__sim/fault", {"fault": "close:1001"})
+            await anyio.sleep(fault.duration_s)
+            await self._post(venue, "/__sim/accepting", {"accepting": True})
+            self._window(fault, start, await self._healed(venue, before))
+        elif kind in (FaultKind.SHARD_KILL, FaultKind.SHARD_STOP):
+            shard = fault.pick % len(self.slices)
+            pid = self.planes.child_pids().get(f"violet feed shard {shard}")
+            if pid is None:
+                return
+            streams = [("alpha", a, k) for a in self.slices[shard] for k in ("quote", "trade")]
+            start = time.monotonic_ns()
+            if kind is FaultKind.SHARD_KILL:
+                os.kill(pid, signal.SIGKILL)
+                with anyio.move_on_after(HEAL_TIMEOUT_S):
+                    while self.planes.child_pids().get(f"violet feed shard {shard}") in (None, pid):  # noqa: ASYNC110
+                        await anyio.sleep(0.05)  # the supervisor's restart, polled
+            else:
+                os.kill(pid, signal.SIGSTOP)
+                try:
+                    await anyio.sleep(fault.duration_s)
+                finally:
+                    os.kill(pid, signal.SIGCONT)
+            self._window(fault, start, await self._healed(venue, before), streams)
+        elif kind is FaultKind.BURST:
+            start = time.monotonic_ns()
+            await self._post(venue, "/__sim/fault", {"fault": f"burst:{BURST_EVENTS}"})
+            self._window(fault, start, time.monotonic_ns() + int(BURST_WINDOW_S * S))
+
+    async def drain_send_logs(self) -> None:
+        for venue, sim in self.sims.items():
+            plane = PLANE_OF[venue]
+            for symbol, kind, ts_ms, prices, send_ns in await sim_post(sim, "/__sim/sendlog"):
+                self.record.sent.append(Sent((plane, asset_of(venue, symbol), kind), ts_ms, prices, send_ns))
+
+
+def read(plane: str, feed: VenuePriceFeedPort, asset: str, kind: TickKind, now: int) -> Sample:
+    reading = feed.latest(asset, kind=kind)
+    tick = reading.tick
+    prices = None
+    if tick is not None:
+        if kind is TickKind.QUOTE and tick.bid is not None and tick.ask is not None:
+            prices = f"{format_price(tick.bid)}/{format_price(tick.ask)}"
+        elif tick.last is not None:
+            prices = format_price(tick.last)
+    return Sample(
+        (plane, asset, kind.value),
+        now,
+        reading.fresh,
+        reading.freshness.value,
+        reading.budget_ns,
+        ts_ms=None if tick is None else tick.ts_event // MS,
+        prices=prices,
+    )
+
+
+def config(binance: SimProcess, bingx: SimProcess, assets: list[str], shards: int) -> VioletConfig:
+    return VioletConfig(
+        alpha=PlaneConfig(adapter="remote_shm", assets=assets),
+        venue=PlaneConfig(adapter="bingx", assets=assets),
+        binance=BinanceConfig(http_url=binance.info["http"], ws_url=binance.info["ws"]),
+        bingx=BingxConfig(http_url=bingx.info["http"], ws_url=f"{bingx.info['ws']}/swap-market"),
+        bridge=BridgeConfig(shm_prefix=f"chaos{secrets.token_hex(3)}"),
+        feed=FeedConfig(shards=shards),
+    )
+
+
+async def start_sims(symbols: int, rate: float) -> dict[str, SimProcess]:
+    sims: dict[str, SimProcess] = {}
+    try:
+        for venue in ("binance", "bingx"):
+            sims[venue] = await start_sim(venue, symbols=symbols, rate=rate, tls=False, pin=False, profile="live")
+    except BaseException:
+        for sim in sims.values():
+            await stop_sim(sim)
+        raise
+    return sims
+
+
+def pids_of(planes: Planes, sims: dict[str, SimProcess]) -> dict[str, int]:
+    return {"reactor": os.getpid(), **{f"{v} simulator": s.proc.pid for v, s in sims.items()}, **planes.child_pids()}
+
+
+def fds_of(pids: dict[str, int]) -> dict[str, int]:
+    out = {}
+    for name, pid in pids.items():
+        try:
+            out[name] = psutil.Process(pid).num_fds()
+        except psutil.Error:
+            continue
+    return out
+
+
+def planes_of(planes: Planes) -> dict[str, VenuePriceFeedPort]:
+    return {"alpha": planes.alpha, "venue": planes.venue}
+
+
+def assets_down(planes: Planes) -> dict[str, list[str]]:
+    return {n: f.assets_down() if isinstance(f, PlaneHealth) else [] for n, f in planes_of(planes).items()}
+
+
+def slices_for(assets: list[str], shards: int) -> tuple[tuple[str, ...], ...]:
+    return deal(assets, shards)
