@@ -4,7 +4,9 @@ oracle judge and write `chaos.json` (and `chaos.png`, a timeline) into the outpu
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,11 +29,15 @@ from violet.chaos.run import (
     pids_of,
     planes_of,
     read,
+    sample_of,
+    sample_row,
+    sent_of,
     slices_for,
     start_sims,
 )
 from violet.chaos.schedule import FaultKind, plan
 from violet.domain import TickKind
+from violet.ports import VenuePriceFeedPort
 
 SEEN_BY_THE_VENUE_PLANE = (FaultKind.SOCKET_CLOSE, FaultKind.SOCKET_RESET, FaultKind.VENUE_DOWN)
 """BingX faults the reactor's own counters must show (the venue plane is in-process; the alpha plane's socket
@@ -60,7 +66,8 @@ async def run_chaos(opts: ChaosOptions, out: Path) -> dict[str, Any]:
         assets = list(sims["binance"].info["symbols"])
         cfg = config(sims["binance"], sims["bingx"], assets, opts.shards)
         async with open_planes(cfg) as planes, aiohttp.ClientSession() as http:
-            inj = Injector(planes, sims, slices_for(assets, opts.shards))
+            spool = Path(tempfile.mkdtemp(prefix="violet-chaos-"))
+            inj = Injector(planes, sims, slices_for(assets, opts.shards), spool)
             inj.http = http
             await inj.drain_send_logs()  # the first drain turns recording on
             result = await _follow(opts, schedule, inj, assets, sims)
@@ -84,7 +91,9 @@ async def _follow(
     start = time.monotonic()
     start_ns = time.monotonic_ns()
     end = start + opts.minutes * 60
-    tracks: dict[str, ProcessTrack] = {}
+    tracks: dict[str, tuple[ProcessTrack, float]] = {}
+    """Per process: its RSS track and when it (re)started, in seconds since the run began."""
+    latency_ms: dict[str, list[float]] = {"alpha": [], "venue": []}
     fds: dict[str, dict[str, int]] = {}
     pids_seen: dict[str, set[int]] = {}
     events_at: list[tuple[float, int]] = []
@@ -103,13 +112,17 @@ async def _follow(
                         s = read(name, feed, asset, kind, now)
                         fresh[name] += s.fresh
                         if judged:
-                            record.samples.append(s)
+                            record.samples.add(sample_row(s))
                 outages = feed.counters().carrier_outages
                 if outages > last_outages[name]:
                     record.outages.append((now, name, outages - last_outages[name]))
                     last_outages[name] = outages
             if time.monotonic() >= next_second:
-                record.fresh_per_s.append((round(time.monotonic() - start, 1), fresh["alpha"], fresh["venue"]))
+                p99 = {n: _p99(v) for n, v in latency_ms.items()}
+                t = round(time.monotonic() - start, 1)
+                record.fresh_per_s.append((t, fresh["alpha"], fresh["venue"], p99["alpha"], p99["venue"]))
+                for values in latency_ms.values():
+                    values.clear()
                 next_second += 1
             await anyio.sleep(period)
 
@@ -119,15 +132,22 @@ async def _follow(
             pids = pids_of(planes, sims)
             for name, pid in pids.items():
                 pids_seen.setdefault(name, set()).add(pid)
-                track = tracks.setdefault(name, ProcessTrack(name, pid))
-                if track.pid != pid:  # a restarted child: its memory starts again
-                    tracks[name] = track = ProcessTrack(name, pid)
+                track, _ = tracks.setdefault(name, (ProcessTrack(name, pid), t))
+                if track.pid != pid:  # a restarted child: its memory starts again, with a warm-up of its own
+                    track = ProcessTrack(name, pid)
+                    tracks[name] = (track, t)
                 track.sample(t)
             if "start" not in fds and t >= opts.warmup_s:
                 fds["start"] = fds_of(pids)
             stats = await sim_get(sims["binance"], "/__sim/stats"), await sim_get(sims["bingx"], "/__sim/stats")
             events_at.append((t, sum(int(s["events"]) for s in stats)))
             await anyio.sleep(5.0)
+
+    async def consume(name: str, feed: VenuePriceFeedPort) -> None:
+        """The reactor's own reading of every tick: venue stamp to this read, per second (the timeline's p99)."""
+        async with feed.subscribe(assets) as stream:
+            async for tick in stream:
+                latency_ms[name].append((time.time_ns() - tick.ts_event) / 1e6)
 
     async def drain() -> None:
         while True:
@@ -137,6 +157,8 @@ async def _follow(
     async with anyio.create_task_group() as tg:
         tg.start_soon(sample)
         tg.start_soon(watch_processes)
+        for name, feed in planes_of(planes).items():
+            tg.start_soon(consume, name, feed)
         tg.start_soon(drain)
         async with anyio.create_task_group() as faults:
             for fault in schedule:
@@ -148,7 +170,12 @@ async def _follow(
     await inj.drain_send_logs()
     fds["end"] = fds_of(pids_of(planes, sims))
     down_at_end = assets_down(planes)
-    verdict = judge(record.sent, record.samples, record.windows)
+    record.sent.close()  # flushed: read back below, after the last RSS sample
+    record.samples.close()
+    verdict = judge(
+        (sent_of(r) for r in record.sent.rows()), (sample_of(r) for r in record.samples.rows()), record.windows
+    )
+    shutil.rmtree(record.sent.path.parent, ignore_errors=True)
     return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end)
 
 
@@ -179,8 +206,10 @@ def _result(
     ]
     hours = (events_at[-1][0] - events_at[0][0]) / 3600 if len(events_at) > 1 else 0.0
     ticks_per_hour = (events_at[-1][1] - events_at[0][1]) / hours if hours else 0.0
+    warm = opts.warmup_s * 3
     rss = {
-        name: t.summary(opts.warmup_s * 3, ticks_per_hour)["slope_mib_per_million_ticks"] for name, t in tracks.items()
+        name: t.summary(born + warm, ticks_per_hour)["slope_mib_per_million_ticks"]
+        for name, (t, born) in tracks.items()
     }
     rss_judged = opts.minutes >= RSS_JUDGED_FROM_MINUTES
     grown = {n: v for n, v in rss.items() if rss_judged and v is not None and v > 1.0}
@@ -226,6 +255,13 @@ def _result(
     }
 
 
+def _p99(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2)
+
+
 def _plot(result: dict[str, Any], path: Path) -> None:
     """Faults as bands per venue and kind, and fresh streams per plane, over the run."""
     try:
@@ -238,7 +274,7 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     timeline = result["timeline"]
     if not timeline:
         return
-    fig, (bands, fresh) = plt.subplots(2, 1, figsize=(14, 7), sharex=True, height_ratios=(1, 2))
+    fig, (bands, fresh, latency) = plt.subplots(3, 1, figsize=(14, 9), sharex=True, height_ratios=(1, 2, 1))
     rows = sorted({(f["venue"], f["kind"]) for f in result["injected"]})
     t0_ns = min((f["start_ns"] - f["at_s"] * S for f in result["injected"]), default=0)
     for y, (venue, kind) in enumerate(rows):
@@ -251,8 +287,13 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     t = [p[0] for p in timeline]
     fresh.plot(t, [p[1] for p in timeline], label="alpha streams fresh", linewidth=0.8)
     fresh.plot(t, [p[2] for p in timeline], label="venue streams fresh", linewidth=0.8)
-    fresh.set_xlabel("seconds")
     fresh.legend(loc="lower right")
+    for column, name in ((3, "alpha"), (4, "venue")):
+        latency.plot(t, [p[column] if p[column] is not None else float("nan") for p in timeline], label=name, lw=0.8)
+    latency.set_ylabel("venue->reactor p99 ms")
+    latency.set_yscale("log")
+    latency.set_xlabel("seconds")
+    latency.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -14,7 +14,8 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -54,26 +55,66 @@ def stream_of_topic(venue: str, topic: str) -> Stream | None:
     return (PLANE_OF[venue], asset_of(venue, symbol), kind)
 
 
+class Spool:
+    """Rows written to a file as they come and read back for the verdict: an hour's samples and venue frames (millions)
+    kept in this process's memory would make its own RSS, which the run judges, a measure of the bookkeeping."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("ab")
+        self._enc = msgspec.json.Encoder()
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self._file.write(self._enc.encode(row) + b"\n")
+
+    def rows(self) -> Iterator[list[Any]]:
+        if not self._file.closed:
+            self._file.flush()
+        with self.path.open("rb") as f:
+            for line in f:
+                yield msgspec.json.decode(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def sample_row(s: Sample) -> tuple[Any, ...]:
+    return (*s.stream, s.at_ns, s.fresh, s.verdict, s.budget_ns, s.ts_ms, s.prices)
+
+
+def sample_of(row: list[Any]) -> Sample:
+    plane, asset, kind, at, fresh, verdict, budget, ts_ms, prices = row
+    return Sample((plane, asset, kind), at, fresh, verdict, budget, ts_ms=ts_ms, prices=prices)
+
+
+def sent_of(row: list[Any]) -> Sent:
+    plane, asset, kind, ts_ms, prices, send_ns = row
+    return Sent((plane, asset, kind), ts_ms, prices, send_ns)
+
+
 @attrs.define
 class Record:
     """What a run collects for the oracle and the report."""
 
-    sent: list[Sent] = attrs.field(factory=list)
-    samples: list[Sample] = attrs.field(factory=list)
+    sent: Spool
+    samples: Spool
     windows: list[FaultWindow] = attrs.field(factory=list)
     injected: list[dict[str, Any]] = attrs.field(factory=list)
     outages: list[tuple[int, str, int]] = attrs.field(factory=list)
     """(monotonic ns, plane, carrier outages counted since the last look) as violet reported them."""
-    fresh_per_s: list[tuple[float, int, int]] = attrs.field(factory=list)
-    """(seconds, alpha streams fresh, venue streams fresh), once a second: the timeline."""
+    fresh_per_s: list[tuple[float, int, int, float | None, float | None]] = attrs.field(factory=list)
+    """(seconds, alpha streams fresh, venue streams fresh, alpha and venue venue->reactor p99 ms), once a second: the
+    timeline."""
 
 
 class Injector:
-    def __init__(self, planes: Planes, sims: dict[str, SimProcess], slices: tuple[tuple[str, ...], ...]) -> None:
+    def __init__(
+        self, planes: Planes, sims: dict[str, SimProcess], slices: tuple[tuple[str, ...], ...], spool: Path
+    ) -> None:
         self.planes = planes
         self.sims = sims
         self.slices = slices
-        self.record = Record()
+        self.record = Record(Spool(spool / "sent.jsonl"), Spool(spool / "samples.jsonl"))
         self.http: aiohttp.ClientSession | None = None
 
     async def _post(self, venue: str, path: str, body: dict[str, Any]) -> Any:
@@ -169,7 +210,7 @@ class Injector:
         for venue, sim in self.sims.items():
             plane = PLANE_OF[venue]
             for symbol, kind, ts_ms, prices, send_ns in await sim_post(sim, "/__sim/sendlog"):
-                self.record.sent.append(Sent((plane, asset_of(venue, symbol), kind), ts_ms, prices, send_ns))
+                self.record.sent.add((plane, asset_of(venue, symbol), kind, ts_ms, prices, send_ns))
 
 
 def read(plane: str, feed: VenuePriceFeedPort, asset: str, kind: TickKind, now: int) -> Sample:
