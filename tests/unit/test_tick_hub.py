@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import anyio
 import pytest
@@ -29,11 +30,8 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
 def hub(*, skew_ns: int | None = 250_000_000, wall_moves: bool = False) -> tuple[TickHub, ManualClock]:
     """`wall_moves`: the wall clock advances with the manual clock (else it stands at WALL_NS)."""
     clock = ManualClock()
-    h = TickHub(
-        venue="binance",
-        clock=clock,
-        staleness_budget_ns=BUDGET_NS,
-        assets=ASSETS,
+    h = bare_hub(
+        clock,
         venue_clock_skew_ns=skew_ns,
         wall_ns=(lambda: WALL_NS + clock.monotonic_ns()) if wall_moves else (lambda: WALL_NS),
     )
@@ -209,11 +207,8 @@ async def test_a_tap_that_raises_never_stops_delivery_and_is_counted() -> None:
 
 def test_an_assets_own_budget_longer_than_the_silence_threshold_is_what_decides_it() -> None:
     clock = ManualClock()
-    h = TickHub(
-        venue="binance",
-        clock=clock,
-        staleness_budget_ns=BUDGET_NS,
-        assets=ASSETS,
+    h = bare_hub(
+        clock,
         asset_budgets_ns={"ETHUSDT-PERP": 60 * BUDGET_NS},
         silent_after_ns={"quote": 30 * BUDGET_NS, "trade": 30 * BUDGET_NS},
     )
@@ -232,6 +227,11 @@ def test_an_assets_own_budget_longer_than_the_silence_threshold_is_what_decides_
     assert h.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.SILENT_STREAM
 
 
+def bare_hub(clock: ManualClock, **kw: Any) -> TickHub:
+    """A hub with this module's venue, budget and assets unless `kw` says otherwise; no state set, not opened."""
+    return TickHub(**{"venue": "binance", "clock": clock, "staleness_budget_ns": BUDGET_NS, "assets": ASSETS, **kw})
+
+
 def state_of(h: TickHub) -> FeedState:
     """The hub's state now (a call, so a type checker does not carry an earlier assertion's narrowing over)."""
     return h.state
@@ -240,7 +240,7 @@ def state_of(h: TickHub) -> FeedState:
 def carried_hub() -> tuple[TickHub, ManualClock]:
     """Two carriers: `a` carries BTC's quotes and trades, `b` ETH's quotes and SOL's trades (SOL's quotes: nothing)."""
     clock = ManualClock()
-    h = TickHub(venue="bingx", clock=clock, staleness_budget_ns=BUDGET_NS, assets=(*ASSETS, "SOLUSDT-PERP"))
+    h = bare_hub(clock, venue="bingx", assets=(*ASSETS, "SOLUSDT-PERP"))
     h.open()
     h.carry("a", streams_of(["BTCUSDT-PERP"]))
     h.carry("b", [("ETHUSDT-PERP", TickKind.QUOTE), ("ETHUSDT-PERP", TickKind.TRADE), ("SOLUSDT-PERP", TickKind.TRADE)])
@@ -277,7 +277,7 @@ def test_a_carriers_outage_darkens_its_own_streams_only_and_the_plane_says_how_m
 
 def test_a_stream_carried_twice_stays_up_while_either_carrier_is() -> None:
     clock = ManualClock()
-    h = TickHub(venue="binance", clock=clock, staleness_budget_ns=BUDGET_NS, assets=["BTCUSDT-PERP"])
+    h = bare_hub(clock, assets=["BTCUSDT-PERP"])
     h.carry("old", streams_of(["BTCUSDT-PERP"]))
     h.carry("new", streams_of(["BTCUSDT-PERP"]))
     h.carrier_up("old")
@@ -291,7 +291,7 @@ def test_a_stream_carried_twice_stays_up_while_either_carrier_is() -> None:
 
 def test_a_trade_route_down_leaves_the_quote_fresh_and_the_newest_of_either_judged_by_its_own_kind() -> None:
     clock = ManualClock()
-    h = TickHub(venue="binance", clock=clock, staleness_budget_ns=BUDGET_NS, assets=["BTCUSDT-PERP"])
+    h = bare_hub(clock, assets=["BTCUSDT-PERP"])
     h.carry("public", [("BTCUSDT-PERP", TickKind.QUOTE)])
     h.carry("market", [("BTCUSDT-PERP", TickKind.TRADE)])
     h.carrier_up("public")
@@ -306,13 +306,7 @@ def test_a_trade_route_down_leaves_the_quote_fresh_and_the_newest_of_either_judg
 
 def test_a_silent_stream_is_not_called_silent_while_its_carrier_is_down_and_gets_its_time_back() -> None:
     clock = ManualClock()
-    h = TickHub(
-        venue="bingx",
-        clock=clock,
-        staleness_budget_ns=BUDGET_NS,
-        assets=ASSETS,
-        silent_after_ns={"quote": 5 * BUDGET_NS, "trade": 5 * BUDGET_NS},
-    )
+    h = bare_hub(clock, venue="bingx", silent_after_ns={"quote": 5 * BUDGET_NS, "trade": 5 * BUDGET_NS})
     h.open()
     h.carry("a", [("BTCUSDT-PERP", TickKind.QUOTE)])
     h.carry("b", [("ETHUSDT-PERP", TickKind.QUOTE)])
