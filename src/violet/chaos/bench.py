@@ -57,6 +57,9 @@ class ChaosOptions:
     shards: int = 2
     sample_hz: float = 4.0
     warmup_s: float = 20.0
+    keep_spool: bool = False
+    """Keep the run's samples and venue frames (JSON lines, in a temporary directory named in chaos.json) to judge
+    the run again."""
 
 
 async def run_chaos(opts: ChaosOptions, out: Path) -> dict[str, Any]:
@@ -175,7 +178,8 @@ async def _follow(
     verdict = judge(
         (sent_of(r) for r in record.sent.rows()), (sample_of(r) for r in record.samples.rows()), record.windows
     )
-    shutil.rmtree(record.sent.path.parent, ignore_errors=True)
+    if not opts.keep_spool:
+        shutil.rmtree(record.sent.path.parent, ignore_errors=True)
     return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end)
 
 
@@ -251,6 +255,7 @@ def _result(
         "schedule": [f.describe() for f in schedule],
         "injected": record.injected,
         "timeline": record.fresh_per_s,
+        "spool": str(record.sent.path.parent) if opts.keep_spool else None,
         "passed": passed,
     }
 

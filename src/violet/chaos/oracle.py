@@ -158,8 +158,11 @@ def judge(
                     )
         if log is None or disturbed[sample.stream].covers(sample.at_ns):
             continue
-        since = sample.at_ns - sample.budget_ns
-        if not log.sent_between(since, sample.at_ns - rules.delivery_allowance_ns):
+        # Expected fresh: the venue sent it something it could have delivered by now (an allowance before the sample)
+        # and that would still be within the budget on arrival (an allowance after the budget's edge): a frame sent
+        # just before the edge arrives already too old, and a thin stream's only frame is often there.
+        allowance = rules.delivery_allowance_ns
+        if not log.sent_between(sample.at_ns - sample.budget_ns + allowance, sample.at_ns - allowance):
             continue  # a quiet stream: nothing recent enough that it ought to be fresh
         expected += 1
         if not sample.fresh:

@@ -85,6 +85,7 @@ def bench_chaos(
     rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue.")] = 400.0,
     bridge: Annotated[str, typer.Option(help="The alpha plane's bridge: shm (hz is not run yet).")] = "shm",
     out: Annotated[Path, typer.Option(help="Directory for chaos.json and chaos.png.")] = Path("bench-out"),
+    keep_spool: Annotated[bool, typer.Option(help="Keep the samples and venue frames to judge the run again.")] = False,
 ) -> None:
     """The whole system under a seeded schedule of faults (sockets closed, reset, stalled; a channel silent; a venue
     down; a feed shard killed or stopped; bursts), judged by an independent oracle from the venues' send logs and the
@@ -99,7 +100,7 @@ def bench_chaos(
         raise typer.BadParameter(
             "only shm is run so far (the Hazelcast variant is an open item)", param_hint="--bridge"
         )
-    opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate)
+    opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, keep_spool=keep_spool)
     result = run_on_uvloop(run_chaos, opts, out)
     keys = ("faults_injected", "fault_kinds", "stale_served_as_fresh", "withheld_fraction", "recovery_s")
     for key in (*keys, "unexplained_outages", "faults_unseen_by_violet", "violations_total", "passed"):
