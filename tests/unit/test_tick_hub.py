@@ -327,3 +327,19 @@ def test_a_silent_stream_is_not_called_silent_while_its_carrier_is_down_and_gets
     h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS + 101))
     h.check_silence()
     assert h.silent_streams() == ["ETHUSDT-PERP quote"]
+
+
+def test_a_carrier_gone_for_good_no_longer_holds_the_plane_and_its_streams_are_down() -> None:
+    h, clock = carried_hub()
+    h.carrier_up("a")
+    h.carrier_up("b")
+    h.carry("b", streams_of(["ETHUSDT-PERP", "SOLUSDT-PERP"]))
+    h.accept(quote(clock, "1.0", "1.1", asset="ETHUSDT-PERP"))
+    h.carrier_down("b")
+    assert state_of(h) is FeedState.DEGRADED
+    h.forget_carrier("b")
+    assert h.latest("ETHUSDT-PERP").freshness is Freshness.FEED_DOWN, "nothing carries it now"
+    h.carry("c", streams_of(["ETHUSDT-PERP", "SOLUSDT-PERP"]))
+    h.carrier_up("c")
+    assert state_of(h) is FeedState.LIVE, "the forgotten carrier no longer counts"
+    assert h.snapshot_counters().carrier_outages == 1, "forgetting is not an outage"

@@ -66,6 +66,15 @@ class CarrierBoard:
         self.outages += 1
         return self._lose(self._carries.get(carrier, frozenset()))
 
+    def forget(self, carrier: str) -> list[Stream]:
+        """`carrier` is gone for good (its client disposed of it): its streams go down unless another carries them,
+        and the plane's state no longer waits for it."""
+        lost = self._lose(self._carries.pop(carrier, frozenset())) if carrier in self._up else []
+        self._carries.pop(carrier, None)
+        self._up.discard(carrier)
+        self._ever_up.discard(carrier)
+        return lost
+
     def _gain(self, streams: Iterable[Stream]) -> list[Stream]:
         came_up = []
         for stream in streams:

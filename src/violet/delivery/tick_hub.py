@@ -136,6 +136,11 @@ class TickHub:
         self._came_up(self.carriers.up(carrier))
         self._refresh_state()
 
+    def forget_carrier(self, carrier: str) -> None:
+        """A connection gone for good (not an outage: nothing is counted); its streams are down unless carried."""
+        self._went_down(self.carriers.forget(carrier))
+        self._refresh_state()
+
     def _came_up(self, streams: list[Stream]) -> None:
         # Up (again): each stream gets its full time to speak before it is called silent.
         if streams:

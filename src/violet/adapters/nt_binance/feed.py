@@ -218,8 +218,13 @@ class NtBinancePriceFeed(HubBackedFeed):
             await anyio.sleep(WATCH_INTERVAL_S)
             if hub.state is FeedState.CLOSED:
                 continue
-            for conn in node.connections():
+            connections = node.connections()
+            for conn in connections:
                 self._follow(conn)
+            present = {c.carrier for c in connections}
+            for gone in [c for c in self._carried if c not in present]:  # a connection NT disposed of
+                del self._carried[gone]
+                hub.forget_carrier(gone)
             now = hub.clock.monotonic_ns()
             working = hub.state is FeedState.LIVE or hub.state is FeedState.DEGRADED
             if working and now - self._last_data_ns > self._settings.stall_after_ns:
