@@ -4,13 +4,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-SHARED_VENUES = Path(__file__).resolve().parents[3] / "shared" / "venues"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "venues"
+"""Recorded venue messages the tests read, with their provenance (tests/data/venues/*/PROVENANCE.md)."""
 
 
 def sample(venue: str, name: str) -> Any:
-    path = SHARED_VENUES / venue / "samples" / name
-    if not path.exists():
-        pytest.skip(f"reference sample {path} not present (../shared/venues is read-only reference material)")
-    return json.loads(path.read_text())
+    """A recorded message; missing is an error (the tests own their data), never a skip."""
+    return json.loads((RECORDED / venue / name).read_text())
