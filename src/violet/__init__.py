@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The one version source (the package metadata reads it); what changed between versions: CHANGELOG.md."""
 __all__ = ["Planes", "open_planes"]
 
 if TYPE_CHECKING:

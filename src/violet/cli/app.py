@@ -31,8 +31,20 @@ app.add_typer(bench_app, name="bench")
 log = logging.getLogger("violet.cli")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from violet import __version__
+
+        typer.echo(f"violet {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print violet's version and exit."),
+    ] = False,
     log_format: Annotated[
         LogFormat,
         typer.Option(
