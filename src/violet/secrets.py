@@ -7,10 +7,12 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from violet.domain.errors import VioletError
+
 REDACTED = "***redacted***"
 
 
-class InsecureSecretFile(PermissionError):
+class InsecureSecretFile(VioletError, PermissionError):
     pass
 
 

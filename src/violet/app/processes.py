@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import anyio
 import anyio.abc
 
+from violet.domain.errors import VioletError
+
 
 async def cancel_on_signal(scope: anyio.CancelScope) -> None:
     """Cancel `scope` on the first SIGINT or SIGTERM: the way every long-running violet command stops cleanly."""
@@ -52,7 +54,7 @@ def die_with_parent() -> None:
         raise SystemExit(0)
 
 
-class ChildFailed(RuntimeError):
+class ChildFailed(VioletError, RuntimeError):
     pass
 
 

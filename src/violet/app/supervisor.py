@@ -30,7 +30,7 @@ import msgspec
 from violet.app.processes import ChildFailed, spawn_ready, stop_process
 from violet.composition import remote_planes
 from violet.config import VioletConfig, dump_config
-from violet.domain import Explained
+from violet.domain import Explained, VioletError
 
 log = logging.getLogger("violet.supervisor")
 
@@ -51,7 +51,7 @@ def gave_up_in(exc: BaseException) -> ChildGaveUp | None:
 
 
 @attrs.define
-class ChildGaveUp(Explained, RuntimeError):
+class ChildGaveUp(Explained, VioletError, RuntimeError):
     template = "{child} failed {failures} times within {window_s:g} s; giving up (last: {last_error})"
     child: str
     failures: int

@@ -21,6 +21,7 @@ from violet import defaults as d
 from violet.app.processes import stop_process
 from violet.bench.records import Key, Record, fields
 from violet.bench.sim_process import SimProcess, ssl_context, unpin
+from violet.domain.errors import VioletError
 from violet.ports import BridgeLatency, LatencyHistogram
 
 ClientFn = Callable[[SimProcess, list[str], float, list[Record]], Coroutine[Any, Any, None]]
@@ -256,7 +257,7 @@ async def peer_ccxt(sim: SimProcess, assets: list[str], duration: float, out: li
             await exchange.close()
 
 
-class ScenarioUnavailable(RuntimeError):
+class ScenarioUnavailable(VioletError, RuntimeError):
     """A scenario that cannot run under these settings (the report says why instead of a figure)."""
 
 

@@ -21,7 +21,7 @@ import psutil
 
 from violet import defaults as d
 from violet.bench.sim_process import SimProcess, sim_fault, start_sim, stop_sim
-from violet.domain import FeedState
+from violet.domain import FeedState, VioletError
 from violet.ports import RejectionReasons, TickStream, VenuePriceFeedPort
 
 SOAK_ADAPTERS = ("in_memory", "bingx", "remote_shm")
@@ -105,7 +105,7 @@ async def _take(stream: TickStream, count: int) -> int:
     return n
 
 
-class SoakStalled(RuntimeError):
+class SoakStalled(VioletError, RuntimeError):
     """The soak's source stopped delivering: a bench reports it rather than waiting forever."""
 
 

@@ -22,6 +22,7 @@ import struct
 import attrs
 
 from violet.bridges.record import KINDS, BridgeRecord
+from violet.domain.errors import VioletError
 
 MAGIC = b"VH"
 VERSION = 4
@@ -39,7 +40,7 @@ def is_heartbeat(key: str) -> bool:
     return key.startswith(HEARTBEAT_KEY)
 
 
-class HzPayloadError(ValueError):
+class HzPayloadError(VioletError, ValueError):
     """A value that is not a violet v4 payload: unknown version, truncated, garbage."""
 
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import struct
 
+from violet.domain.errors import VioletError
+
 MAGIC = b"VIOLETSHM"
 LAYOUT_VERSION = 3
 HEADER = struct.Struct("<9s3xIIII4xQQQB7xQHH")
@@ -86,7 +88,7 @@ class Words:
         self._u32.release()
 
 
-class LayoutError(RuntimeError):
+class LayoutError(VioletError, RuntimeError):
     """The segment is not a violet table, or not of a layout version this reader understands."""
 
 

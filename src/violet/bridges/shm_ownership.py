@@ -8,6 +8,7 @@ import platform
 from multiprocessing import resource_tracker, shared_memory
 
 from violet.bridges.shm_layout import HEADER
+from violet.domain.errors import VioletError
 
 
 def pid_alive(pid: int) -> bool:
@@ -20,7 +21,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-class WriterAlive(RuntimeError):
+class WriterAlive(VioletError, RuntimeError):
     """Another process writes this table now: two writers would corrupt each other's slots (one writer per table)."""
 
     def __init__(self, name: str, pid: int) -> None:
@@ -31,7 +32,7 @@ class WriterAlive(RuntimeError):
         self.pid = pid
 
 
-class UnsupportedPlatform(RuntimeError):
+class UnsupportedPlatform(VioletError, RuntimeError):
     """The table's seqlock relies on the CPU keeping stores in order (x86-64's memory model)."""
 
 

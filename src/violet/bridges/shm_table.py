@@ -40,7 +40,7 @@ from violet.bridges.shm_layout import (
     unpack_text,
 )
 from violet.bridges.shm_ownership import check_platform, pid_alive, replace_dead_writers_table
-from violet.domain import NormalizedTick, format_price
+from violet.domain import NormalizedTick, VioletError, format_price
 
 
 def wake_base() -> Path:
@@ -74,7 +74,7 @@ def remove_dead_readers(directory: Path) -> int:
     return removed
 
 
-class CorruptSlot(ValueError):
+class CorruptSlot(VioletError, ValueError):
     """A committed slot whose bytes do not decode (not ASCII, bad lengths): a bridge fault, never a price."""
 
 

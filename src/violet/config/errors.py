@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import attrs
 
+from violet.domain.errors import VioletError
+
 
 @attrs.define
-class ConfigError(ValueError):
+class ConfigError(VioletError, ValueError):
     file: str
     key: str
     reason: str

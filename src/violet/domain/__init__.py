@@ -14,6 +14,7 @@ from violet.domain.errors import (
     InvalidTimestamp,
     InvalidValue,
     UnknownAsset,
+    VioletError,
 )
 from violet.domain.feed_status import FeedCounters, FeedState, Freshness, PriceReading
 from violet.domain.prices import format_price, parse_price
@@ -23,6 +24,7 @@ __all__ = [
     "Clock",
     "CrossedQuote",
     "DomainError",
+    "VioletError",
     "EmptyTick",
     "Explained",
     "FeedClosed",

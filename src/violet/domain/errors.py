@@ -12,6 +12,12 @@ from typing import ClassVar
 import attrs
 
 
+class VioletError(Exception):
+    """The family of every error violet raises on purpose (config, readiness, domain values, bridges, venues,
+    supervision): `except VioletError` catches violet's own refusals and nothing else. Each also keeps the builtin base
+    that says what kind of failure it is (`ValueError`, `RuntimeError`, `LookupError`, `OSError`)."""
+
+
 class Explained(Exception):
     """An attrs error whose message is its class's `template` filled from its attributes (`str.format` syntax)."""
 
@@ -30,7 +36,7 @@ class _Attributes(dict[str, object]):
         return getattr(self.owner, name)
 
 
-class DomainError(ValueError):
+class DomainError(VioletError, ValueError):
     """Base of every invariant violation of a domain value."""
 
 
@@ -77,7 +83,7 @@ class EmptyTick(Explained, DomainError):
 
 
 @attrs.define
-class UnknownAsset(Explained, LookupError):
+class UnknownAsset(Explained, VioletError, LookupError):
     """An asset the feed does not serve (not configured, or not listed by the venue)."""
 
     template = "{venue} does not serve asset {asset!r}"
@@ -86,7 +92,7 @@ class UnknownAsset(Explained, LookupError):
 
 
 @attrs.define
-class FeedNotReady(RuntimeError):
+class FeedNotReady(VioletError, RuntimeError):
     """Entering a feed did not get every asset confirmed upstream within its `ready_timeout_s`."""
 
     venue: str
@@ -106,7 +112,7 @@ class FeedNotReady(RuntimeError):
 
 
 @attrs.define
-class FeedClosed(Explained, RuntimeError):
+class FeedClosed(Explained, VioletError, RuntimeError):
     """The feed was used outside its `async with` lifetime."""
 
     template = "feed {venue} is not open (use it inside `async with`)"

@@ -21,13 +21,13 @@ import msgspec
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from violet.domain import Clock, FeedState, SystemClock
+from violet.domain import Clock, FeedState, SystemClock, VioletError
 from violet.metrics.collector import LABELS, BridgeOutput, MonitoredPlane, PlaneCollector
 from violet.metrics.instruments import LatencyInstruments
 from violet.ports import PlaneHealth
 
 
-class MetricsPortUnavailable(OSError):
+class MetricsPortUnavailable(VioletError, OSError):
     """The metrics port cannot be bound (in use, not permitted, no such address)."""
 
 

@@ -14,9 +14,10 @@ import attrs
 import msgspec
 
 from violet.adapters.bingx.symbols import NotABingxAsset, to_canonical
+from violet.domain.errors import VioletError
 
 
-class ContractsError(RuntimeError):
+class ContractsError(VioletError, RuntimeError):
     pass
 
 

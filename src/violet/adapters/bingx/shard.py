@@ -13,11 +13,11 @@ from violet.adapters.bingx.quote_source import QuoteSource
 from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.transport import Connection
-from violet.domain import Explained
+from violet.domain import Explained, VioletError
 
 
 @attrs.define
-class SubscriptionRefused(Explained, RuntimeError):
+class SubscriptionRefused(Explained, VioletError, RuntimeError):
     template = "BingX refused {topic}: {code} {msg}"
     topic: str
     code: int

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import picows
 
+from violet.domain.errors import VioletError
+
 FrameHandler = Callable[[bytes | str], None]
 """Called on the loop with each complete message: bytes for binary, str for text."""
 
@@ -22,7 +24,7 @@ _CONTINUATION = picows.WSMsgType.CONTINUATION
 _CLOSE = picows.WSMsgType.CLOSE
 
 
-class SocketError(Exception):
+class SocketError(VioletError):
     """The connection could not be opened (refused, TLS, handshake, timeout)."""
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from violet.domain.errors import VioletError
+
 _SUFFIX = "USDT-PERP"
 
 
-class NotABingxAsset(ValueError):
+class NotABingxAsset(VioletError, ValueError):
     pass
 
 

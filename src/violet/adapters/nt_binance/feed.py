@@ -20,7 +20,7 @@ from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_ass
 from violet.adapters.nt_binance.node import Connection, NodeSinks, NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, Stream, hub_for
-from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, parse_price
+from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, VioletError, parse_price
 
 VENUE = "binance"
 WATCH_INTERVAL_S = 0.02
@@ -31,7 +31,7 @@ REFUSALS_KEPT = 16
 _TRADE_SUFFIXES = ("@aggTrade", "@trade")
 
 
-class WrongEventLoop(RuntimeError):
+class WrongEventLoop(VioletError, RuntimeError):
     pass
 
 

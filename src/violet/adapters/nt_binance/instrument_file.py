@@ -16,12 +16,14 @@ from typing import Literal
 
 import attrs
 
+from violet.domain.errors import VioletError
+
 log = logging.getLogger("violet.nt_binance")
 
 OnRefused = Literal["fail", "use-file", "use-file-any-age"]
 
 
-class InstrumentFileError(RuntimeError):
+class InstrumentFileError(VioletError, RuntimeError):
     """The venue refused exchangeInfo and the instrument file cannot stand in: missing, or too old."""
 
 

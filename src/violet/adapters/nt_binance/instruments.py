@@ -14,9 +14,10 @@ import attrs
 import msgspec
 
 from violet.adapters.nt_binance.instrument_file import InstrumentFile, InstrumentFileError
+from violet.domain.errors import VioletError
 
 
-class ExchangeInfoError(RuntimeError):
+class ExchangeInfoError(VioletError, RuntimeError):
     pass
 
 

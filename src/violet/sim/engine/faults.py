@@ -15,6 +15,8 @@ import time
 
 import attrs
 
+from violet.domain.errors import VioletError
+
 
 class FaultKind(enum.Enum):
     CLOSE = "close"
@@ -62,7 +64,7 @@ FRAME_FAULTS = frozenset(
 )
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(VioletError, ValueError):
     pass
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import anyio
 
+from violet.domain.errors import VioletError
 from violet.sim.engine.replay import read_frames
 
 MIN_GAPS = 2
 
 
-class CadenceError(ValueError):
+class CadenceError(VioletError, ValueError):
     """The recording gives no usable timing (no stream with at least two frames)."""
 
 

@@ -21,6 +21,7 @@ import anyio.lowlevel
 import msgspec
 from aiohttp import web
 
+from violet.domain.errors import VioletError
 from violet.lifecycle import StackLifetime
 from violet.sim.engine import routes
 from violet.sim.engine.config import SimConfig
@@ -35,7 +36,7 @@ from violet.sim.engine.tls import make_server_tls
 from violet.sim.engine.universe import make_universe
 
 
-class LoopbackOnly(ValueError):
+class LoopbackOnly(VioletError, ValueError):
     pass
 
 
