@@ -30,7 +30,14 @@ BINGX_TOPICS_PER_SOCKET = 6
 under 10 subscriptions a second: 6 topics take ~0.7 s, so 50 assets are fresh again within 1 s of the venue coming
 back. 50 assets take 17 of the 60 sockets an IP may open; more than 180 assets need larger shards (at most 200)."""
 BINGX_SUBSCRIBE_PER_S = 8.0
-BINGX_STALL_AFTER_S = {"bookTicker": 15.0, "trade": 120.0, "incrDepth": 30.0, "depth5@500ms": 15.0}
+BingxChannel = Literal["bookTicker", "trade", "incrDepth", "depth5@500ms"]
+"""The BingX channels violet subscribes (quotes from one of bookTicker, incrDepth, depth5@500ms; trades)."""
+BINGX_STALL_AFTER_S: dict[BingxChannel, float] = {
+    "bookTicker": 15.0,
+    "trade": 120.0,
+    "incrDepth": 30.0,
+    "depth5@500ms": 15.0,
+}
 BingxQuoteSource = Literal["book", "bookTicker", "depth5"]
 """Where BingX quotes come from: a local book from `@incrDepth`, `@bookTicker` pushes, or `@depth5` snapshots."""
 BINGX_QUOTE_SOURCE: BingxQuoteSource = "book"

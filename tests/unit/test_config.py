@@ -38,10 +38,11 @@ def test_composition_builds_unstarted_feeds_and_switching_a_plane_is_config_only
     }
 
 
-def test_an_adapter_on_the_wrong_plane_is_a_config_error(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, '[alpha]\nadapter = "bingx"\n'))
-    with pytest.raises(ConfigError, match=r"alpha\.adapter"):
-        build_app(cfg)
+def test_an_adapter_on_the_wrong_plane_is_refused_on_loading_as_config_check_does(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"alpha\.adapter.*does not serve the alpha plane"):
+        load_config(write(tmp_path, '[alpha]\nadapter = "bingx"\n'))
+    with pytest.raises(ConfigError, match=r"venue\.adapter"):
+        load_config(write(tmp_path, '[venue]\nadapter = "nt_binance"\n'))
 
 
 def test_a_valid_file_is_loaded(tmp_path: Path) -> None:
@@ -66,6 +67,7 @@ def test_a_valid_file_is_loaded(tmp_path: Path) -> None:
         ("[alpha]\nassets = []\n", "alpha", "missing required field `adapter`"),
         ('[binance]\nhttp_url = "fapi.binance.com"\n', "binance.http_url", "Expected `str` matching regex"),
         ("[alpha\n", "", "not valid TOML"),
+        ("[bingx.stall_after_s]\nbookticker = 5\n", "bingx.stall_after_s", "Invalid enum value 'bookticker'"),
     ],
 )
 def test_bad_config_names_file_key_and_reason(tmp_path: Path, text: str, key: str, reason_part: str) -> None:

@@ -15,7 +15,8 @@ from violet.config.schema import EMBEDDED, VioletConfig
 from violet.config.shards import check_shards
 
 EMBEDDED_DEFAULTS = "<embedded defaults>"
-_AT_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_AT_PATH = re.compile(r"^(?P<reason>.*?)(?: - at (?:`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
+"""msgspec's "<reason> - at `$.a.b`", or "- at `key` in `$.a.b`" for a key of a table (a per-channel map)."""
 
 
 def _key_of(path: str) -> str:
@@ -32,7 +33,21 @@ def parse_config(data: dict[str, Any], *, file: str) -> VioletConfig:
         key = _key_of(match.group("path") or "") if match else ""
         raise ConfigError(file, key, reason) from None
     check_shards(cfg, file=file)
+    check_planes(cfg, file=file)
     return cfg
+
+
+SOURCE_OF_PLANE = {"alpha": "nt_binance", "venue": "bingx"}
+"""The in-process adapter that reads each plane's venue (the others, remote and in-memory, serve either plane)."""
+
+
+def check_planes(cfg: VioletConfig, *, file: str) -> None:
+    """A venue adapter serves its own plane only (nt_binance the alpha plane, bingx the venue plane): refused here, so
+    `violet config check` refuses what starting would."""
+    for plane, source in SOURCE_OF_PLANE.items():
+        adapter = getattr(cfg, plane).adapter
+        if adapter in SOURCE_OF_PLANE.values() and adapter != source:
+            raise ConfigError(file, f"{plane}.adapter", f"{adapter!r} does not serve the {plane} plane")
 
 
 def dump_config(cfg: VioletConfig) -> str:

@@ -65,7 +65,9 @@ class BingxConfig(Strict, frozen=True):
     ws_url: Url = d.BINGX_WS
     topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = d.BINGX_TOPICS_PER_SOCKET
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINGX_SUBSCRIBE_PER_S
-    stall_after_s: dict[str, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
+    stall_after_s: dict[d.BingxChannel, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
+    """Per channel violet subscribes (`bookTicker`, `trade`, `incrDepth`, `depth5@500ms`): data silent this long on a
+    socket replaces it (the shortest among its topics decides). Another key is refused, not ignored."""
     ca_file: str | None = None
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """Where venue quotes come from: `book` (a local book from @incrDepth), `bookTicker` (pushed on top change
