@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -287,3 +288,20 @@ async def test_the_trade_stream_read_by_violet_refuses_prints_that_are_not_the_m
             # A slow reader may have had the first trade conflated into the fence (latest value per asset and kind).
             assert len(got) + stream.conflated_by_asset().get("BTCUSDT-PERP", 0) == 2
             assert feed.rejected_by_reason()["non-market-trade"] == 1
+
+
+async def test_an_in_process_plane_leaves_the_callers_signals_as_they_were() -> None:
+    """NautilusTrader's kernel takes SIGINT, SIGTERM and SIGABRT on the loop it is given (and swallows SIGTERM); the
+    adapter gives them back, so a reactor's Ctrl-C and its service manager's SIGTERM still reach it."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)}
+    async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=100)) as sim:
+        settings = NtBinanceSettings(
+            assets=("BTCUSDT-PERP",),
+            base_url_http=sim.http_url,
+            base_url_ws=sim.ws_url,
+            api_key=Secret("placeholder"),
+            api_secret=Secret("placeholder"),
+        )
+        async with NtBinancePriceFeed(settings):
+            during = {sig: signal.getsignal(sig) for sig in before}
+    assert during == before, "NautilusTrader's handlers were left on the caller's loop"

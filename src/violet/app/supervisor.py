@@ -137,6 +137,7 @@ async def supervised(
     cfg: VioletConfig, policy: RestartPolicy | None = None
 ) -> AsyncIterator[tuple[VioletConfig, Supervisor]]:
     """Start simulators (if enabled) and feed shards (if a plane is remote), watched; yield the resolved config."""
+    ca_before = os.environ.get("SSL_CERT_FILE")  # set for TLS simulators (NT reads no other trust): put back after
     async with AsyncExitStack() as stack, anyio.create_task_group() as tg:
         sup = Supervisor(tg, policy)
         try:
@@ -154,6 +155,10 @@ async def supervised(
             with anyio.CancelScope(shield=True):
                 await sup.stop()
             tg.cancel_scope.cancel()
+            if ca_before is None:
+                os.environ.pop("SSL_CERT_FILE", None)
+            else:
+                os.environ["SSL_CERT_FILE"] = ca_before
 
 
 def _same_port(ready: dict[str, Any]) -> list[str]:

@@ -34,6 +34,8 @@ TradeSink = Callable[[str, str, int, int], None]
 VENUE = "BINANCE"
 
 
+NT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGABRT)
+"""The signals NautilusTrader's kernel handles on the loop it is given."""
 CACHE_TICK_CAPACITY = 1
 """Ticks NautilusTrader's cache keeps per instrument and kind (its default is 10,000)."""
 RECONNECT_DELAY_INITIAL_MS = 100
@@ -176,6 +178,7 @@ class NtBinanceNode:
         from nautilus_trader.live.node import TradingNode
 
         loop = asyncio.get_running_loop()
+        sigint_before = signal.getsignal(signal.SIGINT)
         _use_violet_reconnect_backoff()
         config = TradingNodeConfig(
             trader_id="VIOLET-001",
@@ -215,11 +218,17 @@ class NtBinanceNode:
             _scope_backoff_to(ws)
         if sinks.raw_trade is not None:
             trade_stream.install(self._public_client(), sinks.raw_trade, sinks.bad_frame)
+        # NT's kernel put its own SIGINT/SIGTERM/SIGABRT handlers on the loop (its handler swallows SIGTERM) and set
+        # SIGINT to the OS default process-wide. Give the signals back: to the process that owns NT when it says how
+        # (`violet feed`'s clean shutdown), else to the caller as they were (a reactor's Ctrl-C stays its own).
         if sinks.signal is not None:
-            # NT's kernel put its own SIGINT/SIGTERM handlers on the loop, and its handler swallows SIGTERM:
-            # give the signals back to the process that owns NT (e.g. `violet feed`'s clean shutdown).
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, sinks.signal)
+        else:
+            for sig in NT_SIGNALS:
+                loop.remove_signal_handler(sig)
+            if sigint_before is not None:
+                signal.signal(signal.SIGINT, sigint_before)
 
     @property
     def running(self) -> bool:
