@@ -13,7 +13,7 @@ ALPHA_STALENESS_BUDGET_MS = 1_000.0
 VENUE_STALENESS_BUDGET_MS = 1_000.0
 """The venue plane's (BingX) budget. With quotes from the local book (`quote_source = "book"`), BTC-USDT's and
 ETH-USDT's quote age had p99 ~340 ms against the simulator's live profile (`violet bench quote-sources`); thin names
-are quiet for seconds and need their own budget (`[venue.budget_ms]`, README "BingX quote source")."""
+are quiet for seconds and need their own budget (`[venue.budget_ms]`, docs/guarantees.md "BingX quote source")."""
 VENUE_CLOCK_SKEW_MS = 250.0
 READY_TIMEOUT_S = 30.0
 
@@ -41,7 +41,7 @@ BINGX_STALL_AFTER_S: dict[BingxChannel, float] = {
 BingxQuoteSource = Literal["book", "bookTicker", "depth5"]
 """Where BingX quotes come from: a local book from `@incrDepth`, `@bookTicker` pushes, or `@depth5` snapshots."""
 BINGX_QUOTE_SOURCE: BingxQuoteSource = "book"
-"""Chosen by measurement against the simulators' live profile (README, "BingX quote source")."""
+"""Chosen by measurement against the simulators' live profile (docs/guarantees.md, "BingX quote source")."""
 OnRefusedTopic = Literal["fail", "drop-asset"]
 """What a topic the venue refuses at start does: fail entering the plane (FeedNotReady naming it), or drop its asset."""
 BINGX_ON_REFUSED_TOPIC: OnRefusedTopic = "fail"

@@ -2,7 +2,7 @@
 
 NautilusTrader's node, its instruments and the imports leave a hundred thousand GC-tracked objects that live as
 long as the process. Every full collection would walk them all, for longer than the reactor's 10 ms budget, at
-moments nobody chooses (figures in the README). Frozen, they are never walked again; what the feed allocates
+moments nobody chooses (figures in docs/operating.md). Frozen, they are never walked again; what the feed allocates
 afterwards is collected as usual.
 """
 

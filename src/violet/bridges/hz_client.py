@@ -5,9 +5,9 @@ through a pipe guarded by an `awake` flag, and the reactor's `handle_read` clear
 pipe. A write that lands between the two (it takes a GIL switch at that exact point, which a busy process such as
 a feed running NautilusTrader makes near certain within seconds) sets the flag, writes its byte, and the drain
 swallows it: the flag stays set with the pipe empty, no later write ever signals again, and from then on every
-write waits for the reactor's 10 ms poll timeout (the README's Hazelcast section has the figures). Draining first
-and then clearing the flag loses nothing: a writer that still sees the flag set has already queued its data, and
-the reactor looks at the write queue again before it next sleeps.
+write waits for the reactor's 10 ms poll timeout (docs/architecture.md, the Hazelcast section, has the figures).
+Draining first and then clearing the flag loses nothing: a writer that still sees the flag set has already queued its
+data, and the reactor looks at the write queue again before it next sleeps.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The feed side of the Hazelcast bridge: one IMap per plane, keyed by asset, each asset's newest record of each
 kind, plus each feed shard's heartbeat key. Readers take a snapshot, then follow the map's entry events.
 
-IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`; figures in the README): alike at
-moderate rates, and at the highest the topic's listener fell behind while the IMap held. The topic would also cost
+IMap rather than a ReliableTopic, by measurement (`violet bench hz-transport`; figures in docs/architecture.md): alike
+at moderate rates, and at the highest the topic's listener fell behind while the IMap held. The topic would also cost
 a second write per tick (readers still need the map's latest values to start from) and replays its backlog after
 a reconnect, which is stale by then.
 """

@@ -214,5 +214,16 @@ def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to val
     typer.echo(f"{file}: ok")
 
 
+@config_app.command("reference")
+def config_reference_cmd() -> None:
+    """Print every violet.toml key with its type, default, unit and meaning (Markdown), from the schema itself.
+
+    Example: violet config reference
+    """
+    from violet.reference import config_reference
+
+    typer.echo(config_reference())
+
+
 def main() -> None:
     app()

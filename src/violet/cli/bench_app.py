@@ -26,7 +26,7 @@ bench_app.add_typer(scale_app)  # its commands (burst) sit beside these
 
 RUN_SOAK_RATE = 10_000.0
 """Far-side messages per second of `bench run`'s soaks: what the BingX adapter sustains on the default quote source
-(the local book) on two cores shared with its simulator, with room (README, Performance)."""
+(the local book) on two cores shared with its simulator, with room (docs/benchmarks.md)."""
 
 
 DEFAULT_RUN_SCENARIOS = (

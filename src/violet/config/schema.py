@@ -25,9 +25,17 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=Tr
 
 
 class PlaneConfig(Strict, frozen=True):
+    """`[alpha]` (Binance USD-M) and `[venue]` (BingX swap): which adapter serves the plane, and how freshness is
+    judged."""
+
     adapter: AdapterName
+    """Required. `nt_binance` (alpha only), `bingx` (venue only), `remote_shm` or `remote_hz` (either plane, fed by
+    `violet feed`), `in_memory` (a synthetic market)."""
     assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
+    """Canonical ids (`BTCUSDT-PERP`): the plane serves these; one the venue does not list is reported missing."""
     staleness_budget_ms: PositiveMs = d.VENUE_STALENESS_BUDGET_MS
+    """How old a price may be and still be fresh (by its own age, and by the venue's stamp plus the skew allowance);
+    the alpha plane's embedded default is 1,000 ms too."""
     venue_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = d.VENUE_CLOCK_SKEW_MS
     """A tick older than the budget plus this by the venue's own timestamp is never fresh (in_memory: unused)."""
     budget_ms: dict[Asset, PositiveMs] = msgspec.field(default_factory=dict)
@@ -47,51 +55,75 @@ class BinanceConfig(Strict, frozen=True):
     API credentials never live here: BINANCE_FUTURES_API_KEY / BINANCE_FUTURES_API_SECRET (or *_FILE)."""
 
     http_url: Url = d.BINANCE_HTTP
+    """Binance USD-M REST base (exchangeInfo at start)."""
     ws_url: Url = d.BINANCE_WS
+    """Binance USD-M WebSocket base; violet routes a host given without a route as Binance does (`/public`,
+    `/market`)."""
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINANCE_SUBSCRIBE_PER_S
+    """SUBSCRIBE frames per second per connection (Binance closes a connection over 10 incoming messages a
+    second)."""
     instrument_file: str = ""
     """Where every successful start keeps Binance's exchangeInfo (empty: nowhere), for `on_exchange_info_refused`."""
     on_exchange_info_refused: Literal["fail", "use-file", "use-file-any-age"] = "fail"
     """When exchangeInfo is refused (HTTP 451, a region block): fail, or start from `instrument_file` if it is at
     most `instrument_file_max_age_h` old (or of any age); the fallback logs the file's age."""
     instrument_file_max_age_h: Annotated[float, msgspec.Meta(gt=0)] = 24.0
+    """The oldest instrument file `use-file` starts from (listings and tick sizes change)."""
     trades: Literal["aggTrade", "trade"] = d.BINANCE_TRADE_STREAM
     """aggTrade: NautilusTrader's trade ticks (market trades only); trade: `@trade` read by violet on the public
     route, carrying Binance's `X`, so ADL and insurance-fund prints are refused (`non-market-trade`)."""
 
 
 class BingxConfig(Strict, frozen=True):
+    """The venue plane's BingX perpetual swap connection."""
+
     http_url: Url = d.BINGX_HTTP
+    """BingX REST base (the contract list at start)."""
     ws_url: Url = d.BINGX_WS
+    """BingX swap market WebSocket (gzip frames, Ping/Pong)."""
     topics_per_socket: Annotated[int, msgspec.Meta(ge=2, le=200)] = d.BINGX_TOPICS_PER_SOCKET
+    """Topics per socket (an asset is two: its quotes and its trades); each socket is a carrier of its own assets."""
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINGX_SUBSCRIBE_PER_S
+    """Subscribe requests in any one second per socket (the venue asks for fewer than 10)."""
     stall_after_s: dict[d.BingxChannel, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     """Per channel violet subscribes (`bookTicker`, `trade`, `incrDepth`, `depth5@500ms`): data silent this long on a
     socket replaces it (the shortest among its topics decides). Another key is refused, not ignored."""
     ca_file: str | None = None
+    """A CA bundle to trust for BingX's TLS (a simulator's); unset: the system's."""
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """Where venue quotes come from: `book` (a local book from @incrDepth), `bookTicker` (pushed on top change
-    only, seconds apart on the live venue), `depth5` (five-level snapshots). See the README's measurement."""
+    only, seconds apart on the live venue), `depth5` (five-level snapshots). The measurement: docs/guarantees.md."""
     on_refused_topic: d.OnRefusedTopic = d.BINGX_ON_REFUSED_TOPIC
     """A topic BingX refuses at start (any non-zero ack code): `fail` (the plane does not start; the error names
     the assets, topics and codes) or `drop-asset` (its asset leaves the plane, reported like a missing contract)."""
 
 
 class BridgeConfig(Strict, frozen=True):
+    """How remote planes travel from `violet feed` to the reactor (shared memory on one host, Hazelcast across
+    hosts)."""
+
     shm_prefix: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]{1,32}$")] = "violet"
+    """Names the bridge: shared-memory tables `violet-<prefix>-<plane>...`, Hazelcast maps likewise."""
     heartbeat_ms: PositiveMs = d.HEARTBEAT_MS
+    """How often a feed shard beats while its source delivers."""
     heartbeat_timeout_ms: PositiveMs = d.HEARTBEAT_TIMEOUT_MS
+    """A shard silent this long is down: its assets read FEED_DOWN until it beats and delivers again."""
     shm_spin: bool = False
     """remote_shm readers poll on every event-loop pass instead of waiting for a wake-up (burns a core)."""
     hz_cluster: str = "violet"
+    """The Hazelcast cluster name."""
     hz_members: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1:5701"])
+    """Hazelcast members to connect to (`host:port`)."""
     hz_clock_skew_ms: Annotated[float, msgspec.Meta(ge=0)] = d.HZ_WRITER_CLOCK_SKEW_MS
     """How far the feed hosts' wall clocks may be from the reader's: a tick's time in the feed and Hazelcast counts as
     its age beyond this allowance."""
 
 
 class FeedConfig(Strict, frozen=True):
+    """`violet feed`: the processes that own NautilusTrader's loop and publish remote planes."""
+
     health_interval_s: PositiveMs = 5.0
+    """How often a feed process logs its planes' state and counters."""
     spawn: bool = True
     """`violet run` / `open_planes` start the `violet feed` children for the remote planes; false when the feed runs
     as its own service (the systemd units in deploy/) or on other hosts (Hazelcast)."""
@@ -106,10 +138,15 @@ class SimulatorsConfig(Strict, frozen=True):
     """Local wire simulators of both venues; when enabled, the planes' venue URLs point at them."""
 
     enabled: bool = False
+    """Start both simulators (the embedded defaults do; a file means the real venues unless it says so)."""
     symbols: Annotated[int, msgspec.Meta(ge=1, le=200)] = 5
+    """Simulated perpetuals per venue."""
     rate_hz: PositiveMs = 200.0
+    """Market events per second per venue."""
     seed: int = 1
+    """The market's seed."""
     tls: bool = False
+    """Serve https/wss with a CA generated at start (NautilusTrader cannot use it: its TLS trusts built-in roots)."""
     profile: Literal["live", "uniform"] = "live"
     """live: both simulators as the venues were measured (shared market, BingX cadences and incremental book,
     Binance route categories); uniform: a fixed-rate random walk (benchmarks)."""
@@ -119,10 +156,14 @@ class SyntheticMarketConfig(Strict, frozen=True):
     """Drives `in_memory` planes with a seeded random walk."""
 
     rate_hz: Annotated[float, msgspec.Meta(gt=0, le=100_000)] = 50.0
+    """Updates per second across the assets."""
     seed: int = 7
+    """The walk's seed."""
 
 
 class VioletConfig(Strict, frozen=True):
+    """`violet.toml`: every table is optional; a key not listed here is an error."""
+
     alpha: PlaneConfig = msgspec.field(
         default_factory=lambda: PlaneConfig(adapter="remote_shm", staleness_budget_ms=d.ALPHA_STALENESS_BUDGET_MS)
     )

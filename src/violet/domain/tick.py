@@ -1,6 +1,6 @@
 """The normalized tick every adapter produces and every consumer reads.
 
-Representation choices (see README "Prices"):
+Representation choices (see docs/reactor.md, "Why Decimal"):
 - prices are `decimal.Decimal` built from the venue's own string, so `format(p, "f")` gives that string back;
 - a tick is one venue update: a quote (bid and ask, `last` None), a trade (`last`, no bid/ask), or both when
   the venue pushes them together. Nothing is carried forward from older updates, so no field is older than

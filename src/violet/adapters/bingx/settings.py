@@ -50,7 +50,7 @@ class BingxSettings:
     ssl_ca_file: str | None = None
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """book (@incrDepth, a local book), bookTicker (pushed on top change only), or depth5 (snapshots): see
-    quote_source.py and the README's measurement."""
+    quote_source.py and the docs' measurement (docs/guarantees.md)."""
     on_refused_topic: d.OnRefusedTopic = d.BINGX_ON_REFUSED_TOPIC
     """A topic the venue refuses at start: `fail` (entering raises FeedNotReady naming it) or `drop-asset` (its asset
     leaves the plane, reported in `missing_assets` like a contract the venue does not list)."""

@@ -50,9 +50,9 @@ its connections' configs from the name violet wraps)."""
 
 def _use_violet_reconnect_backoff() -> None:
     """NT's Binance WebSocket clients build `WebSocketConfig` with the Rust defaults (first retry after seconds,
-    growing, not reset by a successful reconnect: README): an alpha plane would stay dark for seconds after every
-    blip and for much longer after a few of them. The name the Binance client module looks up is wrapped so that a
-    config built while one of violet's clients connects (`_scope_backoff_to`) gets violet's backoff; any other
+    growing, not reset by a successful reconnect: docs/architecture.md): an alpha plane would stay dark for seconds
+    after every blip and for much longer after a few of them. The name the Binance client module looks up is wrapped
+    so that a config built while one of violet's clients connects (`_scope_backoff_to`) gets violet's backoff; any other
     client in the process gets exactly NautilusTrader's config. Idempotent."""
     from nautilus_trader.adapters.binance.websocket import client as binance_ws
     from nautilus_trader.core.nautilus_pyo3 import WebSocketConfig
@@ -185,7 +185,7 @@ class NtBinanceNode:
             logging=LoggingConfig(log_level=settings.nt_log_level),
             # NT's cache keeps the last 10,000 quotes and trades per instrument by default: ~150 MiB for 50
             # symbols, reached after minutes, and 10x that for 500. violet reads every tick from the tap as it
-            # arrives and needs none of them kept (issue "Memory that stays flat": figures in the README).
+            # arrives and needs none of them kept (issue "Memory that stays flat": figures in docs/operating.md).
             cache=CacheConfig(tick_capacity=CACHE_TICK_CAPACITY, bar_capacity=CACHE_TICK_CAPACITY),
             timeout_connection=10.0,
             timeout_disconnection=1.0,

@@ -31,7 +31,7 @@ class RemoteShmSettings(RemotePlaneSettings):
     check_interval_s: float = 0.05
     spin: bool = False
     """Poll the table on every pass of the event loop instead of sleeping until a wake-up: lowest latency
-    (`violet bench shm`, README) for a reactor that owns a core; burns that core."""
+    (`violet bench shm`, docs/architecture.md) for a reactor that owns a core; burns that core."""
 
 
 class RemoteShmPriceFeed(RemoteFeed):
