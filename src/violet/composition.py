@@ -14,6 +14,7 @@ import msgspec
 from violet.config import PlaneConfig, VioletConfig, plane_slices
 from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
+from violet.extras import require
 from violet.ports import VenuePriceFeedPort
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def build_source(
     p = getattr(cfg, plane)
     assert isinstance(p, PlaneConfig)
     if plane == "alpha":
+        require("binance", "the alpha plane read from Binance (nt_binance)")
         from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 
         return NtBinancePriceFeed(
@@ -89,6 +91,7 @@ def build_source(
             clock=clock,
             on_signal=on_signal,
         )
+    require("bingx", "the venue plane read from BingX (bingx)")
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
     b = cfg.bingx
@@ -157,6 +160,7 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
             )
             return RemoteShmPriceFeed(settings, clock=clock), ()
         case "remote_hz":
+            require("hazelcast", f"the {plane} plane read from Hazelcast (remote_hz)")
             from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
             from violet.bridges.hz_publisher import map_name
 

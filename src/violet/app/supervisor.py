@@ -31,6 +31,7 @@ from violet.app.processes import ChildFailed, spawn_ready, stop_process
 from violet.composition import remote_planes
 from violet.config import VioletConfig, dump_config
 from violet.domain import Explained, VioletError
+from violet.extras import require
 
 log = logging.getLogger("violet.supervisor")
 
@@ -168,6 +169,7 @@ def _same_port(ready: dict[str, Any]) -> list[str]:
 
 
 async def _start_simulators(sup: Supervisor, cfg: VioletConfig) -> VioletConfig:
+    require("sim", "the embedded venue simulators ([simulators] enabled)")
     sims = cfg.simulators
     common = ["--symbols", str(sims.symbols), "--rate", str(sims.rate_hz), "--seed", str(sims.seed)]
     common += ["--profile", sims.profile]
