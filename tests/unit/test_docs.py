@@ -59,3 +59,8 @@ def test_every_page_of_the_site_exists_and_the_readme_points_at_each() -> None:
         p for p in pages if p.count("/") == 0 and p not in ("index.md", "changelog.md") and f"docs/{p}" not in readme
     ]
     assert missing == [], f"pages the README's 'where to go next' does not name: {missing}"
+
+
+def test_the_readmes_reactor_is_the_example_the_tests_run() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert (ROOT / "examples" / "reactor.py").read_text() in readme
