@@ -133,6 +133,8 @@ class TickHub:
         self._refresh_state()
 
     def carrier_up(self, carrier: str) -> None:
+        if self.carriers.carrier_is_up(carrier):
+            return  # adapters that poll their connections say so on every pass: nothing changed
         self._came_up(self.carriers.up(carrier))
         self._refresh_state()
 
@@ -148,6 +150,8 @@ class TickHub:
 
     def carrier_down(self, carrier: str) -> None:
         """`carrier` dropped: what it delivered is not fresh again until new data arrives on it (or another)."""
+        if not self.carriers.carrier_is_up(carrier):
+            return
         if self._went_down(self.carriers.down(carrier)) is not None:
             self.counters.carrier_outages += 1
         self._refresh_state()
