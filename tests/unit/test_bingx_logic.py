@@ -91,9 +91,9 @@ async def test_with_drop_asset_a_refused_topic_takes_its_asset_out_of_the_plane_
         assert feed.latest(BTC).fresh and feed.state is FeedState.LIVE
 
 
-async def test_a_topic_refused_on_a_reconnect_is_down_and_the_plane_degraded_while_the_rest_flows() -> None:
+async def test_a_topic_refused_on_a_reconnect_is_down_and_the_plane_degraded_until_it_is_granted_again() -> None:
     peer = ScriptedBingx(("BTC-USDT", "ETH-USDT"))
-    async with feed_on(peer, (BTC, ETH)) as feed:
+    async with feed_on(peer, (BTC, ETH), refused_retry_s=0.05) as feed:
         peer.connections[0].book("ETH-USDT", "3", "4")
         peer.refuse = {"ETH-USDT@bookTicker": 80015}
         peer.connections[0].drop(1011)
@@ -105,6 +105,11 @@ async def test_a_topic_refused_on_a_reconnect_is_down_and_the_plane_degraded_whi
         assert feed.latest(BTC, kind=TickKind.QUOTE).fresh
         assert feed.latest(ETH, kind=TickKind.QUOTE).freshness is Freshness.FEED_DOWN
         assert feed.assets_down() == [ETH] and feed.counters().assets_down == 1
+        peer.refuse = {}  # the venue grants it again: asked for again, without a reconnect
+        await eventually(lambda: feed.state is FeedState.LIVE, "the refused topic granted when asked again")
+        assert len(peer.connections) == 2, "no reconnect needed"
+        second.book("ETH-USDT", "3.6", "4.6")
+        assert feed.latest(ETH, kind=TickKind.QUOTE).fresh
 
 
 async def test_one_dropped_socket_leaves_the_other_sockets_assets_fresh_and_the_plane_degraded() -> None:

@@ -109,6 +109,8 @@ class BingxPriceFeed(HubBackedFeed):
                 hub.reject("unexpected-ack")
             elif event.code == 0:
                 shard.accepted.add(topic)
+                if shard.refused.pop(topic, None) is not None and shard.live:
+                    self._carry(shard)  # a topic refused earlier on this socket, granted when asked again
             else:
                 refusal = SubscriptionRefused(topic, event.code, event.msg)
                 shard.refused[topic] = refusal
@@ -235,6 +237,7 @@ class BingxPriceFeed(HubBackedFeed):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._subscribe_all, sock, shard, pending, answered)
                 tg.start_soon(self._send_requests, sock, shard)
+                tg.start_soon(self._ask_refused_again, shard)
                 tg.start_soon(self._stall_watch, sock, shard)
                 await sock.wait_closed()
                 tg.cancel_scope.cancel()
@@ -297,16 +300,31 @@ class BingxPriceFeed(HubBackedFeed):
 
     def _shard_up(self, shard: Shard) -> None:
         """Every topic of the socket answered: it carries what the venue accepted (a refused topic's stream is
-        carried by nothing, so it reads FEED_DOWN, never fresh)."""
+        carried by nothing, so it reads FEED_DOWN, never fresh, until it is asked for again and granted)."""
         shard.live = True
         shard.up_since_ns = time.monotonic_ns()
-        hub = self._hub
-        quotes = [a for a in shard.assets if self._quotes.topic(self._contracts[a].symbol) in shard.accepted]
-        trades = [a for a in shard.assets if f"{self._contracts[a].symbol}@trade" in shard.accepted]
-        hub.carry(shard.carrier, [*streams_of(quotes, [TickKind.QUOTE]), *streams_of(trades, [TickKind.TRADE])])
-        hub.carrier_up(shard.carrier)
+        self._carry(shard)
+        self._hub.carrier_up(shard.carrier)
         if self._all_live is not None and all(s.live for s in self.shards):
             self._all_live.set()
+
+    def _carry(self, shard: Shard) -> None:
+        quotes = [a for a in shard.assets if self._quotes.topic(self._contracts[a].symbol) in shard.accepted]
+        trades = [a for a in shard.assets if f"{self._contracts[a].symbol}@trade" in shard.accepted]
+        self._hub.carry(shard.carrier, [*streams_of(quotes, [TickKind.QUOTE]), *streams_of(trades, [TickKind.TRADE])])
+
+    async def _ask_refused_again(self, shard: Shard) -> None:
+        """A topic the venue refused on this socket once it was up (a refusal at start ends entering, or drops the
+        asset) is asked for again every `refused_retry_s`: a venue that refused a topic for a while (a limit, an
+        incident) gets it back without a reconnect, and its streams come back up when granted."""
+        while True:
+            await anyio.sleep(self._settings.refused_retry_s)
+            if not shard.live:
+                continue
+            asked = set(shard.pending.values())
+            for topic in [t for t in shard.refused if t not in asked]:
+                shard.requests.append((topic, False))
+            shard.wake.set()
 
     def _shard_down(self, shard: Shard) -> None:
         shard.live = False
@@ -354,6 +372,8 @@ class BingxPriceFeed(HubBackedFeed):
             if not dropped.intersection(shard.assets):
                 continue
             gone = [t for t in shard.topics if self._asset_of_topic(t) in dropped]
+            for topic in gone:
+                shard.refused.pop(topic, None)  # out of the plane: never asked for again
             shard.assets = [a for a in shard.assets if a not in dropped]
             shard.topics = [t for t in shard.topics if t not in gone]
             for topic in gone:

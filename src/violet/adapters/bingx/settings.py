@@ -51,6 +51,9 @@ class BingxSettings:
     quote_source: d.BingxQuoteSource = d.BINGX_QUOTE_SOURCE
     """book (@incrDepth, a local book), bookTicker (pushed on top change only), or depth5 (snapshots): see
     quote_source.py and the docs' measurement (docs/guarantees.md)."""
+    refused_retry_s: float = 30.0
+    """A topic the venue refuses on a running socket (after a reconnect) is asked for again this often; its streams
+    read FEED_DOWN until it is granted."""
     on_refused_topic: d.OnRefusedTopic = d.BINGX_ON_REFUSED_TOPIC
     """A topic the venue refuses at start: `fail` (entering raises FeedNotReady naming it) or `drop-asset` (its asset
     leaves the plane, reported in `missing_assets` like a contract the venue does not list)."""
