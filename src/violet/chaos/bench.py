@@ -166,7 +166,7 @@ async def _follow(
         async with anyio.create_task_group() as faults:
             for fault in schedule:
                 await anyio.sleep(max(0.0, start + fault.at_s - time.monotonic()))
-                faults.start_soon(inj.inject, fault)
+                faults.start_soon(_injected, inj, fault)
             await anyio.sleep(max(0.0, end - time.monotonic()))
             faults.cancel_scope.cancel()
         tg.cancel_scope.cancel()
@@ -183,6 +183,15 @@ async def _follow(
     return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end)
 
 
+async def _injected(inj: Injector, fault: Any) -> None:
+    """One fault, injected: a fault the injector cannot carry out is reported in chaos.json, and never ends the run
+    (the system under test is judged, not the harness)."""
+    try:
+        await inj.inject(fault)
+    except Exception as exc:  # the harness's own failure: recorded and shown, the run goes on
+        inj.record.injected.append({"at_s": fault.at_s, "kind": fault.kind.value, "injector_error": repr(exc)})
+
+
 def _result(
     opts: ChaosOptions,
     schedule: list[Any],
@@ -195,7 +204,8 @@ def _result(
     down_at_end: dict[str, list[str]],
 ) -> dict[str, Any]:
     record = inj.record
-    kinds = Counter(f["kind"] for f in record.injected)
+    kinds = Counter(f["kind"] for f in record.injected if "injector_error" not in f)
+    injector_errors = [f for f in record.injected if "injector_error" in f]
     unexplained = [
         {"at_ns": at, "plane": plane, "outages": n}
         for at, plane, n in record.outages
@@ -229,7 +239,8 @@ def _result(
         "minutes": opts.minutes,
         "symbols": opts.symbols,
         "bridge": "shm",
-        "faults_injected": len(record.injected),
+        "faults_injected": len(record.injected) - len(injector_errors),
+        "injector_errors": injector_errors,
         "faults_planned": len(schedule),
         "fault_kinds": dict(sorted(kinds.items())),
         "stale_served_as_fresh": verdict.stale_served_as_fresh,
@@ -280,10 +291,11 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     if not timeline:
         return
     fig, (bands, fresh, latency) = plt.subplots(3, 1, figsize=(14, 9), sharex=True, height_ratios=(1, 2, 1))
-    rows = sorted({(f["venue"], f["kind"]) for f in result["injected"]})
-    t0_ns = min((f["start_ns"] - f["at_s"] * S for f in result["injected"]), default=0)
+    done = [f for f in result["injected"] if "start_ns" in f]
+    rows = sorted({(f["venue"], f["kind"]) for f in done})
+    t0_ns = min((f["start_ns"] - f["at_s"] * S for f in done), default=0)
     for y, (venue, kind) in enumerate(rows):
-        for f in result["injected"]:
+        for f in done:
             if (f["venue"], f["kind"]) == (venue, kind):
                 at = (f["start_ns"] - t0_ns) / S
                 bands.broken_barh([(at, max(0.3, f["healed_after_s"]))], (y - 0.4, 0.8))

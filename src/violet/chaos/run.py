@@ -10,6 +10,7 @@ it served before (sockets back and subscribed), which no violet counter decides.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -190,16 +191,16 @@ class Injector:
             streams = [("alpha", a, k) for a in self.slices[shard] for k in ("quote", "trade")]
             start = time.monotonic_ns()
             if kind is FaultKind.SHARD_KILL:
-                os.kill(pid, signal.SIGKILL)
+                _signal(pid, signal.SIGKILL)
                 with anyio.move_on_after(HEAL_TIMEOUT_S):
                     while self.planes.child_pids().get(f"violet feed shard {shard}") in (None, pid):  # noqa: ASYNC110
                         await anyio.sleep(0.05)  # the supervisor's restart, polled
             else:
-                os.kill(pid, signal.SIGSTOP)
+                _signal(pid, signal.SIGSTOP)
                 try:
                     await anyio.sleep(fault.duration_s)
                 finally:
-                    os.kill(pid, signal.SIGCONT)
+                    _signal(pid, signal.SIGCONT)  # a kill that overlapped this stop may have ended it meanwhile
             self._window(fault, start, await self._healed(venue, before), streams)
         elif kind is FaultKind.BURST:
             start = time.monotonic_ns()
@@ -211,6 +212,12 @@ class Injector:
             plane = PLANE_OF[venue]
             for symbol, kind, ts_ms, prices, send_ns in await sim_post(sim, "/__sim/sendlog"):
                 self.record.sent.add((plane, asset_of(venue, symbol), kind, ts_ms, prices, send_ns))
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    """Faults overlap: the shard a stop holds may be killed (and restarted) by another fault meanwhile."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
 
 
 def read(plane: str, feed: VenuePriceFeedPort, asset: str, kind: TickKind, now: int) -> Sample:
