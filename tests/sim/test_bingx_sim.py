@@ -345,3 +345,22 @@ async def test_incr_depth_subscribed_twice_is_acked_twice_and_delivered_once(
         assert [m["data"]["action"] for m in first if m.get("dataType")] == ["all"]
         quote(sim)  # the fence: its update follows the one snapshot, with no second snapshot before it
         assert (await recv(ws))["data"]["action"] == "update"
+
+
+async def test_a_paused_contract_is_refused_when_asked_for_and_granted_after(sim: BingxSimulator) -> None:
+    refused = sample(V, "ws_error_ack_80015_dataType_not_support.observatory-recorded.json")
+    await sim.apply_fault(Fault.parse("pause:ETH-USDT:60"))
+    async with connect(f"{sim.ws_url}/swap-market") as ws:
+        ack = await sub(ws, "ETH-USDT@trade", "paused")
+        assert (ack["code"], ack["msg"]) == (refused["code"], refused["msg"])
+        assert (await sub(ws, "BTC-USDT@trade", "other"))["code"] == 0, "only the paused contract is refused"
+        sim.paused_until["ETH-USDT"] = 0.0  # the pause is over (its deadline passed)
+        assert (await sub(ws, "ETH-USDT@trade", "again"))["code"] == 0
+
+
+async def test_a_skewed_clock_stamps_what_the_venue_sends(sim: BingxSimulator) -> None:
+    url = f"{sim.http_url}/openApi/swap/v2/server/time"
+    await sim.apply_fault(Fault.parse("skew:-60000:600"))
+    async with aiohttp.ClientSession() as http, http.get(url) as r:
+        behind = int(time.time() * 1000) - (await r.json())["data"]["serverTime"]
+    assert 59_000 <= behind <= 61_000, behind

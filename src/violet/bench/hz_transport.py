@@ -62,8 +62,25 @@ def hz_member() -> Iterator[tuple[str, tuple[str, ...]]]:
     try:
         yield _RUNNING[-1][:2]
     finally:
-        _RUNNING.pop()
-        subprocess.run([str(_SCRIPT), "stop", pid], timeout=60, check=False)  # noqa: S603 - our script
+        *_, running = _RUNNING.pop()  # restart_member() may have replaced the process
+        subprocess.run([str(_SCRIPT), "stop", str(running)], timeout=60, check=False)  # noqa: S603 - our script
+
+
+def restart_member() -> None:
+    """Stop the member `hz_member()` started and start a new one on the same port and cluster (blocking, until it
+    accepts clients): the chaos run's member restart. Its data is gone, as after a real single-member restart."""
+    if not _RUNNING:
+        raise RuntimeError("no member started by this process to restart")
+    cluster, members, pid = _RUNNING[-1]
+    port = members[0].rpartition(":")[2]
+    subprocess.run([str(_SCRIPT), "stop", str(pid)], timeout=60, check=False)  # noqa: S603 - our script
+    start = [str(_SCRIPT), "start", port, cluster]
+    out = subprocess.run(start, capture_output=True, text=True, timeout=180, check=True)  # noqa: S603 - our script
+    from violet.bench.sim_process import unpin
+
+    new_pid = int(out.stdout.split()[0])
+    unpin(new_pid)
+    _RUNNING[-1] = (cluster, members, new_pid)
 
 
 def _client(cluster: str, members: tuple[str, ...]) -> Any:

@@ -3,7 +3,9 @@ oracle judge and write `chaos.json` (and `chaos.png`, a timeline) into the outpu
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -22,6 +24,7 @@ from violet.bench.sim_process import SimProcess, sim_get, stop_sim
 from violet.bench.system_soak import ProcessTrack
 from violet.chaos.oracle import S, Verdict, judge
 from violet.chaos.run import (
+    MEMBER,
     Injector,
     assets_down,
     config,
@@ -42,6 +45,7 @@ from violet.ports import VenuePriceFeedPort
 SEEN_BY_THE_VENUE_PLANE = (FaultKind.SOCKET_CLOSE, FaultKind.SOCKET_RESET, FaultKind.VENUE_DOWN)
 """BingX faults the reactor's own counters must show (the venue plane is in-process; the alpha plane's socket
 faults are the feed processes' to count, which keep beating while degraded)."""
+MEMBER_NOT_JUDGED = "a JVM's heap grows towards -Xmx before its collector acts: bounded by -Xmx512m, not by a slope"
 RSS_JUDGED_FROM_MINUTES = 10.0
 """Shorter runs report RSS growth but are not judged on it: minutes after warm-up are too few for a slope (the soak
 in the test command judges memory)."""
@@ -55,6 +59,8 @@ class ChaosOptions:
     rate: float = 400.0
     """Market events per second per venue."""
     shards: int = 2
+    bridge: str = "shm"
+    """The alpha plane's bridge: `shm`, or `hz` (a Hazelcast member started for the run, or VIOLET_HZ_MEMBERS)."""
     sample_hz: float = 4.0
     warmup_s: float = 20.0
     keep_spool: bool = False
@@ -63,17 +69,25 @@ class ChaosOptions:
 
 
 async def run_chaos(opts: ChaosOptions, out: Path) -> dict[str, Any]:
-    schedule = plan(opts.seed, opts.minutes, warmup_s=opts.warmup_s)
+    schedule = plan(opts.seed, opts.minutes, bridge=opts.bridge, warmup_s=opts.warmup_s)
     sims = await start_sims(opts.symbols, opts.rate)
     try:
-        assets = list(sims["binance"].info["symbols"])
-        cfg = config(sims["binance"], sims["bingx"], assets, opts.shards)
-        async with open_planes(cfg) as planes, aiohttp.ClientSession() as http:
-            spool = Path(tempfile.mkdtemp(prefix="violet-chaos-"))
-            inj = Injector(planes, sims, slices_for(assets, opts.shards), spool)
-            inj.http = http
-            await inj.drain_send_logs()  # the first drain turns recording on
-            result = await _follow(opts, schedule, inj, assets, sims)
+        with contextlib.ExitStack() as member:
+            hz = None
+            if opts.bridge == "hz":
+                from violet.bench import hz_transport
+
+                hz = await anyio.to_thread.run_sync(member.enter_context, hz_transport.hz_member())
+            assets = list(sims["binance"].info["symbols"])
+            cfg = config(sims["binance"], sims["bingx"], assets, opts.shards, hz)
+            async with open_planes(cfg) as planes, aiohttp.ClientSession() as http:
+                spool = Path(tempfile.mkdtemp(prefix="violet-chaos-"))
+                inj = Injector(planes, sims, slices_for(assets, opts.shards), spool)
+                inj.http = http
+                if hz is not None and not os.environ.get("VIOLET_HZ_MEMBERS"):
+                    inj.restart_member = hz_transport.restart_member
+                await inj.drain_send_logs()  # the first drain turns recording on
+                result = await _follow(opts, schedule, inj, assets, sims)
     finally:
         for sim in sims.values():
             await stop_sim(sim)
@@ -132,7 +146,7 @@ async def _follow(
     async def watch_processes() -> None:
         while True:
             t = time.monotonic() - start
-            pids = pids_of(planes, sims)
+            pids = pids_of(planes, sims, _member_pid())
             for name, pid in pids.items():
                 pids_seen.setdefault(name, set()).add(pid)
                 track, _ = tracks.setdefault(name, (ProcessTrack(name, pid), t))
@@ -171,7 +185,7 @@ async def _follow(
             faults.cancel_scope.cancel()
         tg.cancel_scope.cancel()
     await inj.drain_send_logs()
-    fds["end"] = fds_of(pids_of(planes, sims))
+    fds["end"] = fds_of(pids_of(planes, sims, _member_pid()))
     down_at_end = assets_down(planes)
     record.sent.close()  # flushed: read back below, after the last RSS sample
     record.samples.close()
@@ -226,9 +240,9 @@ def _result(
         for name, (t, born) in tracks.items()
     }
     rss_judged = opts.minutes >= RSS_JUDGED_FROM_MINUTES
-    grown = {n: v for n, v in rss.items() if rss_judged and v is not None and v > 1.0}
+    grown = {n: v for n, v in rss.items() if rss_judged and n != MEMBER and v is not None and v > 1.0}
     restarts = {n: len(p) - 1 for n, p in pids_seen.items() if len(p) > 1}
-    kills = kinds.get(FaultKind.SHARD_KILL.value, 0)
+    kills = kinds.get(FaultKind.SHARD_KILL.value, 0) + kinds.get(FaultKind.MEMBER_RESTART.value, 0)
     died = sum(restarts.values()) - kills
     fd_growth = {n: fds["end"].get(n, 0) - v for n, v in fds.get("start", {}).items() if n in fds["end"]}
     recovery = sorted(verdict.recovery_s)
@@ -238,7 +252,7 @@ def _result(
         "seed": opts.seed,
         "minutes": opts.minutes,
         "symbols": opts.symbols,
-        "bridge": "shm",
+        "bridge": opts.bridge,
         "faults_injected": len(record.injected) - len(injector_errors),
         "injector_errors": injector_errors,
         "faults_planned": len(schedule),
@@ -255,6 +269,7 @@ def _result(
         },
         "rss_mib_per_million_ticks": rss,
         "rss_judged": rss_judged,
+        "rss_not_judged": {MEMBER: MEMBER_NOT_JUDGED} if MEMBER in rss else {},
         "fd_growth": fd_growth,
         "child_restarts": restarts,
         "unexpected_deaths": max(0, died),
@@ -269,6 +284,15 @@ def _result(
         "spool": str(record.sent.path.parent) if opts.keep_spool else None,
         "passed": passed,
     }
+
+
+def _member_pid() -> int | None:
+    """The Hazelcast member this run started (None with shm, or with VIOLET_HZ_MEMBERS)."""
+    import sys
+
+    hz_transport = sys.modules.get("violet.bench.hz_transport")
+    pids = hz_transport.member_pids() if hz_transport is not None else []
+    return pids[-1] if pids else None
 
 
 def _p99(values: list[float]) -> float | None:

@@ -15,12 +15,13 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import anyio
+import anyio.to_thread
 import attrs
 import msgspec
 import psutil
@@ -28,7 +29,7 @@ import psutil
 from violet.api import Planes
 from violet.bench.sim_process import SimProcess, sim_get, sim_post, start_sim, stop_sim
 from violet.chaos.oracle import MS, FaultWindow, S, Sample, Sent, Stream
-from violet.chaos.schedule import FaultKind, PlannedFault
+from violet.chaos.schedule import FaultKind, PlannedFault, skew_ms
 from violet.config import BinanceConfig, BingxConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig
 from violet.config.shards import deal
 from violet.domain import TickKind, format_price
@@ -39,6 +40,8 @@ QUOTE_CHANNELS = ("bookTicker", "incrDepth", "depth")
 BURST_EVENTS = 5_000
 BURST_WINDOW_S = 3.0
 HEAL_TIMEOUT_S = 90.0
+SKEW_MARGIN_NS = 1 * S
+MEMBER = "hazelcast member"
 
 
 def asset_of(venue: str, symbol: str) -> str:
@@ -117,6 +120,8 @@ class Injector:
         self.slices = slices
         self.record = Record(Spool(spool / "sent.jsonl"), Spool(spool / "samples.jsonl"))
         self.http: aiohttp.ClientSession | None = None
+        self.restart_member: Callable[[], None] | None = None
+        """With the Hazelcast bridge: restart its member (blocking, run in a worker thread)."""
 
     async def _post(self, venue: str, path: str, body: dict[str, Any]) -> Any:
         assert self.http is not None
@@ -206,6 +211,38 @@ class Injector:
             start = time.monotonic_ns()
             await self._post(venue, "/__sim/fault", {"fault": f"burst:{BURST_EVENTS}"})
             self._window(fault, start, time.monotonic_ns() + int(BURST_WINDOW_S * S))
+        elif kind is FaultKind.REFUSED_RESUBSCRIBE:
+            await self._refused_resubscribe(fault, before)
+        elif kind is FaultKind.CLOCK_SKEW:
+            ms = skew_ms(fault.pick)
+            start = time.monotonic_ns()
+            await self._post(venue, "/__sim/fault", {"fault": f"skew:{ms}:{fault.duration_s}"})
+            await anyio.sleep(fault.duration_s)
+            # Stepping back from ahead, the venue stamps events older than those it sent just before: they are
+            # out of order until its clock passes the last of them again.
+            self._window(fault, start, time.monotonic_ns() + abs(ms) * MS + SKEW_MARGIN_NS)
+        elif kind is FaultKind.MEMBER_RESTART:
+            if self.restart_member is None:
+                return
+            start = time.monotonic_ns()
+            await anyio.to_thread.run_sync(self.restart_member)  # returns once the new member accepts clients
+            self._window(fault, start, time.monotonic_ns())
+
+    async def _refused_resubscribe(self, fault: PlannedFault, before: set[str]) -> None:
+        """Pause one contract of a socket, then close that socket: it comes back, asks for its topics again, and the
+        paused contract's are refused until the pause ends and violet asks again."""
+        venue = fault.venue
+        conns = await self._connections(venue)
+        if not conns:
+            return
+        conn = conns[fault.pick % len(conns)]
+        topics = [t for t in conn["topics"] if stream_of_topic(venue, t) is not None]
+        symbol = topics[(fault.pick >> 8) % len(topics)].partition("@")[0]
+        streams = [s for t in topics if (s := stream_of_topic(venue, t)) is not None]
+        start = time.monotonic_ns()
+        await self._post(venue, "/__sim/fault", {"fault": f"pause:{symbol}:{fault.duration_s}"})
+        await self._post(venue, "/__sim/fault", {"fault": "close:1011", "conn": conn["id"]})
+        self._window(fault, start, await self._healed(venue, before), streams)
 
     async def drain_send_logs(self) -> None:
         for venue, sim in self.sims.items():
@@ -240,13 +277,24 @@ def read(plane: str, feed: VenuePriceFeedPort, asset: str, kind: TickKind, now: 
     )
 
 
-def config(binance: SimProcess, bingx: SimProcess, assets: list[str], shards: int) -> VioletConfig:
+def config(
+    binance: SimProcess,
+    bingx: SimProcess,
+    assets: list[str],
+    shards: int,
+    hz: tuple[str, tuple[str, ...]] | None = None,
+) -> VioletConfig:
+    """The system as a user configures it: the alpha plane remote (shared memory, or Hazelcast when `hz` names a
+    cluster and its members), the BingX plane in-process."""
+    bridge = BridgeConfig(shm_prefix=f"chaos{secrets.token_hex(3)}")
+    if hz is not None:
+        bridge = msgspec.structs.replace(bridge, hz_cluster=hz[0], hz_members=list(hz[1]))
     return VioletConfig(
-        alpha=PlaneConfig(adapter="remote_shm", assets=assets),
+        alpha=PlaneConfig(adapter="remote_shm" if hz is None else "remote_hz", assets=assets),
         venue=PlaneConfig(adapter="bingx", assets=assets),
         binance=BinanceConfig(http_url=binance.info["http"], ws_url=binance.info["ws"]),
         bingx=BingxConfig(http_url=bingx.info["http"], ws_url=f"{bingx.info['ws']}/swap-market"),
-        bridge=BridgeConfig(shm_prefix=f"chaos{secrets.token_hex(3)}"),
+        bridge=bridge,
         feed=FeedConfig(shards=shards),
     )
 
@@ -263,8 +311,11 @@ async def start_sims(symbols: int, rate: float) -> dict[str, SimProcess]:
     return sims
 
 
-def pids_of(planes: Planes, sims: dict[str, SimProcess]) -> dict[str, int]:
-    return {"reactor": os.getpid(), **{f"{v} simulator": s.proc.pid for v, s in sims.items()}, **planes.child_pids()}
+def pids_of(planes: Planes, sims: dict[str, SimProcess], member: int | None = None) -> dict[str, int]:
+    pids = {"reactor": os.getpid(), **{f"{v} simulator": s.proc.pid for v, s in sims.items()}, **planes.child_pids()}
+    if member is not None:
+        pids[MEMBER] = member
+    return pids
 
 
 def fds_of(pids: dict[str, int]) -> dict[str, int]:

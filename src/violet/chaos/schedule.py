@@ -30,6 +30,13 @@ class FaultKind(enum.Enum):
     """A feed shard SIGSTOPped for 1-10 s, then continued."""
     BURST = "burst"
     """A venue sends a burst of events as fast as the sockets take them."""
+    REFUSED_RESUBSCRIBE = "refused-resubscribe"
+    """A BingX contract paused for a while (status 25) and the socket carrying it closed: its topics are refused when
+    the socket comes back and asks for them again, and granted once the pause ends."""
+    CLOCK_SKEW = "clock-skew"
+    """A venue's clock a few hundred milliseconds ahead or behind for a while, then stepped back."""
+    MEMBER_RESTART = "member-restart"
+    """The Hazelcast member restarted (with `--bridge hz`)."""
 
 
 VENUES = ("binance", "bingx")
@@ -42,6 +49,9 @@ DURATION_S: dict[FaultKind, tuple[float, float]] = {
     FaultKind.SHARD_KILL: (0.0, 0.0),
     FaultKind.SHARD_STOP: (1.0, 10.0),
     FaultKind.BURST: (0.0, 0.0),
+    FaultKind.REFUSED_RESUBSCRIBE: (2.0, 20.0),
+    FaultKind.CLOCK_SKEW: (2.0, 20.0),
+    FaultKind.MEMBER_RESTART: (0.0, 0.0),
 }
 WEIGHTS: dict[FaultKind, float] = {
     FaultKind.SOCKET_CLOSE: 4,
@@ -52,8 +62,27 @@ WEIGHTS: dict[FaultKind, float] = {
     FaultKind.SHARD_KILL: 1,
     FaultKind.SHARD_STOP: 1,
     FaultKind.BURST: 1,
+    FaultKind.REFUSED_RESUBSCRIBE: 1,
+    FaultKind.CLOCK_SKEW: 1,
+    FaultKind.MEMBER_RESTART: 0.5,
 }
 """Single-socket faults most often (the venues' everyday); whole-venue outages and shard deaths rarer."""
+
+
+BRIDGE_FAULTS = {"shm": frozenset(), "hz": frozenset({FaultKind.MEMBER_RESTART})}
+"""Faults of the bridge itself, drawn only when that bridge runs."""
+SKEW_MS = (100, 600)
+"""How far a skewed venue clock is off ("a few hundred milliseconds"), ahead or behind."""
+ALPHA_ONLY = frozenset({FaultKind.SHARD_KILL, FaultKind.SHARD_STOP, FaultKind.MEMBER_RESTART})
+BINGX_ONLY = frozenset({FaultKind.REFUSED_RESUBSCRIBE})
+"""The BingX simulator can pause a contract (status 25, refused with 80015); the Binance one has no such state."""
+
+
+def skew_ms(pick: int) -> int:
+    """The skew a CLOCK_SKEW fault applies, drawn from its pick: ahead on odd picks, behind on even ones."""
+    low, high = SKEW_MS
+    size = low + (pick >> 1) % (high - low + 1)
+    return size if pick & 1 else -size
 
 
 @attrs.frozen(kw_only=True)
@@ -71,10 +100,13 @@ class PlannedFault:
         return f"{self.at_s:7.1f}s {self.kind.value} {self.venue} #{self.pick} for {self.duration_s:.1f}s"
 
 
-def plan(seed: int, minutes: float, *, mean_gap_s: float = 8.0, warmup_s: float = 20.0) -> list[PlannedFault]:
+def plan(
+    seed: int, minutes: float, *, bridge: str = "shm", mean_gap_s: float = 8.0, warmup_s: float = 20.0
+) -> list[PlannedFault]:
     """Faults from `warmup_s` until 15 s before the end (the last ones heal inside the run)."""
     rng = random.Random(seed)
-    kinds = list(WEIGHTS)
+    bridge_faults = set().union(*BRIDGE_FAULTS.values())
+    kinds = [k for k in WEIGHTS if k not in bridge_faults or k in BRIDGE_FAULTS[bridge]]
     weights = [WEIGHTS[k] for k in kinds]
     out: list[PlannedFault] = []
     t = warmup_s
@@ -85,7 +117,7 @@ def plan(seed: int, minutes: float, *, mean_gap_s: float = 8.0, warmup_s: float 
             return out
         kind = rng.choices(kinds, weights)[0]
         low, high = DURATION_S[kind]
-        venue = "binance" if kind in (FaultKind.SHARD_KILL, FaultKind.SHARD_STOP) else rng.choice(VENUES)
+        venue = "binance" if kind in ALPHA_ONLY else "bingx" if kind in BINGX_ONLY else rng.choice(VENUES)
         duration = min(rng.uniform(low, high), max(0.0, end - t))
         out.append(
             PlannedFault(

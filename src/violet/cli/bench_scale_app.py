@@ -83,12 +83,15 @@ def bench_chaos(
     seed: Annotated[int, typer.Option(help="The schedule's seed: the same seed gives the same schedule.")] = 1,
     symbols: Annotated[int, typer.Option(min=2, max=200, help="Assets per plane.")] = 50,
     rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue.")] = 400.0,
-    bridge: Annotated[str, typer.Option(help="The alpha plane's bridge: shm (hz is not run yet).")] = "shm",
+    bridge: Annotated[
+        str, typer.Option(help="The alpha plane's bridge: shm, or hz (a Hazelcast member started for the run).")
+    ] = "shm",
     out: Annotated[Path, typer.Option(help="Directory for chaos.json and chaos.png.")] = Path("bench-out"),
     keep_spool: Annotated[bool, typer.Option(help="Keep the samples and venue frames to judge the run again.")] = False,
 ) -> None:
     """The whole system under a seeded schedule of faults (sockets closed, reset, stalled; a channel silent; a venue
-    down; a feed shard killed or stopped; bursts), judged by an independent oracle from the venues' send logs and the
+    down; a refused resubscription; a venue clock skewed; a feed shard killed or stopped; bursts; with hz, the
+    Hazelcast member restarted), judged by an independent oracle from the venues' send logs and the
     reactor's readings: nothing stale served as fresh, nothing withheld, recovery within 2 s. Exits 1 on any
     violation.
 
@@ -96,11 +99,9 @@ def bench_chaos(
     """
     from violet.chaos.bench import ChaosOptions, run_chaos
 
-    if bridge != "shm":
-        raise typer.BadParameter(
-            "only shm is run so far (the Hazelcast variant is an open item)", param_hint="--bridge"
-        )
-    opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, keep_spool=keep_spool)
+    if bridge not in ("shm", "hz"):
+        raise typer.BadParameter(f"{bridge!r}: shm or hz", param_hint="--bridge")
+    opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, bridge=bridge, keep_spool=keep_spool)
     result = run_on_uvloop(run_chaos, opts, out)
     keys = ("faults_injected", "fault_kinds", "stale_served_as_fresh", "withheld_fraction", "recovery_s")
     for key in (*keys, "unexplained_outages", "faults_unseen_by_violet", "violations_total", "passed"):

@@ -67,7 +67,7 @@ class BinanceRest(SimulatorCore):
     @routes.get("/fapi/v1/time")
     async def _time(self, request: web.Request) -> web.Response:
         refusal, headers = self._charge(request, 1)
-        return refusal or web.json_response({"serverTime": _now_ms()}, headers=headers)
+        return refusal or web.json_response({"serverTime": self.clock.now_ms()}, headers=headers)
 
     @routes.get("/fapi/v1/exchangeInfo")
     async def _exchange_info(self, request: web.Request) -> web.Response:
@@ -79,7 +79,7 @@ class BinanceRest(SimulatorCore):
             return web.json_response({"code": 0, "msg": REGION_BLOCK_MSG}, status=self.exchange_info_status)
         body = exchange_info(
             self.instruments,
-            _now_ms(),
+            self.clock.now_ms(),
             weight_limit=self.config.weight_limit,
             extra_time_in_force=self.config.extra_time_in_force,
         )
@@ -112,8 +112,8 @@ class BinanceRest(SimulatorCore):
             return err or _error(400, -1121, "Invalid symbol.", headers)
         if limit not in _DEPTH_WEIGHT:
             return _error(400, -1130, "Data sent for parameter 'limit' is not valid.", headers)
-        q = self.market.quote(self.symbols[symbol].base, _now_ms())
-        now = _now_ms()
+        q = self.market.quote(self.symbols[symbol].base, self.clock.now_ms())
+        now = self.clock.now_ms()
         body = {
             "lastUpdateId": q.update_id,
             "E": now,
@@ -133,7 +133,7 @@ class BinanceRest(SimulatorCore):
         for symbol in wanted:
             if symbol not in self.symbols:
                 return _error(400, -1121, "Invalid symbol.", headers)
-            q = self.market.quote(self.symbols[symbol].base, _now_ms())
+            q = self.market.quote(self.symbols[symbol].base, self.clock.now_ms())
             rows.append(
                 {
                     "symbol": symbol,
@@ -155,7 +155,7 @@ class BinanceRest(SimulatorCore):
         symbol, err = self._symbol_param(request, headers)
         if err or symbol is None:
             return err or _error(400, -1121, "Invalid symbol.", headers)
-        m = self.market.mark(self.symbols[symbol].base, _now_ms())
+        m = self.market.mark(self.symbols[symbol].base, self.clock.now_ms())
         return _json(
             {
                 "symbol": symbol,
@@ -175,7 +175,7 @@ class BinanceRest(SimulatorCore):
             api_key=request.headers.get("X-MBX-APIKEY"),
             raw_query=request.query_string,
             credentials=dict(self.config.credentials),
-            server_ms=_now_ms(),
+            server_ms=self.clock.now_ms(),
         )
         return None if err is None else _error(err.status, err.code, err.msg, headers)
 
@@ -238,10 +238,6 @@ class BinanceRest(SimulatorCore):
         return refusal or _json([], headers)
 
     # -- WebSocket ------------------------------------------------------------------------------------
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _json(body: Any, headers: dict[str, str]) -> web.Response:

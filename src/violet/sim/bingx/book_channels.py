@@ -37,10 +37,6 @@ def units(text: str, decimals: int) -> int:
     return int(Decimal(text).scaleb(decimals))
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class BingxBookChannels(SimulatorCore):
     config: BingxSimConfig
     symbols: dict[str, Instrument]
@@ -51,7 +47,7 @@ class BingxBookChannels(SimulatorCore):
         self.cadences: dict[str, Cadence] = {}
         self._quiet_until: dict[str, float] = {}
         self._depth_due: dict[str, float] = {}
-        now = _now_ms()
+        now = self.clock.now_ms()
         for rank, inst in enumerate(self.instruments):
             symbol = frames.venue_symbol(inst)
             major = inst.base in MAJORS
@@ -97,7 +93,7 @@ class BingxBookChannels(SimulatorCore):
         if update is None:
             return None
         last_id, bids, asks = update
-        t = _now_ms() if time_ms is None else time_ms
+        t = self.clock.now_ms() if time_ms is None else time_ms
         return frames.incr_depth(f"{symbol}@incrDepth", "update", last_id, t, bids, asks)
 
     # -- incrDepth subscriptions: the snapshot first ----------------------------------------------------------
@@ -116,7 +112,7 @@ class BingxBookChannels(SimulatorCore):
             return
         symbol = topic.partition("@")[0]
         last_id, bids, asks = self.books[symbol].snapshot(SNAPSHOT_LEVELS)
-        t_ms = _now_ms()
+        t_ms = self.clock.now_ms()
         top = self.book_quote(symbol, t_ms)
         log = (symbol, "quote", t_ms, f"{top.bid}/{top.ask}")
         conn.offer(Outgoing(frames.incr_depth(topic, "all", last_id, t_ms, bids, asks), log))
@@ -154,14 +150,14 @@ class BingxBookChannels(SimulatorCore):
             quiet = now < self._quiet_until.get(symbol, 0.0)
             if kind == "top":
                 if not quiet and f"{symbol}@bookTicker" not in self.recorded_topics:
-                    self.publish(self.market.quote(self.symbols[symbol].base, _now_ms()))
+                    self.publish(self.market.quote(self.symbols[symbol].base, self.clock.now_ms()))
                 heapq.heappush(heap, (now + top_gap_s(cadence, rng), seq, kind, symbol))
                 continue
             if not quiet and rng.random() < cadence.spell_share:
                 self._quiet_until[symbol] = now + rng.uniform(*cadence.quiet_spell_s)
             elif not quiet and rng.random() >= cadence.quiet_share:
                 self.books[symbol].churn(rng.randint(1, 6))
-            t_ms = _now_ms()
+            t_ms = self.clock.now_ms()
             frame = self.incr_update_frame(symbol, t_ms)
             if frame is not None:
                 # Logged with the top it leaves, as the bookTicker is: what a client's book quote shows (the send log
@@ -182,6 +178,6 @@ class BingxBookChannels(SimulatorCore):
             self._depth_due[topic] = now + (0.2 if major else name_interval_ms(channel) / 1000)
             levels = int(channel.removeprefix("depth").partition("@")[0])
             _, bids, asks = self.books[symbol].snapshot(levels, starts_stream=False)
-            payload = frames.envelope(topic, frames.depth_of_book(bids, asks), _now_ms())
+            payload = frames.envelope(topic, frames.depth_of_book(bids, asks), self.clock.now_ms())
             for conn in self.topic_index.get(topic, ()):
                 conn.offer(Outgoing(payload, None))

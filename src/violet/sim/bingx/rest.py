@@ -19,11 +19,16 @@ from violet.sim.engine.universe import Instrument
 
 class BingxRest(SimulatorCore):
     contracts_need_timestamp = False
+    paused_until: dict[str, float]
+    """Symbol -> monotonic time its pause (fault `pause:SYMBOL:SECONDS`) ends."""
     """`contracts-need-timestamp` (fault): swap contracts without a `timestamp` parameter get HTTP 400, 104414."""
 
     def apply_venue_fault(self, fault: Fault) -> None:
         if fault.kind is FaultKind.CONTRACTS_NEED_TIMESTAMP:
             self.contracts_need_timestamp = True
+            return
+        if fault.kind is FaultKind.PAUSE:
+            self.paused_until[fault.channel] = time.monotonic() + fault.delay_ms / 1000
             return
         super().apply_venue_fault(fault)
 
@@ -32,6 +37,18 @@ class BingxRest(SimulatorCore):
     rest_calls: list[str]
     _rest_hits: dict[tuple[str, str], list[float]]
     _rest_banned: dict[str, float]
+
+    def is_paused(self, symbol: str) -> bool:
+        """Status 25: listed, refused on the socket (from the config, or for a while by a `pause` fault)."""
+        if symbol in self.config.paused_symbols:
+            return True
+        until = self.paused_until.get(symbol)
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        del self.paused_until[symbol]
+        return False
 
     # -- REST -----------------------------------------------------------------------------------------
     def _limit(self, request: web.Request) -> web.Response | None:
@@ -89,7 +106,7 @@ class BingxRest(SimulatorCore):
     @routes.get("/openApi/cswap/v1/market/contracts")
     async def _no_coin_m(self, request: web.Request) -> web.Response:
         return self._limit(request) or web.json_response(
-            {"code": 0, "msg": "", "timestamp": time.time_ns() // 1_000_000, "data": []}, headers=self._headers(request)
+            {"code": 0, "msg": "", "timestamp": self.clock.now_ms(), "data": []}, headers=self._headers(request)
         )
 
     @routes.get("/openApi/spot/v1/common/symbols")
@@ -100,7 +117,7 @@ class BingxRest(SimulatorCore):
 
     @routes.get("/openApi/swap/v2/server/time")
     async def _server_time(self, request: web.Request) -> web.Response:
-        return self._limit(request) or self._ok(request, {"serverTime": time.time_ns() // 1_000_000})
+        return self._limit(request) or self._ok(request, {"serverTime": self.clock.now_ms()})
 
     @routes.get("/openApi/swap/v2/quote/contracts")
     async def _contracts(self, request: web.Request) -> web.Response:
@@ -126,7 +143,7 @@ class BingxRest(SimulatorCore):
                     "tradeMinUSDT": 2,
                     "currency": "USDT",
                     "asset": inst.base,
-                    "status": 25 if symbol in self.config.paused_symbols else 1,
+                    "status": 25 if self.is_paused(symbol) else 1,
                     "apiStateOpen": "true",
                     "apiStateClose": "true",
                     "ensureTrigger": True,
@@ -141,7 +158,7 @@ class BingxRest(SimulatorCore):
         return self._ok(request, rows)
 
     def _quote_now(self, symbol: str) -> QuoteEvent:
-        return self.market.quote(self.symbols[symbol].base, time.time_ns() // 1_000_000)
+        return self.market.quote(self.symbols[symbol].base, self.clock.now_ms())
 
     @routes.get("/openApi/swap/v2/quote/ticker")
     async def _ticker(self, request: web.Request) -> web.Response:

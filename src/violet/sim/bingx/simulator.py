@@ -28,6 +28,7 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
         self._last_trade: dict[str, TradeEvent] = {}
         self._rest_hits: dict[tuple[str, str], list[float]] = {}
         self._rest_banned: dict[str, float] = {}
+        self.paused_until: dict[str, float] = {}
         self.rest_calls: list[str] = []
         self.init_books()
 

@@ -7,6 +7,7 @@ import functools
 import gzip
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -47,6 +48,8 @@ def _gz(text: str) -> bytes:
 class BingxWebSocket(SimulatorCore):
     config: BingxSimConfig
     symbols: dict[str, Instrument]
+    is_paused: Callable[[str], bool]
+    """The REST side's (rest.py): a paused contract's topics are refused."""
 
     def make_connection(
         self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any
@@ -135,7 +138,7 @@ class BingxWebSocket(SimulatorCore):
 
     def _supported(self, data_type: str) -> bool:
         symbol, _, channel = data_type.partition("@")
-        if symbol not in self.symbols or symbol in self.config.paused_symbols:
+        if symbol not in self.symbols or self.is_paused(symbol):
             return False
         if channel in ("bookTicker", "trade", "lastPrice", "markPrice", "ticker", "incrDepth"):
             return True
@@ -151,7 +154,7 @@ class BingxWebSocket(SimulatorCore):
     def _leak_one(self, conn: SimConnection, data_type: str) -> None:
         symbol, _, channel = data_type.partition("@")
         inst = self.symbols[symbol]
-        now = time.time_ns() // 1_000_000
+        now = self.clock.now_ms()
         if channel == "trade":
             data = frames.trades([self.market.trade(inst.base, now)], symbol)
         else:

@@ -3,9 +3,11 @@
 Spec strings (CLI `--fault`, HTTP test API): `close:CODE`, `reset`, `stall`, `resume`, `delay:MS[:N]`,
 `malformed[:N]`, `truncated[:N]`, `crossed[:N]`, `zero[:N]`, `negative[:N]`, `nan[:N]`, `duplicate[:N]`,
 `out-of-order[:N]`, `burst:N`, `silence:CHANNEL:MS` (that channel's frames are not sent for MS milliseconds while
-the others go on), `cascade:FACTOR:SECONDS` (the market's rate times FACTOR for SECONDS, a liquidation cascade), plus
-venue-specific kinds (Binance: `exchange-info:451` / `exchange-info:200`, a region block of the REST exchangeInfo and
-its end; BingX: `corrupt-gzip`, `text-frame`, `ping-storm:N`, `stale-push:N`, `contracts-need-timestamp`).
+the others go on), `cascade:FACTOR:SECONDS` (the market's rate times FACTOR for SECONDS, a liquidation cascade),
+`skew:MS:SECONDS` (the venue's clock MS milliseconds ahead, or behind if negative, for SECONDS), plus venue-specific
+kinds (Binance: `exchange-info:451` / `exchange-info:200`, a region block of the REST exchangeInfo and its end; BingX:
+`corrupt-gzip`, `text-frame`, `ping-storm:N`, `stale-push:N`, `contracts-need-timestamp`, `pause:SYMBOL:SECONDS`, a
+contract paused (status 25) for SECONDS: its topics refused with 80015 when asked for, those already served go on).
 """
 
 from __future__ import annotations
@@ -41,9 +43,13 @@ class FaultKind(enum.Enum):
     CASCADE = "cascade"
     EXCHANGE_INFO = "exchange-info"
     CONTRACTS_NEED_TIMESTAMP = "contracts-need-timestamp"
+    SKEW = "skew"
+    PAUSE = "pause"
 
 
-VENUE_FAULTS = frozenset({FaultKind.CASCADE, FaultKind.EXCHANGE_INFO, FaultKind.CONTRACTS_NEED_TIMESTAMP})
+VENUE_FAULTS = frozenset(
+    {FaultKind.CASCADE, FaultKind.EXCHANGE_INFO, FaultKind.CONTRACTS_NEED_TIMESTAMP, FaultKind.SKEW, FaultKind.PAUSE}
+)
 """Faults of the whole simulator (its market or its REST side), not of a connection."""
 
 
@@ -75,7 +81,8 @@ class Fault:
     code: int = 1000
     delay_ms: float = 0.0
     channel: str = ""
-    """silence: the channel (the part of a topic after the symbol, e.g. `bookTicker`, `aggTrade`, `incrDepth`)."""
+    """silence: the channel (the part of a topic after the symbol, e.g. `bookTicker`, `aggTrade`, `incrDepth`);
+    pause: the venue's symbol."""
     factor: float = 1.0
     """cascade: the rate multiplier; `delay_ms` holds its duration."""
 
@@ -86,9 +93,9 @@ class Fault:
             kind = FaultKind(name)
         except ValueError:
             raise FaultSpecError(f"unknown fault {name!r}; known: {', '.join(k.value for k in FaultKind)}") from None
-        if kind is FaultKind.SILENCE:
+        if kind in (FaultKind.SILENCE, FaultKind.PAUSE):
             if len(args) != 2 or not args[0]:
-                raise FaultSpecError("silence needs a channel and milliseconds: silence:CHANNEL:MS")
+                raise FaultSpecError(f"{name} needs a name and a number: {name}:NAME:N")
             channel, args = args[0], args[1:]
         else:
             channel = ""
@@ -108,6 +115,14 @@ class Fault:
             if nums[0] <= 0:
                 raise FaultSpecError("silence needs milliseconds > 0")
             return cls(kind=kind, channel=channel, delay_ms=nums[0])
+        if kind is FaultKind.PAUSE:
+            if nums[0] <= 0:
+                raise FaultSpecError("pause needs seconds > 0: pause:SYMBOL:SECONDS")
+            return cls(kind=kind, channel=channel, delay_ms=nums[0] * 1000)
+        if kind is FaultKind.SKEW:
+            if len(nums) != 2 or nums[1] <= 0:
+                raise FaultSpecError("skew needs milliseconds and seconds: skew:MS:SECONDS")
+            return cls(kind=kind, code=int(nums[0]), delay_ms=nums[1] * 1000)
         if kind is FaultKind.CASCADE:
             if len(nums) != 2 or nums[0] <= 0 or nums[1] <= 0:
                 raise FaultSpecError("cascade needs a factor and seconds: cascade:FACTOR:SECONDS")

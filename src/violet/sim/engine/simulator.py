@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, Self
@@ -24,6 +23,7 @@ from aiohttp import web
 from violet.domain.errors import VioletError
 from violet.lifecycle import StackLifetime
 from violet.sim.engine import routes
+from violet.sim.engine.clock import VenueClock
 from violet.sim.engine.config import SimConfig
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import VENUE_FAULTS, Fault, FaultKind, FaultSpecError
@@ -74,6 +74,7 @@ class SimulatorCore(StackLifetime):
         self.ca_path: Path | None = None
         self.events_emitted = 0
         self.accepting = True
+        self.clock = VenueClock()
         self.recorded_topics: frozenset[str] = frozenset()
         """Streams whose timing comes from a recording (`cadence_from`)."""
         """False: WebSocket upgrades are refused with 503, as during a venue outage."""
@@ -159,7 +160,7 @@ class SimulatorCore(StackLifetime):
         pacer.reset()
         while True:
             n = await pacer.due()
-            ts_ms = time.time_ns() // 1_000_000
+            ts_ms = self.clock.now_ms()
             for _ in range(n):
                 self.on_market_event(market.next_event(ts_ms))
 
@@ -168,7 +169,7 @@ class SimulatorCore(StackLifetime):
         self.publish(event)
 
     def _emit_for_topic(self, topic: str) -> None:
-        event = self.event_for_topic(topic, time.time_ns() // 1_000_000)
+        event = self.event_for_topic(topic, self.clock.now_ms())
         if event is not None:
             self.publish(event)  # the recorded stream spoke: this venue's frames for it, whatever its profile
 
@@ -187,7 +188,7 @@ class SimulatorCore(StackLifetime):
     async def _mark_loop(self) -> None:
         while True:
             await anyio.sleep(self.config.mark_interval_s)
-            ts_ms = time.time_ns() // 1_000_000
+            ts_ms = self.clock.now_ms()
             for inst in self.instruments:
                 self.publish(self.market.mark(inst.base, ts_ms))
 
@@ -222,7 +223,7 @@ class SimulatorCore(StackLifetime):
         """`n` events as fast as the sockets take them, all stamped now. Offered in chunks that wait while any
         connection's outbox is over half full: a burst larger than an outbox would otherwise close that
         connection as a slow consumer before its writer had sent a frame."""
-        ts_ms = time.time_ns() // 1_000_000
+        ts_ms = self.clock.now_ms()
         for start in range(0, n, BURST_CHUNK):
             for _ in range(min(BURST_CHUNK, n - start)):
                 self.publish(self.market.next_event(ts_ms))
@@ -312,6 +313,9 @@ class SimulatorCore(StackLifetime):
         """Venue hook for faults of the whole simulator; the engine handles `cascade`."""
         if fault.kind is FaultKind.CASCADE:
             self.pacer.surge(fault.factor, fault.delay_ms / 1000)
+            return
+        if fault.kind is FaultKind.SKEW:
+            self.clock.skew(fault.code, fault.delay_ms / 1000)
             return
         raise FaultSpecError(f"the {self.venue} simulator has no {fault.kind.value} fault")
 
