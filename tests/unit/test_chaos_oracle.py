@@ -90,3 +90,15 @@ def test_a_quiet_stream_is_not_expected_fresh() -> None:
     samples = [Sample(BTC, t * 100 * MS, False, "too-old", BUDGET, ts_ms=None, prices=None) for t in range(20, 280)]
     verdict = judge(sent, samples, [])
     assert verdict.expected_fresh_samples < len(samples) // 3
+
+
+def test_recovery_counts_from_the_last_of_overlapping_faults_and_no_earlier() -> None:
+    sent = venue(BTC, 30)
+    stopped = FaultWindow("shard-stop", "venue", 5 * S, 8 * S, frozenset({BTC}))
+    restarted = FaultWindow("member-restart", "venue", 7 * S, 12 * S)  # every stream, healing 4 s after the stop
+    both = judge(sent, faithful_reader(sent, down=[stopped, restarted]), [stopped, restarted])
+    assert both.passed, both.violations
+    assert both.recovery_s and max(both.recovery_s) < 0.1, "judged from the restart's heal"
+    late = FaultWindow("member-restart", "venue", 7 * S, 15 * S)  # dark 3 s past the restart's heal
+    slow = judge(sent, faithful_reader(sent, down=[stopped, late]), [stopped, restarted])
+    assert "slow-recovery" in [v.rule for v in slow.violations]

@@ -32,6 +32,7 @@ from violet.chaos.run import (
     pids_of,
     planes_of,
     read,
+    rejected_of,
     sample_of,
     sample_row,
     sent_of,
@@ -118,6 +119,7 @@ async def _follow(
     async def sample() -> None:
         period = 1 / opts.sample_hz
         last_outages = {n: f.counters().carrier_outages for n, f in planes_of(planes).items()}
+        last_rejected = {n: rejected_of(f) for n, f in planes_of(planes).items()}
         next_second = start + 1
         while True:
             now = time.monotonic_ns()
@@ -134,6 +136,11 @@ async def _follow(
                 if outages > last_outages[name]:
                     record.outages.append((now, name, outages - last_outages[name]))
                     last_outages[name] = outages
+                rejected = rejected_of(feed)
+                for reason, n in rejected.items():
+                    if n > last_rejected[name].get(reason, 0):
+                        record.rejections.append((now, name, reason, n - last_rejected[name].get(reason, 0)))
+                last_rejected[name] = rejected
             if time.monotonic() >= next_second:
                 p99 = {n: _p99(v) for n, v in latency_ms.items()}
                 t = round(time.monotonic() - start, 1)
@@ -225,6 +232,11 @@ def _result(
         for at, plane, n in record.outages
         if not any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + 5 * S for w in record.windows)
     ]
+    unexplained_rejections = [
+        {"at_ns": at, "plane": plane, "reason": reason, "rejected": n}
+        for at, plane, reason, n in record.rejections
+        if not any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + 5 * S for w in record.windows)
+    ]
     unseen = [
         w.kind
         for w in record.windows
@@ -247,7 +259,9 @@ def _result(
     fd_growth = {n: fds["end"].get(n, 0) - v for n, v in fds.get("start", {}).items() if n in fds["end"]}
     recovery = sorted(verdict.recovery_s)
     violations = [attrs.asdict(v) for v in verdict.violations]
-    passed = verdict.passed and not unexplained and not unseen and not grown and died <= 0
+    passed = (
+        verdict.passed and not unexplained and not unexplained_rejections and not unseen and not grown and died <= 0
+    )
     return {
         "seed": opts.seed,
         "minutes": opts.minutes,
@@ -274,6 +288,9 @@ def _result(
         "child_restarts": restarts,
         "unexpected_deaths": max(0, died),
         "unexplained_outages": unexplained,
+        "rejections": _totals(record.rejections),
+        "unexplained_rejections": unexplained_rejections[:200],
+        "unexplained_rejections_total": len(unexplained_rejections),
         "faults_unseen_by_violet": unseen,
         "assets_down_at_end": down_at_end,
         "violations": violations[:200],
@@ -284,6 +301,13 @@ def _result(
         "spool": str(record.sent.path.parent) if opts.keep_spool else None,
         "passed": passed,
     }
+
+
+def _totals(rejections: list[tuple[int, str, str, int]]) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    for _, plane, reason, n in rejections:
+        totals[f"{plane} {reason}"] += n
+    return dict(sorted(totals.items()))
 
 
 def _member_pid() -> int | None:

@@ -228,6 +228,8 @@ def _recovery(
             log = logs.get(stream)
             if not fault.touches(stream) or log is None:
                 continue
+            if _still_held(fault, stream, faults):
+                continue  # another fault holds the stream past this heal: recovery counts from that one's
             # Judged only where the venue kept the stream going: something sent within the first second after.
             if not log.sent_between(fault.end_ns, fault.end_ns + S):
                 continue
@@ -250,3 +252,12 @@ def _recovery(
             if took is not None:
                 out.append(took / S)
     return out
+
+
+def _still_held(fault: FaultWindow, stream: Stream, faults: list[FaultWindow]) -> bool:
+    """Whether another fault touching `stream` began before `fault` healed and heals after it (overlapping faults,
+    e.g. a shard stopped while the bridge's member restarts: the stream can only come back after both)."""
+    return any(
+        other is not fault and other.touches(stream) and other.start_ns <= fault.end_ns < other.end_ns
+        for other in faults
+    )

@@ -33,7 +33,7 @@ from violet.chaos.schedule import FaultKind, PlannedFault, skew_ms
 from violet.config import BinanceConfig, BingxConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig
 from violet.config.shards import deal
 from violet.domain import TickKind, format_price
-from violet.ports import PlaneHealth, VenuePriceFeedPort
+from violet.ports import PlaneHealth, RejectionReasons, VenuePriceFeedPort
 
 PLANE_OF = {"binance": "alpha", "bingx": "venue"}
 QUOTE_CHANNELS = ("bookTicker", "incrDepth", "depth")
@@ -106,6 +106,8 @@ class Record:
     injected: list[dict[str, Any]] = attrs.field(factory=list)
     outages: list[tuple[int, str, int]] = attrs.field(factory=list)
     """(monotonic ns, plane, carrier outages counted since the last look) as violet reported them."""
+    rejections: list[tuple[int, str, str, int]] = attrs.field(factory=list)
+    """(monotonic ns, plane, reason, venue data refused since the last look) as the reactor's planes reported them."""
     fresh_per_s: list[tuple[float, int, int, float | None, float | None]] = attrs.field(factory=list)
     """(seconds, alpha streams fresh, venue streams fresh, alpha and venue venue->reactor p99 ms), once a second: the
     timeline."""
@@ -330,6 +332,10 @@ def fds_of(pids: dict[str, int]) -> dict[str, int]:
 
 def planes_of(planes: Planes) -> dict[str, VenuePriceFeedPort]:
     return {"alpha": planes.alpha, "venue": planes.venue}
+
+
+def rejected_of(feed: VenuePriceFeedPort) -> dict[str, int]:
+    return feed.rejected_by_reason() if isinstance(feed, RejectionReasons) else {}
 
 
 def assets_down(planes: Planes) -> dict[str, list[str]]:

@@ -104,6 +104,7 @@ def bench_chaos(
     opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, bridge=bridge, keep_spool=keep_spool)
     result = run_on_uvloop(run_chaos, opts, out)
     keys = ("faults_injected", "fault_kinds", "stale_served_as_fresh", "withheld_fraction", "recovery_s")
-    for key in (*keys, "unexplained_outages", "faults_unseen_by_violet", "violations_total", "passed"):
+    judged = ("unexplained_outages", "unexplained_rejections_total", "faults_unseen_by_violet", "violations_total")
+    for key in (*keys, *judged, "passed"):
         typer.echo(f"{key}: {result[key]}")
     raise typer.Exit(0 if result["passed"] else 1)
