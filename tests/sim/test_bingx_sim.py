@@ -226,11 +226,13 @@ async def test_fault_close_reset_stall(sim: BingxSimulator) -> None:
     conn = next(iter(sim.connections.values()))
     await sim.apply_fault(Fault.parse("stall"))
     quote(sim)
-    await anyio.sleep(0.05)
+    with anyio.fail_after(TIMEOUT):  # the writer has taken the quote (and, stalled, held it)
+        while conn.backlog():
+            await anyio.sleep(0.001)
     assert conn.sent == 1  # only the ack
     await sim.apply_fault(Fault.parse("resume"))
-    quote(sim)
-    assert (await recv(ws))["dataType"] == "BTC-USDT@bookTicker"
+    held = await recv(ws)  # arrives on resume, without waiting for a newer frame
+    assert held["dataType"] == "BTC-USDT@bookTicker" and conn.sent == 2
 
 
 async def test_rest_envelope_errors_with_http_200_and_rate_limit() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from violet.chaos.oracle import MS, FaultWindow, S, Sample, Sent, Stream, judge
+from violet.chaos.oracle import MS, FaultWindow, Rules, S, Sample, Sent, Stream, judge
 
 BTC: Stream = ("venue", "BTCUSDT-PERP", "quote")
 ETH: Stream = ("venue", "ETHUSDT-PERP", "quote")
@@ -102,3 +102,17 @@ def test_recovery_counts_from_the_last_of_overlapping_faults_and_no_earlier() ->
     late = FaultWindow("member-restart", "venue", 7 * S, 15 * S)  # dark 3 s past the restart's heal
     slow = judge(sent, faithful_reader(sent, down=[stopped, late]), [stopped, restarted])
     assert "slow-recovery" in [v.rule for v in slow.violations]
+
+
+def test_a_fresh_price_the_venue_never_sent_is_caught_once_the_logs_cover_its_time() -> None:
+    sent = venue(BTC, 20)  # event times 1,000-1,199 ms
+    rules = Rules(log_margin_ms=50)
+    samples = faithful_reader(sent)
+    # A book that lost an update: a top made of the venue's levels, but never the venue's top at that time.
+    samples.append(Sample(BTC, 15 * S, True, "fresh", BUDGET, ts_ms=sent[140].ts_ms, prices="239/242"))
+    verdict = judge(sent, samples, [], rules)
+    assert [v.rule for v in verdict.violations] == ["never-sent-as-fresh"] and verdict.never_sent == 1
+    # A tick stamped before the recording could cover it may have been sent unrecorded: reported, not judged.
+    early = Sample(BTC, 15 * S, True, "fresh", BUDGET, ts_ms=sent[0].ts_ms + 10, prices="99/100")
+    quiet = judge(sent, [*faithful_reader(sent), early], [], rules)
+    assert quiet.passed and quiet.unmatched_fresh == 1

@@ -274,6 +274,7 @@ def _result(
         "stale_served_as_fresh": verdict.stale_served_as_fresh,
         "withheld_fraction": verdict.withheld_fraction,
         "expected_fresh_samples": verdict.expected_fresh_samples,
+        "never_sent_as_fresh": verdict.never_sent,
         "unmatched_fresh_samples": verdict.unmatched_fresh,
         "recovery_s": {
             "p50": statistics.median(recovery) if recovery else None,

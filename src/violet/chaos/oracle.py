@@ -3,6 +3,8 @@
 (`latest()` samples, each with the verdict, the tick's venue stamp and prices), and decides from those alone.
 
 1. never stale as fresh: no sample read FRESH whose price the venue had replaced longer ago than the sample's budget;
+   nor FRESH with a price and event time the venue never sent on that stream (a price made up on the way: a book
+   that lost an update, a restamped tick), once the send logs cover its event time;
 2. never withheld: a stream no fault touched, whose venue sent it something within its budget (and at least the
    delivery allowance before the sample), reads FRESH in at least `fresh_required` of such samples;
 3. recovery: after a fault heals, each stream it touched that the venue keeps sending is FRESH again within
@@ -80,7 +82,9 @@ class Verdict:
     expected_fresh_samples: int
     recovery_s: list[float]
     unmatched_fresh: int
-    """FRESH samples whose tick the send logs do not show (reported, not judged)."""
+    """FRESH samples whose tick the send logs do not show: judged as never sent once the logs cover its event
+    time, else (a tick from before recording began) only reported."""
+    never_sent: int = 0
     violations: list[Violation]
 
     @property
@@ -94,6 +98,8 @@ class Rules:
     """How long a frame may take from the venue to the reactor before its absence counts as withholding."""
     fresh_required: float = 0.999
     recovery_limit_s: float = 2.0
+    log_margin_ms: int = 2_000
+    """A tick stamped within this of the first recorded frame may predate the recording (frames in flight)."""
     settle_ns: int = 2 * S
     """After a fault heals, its streams are judged by the recovery rule, not the withholding rule, this long."""
 
@@ -133,6 +139,14 @@ def judge(
     faults = sorted(faults, key=lambda f: f.start_ns)
     samples = sorted(samples, key=lambda s: s.at_ns)
     streams = {s.stream for s in samples}
+    # The send logs start when recording was turned on: a tick stamped before (plus the venue's clock skew and a
+    # margin) may have been sent unrecorded. Per plane, by the venue's own stamps.
+    covered_from = {
+        plane: min(r.ts_ms for log in logs.values() if log.sent and log.sent[0].stream[0] == plane for r in log.sent)
+        + rules.log_margin_ms
+        for plane in {stream[0] for stream in logs}
+    }
+    never_sent = 0
     disturbed = {stream: _Intervals(faults, stream, rules.settle_ns) for stream in streams}
     violations: list[Violation] = []
     stale = unmatched = expected = withheld = 0
@@ -142,6 +156,18 @@ def judge(
             index = None if log is None else log.index_of(sample)
             if log is None or index is None:
                 unmatched += 1
+                plane = sample.stream[0]
+                if sample.ts_ms is not None and plane in covered_from and sample.ts_ms >= covered_from[plane]:
+                    never_sent += 1
+                    violations.append(
+                        Violation(
+                            "never-sent-as-fresh",
+                            sample.at_ns,
+                            sample.stream,
+                            f"FRESH {sample.prices} @ {sample.ts_ms}",
+                            "the venue never sent this price at this time on this stream",
+                        )
+                    )
             else:
                 replaced = log.replaced_at(index)
                 if replaced is not None and sample.at_ns - replaced > sample.budget_ns:
@@ -185,6 +211,7 @@ def judge(
         expected_fresh_samples=expected,
         recovery_s=recovery,
         unmatched_fresh=unmatched,
+        never_sent=never_sent,
         violations=violations,
     )
 

@@ -103,7 +103,8 @@ def bench_chaos(
         raise typer.BadParameter(f"{bridge!r}: shm or hz", param_hint="--bridge")
     opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, bridge=bridge, keep_spool=keep_spool)
     result = run_on_uvloop(run_chaos, opts, out)
-    keys = ("faults_injected", "fault_kinds", "stale_served_as_fresh", "withheld_fraction", "recovery_s")
+    keys = ["faults_injected", "fault_kinds", "stale_served_as_fresh", "never_sent_as_fresh", "withheld_fraction"]
+    keys.append("recovery_s")
     judged = ("unexplained_outages", "unexplained_rejections_total", "faults_unseen_by_violet", "violations_total")
     for key in (*keys, *judged, "passed"):
         typer.echo(f"{key}: {result[key]}")

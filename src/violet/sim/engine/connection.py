@@ -27,6 +27,10 @@ class Outgoing(NamedTuple):
     """(symbol, kind, ts_ms, prices) for the send-time side channel, or None for control frames."""
 
 
+WAKE = Outgoing("", None)
+"""Wakes the writer (a stall ended) without sending anything itself."""
+
+
 class SimConnection:
     def __init__(
         self,
@@ -52,6 +56,7 @@ class SimConnection:
         self.sent = 0
         self.closed = False
         self.close_reason = ""
+        self._held_while_stalled: list[Outgoing] = []
 
     # -- producer side (the market loop, control replies) --------------------------------------------
     def offer(self, item: Outgoing) -> None:
@@ -72,6 +77,17 @@ class SimConnection:
 
     def apply(self, fault: Fault) -> None:
         self.faults.add(fault)
+        if fault.kind is FaultKind.RESUME:
+            self.offer(WAKE)  # what a stall held goes out now, not with the next frame
+
+    async def _send(self, item: Outgoing) -> None:
+        payload = self.transform(self._encode(item.text))
+        if self.ws.closed:
+            return
+        await (self.ws.send_bytes(payload) if isinstance(payload, bytes) else self.ws.send_str(payload))
+        self.sent += 1
+        if item.log is not None:
+            self._log.record(*item.log)
 
     # -- writer task ---------------------------------------------------------------------------------
     async def write_loop(self) -> None:
@@ -88,7 +104,22 @@ class SimConnection:
         async with self._rx:
             async for item in self._rx:
                 if faults.stalled:
-                    continue  # half-open: the socket stays up, nothing is sent
+                    # A stalled path holds what the venue sends, as TCP does: nothing arrives, the socket stays
+                    # up, and on resume everything held arrives late and in order (a path stalled past the
+                    # venue's send buffer is dropped like a slow consumer). Frames are lost only with the socket.
+                    if item is not WAKE:
+                        self._held_while_stalled.append(item)
+                        if len(self._held_while_stalled) > self.outbox_size:
+                            self.close_reason = "send buffer full while stalled"
+                            await self.close(1008)
+                            return
+                    continue
+                if self._held_while_stalled:
+                    held_items, self._held_while_stalled = self._held_while_stalled, []
+                    for held_item in held_items:
+                        await self._send(held_item)
+                if item is WAKE:
+                    continue
                 text = item.text
                 if faults.pending:
                     if faults.take(FaultKind.DELAY):
