@@ -16,8 +16,8 @@ from decimal import Decimal
 import anyio
 from hdrh.histogram import HdrHistogram
 
+from violet.adapters.nt_binance.driver import Connection, NodeDriver, NodeSinks, build_node
 from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_asset, load_instruments
-from violet.adapters.nt_binance.node import Connection, NodeSinks, NtBinanceNode
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, Stream, hub_for
 from violet.domain import Clock, DomainError, FeedState, NormalizedTick, TickKind, VioletError, parse_price
@@ -50,7 +50,7 @@ class NtBinancePriceFeed(HubBackedFeed):
         self._hub.silence.name_of = self._stream_name
         self._instruments: dict[str, PerpInstrument] = {}
         self.missing_assets: list[str] = []
-        self._node: NtBinanceNode | None = None
+        self._node: NodeDriver | None = None
         self._run_scope: anyio.CancelScope | None = None
         self._node_stopping = False
         self._last_data_ns = 0
@@ -270,7 +270,7 @@ class NtBinancePriceFeed(HubBackedFeed):
             raw_trade=self._on_raw_trade if s.trade_stream == "trade" else None,
             signal=self._on_signal,
         )
-        self._node = NtBinanceNode(s, sinks)
+        self._node = build_node(s, sinks)
         self._node.on_reconnected(self._reconnected)
 
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

@@ -1,4 +1,4 @@
-"""Everything that touches NautilusTrader: the TradingNode, its Binance data client and the tap Actor.
+"""The NautilusTrader 1.231 driver (driver.py): the TradingNode, its Binance data client and the tap Actor.
 
 NT types stop here; the tap hands plain strings and integers to violet. NT facts this relies on (each one
 exercised by tests/adapters/test_nt_drift.py, which names what moved): the node is built on the caller's running
@@ -19,17 +19,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import attrs
-
 from violet.adapters.nt_binance import trade_stream
 from violet.adapters.nt_binance.batching import SubscribeBatcher
+from violet.adapters.nt_binance.driver import Connection, NodeSinks, QuoteSink, TradeSink
 from violet.adapters.nt_binance.routes import violet_routes
 from violet.adapters.nt_binance.settings import NtBinanceSettings
-
-QuoteSink = Callable[[str, str, str, int, int], None]
-"""(symbol e.g. BTCUSDT-PERP, bid, ask, ts_event ns, ts_init ns)"""
-TradeSink = Callable[[str, str, int, int], None]
-"""(symbol, price, ts_event ns, ts_init ns)"""
 
 VENUE = "BINANCE"
 
@@ -95,17 +89,6 @@ def connecting_for_violet() -> Iterator[None]:
         _CONNECTING_FOR_VIOLET.reset(token)
 
 
-@attrs.frozen
-class Connection:
-    """One of NautilusTrader's WebSocket connections, as violet's carrier."""
-
-    carrier: str
-    """`public #0`, `market #0`: NT's route client and its connection id."""
-    state: str
-    """'active' / 'reconnecting' / 'closed'."""
-    streams: tuple[str, ...]
-
-
 def _tap_class() -> type:
     from nautilus_trader.common.actor import Actor
     from nautilus_trader.config import ActorConfig
@@ -145,24 +128,6 @@ def _tap_class() -> type:
             self._on_trade(tick.instrument_id.symbol.value, str(tick.price), tick.ts_event, tick.ts_init)
 
     return VioletTap
-
-
-@attrs.frozen(kw_only=True)
-class NodeSinks:
-    """Where the node hands what it reads (on the event loop's thread)."""
-
-    quote: QuoteSink
-    trade: TradeSink
-    streams_acked: Callable[[list[str]], None]
-    """The streams Binance acknowledged, per SUBSCRIBE frame (batching.py)."""
-    streams_refused: Callable[[list[str], str], None] | None = None
-    """A SUBSCRIBE Binance answered with an error, or one that could not be sent: its streams and why."""
-    bad_frame: trade_stream.BadFrame
-    raw_trade: trade_stream.TradeSink | None = None
-    """Set: violet reads the `@trade` frames it subscribes itself (`subscribe_trade_stream`) on the public client,
-    with their `X`, instead of NT's `@aggTrade` trade ticks."""
-    signal: Callable[[], None] | None = None
-    """Set: SIGINT and SIGTERM call it instead of NT's kernel handlers."""
 
 
 class NtBinanceNode:
