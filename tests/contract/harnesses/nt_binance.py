@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import anyio
 
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
+from tests.support.nt_release import binance_ws_url, confirms_by_first_tick
 from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.domain import FeedState, ManualClock, TickKind
@@ -51,7 +52,7 @@ class NtBinanceHarness(SimulatorOutages):
             NtBinanceSettings(
                 assets=self.assets,
                 base_url_http=sim.http_url,
-                base_url_ws=sim.ws_url,
+                base_url_ws=binance_ws_url(sim.ws_url),
                 api_key=Secret("placeholder-key"),
                 api_secret=Secret("placeholder-secret"),
                 staleness_budget_ns=1_000_000_000,
@@ -123,10 +124,42 @@ class NtBinanceHarness(SimulatorOutages):
         await anyio.lowlevel.checkpoint()
         return ts_ms * 1_000_000
 
+    def _topics(self) -> dict[str, tuple[str, str]]:
+        return {f"{self._bases[a].lower()}usdt@{c}": (a, c) for a in self.assets for c in ("bookTicker", "aggTrade")}
+
     async def ready(self) -> None:
+        if confirms_by_first_tick():
+            # 2.0 confirms a stream by its next tick, which the tests send themselves (a tick here would make the
+            # outage property's prices fresh before it looks): the venue holding every subscription again is the
+            # far side's own evidence that NautilusTrader resubscribed.
+            topics = set(self._topics())
+            await eventually(
+                lambda: self.feed.state is FeedState.LIVE and topics <= set(self.sim.topic_index),
+                "NT resubscribed every stream",
+                WAIT_S,
+            )
+            return
         await eventually(
             lambda: self.feed.state is FeedState.LIVE and not self.feed.unconfirmed_assets(), "NT subscribed", WAIT_S
         )
+
+    async def first_ticks(self) -> None:
+        """NautilusTrader 2.0 confirms a stream only by a tick (entering the feed waits for that): as the venue comes
+        to hold each subscription, it sends that stream one update (the test's own publications come after, with
+        later event times)."""
+        pending = self._topics()
+        with anyio.fail_after(WAIT_S):
+            while pending:
+                for topic in [t for t in pending if t in self.sim.topic_index]:
+                    asset, channel = pending.pop(topic)
+                    one = f"{1:.{self._decimals[asset]}f}"
+                    two = f"{2:.{self._decimals[asset]}f}"
+                    self._push(
+                        VenueUpdate(asset=asset, bid=one, ask=two)
+                        if channel == "bookTicker"
+                        else VenueUpdate(asset=asset, last=one)
+                    )
+                await anyio.sleep(0.01)
 
     def stream_of(self, topic: str) -> tuple[str, TickKind] | None:
         symbol, _, channel = topic.partition("@")
@@ -142,6 +175,9 @@ class NtBinanceHarness(SimulatorOutages):
 async def nt_binance_harness() -> AsyncIterator[NtBinanceHarness]:
     async with BinanceSimulator(BinanceSimConfig(symbols=SYMBOLS, market=False)) as sim:
         harness = NtBinanceHarness(sim)
-        async with harness.feed:
-            await harness.ready()
-            yield harness
+        async with anyio.create_task_group() as tg:
+            if confirms_by_first_tick():
+                tg.start_soon(harness.first_ticks)
+            async with harness.feed:
+                await harness.ready()
+                yield harness

@@ -143,7 +143,9 @@ class NtBinanceNodeV2:
                 )
             },
         )
-        self._node = live.LiveNode.build("violet", config, data_factories={VENUE: binance.BinanceDataClientFactory()})
+        self._node: Any = live.LiveNode.build(
+            "violet", config, data_factories={VENUE: binance.BinanceDataClientFactory()}
+        )
         self._routes = _Routes(sinks)
         self._tap = _tap_class()()
         self._tap.bind(sinks, self._routes)
@@ -167,10 +169,20 @@ class NtBinanceNodeV2:
         raise UnsupportedOnThisRelease("NautilusTrader 2.0 has no @trade stream for futures")
 
     async def run(self) -> None:
-        await self._node.run_async()
+        node = self._node
+        if node is None:
+            return
+        try:
+            await node.run_async()
+        finally:
+            # One LiveNode per thread: a stopped one must be disposed of and dropped before another can be built
+            # (a reactor that re-enters its planes, a test module after another).
+            self._node = None
+            node.dispose()
 
     async def stop(self) -> None:
-        self._node.handle().stop()
+        if self._node is not None:
+            self._node.handle().stop()
 
     def connections(self) -> list[Connection]:
         routes = self._routes
