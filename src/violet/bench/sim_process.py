@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import anyio
@@ -41,6 +42,8 @@ async def start_sim(
         cmd.append("--tls")
     proc, line = await spawn_ready(cmd, name=f"{venue} simulator", timeout_s=30)
     info = msgspec.json.decode(line)
+    if venue == "binance":
+        info["ws"] = binance_ws_url(info["ws"])
     if not pin:
         return SimProcess(proc=proc, info=info)
     try:  # sim on core 0, clients on the others: the measured side is not the measuring side's neighbour
@@ -49,6 +52,24 @@ async def start_sim(
     except (AttributeError, OSError):
         pass
     return SimProcess(proc=proc, info=info)
+
+
+BINANCE_WS_HOST_ENV = "VIOLET_BINANCE_WS_HOST"
+
+
+def binance_ws_url(ws_url: str) -> str:
+    """The Binance simulator's WebSocket URL under the host name in VIOLET_BINANCE_WS_HOST, when set.
+
+    NautilusTrader 2.0 maps its two clients onto Binance's routes only for Binance's own hosts; the simulator enforces
+    the routes as Binance does (its bare root serves public streams only). `scripts/nt-compat` and the side-by-side
+    benches run 2.0 in a private mount namespace whose /etc/hosts maps `fstream.binance.com` to 127.0.0.1 and set
+    this variable, so 2.0 reaches the simulator as Binance. Plain ws:// (2.0's WebSocket TLS trusts only its
+    compiled-in roots)."""
+    host = os.environ.get(BINANCE_WS_HOST_ENV)
+    if not host:
+        return ws_url
+    parts = urlsplit(ws_url)
+    return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}"))
 
 
 def unpin(pid: int) -> None:
