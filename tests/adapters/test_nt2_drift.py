@@ -27,7 +27,7 @@ import pytest
 from tests.support.nt_release import binance_ws_url
 from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
-from violet.adapters.nt_binance.driver import nt_major
+from violet.adapters.nt_binance.build import nt_major
 from violet.adapters.nt_binance.node_v2 import ENDPOINTS
 from violet.domain import FeedState, TickKind
 from violet.secrets import Secret

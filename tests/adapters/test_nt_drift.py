@@ -12,12 +12,13 @@ What violet relies on (src/violet/adapters/nt_binance/node.py, batching.py):
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
-from violet.adapters.nt_binance.node import RECONNECT_DELAY_INITIAL_MS, RECONNECT_DELAY_MAX_MS
+from violet.adapters.nt_binance.node import RECONNECT_DELAY_INITIAL_MS, RECONNECT_DELAY_MAX_MS, NtBinanceNode
 from violet.domain import FeedState
 from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
@@ -44,10 +45,14 @@ async def venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
             yield sim, feed
 
 
-def _node_ws_clients(feed: NtBinancePriceFeed) -> list[object]:
+def _v1_node(feed: NtBinancePriceFeed) -> NtBinanceNode:
     node = feed._node
-    assert node is not None
-    return node._ws_clients()
+    assert isinstance(node, NtBinanceNode), "these checks are the 1.231 driver's"
+    return node
+
+
+def _node_ws_clients(feed: NtBinancePriceFeed) -> list[Any]:
+    return _v1_node(feed)._ws_clients()
 
 
 async def test_quotes_ride_the_public_client_and_trades_the_market_client(
@@ -133,8 +138,7 @@ async def test_nts_cache_keeps_no_history_of_ticks(venue: tuple[BinanceSimulator
     from violet.adapters.nt_binance.node import CACHE_TICK_CAPACITY
 
     _, feed = venue
-    node = feed._node
-    assert node is not None
+    node = _v1_node(feed)
     iid = InstrumentId.from_str("BTCUSDT-PERP.BINANCE")
     cache = node._node.kernel.cache
     received = feed.counters().received

@@ -6,7 +6,7 @@ scripts/nt-compat runs these tests in a private mount namespace whose /etc/hosts
 
 from __future__ import annotations
 
-from violet.adapters.nt_binance.driver import nt_major
+from violet.adapters.nt_binance.build import nt_major
 from violet.bench.sim_process import binance_ws_url as _binance_ws_url
 
 

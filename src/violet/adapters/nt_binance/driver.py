@@ -1,5 +1,5 @@
 """What the adapter core (feed.py) needs from a NautilusTrader Binance node, on either major, and the choice of the
-driver that provides it.
+driver that provides it (build.py).
 
 Two drivers implement it: `node.py` for 1.231 (a `TradingNode`, an `Actor` tap, NT's Python WebSocket clients, whose
 private hooks give acks, connection states and reconnects) and `node_v2.py` for 2.0 (a `LiveNode`, a `DataActor` tap,
@@ -14,13 +14,11 @@ first tick since its route's socket last connected. Neither guesses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import version
 from typing import Protocol
 
 import attrs
 
 from violet.adapters.nt_binance import trade_stream
-from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.domain import VioletError
 
 QuoteSink = Callable[[str, str, str, int, int], None]
@@ -95,19 +93,3 @@ class NodeDriver(Protocol):
     def on_reconnected(self, callback: Callable[[str, list[str]], None]) -> None:
         """`callback(carrier, its streams)` whenever a connection has come back after an outage, however fast."""
         ...
-
-
-def nt_major() -> int:
-    """The installed NautilusTrader's major version (1 or 2)."""
-    return int(version("nautilus_trader").split(".", 1)[0])
-
-
-def build_node(settings: NtBinanceSettings, sinks: NodeSinks) -> NodeDriver:
-    """The driver for the installed NautilusTrader, built on the running loop (from the main thread)."""
-    if nt_major() >= 2:
-        from violet.adapters.nt_binance.node_v2 import NtBinanceNodeV2
-
-        return NtBinanceNodeV2(settings, sinks)
-    from violet.adapters.nt_binance.node import NtBinanceNode
-
-    return NtBinanceNode(settings, sinks)

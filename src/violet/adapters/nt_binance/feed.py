@@ -16,7 +16,8 @@ from decimal import Decimal
 import anyio
 from hdrh.histogram import HdrHistogram
 
-from violet.adapters.nt_binance.driver import Connection, NodeDriver, NodeSinks, build_node
+from violet.adapters.nt_binance.build import build_node
+from violet.adapters.nt_binance.driver import Connection, NodeDriver, NodeSinks
 from violet.adapters.nt_binance.instruments import PerpInstrument, canonical_asset, load_instruments
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.delivery import HubBackedFeed, Stream, hub_for
