@@ -18,6 +18,7 @@ import msgspec
 import pytest
 from anyio.abc import SocketAttribute
 
+from tests.support.nt_release import binance_ws_url
 from tests.support.waiting import eventually
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings, WrongEventLoop
 from violet.domain import FeedNotReady, FeedState, Freshness, TickKind, UnknownAsset
@@ -38,7 +39,7 @@ async def strict_venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePrice
             NtBinanceSettings(
                 assets=("BTCUSDT-PERP", "ETHUSDT-PERP", "NOPEUSDT-PERP"),
                 base_url_http=sim.http_url,
-                base_url_ws=sim.ws_url,
+                base_url_ws=binance_ws_url(sim.ws_url),
                 api_key=Secret("placeholder"),
                 api_secret=Secret("placeholder"),
                 subscribe_per_s=50,
@@ -146,12 +147,14 @@ SECRET_SECRET = "s3cret-MUST-NOT-LEAK-91bd"
 _PROBE = """
 import anyio
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.bench.sim_process import binance_ws_url
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
 async def main() -> None:
     async with BinanceSimulator(BinanceSimConfig(symbols=2, rate_hz=200)) as sim:
-        settings = NtBinanceSettings(assets=("BTCUSDT-PERP",), base_url_http=sim.http_url, base_url_ws=sim.ws_url,
+        ws = binance_ws_url(sim.ws_url)  # 2.0 runs: Binance's own host name (tests/support/nt_release.py)
+        settings = NtBinanceSettings(assets=("BTCUSDT-PERP",), base_url_http=sim.http_url, base_url_ws=ws,
                                      nt_log_level="DEBUG", subscribe_per_s=50)
         print(settings, repr(settings.api_key), f"{settings.api_secret}")
         async with NtBinancePriceFeed(settings) as feed, feed.subscribe(["BTCUSDT-PERP"]) as stream:
@@ -211,7 +214,10 @@ async def test_a_route_whose_socket_comes_up_later_still_makes_the_feed_ready(la
     cfg = BinanceSimConfig(symbols=2, rate_hz=200, handshake_delay_ms=((late_route, 300.0),))
     async with BinanceSimulator(cfg) as sim:
         settings = NtBinanceSettings(
-            assets=("BTCUSDT-PERP",), base_url_http=sim.http_url, base_url_ws=sim.ws_url, ready_timeout_s=10.0
+            assets=("BTCUSDT-PERP",),
+            base_url_http=sim.http_url,
+            base_url_ws=binance_ws_url(sim.ws_url),
+            ready_timeout_s=10.0,
         )
         async with NtBinancePriceFeed(settings) as feed:
             assert feed.unconfirmed_assets() == []
@@ -263,7 +269,7 @@ async def test_the_trade_stream_read_by_violet_refuses_prints_that_are_not_the_m
         settings = NtBinanceSettings(
             assets=("BTCUSDT-PERP",),
             base_url_http=sim.http_url,
-            base_url_ws=sim.ws_url,
+            base_url_ws=binance_ws_url(sim.ws_url),
             subscribe_per_s=50,
             trade_stream="trade",
         )
@@ -298,7 +304,7 @@ async def test_an_in_process_plane_leaves_the_callers_signals_as_they_were() -> 
         settings = NtBinanceSettings(
             assets=("BTCUSDT-PERP",),
             base_url_http=sim.http_url,
-            base_url_ws=sim.ws_url,
+            base_url_ws=binance_ws_url(sim.ws_url),
             api_key=Secret("placeholder"),
             api_secret=Secret("placeholder"),
         )

@@ -125,7 +125,10 @@ class NtBinanceNodeV2:
         live: Any = importlib.import_module("nautilus_trader.live")
 
         loop = asyncio.get_running_loop()
+        common: Any = importlib.import_module("nautilus_trader.common")
+        level = getattr(common.LogLevel, settings.nt_log_level.upper(), common.LogLevel.ERROR)
         config = live.LiveNodeConfig(
+            logging=common.LoggerConfig(stdout_level=level, is_colored=False),
             trader_id=importlib.import_module("nautilus_trader.model").TraderId("VIOLET-001"),
             timeout_connection_secs=10.0,
             timeout_disconnection_secs=1.0,
