@@ -146,9 +146,18 @@ class NtBinanceNodeV2:
                 )
             },
         )
-        self._node: Any = live.LiveNode.build(
-            "violet", config, data_factories={VENUE: binance.BinanceDataClientFactory()}
-        )
+        try:
+            self._node: Any = live.LiveNode.build(
+                "violet", config, data_factories={VENUE: binance.BinanceDataClientFactory()}
+            )
+        except RuntimeError as exc:
+            if "already exists" not in str(exc):
+                raise
+            raise UnsupportedOnThisRelease(
+                "NautilusTrader 2.0 runs one LiveNode per thread: one in-process nt_binance plane at a time "
+                "(run more in `violet feed` processes)"
+            ) from exc
+        self._ran = False
         self._routes = _Routes(sinks)
         self._tap = _tap_class()()
         self._tap.bind(sinks, self._routes)
@@ -175,6 +184,7 @@ class NtBinanceNodeV2:
         node = self._node
         if node is None:
             return
+        self._ran = True
         try:
             await node.run_async()
         finally:
@@ -184,8 +194,14 @@ class NtBinanceNodeV2:
             node.dispose()
 
     async def stop(self) -> None:
-        if self._node is not None:
-            self._node.handle().stop()
+        node = self._node
+        if node is None:
+            return
+        if self._ran:
+            node.handle().stop()  # `run` returns, and disposes of it
+        else:  # stopped before it ran (a start that failed or timed out first)
+            self._node = None
+            node.dispose()
 
     def connections(self) -> list[Connection]:
         routes = self._routes
