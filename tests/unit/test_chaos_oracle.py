@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from violet.chaos.oracle import MS, FaultWindow, Rules, S, Sample, Sent, Stream, judge
+from violet.chaos.oracle import (
+    MS,
+    FaultWindow,
+    Rules,
+    S,
+    Sample,
+    Sent,
+    Stream,
+    judge,
+    unexplained_rejections,
+    venue_repeats,
+)
 
 BTC: Stream = ("venue", "BTCUSDT-PERP", "quote")
 ETH: Stream = ("venue", "ETHUSDT-PERP", "quote")
@@ -116,3 +127,29 @@ def test_a_fresh_price_the_venue_never_sent_is_caught_once_the_logs_cover_its_ti
     early = Sample(BTC, 15 * S, True, "fresh", BUDGET, ts_ms=sent[0].ts_ms + 10, prices="99/100")
     quiet = judge(sent, [*faithful_reader(sent), early], [], rules)
     assert quiet.passed and quiet.unmatched_fresh == 1
+
+
+def test_a_fault_that_strikes_before_a_stream_could_recover_takes_over_its_recovery() -> None:
+    sent = venue(BTC, 30)
+    silence = FaultWindow("channel-silence", "venue", 5 * S, 8 * S, frozenset({BTC}))
+    stop = FaultWindow("shard-stop", "venue", 8 * S + 300 * MS, 12 * S, frozenset({BTC}))  # 0.3 s after the heal
+    dark = FaultWindow("dark", "venue", 5 * S, 12 * S, frozenset({BTC}))  # the reader: dark through both
+    verdict = judge(sent, faithful_reader(sent, down=[dark]), [silence, stop])
+    assert verdict.passed, verdict.violations
+    late = FaultWindow("dark", "venue", 5 * S, 15 * S, frozenset({BTC}))  # dark 3 s past the stop's heal
+    assert "slow-recovery" in [
+        v.rule for v in judge(sent, faithful_reader(sent, down=[late]), [silence, stop]).violations
+    ]
+
+
+def test_a_duplicate_is_explained_by_the_venues_own_repeat_and_nothing_else_is() -> None:
+    sent = venue(BTC, 5)
+    repeat = Sent(BTC, sent[20].ts_ms, sent[20].prices, sent[20].send_ns + 1 * MS)
+    repeats = venue_repeats([*sent, repeat])
+    assert repeats == {"venue": [repeat.send_ns]}
+    seen_at = repeat.send_ns + 100 * MS
+    rejections = [(seen_at, "venue", "duplicate", 1), (seen_at, "venue", "out-of-order", 1)]
+    assert unexplained_rejections(rejections, [], repeats) == [(seen_at, "venue", "out-of-order", 1)]
+    window = FaultWindow("socket-close", "venue", seen_at - S, seen_at)
+    assert unexplained_rejections(rejections, [window], repeats) == []
+    assert unexplained_rejections([(seen_at + 3 * S, "venue", "duplicate", 1)], [], repeats) != [], "too long after"

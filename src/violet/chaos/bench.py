@@ -22,7 +22,8 @@ import attrs
 from violet.api import open_planes
 from violet.bench.sim_process import SimProcess, sim_get, stop_sim
 from violet.bench.system_soak import ProcessTrack
-from violet.chaos.oracle import S, Verdict, judge
+from violet.chaos.oracle import S, Verdict, judge, venue_repeats
+from violet.chaos.oracle import unexplained_rejections as unexplained_rejections_of
 from violet.chaos.run import (
     MEMBER,
     Injector,
@@ -199,9 +200,10 @@ async def _follow(
     verdict = judge(
         (sent_of(r) for r in record.sent.rows()), (sample_of(r) for r in record.samples.rows()), record.windows
     )
+    repeats = venue_repeats(sent_of(r) for r in record.sent.rows())
     if not opts.keep_spool:
         shutil.rmtree(record.sent.path.parent, ignore_errors=True)
-    return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end)
+    return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end, repeats)
 
 
 async def _injected(inj: Injector, fault: Any) -> None:
@@ -223,6 +225,7 @@ def _result(
     pids_seen: dict[str, set[int]],
     events_at: list[tuple[float, int]],
     down_at_end: dict[str, list[str]],
+    repeats: dict[str, list[int]],
 ) -> dict[str, Any]:
     record = inj.record
     kinds = Counter(f["kind"] for f in record.injected if "injector_error" not in f)
@@ -234,8 +237,7 @@ def _result(
     ]
     unexplained_rejections = [
         {"at_ns": at, "plane": plane, "reason": reason, "rejected": n}
-        for at, plane, reason, n in record.rejections
-        if not any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + 5 * S for w in record.windows)
+        for at, plane, reason, n in unexplained_rejections_of(record.rejections, record.windows, repeats)
     ]
     unseen = [
         w.kind
@@ -247,10 +249,8 @@ def _result(
     hours = (events_at[-1][0] - events_at[0][0]) / 3600 if len(events_at) > 1 else 0.0
     ticks_per_hour = (events_at[-1][1] - events_at[0][1]) / hours if hours else 0.0
     warm = opts.warmup_s * 3
-    rss = {
-        name: t.summary(born + warm, ticks_per_hour)["slope_mib_per_million_ticks"]
-        for name, (t, born) in tracks.items()
-    }
+    summaries = {name: t.summary(born + warm, ticks_per_hour) for name, (t, born) in tracks.items()}
+    rss = {name: s["slope_mib_per_million_ticks"] for name, s in summaries.items()}
     rss_judged = opts.minutes >= RSS_JUDGED_FROM_MINUTES
     grown = {n: v for n, v in rss.items() if rss_judged and n != MEMBER and v is not None and v > 1.0}
     restarts = {n: len(p) - 1 for n, p in pids_seen.items() if len(p) > 1}
@@ -284,6 +284,10 @@ def _result(
         },
         "rss_mib_per_million_ticks": rss,
         "rss_judged": rss_judged,
+        "rss_mib": {
+            name: {k: s[k] for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib", "series_s_mib")}
+            for name, s in summaries.items()
+        },
         "rss_not_judged": {MEMBER: MEMBER_NOT_JUDGED} if MEMBER in rss else {},
         "fd_growth": fd_growth,
         "child_restarts": restarts,

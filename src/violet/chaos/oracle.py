@@ -266,6 +266,8 @@ def _recovery(
                 continue  # the run ended before the limit: not judged
             fresh_at = next((s.at_ns for s in after if s.fresh), None)
             took = None if fresh_at is None else fresh_at - fault.end_ns
+            if (took is None or took > limit_ns) and _interrupted(fault, stream, faults, fresh_at, limit_ns):
+                continue  # another fault hit the stream before it could come back: judged from that one's heal
             if took is None or took > limit_ns:
                 violations.append(
                     Violation(
@@ -288,3 +290,53 @@ def _still_held(fault: FaultWindow, stream: Stream, faults: list[FaultWindow]) -
         other is not fault and other.touches(stream) and other.start_ns <= fault.end_ns < other.end_ns
         for other in faults
     )
+
+
+def _interrupted(
+    fault: FaultWindow, stream: Stream, faults: list[FaultWindow], fresh_at: int | None, limit_ns: int
+) -> bool:
+    """Whether another fault touching `stream` began after `fault` healed but before the stream was fresh again (and
+    inside the recovery limit): e.g. a channel's silence ends and its shard is stopped half a second later, before
+    the channel's next frame; the stream's recovery is then the later fault's to judge."""
+    until = fault.end_ns + limit_ns if fresh_at is None else min(fresh_at, fault.end_ns + limit_ns)
+    return any(
+        other is not fault and other.touches(stream) and fault.end_ns <= other.start_ns < until for other in faults
+    )
+
+
+def venue_repeats(sent: Iterable[Sent]) -> dict[str, list[int]]:
+    """Per plane, when a venue sent a frame identical to the one before it on its stream (same event time, same
+    prices): a venue's own repeat, which a feed rightly refuses as a duplicate. Sorted send times."""
+    last: dict[Stream, tuple[int, str]] = {}
+    out: dict[str, list[int]] = defaultdict(list)
+    for record in sorted(sent, key=lambda r: r.send_ns):
+        key = (record.ts_ms, record.prices)
+        if last.get(record.stream) == key:
+            out[record.stream[0]].append(record.send_ns)
+        last[record.stream] = key
+    return dict(out)
+
+
+def unexplained_rejections(
+    rejections: Iterable[tuple[int, str, str, int]],
+    faults: Iterable[FaultWindow],
+    repeats: dict[str, list[int]],
+    *,
+    lookback_ns: int = 2 * S,
+    after_heal_ns: int = 5 * S,
+) -> list[tuple[int, str, str, int]]:
+    """Rejections (seen at, plane, reason, count) that no fault window on their plane explains (from a second before
+    it began to `after_heal_ns` after it healed) and, for a `duplicate`, no repeat the venue itself sent on that plane
+    within `lookback_ns` before it was seen."""
+    windows = list(faults)
+    out = []
+    for at, plane, reason, n in rejections:
+        if any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + after_heal_ns for w in windows):
+            continue
+        if reason == "duplicate":
+            times = repeats.get(plane, [])
+            i = bisect.bisect_left(times, at - lookback_ns)
+            if i < len(times) and times[i] <= at:
+                continue
+        out.append((at, plane, reason, n))
+    return out
