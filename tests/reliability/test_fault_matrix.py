@@ -54,6 +54,7 @@ FAULTS: list[tuple[str, str | None, str | None]] = [
     ("burst:20000", None, None),
     ("silence:bookTicker:500", None, None),
     ("cascade:10:1", None, None),
+    ("skew:-400:1", None, None),  # the venue clock 400 ms behind for 1 s: inside the 250 ms allowance plus budget
 ]
 
 
@@ -238,6 +239,7 @@ def test_the_matrix_names_every_simulator_fault_of_the_binance_venue() -> None:
         FaultKind.PING_STORM,
         FaultKind.STALE_PUSH,
         FaultKind.CONTRACTS_NEED_TIMESTAMP,
+        FaultKind.PAUSE,
     }
     startup_only = {FaultKind.EXCHANGE_INFO}  # test_a_region_block_at_startup_is_a_typed_error
     covered = {Fault.parse(spec).kind for spec, _, _ in FAULTS} | {FaultKind.RESUME} | startup_only
