@@ -24,13 +24,12 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.support.nt_release import binance_ws_url
+from tests.support.nt_release import feed_over_every_instrument
 from tests.support.waiting import eventually
-from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.adapters.nt_binance import NtBinancePriceFeed
 from violet.adapters.nt_binance.build import nt_major
 from violet.adapters.nt_binance.node_v2 import ENDPOINTS
 from violet.domain import FeedState, TickKind
-from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
@@ -75,15 +74,7 @@ async def test_a_disposed_node_lets_another_be_built() -> None:
 @pytest.fixture(scope="module")
 async def venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
     async with BinanceSimulator(BinanceSimConfig(symbols=SYMBOLS, rate_hz=200)) as sim:
-        feed = NtBinancePriceFeed(
-            NtBinanceSettings(
-                assets=tuple(i.canonical for i in sim.instruments),
-                base_url_http=sim.http_url,
-                base_url_ws=binance_ws_url(sim.ws_url),
-                api_key=Secret("placeholder"),
-                api_secret=Secret("placeholder"),
-            )
-        )
+        feed = feed_over_every_instrument(sim)
         async with feed:
             yield sim, feed
 

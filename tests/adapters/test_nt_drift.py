@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.nt_release import feed_over_every_instrument
 from tests.support.waiting import eventually
-from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
+from violet.adapters.nt_binance import NtBinancePriceFeed
 from violet.adapters.nt_binance.build import nt_major
 from violet.adapters.nt_binance.node import RECONNECT_DELAY_INITIAL_MS, RECONNECT_DELAY_MAX_MS, NtBinanceNode
 from violet.domain import FeedState
-from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.engine.faults import Fault
 
@@ -35,15 +35,7 @@ SYMBOLS = 50
 @pytest.fixture(scope="module")
 async def venue() -> AsyncIterator[tuple[BinanceSimulator, NtBinancePriceFeed]]:
     async with BinanceSimulator(BinanceSimConfig(symbols=SYMBOLS, rate_hz=200)) as sim:
-        feed = NtBinancePriceFeed(
-            NtBinanceSettings(
-                assets=tuple(i.canonical for i in sim.instruments),
-                base_url_http=sim.http_url,
-                base_url_ws=sim.ws_url,
-                api_key=Secret("placeholder"),
-                api_secret=Secret("placeholder"),
-            )
-        )
+        feed = feed_over_every_instrument(sim)
         async with feed:
             await eventually(lambda: feed.state is FeedState.LIVE and not feed.unconfirmed_assets(), "all acked")
             yield sim, feed
