@@ -82,6 +82,10 @@ async def test_losing_one_member_of_two_keeps_prices_flowing_without_a_restart(
             assert reader.counters().received > received_at_kill, "ticks published after the loss arrived"
             assert reader.state.value == "live"
         assert served_fresh_ages, "the reader was sampled while it served prices"
-        # Venue time vs wall time on one host; the simulator stamps E when it sends. A fresh price is never older
-        # than the consumer's budget (a little slack for the sampling loop itself).
-        assert max(served_fresh_ages) < BUDGET_NS + 50_000_000
+        # Venue time vs wall time on one host; the simulator stamps E when it sends. violet ages a tick from the
+        # feed's receive (docs/reactor.md), so the venue -> feed transit is outside the budget: ~0.1 s through this
+        # pipeline on a loaded 2-core machine (NautilusTrader's loop reads the socket late; one CI run served a price
+        # 1.085 s after E with a 50 ms allowance). A price kept through the failover (the failure this guards
+        # against) would be seconds old, far past the budget plus this transit.
+        transit_allowance_ns = 250_000_000
+        assert max(served_fresh_ages) < BUDGET_NS + transit_allowance_ns

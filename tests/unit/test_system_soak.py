@@ -16,9 +16,10 @@ def test_slope_is_the_least_squares_line_through_the_samples() -> None:
 def test_summary_takes_the_slope_after_the_warm_up_only() -> None:
     track = ProcessTrack("p", 0)
     # 100 MiB in the first minute (start-up), then 1 MiB per hour.
-    track.samples = [(0.0, 0), (30.0, 100 * MIB)] + [
+    for t, rss in [(0.0, 0), (30.0, 100 * MIB)] + [
         (60.0 + h * 3600, int(100 * MIB + h * MIB)) for h in (0.0, 0.5, 1.0)
-    ]
+    ]:
+        track.record(t, rss)
     summary = track.summary(warmup_s=60.0, ticks_per_hour=2_000_000)
     assert summary["rss_after_warmup_mib"] == pytest.approx(100.0)
     assert summary["slope_mib_per_hour"] == pytest.approx(1.0)

@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,26 @@ MIB = 2**20
 class ProcessTrack:
     name: str
     pid: int
-    samples: list[tuple[float, int]] = attrs.field(factory=list)
-    """(seconds since start, RSS bytes)"""
+    _t: array[float] = attrs.field(factory=lambda: array("d"))
+    _rss: array[int] = attrs.field(factory=lambda: array("q"))
+    """Packed, 16 bytes a sample: the process that samples is often one of those measured (the chaos run's reactor),
+    and an hour of tuples would be growth of its own."""
+
+    @property
+    def samples(self) -> list[tuple[float, int]]:
+        """(seconds since start, RSS bytes)"""
+        return list(zip(self._t, self._rss, strict=True))
 
     def sample(self, t: float) -> None:
         try:
-            self.samples.append((t, psutil.Process(self.pid).memory_info().rss))
+            rss = psutil.Process(self.pid).memory_info().rss
         except psutil.Error:
             return
+        self.record(t, rss)
+
+    def record(self, t: float, rss: int) -> None:
+        self._t.append(t)
+        self._rss.append(rss)
 
     def summary(self, warmup_s: float, ticks_per_hour: float) -> dict[str, Any]:
         after = [(t, r) for t, r in self.samples if t >= warmup_s]
@@ -57,6 +70,7 @@ class ProcessTrack:
             if slope is not None and ticks_per_hour
             else None,
             "samples": len(self.samples),
+            "judged_s": after[-1][0] - after[0][0] if len(after) >= 2 else 0.0,
             "series_s_mib": [(round(t, 1), round(r / MIB, 2)) for t, r in self.samples],
         }
 

@@ -116,6 +116,8 @@ async def _follow(
     fds: dict[str, dict[str, int]] = {}
     pids_seen: dict[str, set[int]] = {}
     events_at: list[tuple[float, int]] = []
+    retired: list[tuple[str, tuple[ProcessTrack, float]]] = []
+    """Tracks of processes the schedule killed, judged like the others when they lived long enough."""
 
     async def sample() -> None:
         period = 1 / opts.sample_hz
@@ -135,17 +137,17 @@ async def _follow(
                             record.samples.add(sample_row(s))
                 outages = feed.counters().carrier_outages
                 if outages > last_outages[name]:
-                    record.outages.append((now, name, outages - last_outages[name]))
+                    record.outages.add((now, name, outages - last_outages[name]))
                     last_outages[name] = outages
                 rejected = rejected_of(feed)
                 for reason, n in rejected.items():
                     if n > last_rejected[name].get(reason, 0):
-                        record.rejections.append((now, name, reason, n - last_rejected[name].get(reason, 0)))
+                        record.rejections.add((now, name, reason, n - last_rejected[name].get(reason, 0)))
                 last_rejected[name] = rejected
             if time.monotonic() >= next_second:
                 p99 = {n: _p99(v) for n, v in latency_ms.items()}
                 t = round(time.monotonic() - start, 1)
-                record.fresh_per_s.append((t, fresh["alpha"], fresh["venue"], p99["alpha"], p99["venue"]))
+                record.timeline.add((t, fresh["alpha"], fresh["venue"], p99["alpha"], p99["venue"]))
                 for values in latency_ms.values():
                     values.clear()
                 next_second += 1
@@ -159,6 +161,7 @@ async def _follow(
                 pids_seen.setdefault(name, set()).add(pid)
                 track, _ = tracks.setdefault(name, (ProcessTrack(name, pid), t))
                 if track.pid != pid:  # a restarted child: its memory starts again, with a warm-up of its own
+                    retired.append((f"{name} (pid {track.pid})", tracks[name]))
                     track = ProcessTrack(name, pid)
                     tracks[name] = (track, t)
                 track.sample(t)
@@ -166,6 +169,8 @@ async def _follow(
                 fds["start"] = fds_of(pids)
             stats = await sim_get(sims["binance"], "/__sim/stats"), await sim_get(sims["bingx"], "/__sim/stats")
             events_at.append((t, sum(int(s["events"]) for s in stats)))
+            if len(events_at) > 2:  # the first and the newest are all the rate needs, and a list would grow
+                del events_at[1]
             await anyio.sleep(5.0)
 
     async def consume(name: str, feed: VenuePriceFeedPort) -> None:
@@ -195,15 +200,28 @@ async def _follow(
     await inj.drain_send_logs()
     fds["end"] = fds_of(pids_of(planes, sims, _member_pid()))
     down_at_end = assets_down(planes)
-    record.sent.close()  # flushed: read back below, after the last RSS sample
-    record.samples.close()
+    record.close()  # flushed: read back below, after the last RSS sample
+    logs = _Logs(
+        outages=[(at, plane, n) for at, plane, n in record.outages.rows()],
+        rejections=[(at, plane, reason, n) for at, plane, reason, n in record.rejections.rows()],
+        timeline=[tuple(row) for row in record.timeline.rows()],
+    )
     verdict = judge(
         (sent_of(r) for r in record.sent.rows()), (sample_of(r) for r in record.samples.rows()), record.windows
     )
     repeats = venue_repeats(sent_of(r) for r in record.sent.rows())
     if not opts.keep_spool:
         shutil.rmtree(record.sent.path.parent, ignore_errors=True)
-    return _result(opts, schedule, inj, verdict, tracks, fds, pids_seen, events_at, down_at_end, repeats)
+    return _result(opts, schedule, inj, verdict, logs, tracks, retired, fds, pids_seen, events_at, down_at_end, repeats)
+
+
+@attrs.frozen(kw_only=True)
+class _Logs:
+    """What the run spooled besides samples and frames, read back for the report."""
+
+    outages: list[tuple[int, str, int]]
+    rejections: list[tuple[int, str, str, int]]
+    timeline: list[tuple[Any, ...]]
 
 
 async def _injected(inj: Injector, fault: Any) -> None:
@@ -220,7 +238,9 @@ def _result(
     schedule: list[Any],
     inj: Injector,
     verdict: Verdict,
+    logs: _Logs,
     tracks: dict[str, Any],
+    retired: list[tuple[str, Any]],
     fds: dict[str, dict[str, int]],
     pids_seen: dict[str, set[int]],
     events_at: list[tuple[float, int]],
@@ -232,27 +252,37 @@ def _result(
     injector_errors = [f for f in record.injected if "injector_error" in f]
     unexplained = [
         {"at_ns": at, "plane": plane, "outages": n}
-        for at, plane, n in record.outages
+        for at, plane, n in logs.outages
         if not any(w.plane == plane and w.start_ns - S <= at <= w.end_ns + 5 * S for w in record.windows)
     ]
     unexplained_rejections = [
         {"at_ns": at, "plane": plane, "reason": reason, "rejected": n}
-        for at, plane, reason, n in unexplained_rejections_of(record.rejections, record.windows, repeats)
+        for at, plane, reason, n in unexplained_rejections_of(logs.rejections, record.windows, repeats)
     ]
     unseen = [
         w.kind
         for w in record.windows
         if w.plane == "venue"
         and FaultKind(w.kind) in SEEN_BY_THE_VENUE_PLANE
-        and not any(p == "venue" and w.start_ns - S <= at <= w.end_ns + 5 * S for at, p, _ in record.outages)
+        and not any(p == "venue" and w.start_ns - S <= at <= w.end_ns + 5 * S for at, p, _ in logs.outages)
     ]
     hours = (events_at[-1][0] - events_at[0][0]) / 3600 if len(events_at) > 1 else 0.0
     ticks_per_hour = (events_at[-1][1] - events_at[0][1]) / hours if hours else 0.0
     warm = opts.warmup_s * 3
-    summaries = {name: t.summary(born + warm, ticks_per_hour) for name, (t, born) in tracks.items()}
+    summaries = {name: t.summary(born + warm, ticks_per_hour) for name, (t, born) in [*retired, *tracks.items()]}
     rss = {name: s["slope_mib_per_million_ticks"] for name, s in summaries.items()}
     rss_judged = opts.minutes >= RSS_JUDGED_FROM_MINUTES
-    grown = {n: v for n, v in rss.items() if rss_judged and n != MEMBER and v is not None and v > 1.0}
+    # A process restarted late in the run (a killed shard) has minutes of its own after warm-up: too few for a
+    # slope, by the same rule as a short run. Its figure is reported, and the run judges the processes that lived.
+    restarted = {name for name, _ in retired} | {n for n, p in pids_seen.items() if len(p) > 1}
+    too_young = {
+        name: round(s["judged_s"] / 60, 1)
+        for name, s in summaries.items()
+        if name in restarted and s["judged_s"] < RSS_JUDGED_FROM_MINUTES * 60
+    }
+    grown = {
+        n: v for n, v in rss.items() if rss_judged and n != MEMBER and n not in too_young and v is not None and v > 1.0
+    }
     restarts = {n: len(p) - 1 for n, p in pids_seen.items() if len(p) > 1}
     kills = kinds.get(FaultKind.SHARD_KILL.value, 0) + kinds.get(FaultKind.MEMBER_RESTART.value, 0)
     died = sum(restarts.values()) - kills
@@ -288,12 +318,15 @@ def _result(
             name: {k: s[k] for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib", "series_s_mib")}
             for name, s in summaries.items()
         },
-        "rss_not_judged": {MEMBER: MEMBER_NOT_JUDGED} if MEMBER in rss else {},
+        "rss_not_judged": {
+            **({MEMBER: MEMBER_NOT_JUDGED} if MEMBER in rss else {}),
+            **{n: f"restarted: {m} minutes after its warm-up, too few for a slope" for n, m in too_young.items()},
+        },
         "fd_growth": fd_growth,
         "child_restarts": restarts,
         "unexpected_deaths": max(0, died),
         "unexplained_outages": unexplained,
-        "rejections": _totals(record.rejections),
+        "rejections": _totals(logs.rejections),
         "unexplained_rejections": unexplained_rejections[:200],
         "unexplained_rejections_total": len(unexplained_rejections),
         "faults_unseen_by_violet": unseen,
@@ -302,7 +335,7 @@ def _result(
         "violations_total": len(violations),
         "schedule": [f.describe() for f in schedule],
         "injected": record.injected,
-        "timeline": record.fresh_per_s,
+        "timeline": logs.timeline,
         "spool": str(record.sent.path.parent) if opts.keep_spool else None,
         "passed": passed,
     }

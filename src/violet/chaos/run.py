@@ -102,15 +102,31 @@ class Record:
 
     sent: Spool
     samples: Spool
+    outages: Spool
+    """(monotonic ns, plane, carrier outages counted since the last look) as violet reported them."""
+    rejections: Spool
+    """(monotonic ns, plane, reason, venue data refused since the last look) as the reactor's planes reported them."""
+    timeline: Spool
+    """(seconds, alpha streams fresh, venue streams fresh, alpha and venue venue->reactor p99 ms), once a second.
+
+    These three grow with the run's length, so they are spooled like the samples: held in this process (the
+    reactor the run measures), an hour of them is ~1 MiB that its RSS slope would count as violet's."""
     windows: list[FaultWindow] = attrs.field(factory=list)
     injected: list[dict[str, Any]] = attrs.field(factory=list)
-    outages: list[tuple[int, str, int]] = attrs.field(factory=list)
-    """(monotonic ns, plane, carrier outages counted since the last look) as violet reported them."""
-    rejections: list[tuple[int, str, str, int]] = attrs.field(factory=list)
-    """(monotonic ns, plane, reason, venue data refused since the last look) as the reactor's planes reported them."""
-    fresh_per_s: list[tuple[float, int, int, float | None, float | None]] = attrs.field(factory=list)
-    """(seconds, alpha streams fresh, venue streams fresh, alpha and venue venue->reactor p99 ms), once a second: the
-    timeline."""
+
+    @classmethod
+    def in_dir(cls, spool: Path) -> Record:
+        return cls(
+            sent=Spool(spool / "sent.jsonl"),
+            samples=Spool(spool / "samples.jsonl"),
+            outages=Spool(spool / "outages.jsonl"),
+            rejections=Spool(spool / "rejections.jsonl"),
+            timeline=Spool(spool / "timeline.jsonl"),
+        )
+
+    def close(self) -> None:
+        for spool in (self.sent, self.samples, self.outages, self.rejections, self.timeline):
+            spool.close()
 
 
 class Injector:
@@ -120,7 +136,7 @@ class Injector:
         self.planes = planes
         self.sims = sims
         self.slices = slices
-        self.record = Record(Spool(spool / "sent.jsonl"), Spool(spool / "samples.jsonl"))
+        self.record = Record.in_dir(spool)
         self.http: aiohttp.ClientSession | None = None
         self.restart_member: Callable[[], None] | None = None
         """With the Hazelcast bridge: restart its member (blocking, run in a worker thread)."""
