@@ -24,6 +24,7 @@ class ContractsError(VioletError, RuntimeError):
 class _Row(msgspec.Struct):
     symbol: str
     pricePrecision: int | str | None = None
+    quantityPrecision: int | str | None = None
     status: int | str | None = None
 
 
@@ -39,6 +40,11 @@ class SwapContract:
     symbol: str
     price_precision: int | None
     online: bool
+    size_precision: int | None = None
+
+
+def _int_or_none(value: int | str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
 
 
 def parse_contracts(body: bytes) -> dict[str, SwapContract]:
@@ -54,9 +60,12 @@ def parse_contracts(body: bytes) -> dict[str, SwapContract]:
             asset = to_canonical(row.symbol)
         except NotABingxAsset:
             continue
-        precision = int(row.pricePrecision) if row.pricePrecision not in (None, "") else None
         out[asset] = SwapContract(
-            asset=asset, symbol=row.symbol, price_precision=precision, online=str(row.status) in ("1", "None")
+            asset=asset,
+            symbol=row.symbol,
+            price_precision=_int_or_none(row.pricePrecision),
+            size_precision=_int_or_none(row.quantityPrecision),
+            online=str(row.status) in ("1", "None"),
         )
     return out
 

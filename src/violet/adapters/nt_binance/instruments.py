@@ -31,6 +31,7 @@ class _Symbol(msgspec.Struct):
     contractType: str | None = None
     status: str | None = None
     pricePrecision: int | None = None
+    quantityPrecision: int | None = None
     filters: list[_Filter] = msgspec.field(default_factory=list)
 
 
@@ -45,6 +46,7 @@ class PerpInstrument:
     venue_symbol: str
     tick_size: str | None
     price_precision: int | None
+    size_precision: int | None = None
 
 
 def canonical_asset(venue_symbol: str) -> str:
@@ -67,6 +69,7 @@ def parse_exchange_info(body: bytes) -> dict[str, PerpInstrument]:
             venue_symbol=s.symbol,
             tick_size=tick,
             price_precision=s.pricePrecision,
+            size_precision=s.quantityPrecision,
         )
         out[inst.asset] = inst
     return out
