@@ -33,6 +33,8 @@ class Planes:
     """The clock both planes stamp `mono_ns` with (ages are measured on it)."""
     metrics_url: str | None = None
     """Where `/metrics`, `/healthz` and `/readyz` are served, when asked for."""
+    config: VioletConfig | None = None
+    """The configuration the planes run on, resolved (the URLs of simulators it started filled in)."""
     child_pids: Callable[[], dict[str, int]] = dict
     """The processes `open_planes` started and runs now (simulators, `violet feed` shards), by name: what an operator
     or a fault-injection run signals. A restarted child appears with its new pid."""
@@ -78,6 +80,7 @@ async def open_planes(
                     venue=app.venue,
                     clock=app.clock,
                     metrics_url=metrics_url,
+                    config=resolved,
                     child_pids=supervisor.pids,
                 )
             finally:

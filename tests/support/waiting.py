@@ -3,6 +3,7 @@ names what was awaited. (Events are used where the code under test offers one; t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -28,3 +29,12 @@ async def eventually_async(
                 await anyio.sleep(0.05)
     except TimeoutError:
         pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+def wait_until(predicate: Callable[[], object], what: str = "the condition", timeout_s: float = 20.0) -> None:
+    """`eventually` for a test with no event loop (a child process's files)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+        time.sleep(0.05)

@@ -3,6 +3,7 @@ modules."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -149,30 +150,50 @@ def feed(
 
 @app.command("record")
 def record_cmd(
-    plane: Annotated[str, typer.Option(help="alpha (Binance) or venue (BingX).")],
-    out: Annotated[Path, typer.Option(help="Output file (.jsonl.gz).")],
+    plane: Annotated[str | None, typer.Option(help="Raw frames: alpha (Binance) or venue (BingX).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Raw frames: the output file (.jsonl.gz).")] = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Both planes into this NautilusTrader catalog (created or extended).")
+    ] = None,
     config: ConfigOption = None,
-    duration: Annotated[float, typer.Option(min=0.1, help="Seconds to record.")] = 60.0,
+    duration: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds to record (--catalog: until Ctrl-C when omitted).")
+    ] = None,
+    flush_s: Annotated[float, typer.Option(min=0.1, help="--catalog: seconds between flushes to disk.")] = 5.0,
 ) -> None:
-    """Record raw venue frames with receive times (compressed JSONL), for `violet replay`.
+    """Record the market: raw venue frames for `violet replay` (--plane, --out), or both planes as NautilusTrader
+    quotes, trades and instruments for research and backtests (--catalog).
 
-    Without --config it records from the venues named by the embedded defaults' URLs (the real venues);
-    point it at a simulator or a real venue with a config file.
+    Raw frames come from the venues the config names (without --config, the real venues); a catalog records the
+    planes as the config delivers them (any adapter, remote ones included; without --config, the embedded
+    defaults' simulators). A catalog is written crash-safe: an interrupted recording leaves whole files only.
 
     Example: violet record --plane venue --out bingx.jsonl.gz --duration 30 --config live.toml
+    Example: violet record --catalog market/ --duration 1200
     """
     import anyio
 
-    from violet.cli.record_command import record
-
-    if plane not in ("alpha", "venue"):
+    raw = plane is not None or out is not None
+    if (catalog is not None) == raw or (raw and (plane is None or out is None)):
+        log.error("give --catalog DIR, or --plane and --out (raw frames)")
+        raise typer.Exit(2)
+    if plane is not None and plane not in ("alpha", "venue"):
         log.error("--plane must be alpha or venue")
         raise typer.Exit(2)
     try:
         cfg = load_config(config) if config else load_config(None)
     except ConfigError as exc:
         raise config_failed(exc) from None
-    n = anyio.run(record, cfg, plane, out, duration)
+    if catalog is not None:
+        from violet.cli import catalog_record_command
+
+        summary = catalog_record_command.run(cfg, catalog, duration, flush_s)
+        typer.echo(json.dumps(summary))
+        return
+    from violet.cli.record_command import record
+
+    assert plane is not None and out is not None
+    n = anyio.run(record, cfg, plane, out, 60.0 if duration is None else duration)
     typer.echo(f"{out}: {n} frames")
 
 

@@ -1,0 +1,1 @@
+"""Recording both planes for research: NautilusTrader's data catalog, written crash-safe while the planes run."""

@@ -1,0 +1,167 @@
+"""A NautilusTrader `ParquetDataCatalog` that a crash never leaves half-written, with a bounded number of files.
+
+NautilusTrader writes a Parquet file where it will be read, one file per write, and consolidates by writing the
+combined file beside the originals before deleting them: a process killed mid-write leaves a truncated file that
+readers fail on, and a flush every few seconds makes thousands of small files (its users report both: discussion
+#3824, issue #4313). So every write here goes through NautilusTrader's own API into a staging catalog under the
+root (`.violet-staging/`, which NautilusTrader never reads) and each finished file is then renamed into the same
+place in the catalog: a rename is atomic on one filesystem, so readers see whole files or none.
+
+Compaction combines the files of one directory that start in the same period (an hour by default) with
+NautilusTrader's `consolidate_catalog`, again in staging, and swaps the result in. A crash between the swap and the
+removal of the originals leaves files whose interval another file covers: `repair` (run when a catalog is opened
+for recording) removes exactly those, and the staging area.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+
+STAGING = ".violet-staging"
+HOUR_NS = 3_600_000_000_000
+
+
+def file_interval(path: Path) -> tuple[int, int] | None:
+    """The (first, last) `ts_init` a catalog file's name gives (`2026-12-06T14-00-00-000000000Z_...Z.parquet`)."""
+    parts = path.stem.split("_")
+    if len(parts) != 2:
+        return None
+    try:
+        first, last = (_file_stamp_ns(p) for p in parts)
+    except ValueError:
+        return None
+    return first, last
+
+
+def _file_stamp_ns(stamp: str) -> int:
+    day, _, clock = stamp.partition("T")
+    hh, mm, ss, nanos = clock.removesuffix("Z").split("-")
+    whole = datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}+00:00")
+    if len(nanos) != 9 or not nanos.isdigit():
+        raise ValueError(stamp)
+    return int(whole.timestamp()) * 1_000_000_000 + int(nanos)
+
+
+def _leaf_files(root: Path) -> dict[Path, list[Path]]:
+    """Parquet files by directory, under `root/data`."""
+    out: dict[Path, list[Path]] = defaultdict(list)
+    data = root / "data"
+    if data.is_dir():
+        for f in data.rglob("*.parquet"):
+            out[f.parent].append(f)
+    return out
+
+
+class CatalogFiles:
+    """The catalog at `root`, written only by whole files. Not thread-safe: one writer (the recorder's flush
+    thread) at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._staging = root / STAGING
+
+    def repair(self) -> list[Path]:
+        """Clear what an interrupted recording left: the staging area, and files another file's interval covers
+        (the originals of a compaction whose swap completed). Returns the files removed."""
+        shutil.rmtree(self._staging, ignore_errors=True)
+        removed = []
+        for files in _leaf_files(self.root).values():
+            spans = {f: iv for f in files if (iv := file_interval(f)) is not None}
+            for f, (a, b) in spans.items():
+                if any(g != f and c <= a and b <= d and (c, d) != (a, b) for g, (c, d) in spans.items()):
+                    f.unlink()
+                    removed.append(f)
+        return removed
+
+    def write(self, data: list[Any]) -> list[Path]:
+        """Write NautilusTrader objects (sorted by `ts_init` per instrument and type) and publish the files made.
+        The caller keeps each directory's intervals disjoint (NautilusTrader checks only within staging)."""
+        if not data:
+            return []
+        shutil.rmtree(self._staging, ignore_errors=True)
+        ParquetDataCatalog(str(self._staging)).write_data(data)
+        return self._publish(self._staging)
+
+    def _publish(self, staging: Path) -> list[Path]:
+        published = []
+        for directory, files in _leaf_files(staging).items():
+            target = self.root / directory.relative_to(staging)
+            target.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                _fsync(f)  # the rename below must never publish a file whose bytes a power loss could take back
+                dest = target / f.name
+                os.replace(f, dest)
+                published.append(dest)
+        _fsync_dirs({p.parent for p in published})
+        shutil.rmtree(staging, ignore_errors=True)
+        return published
+
+    def compact(self, period_ns: int = HOUR_NS, *, keep_open_after_ns: int | None = None) -> int:
+        """Combine, per directory, the files that start in the same period into one. Files starting at or after
+        `keep_open_after_ns` are left alone (the period still being written, when the caller says so). Returns
+        how many files were removed."""
+        removed = 0
+        for directory, files in _leaf_files(self.root).items():
+            groups: dict[int, list[Path]] = defaultdict(list)
+            for f in files:
+                iv = file_interval(f)
+                if iv is None or (keep_open_after_ns is not None and iv[0] >= keep_open_after_ns):
+                    continue
+                groups[iv[0] // period_ns].append(f)
+            for group in groups.values():
+                if len(group) > 1:
+                    self._combine(directory, group)
+                    removed += len(group) - 1
+        return removed
+
+    def _combine(self, directory: Path, group: list[Path]) -> None:
+        work = self._staging / "compact"
+        shutil.rmtree(work, ignore_errors=True)
+        mirror = work / directory.relative_to(self.root)
+        mirror.mkdir(parents=True)
+        for f in group:
+            os.link(f, mirror / f.name)  # hard links: nothing copied, and the catalog's files stay untouched
+        ParquetDataCatalog(str(work)).consolidate_catalog(ensure_contiguous_files=False)
+        (combined,) = _leaf_files(work)[mirror]
+        dest = directory / combined.name
+        _fsync(combined)
+        os.replace(combined, dest)
+        _fsync_dirs({directory})
+        for f in group:
+            if f != dest:
+                f.unlink()
+        shutil.rmtree(work, ignore_errors=True)
+
+    def file_count(self) -> int:
+        return sum(len(files) for files in _leaf_files(self.root).values())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dirs(directories: Iterable[Path]) -> None:
+    """A rename is durable once its directory is synced."""
+    for d in directories:
+        _fsync(d)
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    for files in _leaf_files(root).values():
+        yield from sorted(files)
+
+
+def utc(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat()

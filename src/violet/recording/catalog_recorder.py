@@ -1,0 +1,195 @@
+"""`violet record --catalog`: both planes into a NautilusTrader catalog, from any adapter, while they run.
+
+Every accepted tick is taken before conflation where the plane offers a tap (in-process adapters), else from a
+subscription drained as fast as it fills (remote planes, whose bridge conflates by design; what it skipped is
+counted, never invented). Ticks are buffered as violet's own values on the event loop and turned into
+NautilusTrader objects and files in a worker thread, every `flush_s`: the feed's hot path pays one list append.
+
+`ts_event` is the venue's time; `ts_init` is violet's receive time (`mono_ns`) on the wall clock, through one offset
+taken when recording starts, so receive times keep their order and spacing (a wall-clock step during the recording
+does not reorder them). A file holds whole `ts_init` ranges: ticks that share the newest receive time of a flush
+wait for the next one, so one directory's files never overlap, as NautilusTrader requires.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+
+from violet.domain import Clock, NormalizedTick
+from violet.ports import TickTap, VenuePriceFeedPort
+from violet.recording.catalog_files import HOUR_NS, CatalogFiles
+from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
+from violet.recording.plane_log import PlaneLog
+
+type GroupKey = tuple[type, str]
+
+
+class CatalogRecorder:
+    """Records ticks into the catalog at `root`. `specs` by (venue as NautilusTrader names it, asset)."""
+
+    def __init__(
+        self,
+        root: Path,
+        specs: Mapping[tuple[str, str], InstrumentSpec],
+        *,
+        clock: Clock,
+        flush_s: float = 5.0,
+        compact_s: float = 60.0,
+        period_ns: int = HOUR_NS,
+        wall_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.root = root
+        self.files = CatalogFiles(root)
+        self._specs = dict(specs)
+        self._clock = clock
+        self.flush_s = flush_s
+        self.compact_s = compact_s
+        self._period_ns = period_ns
+        self._wall_ns = wall_ns
+        self._offset_ns = 0
+        self._buffer: list[NormalizedTick] = []
+        self._carry: dict[GroupKey, list[Any]] = {}
+        self._last_end: dict[GroupKey, int] = {}
+        self._trade_seq: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        """Ticks not recorded, by reason (`TooPrecise`, `no-instrument`, `out-of-order`)."""
+        self.recorded: Counter[str] = Counter()
+        """Records written, by NautilusTrader type (`QuoteTick`, `TradeTick`)."""
+        self.skipped_by_bridge = 0
+        self.flushes = 0
+        self.removed_on_open: list[Path] = []
+        self.plane_log = PlaneLog(root)
+
+    def to_wall(self, mono_ns: int) -> int:
+        return mono_ns + self._offset_ns
+
+    def open(self) -> None:
+        """Repair what an interrupted recording left and write the instruments the catalog lacks (blocking)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.removed_on_open = self.files.repair()
+        self._offset_ns = self._wall_ns() - self._clock.monotonic_ns()
+        have = {i.id.value for i in ParquetDataCatalog(str(self.root)).instruments()}
+        now = self._wall_ns()
+        missing = [instrument(s, now) for s in self._specs.values() if s.instrument_id not in have]
+        self.files.write(missing)
+
+    def on_tick(self, tick: NormalizedTick) -> None:
+        """The tap: called on the feed's task for every accepted tick; must not block."""
+        self._buffer.append(tick)
+
+    def take(self) -> list[NormalizedTick]:
+        """What arrived since the last take (on the event loop: the swap needs no lock)."""
+        taken, self._buffer = self._buffer, []
+        return taken
+
+    def flush(self, ticks: list[NormalizedTick], *, final: bool = False) -> int:
+        """Write `ticks` (blocking, in a worker thread). With `final`, nothing is held back. Returns records
+        written."""
+        groups: dict[GroupKey, list[Any]] = defaultdict(list)
+        for key, held in self._carry.items():
+            groups[key].extend(held)
+        self._carry = {}
+        for tick in ticks:
+            spec = self._specs.get((venue_of(tick.venue), tick.asset))
+            if spec is None:
+                self.refused["no-instrument"] += 1
+                continue
+            seq = self._trade_seq[spec.instrument_id] + 1 if tick.last is not None else 0
+            try:
+                records = to_nautilus(tick, spec, ts_init=self.to_wall(tick.mono_ns), trade_seq=seq)
+            except TooPrecise:
+                self.refused["TooPrecise"] += 1
+                continue
+            if tick.last is not None:
+                self._trade_seq[spec.instrument_id] = seq
+            for r in records:
+                groups[(type(r), spec.instrument_id)].append(r)
+        out: list[Any] = []
+        for key, rows in groups.items():
+            rows.sort(key=lambda r: r.ts_init)
+            floor = self._last_end.get(key, -1)
+            late = sum(1 for r in rows if r.ts_init <= floor)
+            if late:
+                self.refused["out-of-order"] += late
+                rows = rows[late:]
+            if not final and rows:
+                newest = rows[-1].ts_init
+                cut = next(i for i, r in enumerate(rows) if r.ts_init == newest)
+                rows, self._carry[key] = rows[:cut], rows[cut:]
+            if rows:
+                self._last_end[key] = rows[-1].ts_init
+                out.extend(rows)
+        self.files.write(out)
+        for r in out:
+            self.recorded[type(r).__name__] += 1
+        self.flushes += 1
+        return len(out)
+
+    def compact(self, *, final: bool = False) -> int:
+        """Combine each closed period's files (with `final`, the open one too). Blocking."""
+        now = self._wall_ns()
+        keep_open = None if final else now - now % self._period_ns
+        return self.files.compact(self._period_ns, keep_open_after_ns=keep_open)
+
+    async def record(
+        self,
+        planes: Mapping[str, VenuePriceFeedPort],
+        *,
+        task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Record `planes` (by name) until cancelled; the last flush and a full compaction run on the way out,
+        shielded, so what was received is on disk when this returns."""
+        await anyio.to_thread.run_sync(self.open)
+        try:
+            with ExitStack() as taps:
+                async with anyio.create_task_group() as tg:
+                    for name, feed in planes.items():
+                        if isinstance(feed, TickTap):
+                            taps.enter_context(feed.tap(self.on_tick))
+                        else:
+                            tg.start_soon(self._drain, feed)
+                        tg.start_soon(self.plane_log.follow, name, feed, self.to_wall, self._clock)
+                    tg.start_soon(self._flush_loop)
+                    task_status.started()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(lambda: self.flush(self.take(), final=True))
+                await anyio.to_thread.run_sync(lambda: self.compact(final=True))
+                await anyio.to_thread.run_sync(self.plane_log.close)
+
+    async def _drain(self, feed: VenuePriceFeedPort) -> None:
+        async with feed.subscribe(feed.assets()) as stream:
+            async for tick in stream:
+                self.on_tick(tick)
+            self.skipped_by_bridge = sum(stream.conflated_by_asset().values())
+
+    async def _flush_loop(self) -> None:
+        next_compact = time.monotonic() + self.compact_s
+        while True:
+            await anyio.sleep(self.flush_s)
+            ticks = self.take()
+            await anyio.to_thread.run_sync(self.flush, ticks)
+            await anyio.to_thread.run_sync(self.plane_log.sync)
+            if time.monotonic() >= next_compact:
+                await anyio.to_thread.run_sync(self.compact)
+                next_compact = time.monotonic() + self.compact_s
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "catalog": str(self.root),
+            "recorded": dict(self.recorded),
+            "refused": dict(self.refused),
+            "conflated_by_bridge": self.skipped_by_bridge,
+            "flushes": self.flushes,
+            "files": self.files.file_count(),
+            "repaired_on_open": [str(p) for p in self.removed_on_open],
+        }

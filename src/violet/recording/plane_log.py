@@ -1,0 +1,80 @@
+"""Each plane's health while it was recorded, beside the catalog: `violet/planes.jsonl`.
+
+A replay gives the same verdicts as live only if it knows when assets were down (their readings `FEED_DOWN`, not
+fresh, whatever their age). The log holds one line per change, `[wall_ns, plane, state, [assets down]]`, sampled
+every 50 ms (an outage shorter than that may be missed). Lines are appended and synced with each flush; a line
+torn by a crash is skipped on reading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import anyio
+import attrs
+import msgspec
+
+from violet.domain import Clock
+from violet.ports import PlaneHealth, VenuePriceFeedPort
+
+POLL_S = 0.05
+LOG = Path("violet") / "planes.jsonl"
+
+
+@attrs.frozen
+class PlaneChange:
+    wall_ns: int
+    plane: str
+    state: str
+    assets_down: tuple[str, ...]
+
+
+class PlaneLog:
+    def __init__(self, root: Path) -> None:
+        self.path = root / LOG
+        self._file: IO[bytes] | None = None
+
+    def _append(self, change: PlaneChange) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("ab")
+        row = [change.wall_ns, change.plane, change.state, list(change.assets_down)]
+        self._file.write(msgspec.json.encode(row) + b"\n")
+
+    async def follow(self, plane: str, feed: VenuePriceFeedPort, to_wall: Callable[[int], int], clock: Clock) -> None:
+        last: tuple[str, tuple[str, ...]] | None = None
+        while True:
+            down = tuple(sorted(feed.assets_down())) if isinstance(feed, PlaneHealth) else ()
+            now = (feed.state.value, down)
+            if now != last:
+                self._append(PlaneChange(to_wall(clock.monotonic_ns()), plane, *now))
+                last = now
+            await anyio.sleep(POLL_S)
+
+    def sync(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.sync()
+            self._file.close()
+            self._file = None
+
+
+def read_changes(root: Path) -> Iterator[PlaneChange]:
+    path = root / LOG
+    if not path.exists():
+        return
+    with path.open("rb") as f:
+        for line in f:
+            try:
+                row: list[Any] = msgspec.json.decode(line)
+                wall_ns, plane, state, down = row
+                yield PlaneChange(int(wall_ns), str(plane), str(state), tuple(str(a) for a in down))
+            except (msgspec.DecodeError, ValueError, TypeError):
+                continue

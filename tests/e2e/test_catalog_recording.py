@@ -1,0 +1,134 @@
+"""`violet record --catalog` on the embedded defaults (both simulators, the alpha plane through a feed process and
+shared memory, BingX in-process), read back by NautilusTrader: its catalog, and its backtest engine."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.model.currencies import USDT
+from nautilus_trader.model.data import QuoteTick, TradeTick
+from nautilus_trader.model.enums import AccountType, OmsType
+from nautilus_trader.model.objects import Money
+from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+from nautilus_trader.trading.strategy import Strategy
+
+from tests.support.waiting import wait_until
+from violet.recording.catalog_files import STAGING, file_interval
+
+DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
+VIOLET = [sys.executable, "-m", "violet"]
+
+
+class _Counting(Strategy):
+    """Counts what the engine hands it, per type."""
+
+    def __init__(self, instrument_ids: list[Any]) -> None:
+        super().__init__()
+        self.ids = instrument_ids
+        self.quotes = 0
+        self.trades = 0
+        self.crossed = 0
+
+    def on_start(self) -> None:
+        for iid in self.ids:
+            self.subscribe_quote_ticks(iid)
+            self.subscribe_trade_ticks(iid)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        self.quotes += 1
+        self.crossed += tick.bid_price > tick.ask_price
+
+    def on_trade_tick(self, tick: TradeTick) -> None:
+        self.trades += 1
+
+
+def _quote_files(root: Path) -> list[Path]:
+    return sorted((root / "data" / "quote_tick").rglob("*.parquet"))
+
+
+def _assert_disjoint_files(root: Path) -> None:
+    for directory in {f.parent for f in (root / "data").rglob("*.parquet")}:
+        spans = sorted(iv for f in directory.glob("*.parquet") if (iv := file_interval(f)) is not None)
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), directory
+
+
+def test_a_killed_recording_leaves_a_readable_catalog_and_a_resumed_one_runs_in_nautilus_backtest(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "market"
+    proc = subprocess.Popen([*VIOLET, "record", "--catalog", str(root), "--flush-s", "0.5"], stderr=subprocess.DEVNULL)
+    try:
+        # Killed mid-recording, after a few flushes: whatever it was doing, readers see whole files only.
+        wait_until(lambda: len(_quote_files(root)) >= 12, "a few flushes of every asset", timeout_s=60)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    killed = ParquetDataCatalog(str(root))
+    before = len(killed.quote_ticks())
+    assert before > 0
+    _assert_disjoint_files(root)
+
+    done = subprocess.run(
+        [*VIOLET, "record", "--catalog", str(root), "--duration", "4", "--flush-s", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert '"refused": {}' in done.stdout, done.stdout
+    assert not any((root / STAGING).rglob("*.parquet"))
+    _assert_disjoint_files(root)
+
+    catalog = ParquetDataCatalog(str(root))
+    instruments = catalog.instruments()
+    assert {i.id.value for i in instruments} == {f"{a}.{v}" for a in DEFAULT_ASSETS for v in ("BINANCE", "BINGX")}
+    quotes, trades = catalog.quote_ticks(), catalog.trade_ticks()
+    assert len(quotes) > before
+    assert {q.instrument_id.value for q in quotes} == {i.id.value for i in instruments}
+    assert all(0 <= q.ts_init - q.ts_event < 5_000_000_000 for q in quotes), "venue time, then violet's receive"
+    # Files stay few: the compaction at the end of each recording combines the hour's files per directory.
+    assert len(list((root / "data").rglob("*.parquet"))) <= 3 * len(instruments) * 2
+
+    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(bypass_logging=True)))
+    try:
+        for venue in {i.id.venue for i in instruments}:
+            engine.add_venue(
+                venue=venue,
+                oms_type=OmsType.NETTING,
+                account_type=AccountType.MARGIN,
+                base_currency=USDT,
+                starting_balances=[Money(10_000, USDT)],
+            )
+        for instrument in instruments:
+            engine.add_instrument(instrument)
+        engine.add_data(quotes)
+        engine.add_data(trades)
+        strategy = _Counting([i.id for i in instruments])
+        engine.add_strategy(strategy)
+        engine.run()
+        assert (strategy.quotes, strategy.trades) == (len(quotes), len(trades))
+        assert strategy.crossed == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--catalog", "x", "--plane", "alpha"], ["--plane", "alpha"], ["--out", "f.jsonl.gz"], []],
+    ids=["catalog-and-raw", "plane-without-out", "out-without-plane", "nothing"],
+)
+def test_record_refuses_a_mix_of_its_two_modes(args: list[str], tmp_path: Path) -> None:
+    done = subprocess.run([*VIOLET, "record", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--catalog DIR, or --plane and --out" in done.stderr

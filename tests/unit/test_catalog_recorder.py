@@ -1,0 +1,156 @@
+"""The catalog recorder's writing rules, through NautilusTrader's own catalog reading back what was written."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+
+from violet.domain import ManualClock, NormalizedTick
+from violet.recording.catalog_files import STAGING, CatalogFiles, file_interval
+from violet.recording.catalog_recorder import CatalogRecorder
+from violet.recording.nt_records import InstrumentSpec
+
+WALL0 = 1_796_000_000_000_000_000  # 2026-11-29, on the hour
+SPECS = {
+    ("BINANCE", "BTCUSDT-PERP"): InstrumentSpec(
+        venue="BINANCE", asset="BTCUSDT-PERP", price_precision=1, size_precision=3
+    ),
+    ("BINGX", "BTCUSDT-PERP"): InstrumentSpec(venue="BINGX", asset="BTCUSDT-PERP", price_precision=1, size_precision=4),
+}
+
+
+def _recorder(root: Path, clock: ManualClock, period_ns: int = 3_600_000_000_000) -> CatalogRecorder:
+    rec = CatalogRecorder(root, SPECS, clock=clock, wall_ns=lambda: WALL0 + clock.monotonic_ns(), period_ns=period_ns)
+    rec.open()
+    return rec
+
+
+def _quote(clock: ManualClock, venue: str, bid: str, ask: str, *, last: str | None = None) -> NormalizedTick:
+    return NormalizedTick(
+        venue=venue,
+        asset="BTCUSDT-PERP",
+        bid=Decimal(bid),
+        ask=Decimal(ask),
+        last=None if last is None else Decimal(last),
+        ts_event=WALL0 + clock.monotonic_ns() - 3_000_000,
+        mono_ns=clock.monotonic_ns(),
+    )
+
+
+def test_ticks_read_back_through_nautilus_with_venue_and_receive_times(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    ticks = []
+    for i in range(30):
+        clock.advance(1_000_000)
+        ticks.append(
+            _quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2", last=f"{100 + i}.1" if i % 3 == 0 else None)
+        )
+        rec.on_tick(ticks[-1])
+        if i % 10 == 9:
+            rec.flush(rec.take())
+    rec.flush(rec.take(), final=True)
+    catalog = ParquetDataCatalog(str(tmp_path))
+    quotes = catalog.quote_ticks(instrument_ids=["BTCUSDT-PERP.BINANCE"])
+    assert [str(q.bid_price) for q in quotes] == [str(t.bid) for t in ticks]
+    assert [q.ts_init for q in quotes] == [WALL0 + t.mono_ns for t in ticks]
+    assert [q.ts_event for q in quotes] == [t.ts_event for t in ticks]
+    trades = catalog.trade_ticks(instrument_ids=["BTCUSDT-PERP.BINANCE"])
+    assert [str(t.price) for t in trades] == [str(t.last) for t in ticks if t.last is not None]
+    assert len({t.trade_id for t in trades}) == len(trades)
+    assert {i.id.value for i in catalog.instruments()} == {"BTCUSDT-PERP.BINANCE", "BTCUSDT-PERP.BINGX"}
+    assert rec.recorded == {"QuoteTick": 30, "TradeTick": 10}
+
+
+def test_a_tick_sharing_the_newest_receive_time_waits_so_files_never_overlap(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    clock.advance(5_000_000)
+    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec.flush(rec.take())  # the only tick has the newest receive time: held
+    assert rec.recorded["QuoteTick"] == 0
+    rec.on_tick(_quote(clock, "binance", "100.2", "100.3"))  # same receive time
+    clock.advance(1)
+    rec.on_tick(_quote(clock, "binance", "100.3", "100.4"))
+    rec.flush(rec.take())
+    rec.flush(rec.take(), final=True)
+    quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    spans = sorted(iv for f in quote_dir.glob("*.parquet") if (iv := file_interval(f)) is not None)
+    assert len(spans) == 2
+    assert spans[0][1] < spans[1][0]
+    assert len(ParquetDataCatalog(str(tmp_path)).quote_ticks()) == 3
+
+
+def test_a_price_finer_than_the_instrument_is_refused_and_counted_never_rounded(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    clock.advance(1)
+    rec.on_tick(_quote(clock, "bingx", "100.15", "100.2"))
+    rec.on_tick(
+        NormalizedTick(venue="bingx", asset="ETHUSDT-PERP", bid=Decimal(1), ask=Decimal(2), ts_event=1, mono_ns=1)
+    )
+    rec.flush(rec.take(), final=True)
+    assert rec.refused == {"TooPrecise": 1, "no-instrument": 1}
+    assert ParquetDataCatalog(str(tmp_path)).quote_ticks() == []
+
+
+def test_compaction_bounds_the_files_per_period_and_keeps_every_record(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    minute = 60_000_000_000
+    rec = _recorder(tmp_path, clock, period_ns=10 * minute)
+    for i in range(40):  # 40 flushes a minute apart: four 10-minute periods
+        clock.advance(minute)
+        rec.on_tick(_quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
+        clock.advance(1)
+        rec.on_tick(_quote(clock, "binance", f"{100 + i}.2", f"{100 + i}.3"))
+        rec.flush(rec.take())
+    rec.flush(rec.take(), final=True)
+    quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    before = len(list(quote_dir.glob("*.parquet")))
+    rec.compact(final=True)
+    after = sorted(quote_dir.glob("*.parquet"))
+    assert before >= 40
+    assert len(after) == 5  # four whole periods and the last flush's
+    quotes = ParquetDataCatalog(str(tmp_path)).quote_ticks()
+    assert len(quotes) == 80
+    assert [q.ts_init for q in quotes] == sorted(q.ts_init for q in quotes)
+
+
+def test_repair_removes_what_an_interrupted_compaction_or_write_left(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    for _ in range(3):
+        clock.advance(1_000_000)
+        rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+        clock.advance(1)
+        rec.on_tick(_quote(clock, "binance", "100.2", "100.3"))
+        rec.flush(rec.take())
+    quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    originals = sorted(quote_dir.glob("*.parquet"))
+    saved = tmp_path.parent / "saved"
+    saved.mkdir()
+    for f in originals:
+        shutil.copy(f, saved / f.name)
+    rec.compact(final=True)
+    # A crash after the combined file was swapped in but before the originals went: they are back beside it.
+    for f in originals:
+        shutil.copy(saved / f.name, quote_dir / f.name)
+    # ... and a write that died in staging.
+    staged = tmp_path / STAGING / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    staged.mkdir(parents=True)
+    (staged / "half.parquet").write_bytes(b"PAR1\x00")
+    removed = CatalogFiles(tmp_path).repair()
+    assert sorted(removed) == originals
+    assert not (tmp_path / STAGING).exists()
+    assert len(ParquetDataCatalog(str(tmp_path)).quote_ticks()) == 5  # the held-back sixth was never flushed
+
+
+def test_reopening_a_catalog_adds_no_second_copy_of_its_instruments(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    _recorder(tmp_path, clock)
+    clock.advance(10_000_000_000)
+    _recorder(tmp_path, clock)
+    assert len(ParquetDataCatalog(str(tmp_path)).instruments()) == 2
