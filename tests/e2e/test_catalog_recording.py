@@ -28,7 +28,7 @@ DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
 VIOLET = [sys.executable, "-m", "violet"]
 
 
-class _Counting(Strategy):
+class _Counting(Strategy):  # type: ignore[misc]  # NautilusTrader ships Strategy without stubs
     """Counts what the engine hands it, per type."""
 
     def __init__(self, instrument_ids: list[Any]) -> None:
