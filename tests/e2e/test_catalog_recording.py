@@ -68,7 +68,7 @@ def test_a_killed_recording_leaves_a_readable_catalog_and_a_resumed_one_runs_in_
     proc = subprocess.Popen([*VIOLET, "record", "--catalog", str(root), "--flush-s", "0.5"], stderr=subprocess.DEVNULL)
     try:
         # Killed mid-recording, after a few flushes: whatever it was doing, readers see whole files only.
-        wait_until(lambda: len(_quote_files(root)) >= 12, "a few flushes of every asset", timeout_s=60)
+        wait_until(lambda: len(_quote_files(root)) >= 9, "a few flushes", timeout_s=60)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -80,7 +80,7 @@ def test_a_killed_recording_leaves_a_readable_catalog_and_a_resumed_one_runs_in_
     _assert_disjoint_files(root)
 
     done = subprocess.run(
-        [*VIOLET, "record", "--catalog", str(root), "--duration", "4", "--flush-s", "0.5"],
+        [*VIOLET, "record", "--catalog", str(root), "--duration", "3", "--flush-s", "0.5"],
         capture_output=True,
         text=True,
         timeout=120,

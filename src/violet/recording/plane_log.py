@@ -1,7 +1,8 @@
 """Each plane's health while it was recorded, beside the catalog: `violet/planes.jsonl`.
 
 A replay gives the same verdicts as live only if it knows when assets were down (their readings `FEED_DOWN`, not
-fresh, whatever their age). The log holds one line per change, `[wall_ns, plane, state, [assets down]]`, sampled
+fresh, whatever their age). The log holds one line per change, `[wall_ns, plane, venue, state, [assets down]]`
+(the venue as the catalog names it), sampled
 every 50 ms (an outage shorter than that may be missed). Lines are appended and synced with each flush; a line
 torn by a crash is skipped on reading.
 """
@@ -28,6 +29,7 @@ LOG = Path("violet") / "planes.jsonl"
 class PlaneChange:
     wall_ns: int
     plane: str
+    venue: str
     state: str
     assets_down: tuple[str, ...]
 
@@ -41,7 +43,7 @@ class PlaneLog:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
-        row = [change.wall_ns, change.plane, change.state, list(change.assets_down)]
+        row = [change.wall_ns, change.plane, change.venue, change.state, list(change.assets_down)]
         self._file.write(msgspec.json.encode(row) + b"\n")
 
     async def follow(self, plane: str, feed: VenuePriceFeedPort, to_wall: Callable[[int], int], clock: Clock) -> None:
@@ -50,7 +52,7 @@ class PlaneLog:
             down = tuple(sorted(feed.assets_down())) if isinstance(feed, PlaneHealth) else ()
             now = (feed.state.value, down)
             if now != last:
-                self._append(PlaneChange(to_wall(clock.monotonic_ns()), plane, *now))
+                self._append(PlaneChange(to_wall(clock.monotonic_ns()), plane, feed.venue.upper(), *now))
                 last = now
             await anyio.sleep(POLL_S)
 
@@ -74,7 +76,7 @@ def read_changes(root: Path) -> Iterator[PlaneChange]:
         for line in f:
             try:
                 row: list[Any] = msgspec.json.decode(line)
-                wall_ns, plane, state, down = row
-                yield PlaneChange(int(wall_ns), str(plane), str(state), tuple(str(a) for a in down))
+                wall_ns, plane, venue, state, down = row
+                yield PlaneChange(int(wall_ns), str(plane), str(venue), str(state), tuple(str(a) for a in down))
             except (msgspec.DecodeError, ValueError, TypeError):
                 continue

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 
 from tests.contract.harness import FeedHarness
 from tests.contract.harnesses.bingx import bingx_harness
+from tests.contract.harnesses.history import history_harness
 from tests.contract.harnesses.in_memory import in_memory_harness
 from tests.contract.harnesses.nt_binance import nt_binance_harness
 from tests.contract.harnesses.remote_hz import remote_hz_harness
@@ -21,6 +22,7 @@ HARNESSES: dict[str, HarnessFactory] = {
     "bingx": bingx_harness,
     "remote_shm": remote_shm_harness,
     "remote_hz": remote_hz_harness,
+    "history": history_harness,
 }
 
 NEEDS: dict[str, tuple[str, ...]] = {"remote_hz": ("hz_cluster",)}

@@ -1,0 +1,82 @@
+"""`VenuePriceFeedPort` over a recording: the `history` adapter.
+
+Each recorded record is validated like any venue input (a catalog is input: a row NautilusTrader accepts, a crossed
+or zero quote, is refused and counted here), stamped with the replay clock, and handed to the same hub every live
+adapter uses, so `latest()` answers with the verdicts live answered with. Each asset is its own carrier: the
+recorded plane health marks exactly the assets that were down.
+"""
+
+from __future__ import annotations
+
+import anyio
+import anyio.abc
+
+from violet import defaults as d
+from violet.adapters.history.records import HistoryRecord
+from violet.adapters.history.replay import HistoryReplay
+from violet.delivery import HubBackedFeed, TickHub, streams_of
+from violet.domain import DomainError, FeedState, NormalizedTick
+
+
+def _carrier(asset: str) -> str:
+    return f"recorded {asset}"
+
+
+class HistoryPriceFeed(HubBackedFeed):
+    def __init__(
+        self,
+        replay: HistoryReplay,
+        *,
+        venue: str,
+        assets: tuple[str, ...],
+        staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS),
+        asset_budgets_ns: dict[str, int] | None = None,
+        silent_after_ns: dict[str, int] | None = None,
+    ) -> None:
+        """`venue`: as ticks name it (`binance`); the catalog's instruments of that venue are replayed."""
+        hub = TickHub(
+            venue=venue,
+            clock=replay.clock,
+            staleness_budget_ns=staleness_budget_ns,
+            assets=frozenset(assets),
+            asset_budgets_ns=asset_budgets_ns,
+            silent_after_ns=silent_after_ns,
+        )
+        super().__init__(hub)
+        self._replay = replay
+        replay.attach(venue.upper(), self)
+
+    def on_record(self, record: HistoryRecord) -> None:
+        hub = self._hub
+        if record.asset not in hub.assets():
+            return  # recorded, but not asked for: like a venue topic nobody subscribed
+        try:
+            tick = NormalizedTick(
+                venue=hub.venue,
+                asset=record.asset,
+                bid=record.bid,
+                ask=record.ask,
+                last=record.last,
+                ts_event=record.ts_event,
+                mono_ns=hub.clock.monotonic_ns(),
+            )
+        except DomainError as exc:
+            hub.reject(type(exc).__name__)
+            return
+        hub.accept(tick)
+
+    def on_change(self, state: str, assets_down: tuple[str, ...]) -> None:
+        hub = self._hub
+        down = set(assets_down)
+        for asset in hub.assets():
+            if asset in down:
+                hub.carrier_down(_carrier(asset))
+            else:
+                hub.carrier_up(_carrier(asset))
+        hub.set_stale(state == FeedState.STALE.value)
+
+    async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        for asset in self._hub.assets():
+            self._hub.carry(_carrier(asset), streams_of([asset]))
+            self._hub.carrier_up(_carrier(asset))
+        task_status.started()  # a recording confirms nothing upstream: every asset is there or never will be

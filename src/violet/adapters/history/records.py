@@ -1,0 +1,126 @@
+"""A NautilusTrader catalog read back as violet's own values: the only module of this adapter that sees its types.
+
+Two ways to read, one record type:
+- `windows`: a finished catalog, in `ts_init` order, one time window at a time (NautilusTrader merges the files of
+  every instrument of the window), so memory holds one window, not the recording;
+- `CatalogFollower`: a catalog still being written (`violet record --catalog`), by new files per directory, each
+  directory from where it was read up to (a compaction's combined file repeats nothing).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+from nautilus_trader.model.data import QuoteTick, TradeTick
+from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+
+WINDOW_NS = 60_000_000_000
+_CLASS_DIRS = {"quote_tick": QuoteTick, "trade_tick": TradeTick}
+
+
+@attrs.frozen(slots=True)
+class HistoryRecord:
+    """One recorded quote or trade, unvalidated (a catalog is input like any other)."""
+
+    ts_init: int
+    """violet's receive time when it was recorded (wall clock, ns)."""
+    asset: str
+    ts_event: int
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    last: Decimal | None = None
+
+
+def _decimal(price: Any) -> Decimal:
+    """The price as the venue wrote it: NautilusTrader's `as_decimal` drops trailing zeros ("0.0370" -> "0.037"),
+    the instrument's precision puts them back."""
+    value: Decimal = price.as_decimal()
+    return value.quantize(Decimal(1).scaleb(-price.precision))
+
+
+def _record(obj: Any) -> HistoryRecord:
+    asset = obj.instrument_id.symbol.value
+    if isinstance(obj, QuoteTick):
+        return HistoryRecord(obj.ts_init, asset, obj.ts_event, bid=_decimal(obj.bid_price), ask=_decimal(obj.ask_price))
+    return HistoryRecord(obj.ts_init, asset, obj.ts_event, last=_decimal(obj.price))
+
+
+def _key(r: HistoryRecord) -> int:
+    return r.ts_init
+
+
+def instruments_of(root: Path, venue: str) -> dict[str, int]:
+    """Assets the catalog holds for `venue` (`BINANCE`), with their price precision."""
+    return {
+        i.id.symbol.value: i.price_precision
+        for i in ParquetDataCatalog(str(root)).instruments()
+        if i.id.venue.value == venue
+    }
+
+
+def span(root: Path, venue: str) -> tuple[int, int] | None:
+    """The first and last `ts_init` of the venue's quotes and trades."""
+    catalog = ParquetDataCatalog(str(root))
+    ids = [f"{a}.{venue}" for a in instruments_of(root, venue)]
+    firsts, lasts = [], []
+    for cls in (QuoteTick, TradeTick):
+        for iid in ids:
+            first = catalog.query_first_timestamp(cls, iid)
+            last = catalog.query_last_timestamp(cls, iid)
+            if first is not None and last is not None:
+                firsts.append(first.value)
+                lasts.append(last.value)
+    return (min(firsts), max(lasts)) if firsts else None
+
+
+def windows(root: Path, venue: str, start_ns: int, end_ns: int, window_ns: int = WINDOW_NS) -> Iterator[HistoryRecord]:
+    """Every quote and trade of `venue` with `start_ns <= ts_init <= end_ns`, in `ts_init` order."""
+    catalog = ParquetDataCatalog(str(root))
+    ids = [f"{a}.{venue}" for a in instruments_of(root, venue)]
+    t = start_ns
+    while t <= end_ns:
+        hi = min(end_ns, t + window_ns - 1)
+        parts = [
+            [_record(o) for o in catalog.query(cls, identifiers=ids, start=t, end=hi)] for cls in _CLASS_DIRS.values()
+        ]
+        yield from heapq.merge(*parts, key=_key)
+        t = hi + 1
+
+
+class CatalogFollower:
+    """New records of `venue` since the last `poll`, each directory read from where it stopped."""
+
+    def __init__(self, root: Path, venue: str) -> None:
+        self._root = root
+        self._suffix = f".{venue}"
+        self._seen: set[Path] = set()
+        self._cursor: dict[Path, int] = {}
+
+    def _directories(self) -> Iterable[tuple[type, Path]]:
+        for name, cls in _CLASS_DIRS.items():
+            base = self._root / "data" / name
+            if base.is_dir():
+                for d in base.iterdir():
+                    if d.name.endswith(self._suffix):
+                        yield cls, d
+
+    def poll(self) -> list[HistoryRecord]:
+        catalog = ParquetDataCatalog(str(self._root))
+        out: list[HistoryRecord] = []
+        for cls, directory in self._directories():
+            new = sorted(f for f in directory.glob("*.parquet") if f not in self._seen)
+            if not new:
+                continue
+            self._seen.update(new)
+            floor = self._cursor.get(directory, -1)
+            rows = [_record(o) for o in catalog.query(cls, files=[str(f) for f in new]) if o.ts_init > floor]
+            if rows:
+                self._cursor[directory] = max(r.ts_init for r in rows)
+                out.extend(rows)
+        out.sort(key=_key)
+        return out

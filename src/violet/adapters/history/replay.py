@@ -1,0 +1,119 @@
+"""One replay drives every history plane on one clock, in recorded receive order across planes.
+
+Both planes replay from one merged sequence: replayed apart, an as-fast-as-possible alpha plane would run ahead of
+the venue plane and a reactor would compare prices from different moments. Each record moves the clock to its
+receive time (a paced clock is waited for instead), so ages, budgets and verdicts are what they were live; the
+recorded plane health (assets down, outages) is replayed on the same clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import anyio
+import anyio.lowlevel
+
+from violet.adapters.history.clocks import PacedClock, ReplayClock, SteppedClock
+from violet.adapters.history.records import WINDOW_NS, CatalogFollower, HistoryRecord, span, windows
+from violet.recording.plane_log import PlaneChange, read_changes
+
+FOLLOW_POLL_S = 0.02
+
+
+class ReplayTarget(Protocol):
+    def on_record(self, record: HistoryRecord) -> None: ...
+
+    def on_change(self, state: str, assets_down: tuple[str, ...]) -> None: ...
+
+
+type Event = tuple[int, int, str, HistoryRecord | PlaneChange]
+"""(receive time, 0 for a health change / 1 for a record: a change at the same time applies first, catalog venue,
+what)."""
+
+
+class HistoryReplay:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        speed: float = 0.0,
+        follow: bool = False,
+        clock: ReplayClock | None = None,
+        poll_s: float = FOLLOW_POLL_S,
+    ) -> None:
+        """`speed`: 1 = the recorded pace, N = N times faster, 0 = as fast as possible. `follow`: keep reading what a
+        recording still running adds (as fast as it arrives)."""
+        self.root = root
+        self.speed = speed
+        self.follow = follow
+        self.poll_s = poll_s
+        self._span: tuple[int, int] | None = None
+        if clock is None:
+            self._span = self._catalog_span()
+            start = self._span[0] if self._span else 0
+            clock = PacedClock(start, speed) if speed > 0 and not follow else SteppedClock(start)
+        self.clock = clock
+        self._targets: dict[str, ReplayTarget] = {}
+        self.finished = anyio.Event()
+        self.replayed = 0
+
+    def _catalog_span(self) -> tuple[int, int] | None:
+        spans = [s for v in ("BINANCE", "BINGX") if (s := span(self.root, v)) is not None]
+        return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+    def attach(self, catalog_venue: str, target: ReplayTarget) -> None:
+        self._targets[catalog_venue] = target
+
+    async def run(self) -> None:
+        if self.follow:
+            await self._follow()
+        else:
+            await self._replay()
+        self.finished.set()
+
+    def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange) -> None:
+        target = self._targets[venue]
+        if isinstance(what, HistoryRecord):
+            target.on_record(what)
+            self.replayed += 1
+        else:
+            target.on_change(what.state, what.assets_down)
+
+    async def _replay(self) -> None:
+        span = self._span if self._span is not None else self._catalog_span()
+        if span is None or not self._targets:
+            return
+        changes = [c for c in read_changes(self.root) if c.venue in self._targets]
+        t = span[0]
+        while t <= span[1]:
+            hi = min(span[1], t + WINDOW_NS - 1)
+            window = await anyio.to_thread.run_sync(self._read_window, t, hi, changes)
+            for ts, _, venue, what in window:
+                wait = self.clock.wait_ns(ts)
+                if wait > 0:
+                    await anyio.sleep(wait)
+                self.clock.advance_to(ts)
+                self._dispatch(venue, what)
+                await anyio.lowlevel.checkpoint()  # a consumer reading every tick gets to run between them
+            t = hi + 1
+
+    def _read_window(self, lo: int, hi: int, changes: list[PlaneChange]) -> list[Event]:
+        parts: list[Iterator[Event]] = [
+            ((r.ts_init, 1, venue, r) for r in windows(self.root, venue, lo, hi, window_ns=hi - lo + 1))
+            for venue in self._targets
+        ]
+        parts.append((c.wall_ns, 0, c.venue, c) for c in changes if lo <= c.wall_ns <= hi)
+        return list(heapq.merge(*parts, key=lambda e: (e[0], e[1])))
+
+    async def _follow(self) -> None:
+        followers = {venue: CatalogFollower(self.root, venue) for venue in self._targets}
+        while True:
+            for venue, follower in followers.items():
+                for record in await anyio.to_thread.run_sync(follower.poll):
+                    self.clock.advance_to(record.ts_init)
+                    self._dispatch(venue, record)
+                    await anyio.lowlevel.checkpoint()
+            await anyio.sleep(self.poll_s)
