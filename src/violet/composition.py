@@ -176,6 +176,8 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
                 writer_clock_skew_ns=ms_to_ns(cfg.bridge.hz_clock_skew_ms),
             )
             return RemoteHzPriceFeed(hz, clock=clock), ()
+        case "history":
+            raise AssertionError("history planes are built together, by build_app")
         case "nt_binance" | "bingx":
             if (plane, p.adapter) not in (("alpha", "nt_binance"), ("venue", "bingx")):
                 from violet.config import ConfigError
@@ -205,7 +207,32 @@ def remote_planes(cfg: VioletConfig) -> list[Plane]:
     return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter in ("remote_shm", "remote_hz")]
 
 
+def build_history(cfg: VioletConfig) -> App:
+    """Both planes from one recording, on its recorded clock (the replay is the service that feeds them)."""
+    from pathlib import Path
+
+    from violet.adapters.history import HistoryPriceFeed, HistoryReplay
+
+    h = cfg.history
+    planes: tuple[tuple[Plane, PlaneConfig], ...] = (("alpha", cfg.alpha), ("venue", cfg.venue))
+    replay = HistoryReplay(Path(h.catalog).expanduser(), speed=h.speed, follow=h.follow)
+    feeds = {
+        plane: HistoryPriceFeed(
+            replay,
+            venue=PLANE_VENUE[plane],
+            assets=tuple(p.assets),
+            staleness_budget_ns=ms_to_ns(p.staleness_budget_ms),
+            asset_budgets_ns=asset_budgets(p),
+            silent_after_ns=silent_after(p),
+        )
+        for plane, p in planes
+    }
+    return App(alpha=feeds["alpha"], venue=feeds["venue"], services=(replay.run,), clock=replay.clock)
+
+
 def build_app(cfg: VioletConfig, *, clock: Clock | None = None) -> App:
+    if cfg.alpha.adapter == "history":
+        return build_history(cfg)
     clock = clock or SystemClock()
     alpha, alpha_services = build_plane("alpha", cfg, clock)
     venue, venue_services = build_plane("venue", cfg, clock)

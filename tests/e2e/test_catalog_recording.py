@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.config import LoggingConfig
@@ -21,7 +22,12 @@ from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 from nautilus_trader.trading.strategy import Strategy
 
-from tests.support.waiting import wait_until
+from tests.support.waiting import eventually, wait_until
+from violet.api import open_planes
+from violet.config import PlaneConfig, VioletConfig
+from violet.config.schema import HistoryConfig
+from violet.domain import format_price
+from violet.ports import VenuePriceFeedPort
 from violet.recording.catalog_files import STAGING, file_interval
 
 DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
@@ -121,6 +127,41 @@ def test_a_killed_recording_leaves_a_readable_catalog_and_a_resumed_one_runs_in_
         assert strategy.crossed == 0
     finally:
         engine.dispose()
+
+    # The same recording through the port: `open_planes` selects the history adapter from config.
+    want = {
+        plane: [
+            (q.instrument_id.symbol.value, str(q.bid_price), str(q.ask_price), q.ts_event)
+            for q in quotes
+            if q.instrument_id.venue.value == venue
+        ]
+        for venue, plane in (("BINANCE", "alpha"), ("BINGX", "venue"))
+    }
+    replayed = anyio.run(_replay_through_the_port, root, {p: len(w) for p, w in want.items()})
+    assert all(want.values())
+    assert replayed == want, "every recorded quote of each plane, in receive order, at its recorded price"
+
+
+async def _replay_through_the_port(root: Path, expected: dict[str, int]) -> dict[str, list[tuple[str, str, str, int]]]:
+    cfg = VioletConfig(
+        alpha=PlaneConfig(adapter="history", assets=sorted(DEFAULT_ASSETS)),
+        venue=PlaneConfig(adapter="history", assets=sorted(DEFAULT_ASSETS)),
+        history=HistoryConfig(catalog=str(root), speed=0),
+    )
+    got: dict[str, list[tuple[str, str, str, int]]] = {"alpha": [], "venue": []}
+    async with open_planes(cfg) as planes, anyio.create_task_group() as tg:
+
+        async def read(name: str, feed: VenuePriceFeedPort) -> None:
+            async with feed.subscribe(feed.assets()) as stream:
+                async for tick in stream:
+                    if tick.bid is not None and tick.ask is not None:
+                        got[name].append((tick.asset, format_price(tick.bid), format_price(tick.ask), tick.ts_event))
+
+        tg.start_soon(read, "alpha", planes.alpha)
+        tg.start_soon(read, "venue", planes.venue)
+        await eventually(lambda: all(len(got[p]) >= n for p, n in expected.items()), "every recorded quote", 60)
+        tg.cancel_scope.cancel()
+    return got
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,19 @@ def test_an_adapter_on_the_wrong_plane_is_refused_on_loading_as_config_check_doe
         load_config(write(tmp_path, '[venue]\nadapter = "nt_binance"\n'))
 
 
+def test_history_replays_both_planes_from_a_named_catalog_or_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"alpha\.adapter.*both planes or neither"):
+        load_config(write(tmp_path, '[alpha]\nadapter = "history"\n[history]\ncatalog = "x"\n'))
+    with pytest.raises(ConfigError, match=r"history\.catalog.*required"):
+        load_config(write(tmp_path, '[alpha]\nadapter = "history"\n[venue]\nadapter = "history"\n'))
+    cfg = load_config(
+        write(tmp_path, '[alpha]\nadapter = "history"\n[venue]\nadapter = "history"\n[history]\ncatalog = "x"\n')
+    )
+    app = build_app(cfg)
+    assert (type(app.alpha).__name__, type(app.venue).__name__) == ("HistoryPriceFeed", "HistoryPriceFeed")
+    assert app.alpha.state is FeedState.CONNECTING, "nothing replays at construction"
+
+
 def test_a_valid_file_is_loaded(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, '[alpha]\nadapter = "in_memory"\nassets = ["SOLUSDT-PERP"]\n'))
     assert cfg.alpha.assets == ["SOLUSDT-PERP"]

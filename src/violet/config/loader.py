@@ -48,6 +48,12 @@ def check_planes(cfg: VioletConfig, *, file: str) -> None:
         adapter = getattr(cfg, plane).adapter
         if adapter in SOURCE_OF_PLANE.values() and adapter != source:
             raise ConfigError(file, f"{plane}.adapter", f"{adapter!r} does not serve the {plane} plane")
+    history = [p for p in ("alpha", "venue") if getattr(cfg, p).adapter == "history"]
+    if len(history) == 1:
+        # Planes share one clock: a recording beside a live plane would compare prices from different days.
+        raise ConfigError(file, f"{history[0]}.adapter", "history replays both planes or neither")
+    if history and not cfg.history.catalog:
+        raise ConfigError(file, "history.catalog", "the recording to replay is required with the history adapter")
 
 
 def dump_config(cfg: VioletConfig) -> str:

@@ -12,10 +12,10 @@ Asset = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2,30}-PERP$")]
 PositiveMs = Annotated[float, msgspec.Meta(gt=0)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?|wss?)://[^\s]+$")]
 
-AdapterName = Literal["in_memory", "nt_binance", "bingx", "remote_shm", "remote_hz"]
+AdapterName = Literal["in_memory", "nt_binance", "bingx", "remote_shm", "remote_hz", "history"]
 """`nt_binance` (alpha, in-process on the shared loop), `bingx` (venue, in-process), `remote_shm` (either plane,
 fed by a `violet feed` process through shared memory), `remote_hz` (either plane, through Hazelcast),
-`in_memory` (synthetic, for demos and tests)."""
+`in_memory` (synthetic, for demos and tests), `history` (a recording, `[history]`; both planes or neither)."""
 
 DEFAULT_ASSETS = ["BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"]
 
@@ -30,7 +30,7 @@ class PlaneConfig(Strict, frozen=True):
 
     adapter: AdapterName
     """Required. `nt_binance` (alpha only), `bingx` (venue only), `remote_shm` or `remote_hz` (either plane, fed by
-    `violet feed`), `in_memory` (a synthetic market)."""
+    `violet feed`), `in_memory` (a synthetic market), `history` (a recording: both planes or neither)."""
     assets: list[Asset] = msgspec.field(default_factory=lambda: list(DEFAULT_ASSETS))
     """Canonical ids (`BTCUSDT-PERP`): the plane serves these; one the venue does not list is reported missing."""
     staleness_budget_ms: PositiveMs = d.VENUE_STALENESS_BUDGET_MS
@@ -161,6 +161,17 @@ class SyntheticMarketConfig(Strict, frozen=True):
     """The walk's seed."""
 
 
+class HistoryConfig(Strict, frozen=True):
+    """What `history` planes replay: a catalog made by `violet record --catalog`."""
+
+    catalog: str = ""
+    """The catalog's directory (required when a plane's adapter is `history`)."""
+    speed: Annotated[float, msgspec.Meta(ge=0)] = 1.0
+    """1: the recorded pace; N: N times faster; 0: as fast as possible (recorded time still drives every age)."""
+    follow: bool = False
+    """Follow a recording still being written (as its files appear) instead of replaying a finished one."""
+
+
 class VioletConfig(Strict, frozen=True):
     """`violet.toml`: every table is optional; a key not listed here is an error."""
 
@@ -174,6 +185,7 @@ class VioletConfig(Strict, frozen=True):
     feed: FeedConfig = msgspec.field(default_factory=FeedConfig)
     simulators: SimulatorsConfig = msgspec.field(default_factory=SimulatorsConfig)
     synthetic: SyntheticMarketConfig = msgspec.field(default_factory=SyntheticMarketConfig)
+    history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
 
 
 EMBEDDED = VioletConfig(simulators=SimulatorsConfig(enabled=True))

@@ -19,6 +19,10 @@ class ReplayClock(Protocol):
         """Seconds of real time until the clock reads `ns` (0 for a clock that only moves when told)."""
         ...
 
+    def start(self) -> None:
+        """The replay begins now (a paced clock flows from here)."""
+        ...
+
 
 class SteppedClock(ManualClock):
     """Moves only to the records replayed (as fast as possible) or when a test advances it: ages between two
@@ -33,6 +37,9 @@ class SteppedClock(ManualClock):
 
     def wait_ns(self, ns: int) -> float:
         return 0.0
+
+    def start(self) -> None:
+        return
 
 
 class PacedClock:
@@ -55,3 +62,6 @@ class PacedClock:
 
     def wait_ns(self, ns: int) -> float:
         return max(0.0, (ns - self.monotonic_ns()) / self._speed / 1e9)
+
+    def start(self) -> None:
+        self._wall0 = time.monotonic_ns()

@@ -8,6 +8,9 @@ recorded plane health marks exactly the assets that were down.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+
 import anyio
 import anyio.abc
 
@@ -16,6 +19,7 @@ from violet.adapters.history.records import HistoryRecord
 from violet.adapters.history.replay import HistoryReplay
 from violet.delivery import HubBackedFeed, TickHub, streams_of
 from violet.domain import DomainError, FeedState, NormalizedTick
+from violet.ports import TickStream
 
 
 def _carrier(asset: str) -> str:
@@ -45,6 +49,10 @@ class HistoryPriceFeed(HubBackedFeed):
         super().__init__(hub)
         self._replay = replay
         replay.attach(venue.upper(), self)
+
+    def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
+        self._replay.subscribed(self._hub.venue.upper())
+        return super().subscribe(assets)
 
     def on_record(self, record: HistoryRecord) -> None:
         hub = self._hub

@@ -21,6 +21,9 @@ from violet.adapters.history.records import WINDOW_NS, CatalogFollower, HistoryR
 from violet.recording.plane_log import PlaneChange, read_changes
 
 FOLLOW_POLL_S = 0.02
+START_GRACE_S = 2.0
+"""A replay starts once every plane has a subscriber (a reactor that subscribes to both misses nothing, however fast
+the replay), or this long after the planes opened, for a reactor that only reads `latest()`."""
 
 
 class ReplayTarget(Protocol):
@@ -57,6 +60,8 @@ class HistoryReplay:
             clock = PacedClock(start, speed) if speed > 0 and not follow else SteppedClock(start)
         self.clock = clock
         self._targets: dict[str, ReplayTarget] = {}
+        self._subscribed: set[str] = set()
+        self._all_subscribed = anyio.Event()
         self.finished = anyio.Event()
         self.replayed = 0
 
@@ -67,7 +72,15 @@ class HistoryReplay:
     def attach(self, catalog_venue: str, target: ReplayTarget) -> None:
         self._targets[catalog_venue] = target
 
+    def subscribed(self, catalog_venue: str) -> None:
+        self._subscribed.add(catalog_venue)
+        if self._subscribed >= set(self._targets):
+            self._all_subscribed.set()
+
     async def run(self) -> None:
+        with anyio.move_on_after(START_GRACE_S):
+            await self._all_subscribed.wait()
+        self.clock.start()
         if self.follow:
             await self._follow()
         else:
@@ -101,12 +114,13 @@ class HistoryReplay:
             t = hi + 1
 
     def _read_window(self, lo: int, hi: int, changes: list[PlaneChange]) -> list[Event]:
-        parts: list[Iterator[Event]] = [
-            ((r.ts_init, 1, venue, r) for r in windows(self.root, venue, lo, hi, window_ns=hi - lo + 1))
-            for venue in self._targets
-        ]
+        parts: list[Iterator[Event]] = [self._records(venue, lo, hi) for venue in self._targets]
         parts.append((c.wall_ns, 0, c.venue, c) for c in changes if lo <= c.wall_ns <= hi)
         return list(heapq.merge(*parts, key=lambda e: (e[0], e[1])))
+
+    def _records(self, venue: str, lo: int, hi: int) -> Iterator[Event]:
+        for r in windows(self.root, venue, lo, hi, window_ns=hi - lo + 1):
+            yield r.ts_init, 1, venue, r
 
     async def _follow(self) -> None:
         followers = {venue: CatalogFollower(self.root, venue) for venue in self._targets}
