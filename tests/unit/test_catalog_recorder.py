@@ -8,10 +8,11 @@ from pathlib import Path
 
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
+from violet.adapters.history.records import CatalogFollower
 from violet.domain import ManualClock, NormalizedTick
-from violet.recording.catalog_files import STAGING, CatalogFiles, file_interval
+from violet.recording.catalog_files import COMPLETE_TO, STAGING, CatalogFiles, complete_to, file_interval
 from violet.recording.catalog_recorder import CatalogRecorder
-from violet.recording.nt_records import InstrumentSpec
+from violet.recording.nt_records import InstrumentSpec, instrument
 
 WALL0 = 1_796_000_000_000_000_000  # 2026-11-29, on the hour
 SPECS = {
@@ -154,3 +155,46 @@ def test_reopening_a_catalog_adds_no_second_copy_of_its_instruments(tmp_path: Pa
     clock.advance(10_000_000_000)
     _recorder(tmp_path, clock)
     assert len(ParquetDataCatalog(str(tmp_path)).instruments()) == 2
+
+
+def test_a_follower_takes_a_write_only_once_every_file_of_it_is_in_place(tmp_path: Path) -> None:
+    """One write makes a quote file and a trade file, renamed one after the other: a follower that lists the catalog
+    between the two must not hand out the later trade before the earlier quote."""
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    follower = CatalogFollower(tmp_path, "BINANCE")
+    clock.advance(1_000_000)
+    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec.flush(rec.take(), final=True)
+    first = follower.poll()
+    assert [(r.bid, r.last) for r in first] == [(Decimal("100.1"), None)]
+
+    mark = (tmp_path / COMPLETE_TO).read_text()
+    clock.advance(1_000_000)
+    rec.on_tick(_quote(clock, "binance", "100.3", "100.4"))
+    clock.advance(1_000_000)
+    rec.on_tick(_quote(clock, "binance", "100.5", "100.6", last="100.5"))
+    rec.flush(rec.take(), final=True)
+    moved = (tmp_path / COMPLETE_TO).read_text()
+    assert int(moved) == WALL0 + clock.monotonic_ns()
+    (tmp_path / COMPLETE_TO).write_text(mark)  # the moment after the files' renames, before the mark's
+    assert follower.poll() == []
+    (tmp_path / COMPLETE_TO).write_text(moved)
+    second = follower.poll()
+    assert [(r.bid, r.last) for r in second] == [
+        (Decimal("100.3"), None),
+        (Decimal("100.5"), None),
+        (None, Decimal("100.5")),
+    ]
+    assert [r.ts_init for r in second] == sorted(r.ts_init for r in second)
+    assert follower.poll() == []
+
+
+def test_the_completion_mark_never_moves_back(tmp_path: Path) -> None:
+    clock = ManualClock(10_000_000)
+    rec = _recorder(tmp_path, clock)
+    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec.flush(rec.take(), final=True)
+    assert complete_to(tmp_path) == WALL0 + 10_000_000
+    rec.files.write([instrument(SPECS[("BINANCE", "BTCUSDT-PERP")], WALL0)])  # an older record, written later
+    assert complete_to(tmp_path) == WALL0 + 10_000_000

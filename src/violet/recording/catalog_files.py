@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,18 @@ from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
 STAGING = ".violet-staging"
 HOUR_NS = 3_600_000_000_000
+COMPLETE_TO = Path("violet") / "complete_to"
+"""The newest `ts_init` of the last finished write: one write makes several files, renamed one by one, so a reader
+of a catalog still being written (the history adapter following it) takes records up to this mark and holds the
+rest until the write that holds them has published every file."""
+
+
+def complete_to(root: Path) -> int | None:
+    """The catalog's completion mark, or None where it has none (not written by violet)."""
+    try:
+        return int((root / COMPLETE_TO).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def file_interval(path: Path) -> tuple[int, int] | None:
@@ -88,7 +100,21 @@ class CatalogFiles:
             return []
         shutil.rmtree(self._staging, ignore_errors=True)
         ParquetDataCatalog(str(self._staging)).write_data(data)
-        return self._publish(self._staging)
+        published = self._publish(self._staging)
+        self._mark_complete(max(o.ts_init for o in data))
+        return published
+
+    def _mark_complete(self, ts_init: int) -> None:
+        """Move the mark (never back) once every file of a write is in place; the mark itself is renamed into place
+        so a reader never sees half a number. Not synced: a mark lost to a power cut is only behind the data."""
+        mark = self.root / COMPLETE_TO
+        before = complete_to(self.root)
+        if before is not None and before >= ts_init:
+            return
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        tmp = mark.with_suffix(".tmp")
+        tmp.write_text(str(ts_init))
+        os.replace(tmp, mark)
 
     def _publish(self, staging: Path) -> list[Path]:
         published = []
@@ -156,12 +182,3 @@ def _fsync_dirs(directories: Iterable[Path]) -> None:
     """A rename is durable once its directory is synced."""
     for d in directories:
         _fsync(d)
-
-
-def iter_files(root: Path) -> Iterator[Path]:
-    for files in _leaf_files(root).values():
-        yield from sorted(files)
-
-
-def utc(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat()

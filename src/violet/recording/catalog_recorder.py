@@ -168,9 +168,11 @@ class CatalogRecorder:
 
     async def _drain(self, feed: VenuePriceFeedPort) -> None:
         async with feed.subscribe(feed.assets()) as stream:
-            async for tick in stream:
-                self.on_tick(tick)
-            self.skipped_by_bridge = sum(stream.conflated_by_asset().values())
+            try:
+                async for tick in stream:
+                    self.on_tick(tick)
+            finally:  # the recording ends by cancellation: counted on the way out
+                self.skipped_by_bridge += sum(stream.conflated_by_asset().values())
 
     async def _flush_loop(self) -> None:
         next_compact = time.monotonic() + self.compact_s

@@ -19,8 +19,8 @@ class ReplayClock(Protocol):
         """Seconds of real time until the clock reads `ns` (0 for a clock that only moves when told)."""
         ...
 
-    def start(self) -> None:
-        """The replay begins now (a paced clock flows from here)."""
+    def start(self, at_ns: int) -> None:
+        """The replay begins now, at recorded time `at_ns` (a paced clock flows from here)."""
         ...
 
 
@@ -38,8 +38,8 @@ class SteppedClock(ManualClock):
     def wait_ns(self, ns: int) -> float:
         return 0.0
 
-    def start(self) -> None:
-        return
+    def start(self, at_ns: int) -> None:
+        self.advance_to(at_ns)
 
 
 class PacedClock:
@@ -47,7 +47,7 @@ class PacedClock:
 
     __slots__ = ("_speed", "_start_ns", "_wall0")
 
-    def __init__(self, start_ns: int, speed: float) -> None:
+    def __init__(self, speed: float, start_ns: int = 0) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self._start_ns = start_ns
@@ -63,5 +63,6 @@ class PacedClock:
     def wait_ns(self, ns: int) -> float:
         return max(0.0, (ns - self.monotonic_ns()) / self._speed / 1e9)
 
-    def start(self) -> None:
+    def start(self, at_ns: int) -> None:
+        self._start_ns = at_ns
         self._wall0 = time.monotonic_ns()

@@ -9,6 +9,7 @@ Two ways to read, one record type:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -18,6 +19,8 @@ from typing import Any
 import attrs
 from nautilus_trader.model.data import QuoteTick, TradeTick
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
+
+from violet.recording.catalog_files import complete_to
 
 WINDOW_NS = 60_000_000_000
 _CLASS_DIRS = {"quote_tick": QuoteTick, "trade_tick": TradeTick}
@@ -93,13 +96,16 @@ def windows(root: Path, venue: str, start_ns: int, end_ns: int, window_ns: int =
 
 
 class CatalogFollower:
-    """New records of `venue` since the last `poll`, each directory read from where it stopped."""
+    """New records of `venue` since the last `poll`, each directory read from where it stopped, up to the catalog's
+    completion mark (a write's files appear one by one: a trade file seen before the quote file written with it
+    would otherwise let a later trade overtake an earlier quote)."""
 
     def __init__(self, root: Path, venue: str) -> None:
         self._root = root
         self._suffix = f".{venue}"
         self._seen: set[Path] = set()
         self._cursor: dict[Path, int] = {}
+        self._held: list[HistoryRecord] = []
 
     def _directories(self) -> Iterable[tuple[type, Path]]:
         for name, cls in _CLASS_DIRS.items():
@@ -110,8 +116,9 @@ class CatalogFollower:
                         yield cls, d
 
     def poll(self) -> list[HistoryRecord]:
+        mark = complete_to(self._root)  # read before listing: every file the mark covers is then in the listing
         catalog = ParquetDataCatalog(str(self._root))
-        out: list[HistoryRecord] = []
+        out, self._held = self._held, []
         for cls, directory in self._directories():
             new = sorted(f for f in directory.glob("*.parquet") if f not in self._seen)
             if not new:
@@ -123,4 +130,7 @@ class CatalogFollower:
                 self._cursor[directory] = max(r.ts_init for r in rows)
                 out.extend(rows)
         out.sort(key=_key)
+        if mark is not None:
+            cut = bisect.bisect_right(out, mark, key=_key)
+            out, self._held = out[:cut], out[cut:]
         return out

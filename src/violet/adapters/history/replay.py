@@ -53,11 +53,8 @@ class HistoryReplay:
         self.speed = speed
         self.follow = follow
         self.poll_s = poll_s
-        self._span: tuple[int, int] | None = None
-        if clock is None:
-            self._span = self._catalog_span()
-            start = self._span[0] if self._span else 0
-            clock = PacedClock(start, speed) if speed > 0 and not follow else SteppedClock(start)
+        if clock is None:  # nothing is read here: the composition root builds, the run reads
+            clock = PacedClock(speed) if speed > 0 and not follow else SteppedClock(0)
         self.clock = clock
         self._targets: dict[str, ReplayTarget] = {}
         self._subscribed: set[str] = set()
@@ -78,13 +75,14 @@ class HistoryReplay:
             self._all_subscribed.set()
 
     async def run(self) -> None:
+        span = None if self.follow else await anyio.to_thread.run_sync(self._catalog_span)
         with anyio.move_on_after(START_GRACE_S):
             await self._all_subscribed.wait()
-        self.clock.start()
-        if self.follow:
+        self.clock.start(self.clock.monotonic_ns() if span is None else span[0])
+        if span is not None:
+            await self._replay(span)
+        elif self.follow:
             await self._follow()
-        else:
-            await self._replay()
         self.finished.set()
 
     def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange) -> None:
@@ -95,9 +93,8 @@ class HistoryReplay:
         else:
             target.on_change(what.state, what.assets_down)
 
-    async def _replay(self) -> None:
-        span = self._span if self._span is not None else self._catalog_span()
-        if span is None or not self._targets:
+    async def _replay(self, span: tuple[int, int]) -> None:
+        if not self._targets:
             return
         changes = [c for c in read_changes(self.root) if c.venue in self._targets]
         t = span[0]
