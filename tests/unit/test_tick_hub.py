@@ -147,6 +147,25 @@ async def test_a_waiting_reader_is_woken_by_a_push_and_ends_when_the_hub_closes(
             pass
 
 
+async def test_ending_the_streams_delivers_what_is_pending_then_stops_readers_old_and_new() -> None:
+    """A finished recording: unlike `close`, nothing pending is dropped, and the hub still answers `latest`."""
+    h, clock = hub(skew_ns=None)
+    got = []
+    async with h.subscription(["BTCUSDT-PERP", "ETHUSDT-PERP"]) as stream, anyio.create_task_group() as tg:
+        h.accept(quote(clock, "1.0", "1.1"))
+        h.accept(quote(clock, "2.0", "2.1", asset="ETHUSDT-PERP"))
+        h.end_streams()
+
+        async def read() -> None:
+            got.extend([t async for t in stream])
+
+        tg.start_soon(read)
+    assert [t.bid for t in got] == [Decimal("1.0"), Decimal("2.0")]
+    assert h.latest("BTCUSDT-PERP").fresh
+    async with h.subscription(["BTCUSDT-PERP"]) as later:
+        assert [t async for t in later] == []
+
+
 async def test_a_reader_that_always_has_data_pending_can_still_be_cancelled() -> None:
     h, clock = hub(skew_ns=None)
     reads = 0

@@ -28,6 +28,7 @@ class ConflatingStream:
         "_conflated",
         "_counters",
         "_delivery_taps",
+        "_ending",
         "_guard",
         "_on_close",
         "_pending",
@@ -55,6 +56,7 @@ class ConflatingStream:
         self._conflated: Counter[str] = Counter()
         self._waiter: asyncio.Future[None] | anyio.Event | None = None
         self._closed = False
+        self._ending = False
 
     @property
     def assets(self) -> frozenset[str]:
@@ -97,7 +99,7 @@ class ConflatingStream:
             # A reader with data always pending must still give cancellation a chance.
             await anyio.lowlevel.checkpoint_if_cancelled()
         while not pending:
-            if self._closed:
+            if self._closed or self._ending:
                 raise StopAsyncIteration
             if self._waiter is not None:
                 # One stream has one reader: a second one would take the first one's wake-up and leave it waiting
@@ -123,6 +125,15 @@ class ConflatingStream:
             except Exception as exc:  # a tap never stops delivery: counted, logged once
                 self._guard.failed(tap, exc)
         return tick
+
+    def end(self) -> None:
+        """Nothing more will come (a finite replay reached its end): iteration stops once what is pending is read,
+        unlike `close`, which drops it."""
+        self._ending = True
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            _wake(waiter)
 
     def close(self) -> None:
         if self._closed:

@@ -99,6 +99,7 @@ class TickHub:
         # Shared with every stream (the list itself), so a delivery tap sees streams opened before and after it.
         self._delivery_taps: list[Callable[[NormalizedTick], None]] = []
         self._open = False
+        self._ended = False
         self._live: anyio.Event | None = None
 
     # -- what adapters call -------------------------------------------------------------------------
@@ -251,6 +252,14 @@ class TickHub:
     def reject(self, reason: str) -> None:
         self.counters.reject(reason)
 
+    def end_streams(self) -> None:
+        """The source has nothing more (a finished recording): every stream, and any opened later, ends once read
+        to the end. State and readings stay as they were."""
+        self._ended = True
+        for streams in list(self._streams_by_asset.values()):
+            for stream in list(streams):
+                stream.end()
+
     def close(self) -> None:
         self._set_state = FeedState.CLOSED
         self._refresh_state()
@@ -298,6 +307,8 @@ class TickHub:
         )
         for asset in wanted:
             self._streams_by_asset.setdefault(asset, []).append(stream)
+        if self._ended:
+            stream.end()
         try:
             yield stream
         finally:

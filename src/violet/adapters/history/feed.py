@@ -3,7 +3,8 @@
 Each recorded record is validated like any venue input (a catalog is input: a row NautilusTrader accepts, a crossed
 or zero quote, is refused and counted here), stamped with the replay clock, and handed to the same hub every live
 adapter uses, so `latest()` answers with the verdicts live answered with. Each asset is its own carrier: the
-recorded plane health marks exactly the assets that were down.
+recorded plane health marks exactly the assets that were down. At the end of a finite replay every stream ends once
+read to the end (a study reads a recording with `async for`); readings stay on the replay's clock.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class HistoryPriceFeed(HubBackedFeed):
             hub.reject(type(exc).__name__)
             return
         hub.accept(tick)
+
+    def on_end(self) -> None:
+        self._hub.end_streams()
 
     def on_change(self, state: str, assets_down: tuple[str, ...]) -> None:
         hub = self._hub

@@ -66,6 +66,14 @@ def instruments_of(root: Path, venue: str) -> dict[str, int]:
     }
 
 
+def recorded_assets(root: Path) -> dict[str, frozenset[str]]:
+    """Assets by catalog venue (`BINANCE`, `BINGX`): what a history plane can be asked for."""
+    by_venue: dict[str, set[str]] = {}
+    for i in ParquetDataCatalog(str(root)).instruments():
+        by_venue.setdefault(i.id.venue.value, set()).add(i.id.symbol.value)
+    return {venue: frozenset(assets) for venue, assets in by_venue.items()}
+
+
 def span(root: Path, venue: str) -> tuple[int, int] | None:
     """The first and last `ts_init` of the venue's quotes and trades."""
     catalog = ParquetDataCatalog(str(root))

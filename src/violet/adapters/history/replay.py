@@ -31,6 +31,8 @@ class ReplayTarget(Protocol):
 
     def on_change(self, state: str, assets_down: tuple[str, ...]) -> None: ...
 
+    def on_end(self) -> None: ...
+
 
 type Event = tuple[int, int, str, HistoryRecord | PlaneChange]
 """(receive time, 0 for a health change / 1 for a record: a change at the same time applies first, catalog venue,
@@ -83,6 +85,8 @@ class HistoryReplay:
             await self._replay(span)
         elif self.follow:
             await self._follow()
+        for target in self._targets.values():
+            target.on_end()
         self.finished.set()
 
     def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange) -> None:
