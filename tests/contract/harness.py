@@ -57,6 +57,9 @@ class Capabilities:
     fence_timeout_s: float = 5.0
     outage_cost_s: float = 0.0
     """How long one disconnect/reconnect cycle takes over this wire (sizes the stateful runs)."""
+    fence_cost_s: float = 0.0
+    """What one fence costs at the far side beyond the adapter (a catalog file written, then found by a poll): the
+    stateful run, which fences at most steps, takes fewer programs where it is high."""
     transit_is_age: bool = False
     """A tick arrives already aged by the real time it spent upstream of the adapter (a feed process and a bridge):
     its age at arrival is small but not 0."""

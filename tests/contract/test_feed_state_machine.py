@@ -265,9 +265,10 @@ async def test_feed_state_machine(harness: FeedHarness) -> None:
     machine = type(f"FeedMachine_{harness.name}", (FeedMachine,), {"harness": harness})
     profile = settings()
     slow = harness.capabilities.outage_cost_s > 0.5
+    examples = max(20, profile.max_examples // (8 if harness.capabilities.fence_cost_s >= 0.005 else 2))
     machine_settings = settings(
         profile,
-        max_examples=max(6, profile.max_examples // 40) if slow else max(20, profile.max_examples // 2),
+        max_examples=max(6, profile.max_examples // 40) if slow else examples,
         stateful_step_count=8 if slow else 30,  # a slow harness's step is an outage: CI's 20 minutes
         deadline=None,
     )

@@ -9,21 +9,14 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-from nautilus_trader.config import LoggingConfig
-from nautilus_trader.model.currencies import USDT
-from nautilus_trader.model.data import QuoteTick, TradeTick
-from nautilus_trader.model.enums import AccountType, OmsType
-from nautilus_trader.model.objects import Money
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
-from nautilus_trader.trading.strategy import Strategy
 
 from tests.support.waiting import eventually, wait_until
 from violet.api import open_planes
+from violet.bench.nt_backtest import run_backtest
 from violet.config import PlaneConfig, VioletConfig
 from violet.config.schema import HistoryConfig
 from violet.domain import format_price
@@ -32,29 +25,6 @@ from violet.recording.catalog_files import STAGING, file_interval
 
 DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
 VIOLET = [sys.executable, "-m", "violet"]
-
-
-class _Counting(Strategy):  # type: ignore[misc]  # NautilusTrader ships Strategy without stubs
-    """Counts what the engine hands it, per type."""
-
-    def __init__(self, instrument_ids: list[Any]) -> None:
-        super().__init__()
-        self.ids = instrument_ids
-        self.quotes = 0
-        self.trades = 0
-        self.crossed = 0
-
-    def on_start(self) -> None:
-        for iid in self.ids:
-            self.subscribe_quote_ticks(iid)
-            self.subscribe_trade_ticks(iid)
-
-    def on_quote_tick(self, tick: QuoteTick) -> None:
-        self.quotes += 1
-        self.crossed += tick.bid_price > tick.ask_price
-
-    def on_trade_tick(self, tick: TradeTick) -> None:
-        self.trades += 1
 
 
 def _quote_files(root: Path) -> list[Path]:
@@ -106,27 +76,10 @@ def test_a_killed_recording_leaves_a_readable_catalog_and_a_resumed_one_runs_in_
     # Files stay few: the compaction at the end of each recording combines the hour's files per directory.
     assert len(list((root / "data").rglob("*.parquet"))) <= 3 * len(instruments) * 2
 
-    engine = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(bypass_logging=True)))
-    try:
-        for venue in {i.id.venue for i in instruments}:
-            engine.add_venue(
-                venue=venue,
-                oms_type=OmsType.NETTING,
-                account_type=AccountType.MARGIN,
-                base_currency=USDT,
-                starting_balances=[Money(10_000, USDT)],
-            )
-        for instrument in instruments:
-            engine.add_instrument(instrument)
-        engine.add_data(quotes)
-        engine.add_data(trades)
-        strategy = _Counting([i.id for i in instruments])
-        engine.add_strategy(strategy)
-        engine.run()
-        assert (strategy.quotes, strategy.trades) == (len(quotes), len(trades))
-        assert strategy.crossed == 0
-    finally:
-        engine.dispose()
+    backtest = run_backtest(root)
+    assert backtest.instruments == len(instruments)
+    assert backtest.seen == backtest.in_catalog == (len(quotes), len(trades)), "the engine ran over all of it"
+    assert backtest.crossed == 0
 
     # The same recording through the port: `open_planes` selects the history adapter from config.
     want = {

@@ -109,3 +109,47 @@ def bench_chaos(
     for key in (*keys, *judged, "passed"):
         typer.echo(f"{key}: {result[key]}")
     raise typer.Exit(0 if result["passed"] else 1)
+
+
+@scale_app.command("record")
+def bench_record(
+    minutes: Annotated[float, typer.Option(min=0.2, help="Minutes of recording.")] = 20.0,
+    baseline_minutes: Annotated[
+        float, typer.Option(min=0.2, help="Minutes of the same planes read without recording, first.")
+    ] = 3.0,
+    symbols: Annotated[int, typer.Option(min=2, max=200, help="Assets per plane.")] = 50,
+    rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue.")] = 400.0,
+    flush_s: Annotated[float, typer.Option(min=0.1, help="The recorder's seconds between flushes.")] = 5.0,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Where the catalog is written (new or empty; default: a temporary directory).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory for record.json.")] = Path("bench-out"),
+) -> None:
+    """What `violet record --catalog` costs and what its catalog is worth, in one run: the recording process's CPU
+    with the recorder against the same planes without it (ratio), its RSS, bytes per million records, NautilusTrader
+    loading the catalog and running its backtest engine over all of it, and the history adapter's replay as fast as
+    possible through the port (ticks/s).
+
+    Example: violet bench record --minutes 20 --symbols 50 --out bench-out
+    """
+    import json
+    import shutil
+    import tempfile
+
+    from violet.bench.record_cost import RecordCostOptions, record_cost, summary_lines
+
+    if catalog is not None and catalog.exists() and any(catalog.iterdir()):
+        raise typer.BadParameter(f"{catalog} is not empty: the bench measures a new recording", param_hint="--catalog")
+    root = catalog or Path(tempfile.mkdtemp(prefix="violet-record-"))
+    opts = RecordCostOptions(
+        minutes=minutes, baseline_minutes=baseline_minutes, symbols=symbols, rate=rate, flush_s=flush_s
+    )
+    try:
+        result = run_on_uvloop(record_cost, opts, root)
+    finally:
+        if catalog is None:
+            shutil.rmtree(root, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "record.json").write_text(json.dumps(result, indent=2))
+    for line in summary_lines(result):
+        typer.echo(line)

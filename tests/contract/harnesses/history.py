@@ -1,9 +1,10 @@
 """Contract harness for the history adapter: its far side is a NautilusTrader catalog being written.
 
 Each publication becomes NautilusTrader records written into a real catalog through violet's recording path
-(`CatalogFiles`: NautilusTrader's own writer, staged and renamed into place) by a flush every few milliseconds; the
-adapter under test follows the catalog as a replay of a recording still in progress. The replay's clock is the
-harness's: each publication is received one nanosecond after the one before, and the tests age ticks by advancing it.
+(`CatalogFiles`: NautilusTrader's own writer, staged and renamed into place) by a flush as soon as anything is
+pending; the adapter under test follows the catalog as a replay of a recording still in progress. The replay's clock
+is the harness's: each publication is received one nanosecond after the one before, and the tests age ticks by
+advancing it.
 Invalid data is what a catalog can hold (NautilusTrader accepts crossed, zero and negative prices; a non-numeric,
 NaN or one-sided quote cannot be written at all).
 """
@@ -29,8 +30,12 @@ from violet.recording.catalog_files import CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, instrument, to_nautilus
 
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP", "DOGEUSDT-PERP")
-FLUSH_S = 0.005
+POLL_S = 0.002
 START_NS = 1_796_000_000_000_000_000
+# The catalog in memory where the machine has a tmpfs: the recorder syncs every file and directory it publishes (a
+# crash must not lose them), which on a disk costs milliseconds per flush; the adapter under test reads the same
+# files either way.
+_MEMORY_DIR = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
 
 class HistoryHarness(OneCarrier):
@@ -42,6 +47,7 @@ class HistoryHarness(OneCarrier):
         kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
         ts_resolution_ns=1,
         order_across_kinds=False,  # quotes and trades are stored apart, as NautilusTrader keeps them
+        fence_cost_s=0.01,  # measured: a publication reaches the reader ~10 ms later (a flush, then a poll)
     )
     assets = ASSETS
 
@@ -54,9 +60,10 @@ class HistoryHarness(OneCarrier):
         }
         self.files.write([instrument(s, START_NS) for s in self.specs.values()])
         self.clock = SteppedClock(START_NS)
-        self.replay = HistoryReplay(root, follow=True, clock=self.clock, poll_s=FLUSH_S)
+        self.replay = HistoryReplay(root, follow=True, clock=self.clock, poll_s=POLL_S)
         self.feed = HistoryPriceFeed(self.replay, venue="binance", assets=ASSETS, staleness_budget_ns=1_000_000_000)
         self._pending: list[Any] = []
+        self._wanted = anyio.Event()
         self._ts_event = START_NS
         self._trades = 0
 
@@ -81,6 +88,7 @@ class HistoryHarness(OneCarrier):
         )
         self._trades += 1
         self._pending.extend(to_nautilus(tick, self.specs[update.asset], ts_init=ts_init, trade_seq=self._trades))
+        self._wanted.set()
         return ts_event
 
     async def publish_invalid(self, asset: str, defect: Defect) -> int:
@@ -101,11 +109,15 @@ class HistoryHarness(OneCarrier):
                     ts_init,
                 )
             )
+            self._wanted.set()
         return ts_event
 
     async def flush_forever(self) -> None:
+        """A flush as soon as something is pending; what arrives meanwhile goes in the next one (so a flush holds
+        one publication or many, as a recorder's do)."""
         while True:
-            await anyio.sleep(FLUSH_S)
+            await self._wanted.wait()
+            self._wanted = anyio.Event()
             pending, self._pending = self._pending, []
             await anyio.to_thread.run_sync(self.files.write, pending)
 
@@ -118,7 +130,7 @@ class HistoryHarness(OneCarrier):
 
 @asynccontextmanager
 async def history_harness() -> AsyncIterator[HistoryHarness]:
-    with tempfile.TemporaryDirectory(prefix="violet-history-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="violet-history-", dir=_MEMORY_DIR) as tmp:
         harness = HistoryHarness(Path(tmp))
         async with harness.feed, anyio.create_task_group() as tg:
             tg.start_soon(harness.flush_forever)
