@@ -224,6 +224,7 @@ def build_history(cfg: VioletConfig) -> App:
             staleness_budget_ns=ms_to_ns(p.staleness_budget_ms),
             asset_budgets_ns=asset_budgets(p),
             silent_after_ns=silent_after(p),
+            venue_clock_skew_ns=ms_to_ns(p.venue_clock_skew_ms),
         )
         for plane, p in planes
     }

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import anyio
@@ -15,6 +16,8 @@ import pytest
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
 from tests.support.waiting import eventually, wait_until
+from violet.adapters.history import HistoryPriceFeed
+from violet.adapters.history.verdict_check import VerdictAgreement
 from violet.api import open_planes
 from violet.bench.nt_backtest import run_backtest
 from violet.config import PlaneConfig, VioletConfig
@@ -22,9 +25,13 @@ from violet.config.schema import HistoryConfig
 from violet.domain import format_price
 from violet.ports import VenuePriceFeedPort
 from violet.recording.catalog_files import STAGING, file_interval
+from violet.recording.verdict_log import read_verdicts
+from violet.study.read_planes import read_to_the_end
 
 DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
 VIOLET = [sys.executable, "-m", "violet"]
+SHORT_BUDGET_MS = 150
+RECORD_8S_WITH_VERDICTS = ("--duration", "8", "--flush-s", "1", "--verdicts-every-s", "0.05")
 
 
 def _quote_files(root: Path) -> list[Path]:
@@ -126,3 +133,43 @@ def test_record_refuses_a_mix_of_its_two_modes(args: list[str], tmp_path: Path) 
     done = subprocess.run([*VIOLET, "record", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 2
     assert "--catalog DIR, or --plane and --out" in done.stderr
+
+
+def test_a_replay_answers_with_the_verdicts_live_gave_at_the_same_moments(tmp_path: Path) -> None:
+    """Recorded with the live verdicts sampled every 50 ms, replayed as fast as possible: at each sampled moment
+    the replayed planes answer `latest()` as live did, but where the recording cannot know better (each counted)."""
+    root = tmp_path / "market"
+    # The embedded defaults with a budget short enough that quotes go stale and fresh again all the time: the
+    # moments where a replay could answer differently are then most of the run, not a few.
+    config = tmp_path / "violet.toml"
+    config.write_text(
+        f'[simulators]\nenabled = true\n[alpha]\nadapter = "remote_shm"\nstaleness_budget_ms = {SHORT_BUDGET_MS}\n'
+        f'[venue]\nadapter = "bingx"\nstaleness_budget_ms = {SHORT_BUDGET_MS}\n'
+    )
+    subprocess.run(
+        [*VIOLET, "record", "--catalog", str(root), "--config", str(config), *RECORD_8S_WITH_VERDICTS],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    agreements = anyio.run(_replayed_verdicts, root)
+    assert set(agreements) == {"alpha", "venue"}
+    for plane, a in agreements.items():
+        assert a is not None, plane
+        assert a.checked >= 2 * len(DEFAULT_ASSETS) * 100, (plane, a)  # ~160 moments, two readings per asset
+        assert a.differ == 0, (plane, a.examples)
+        assert a.agreed >= 0.9 * a.checked, (plane, a)
+    verdicts = Counter(v.quote_freshness for v in read_verdicts(root))
+    assert verdicts["fresh"] > 100 and verdicts["too-old"] > 100, verdicts
+
+
+async def _replayed_verdicts(root: Path) -> dict[str, VerdictAgreement | None]:
+    cfg = VioletConfig(
+        alpha=PlaneConfig(adapter="history", assets=sorted(DEFAULT_ASSETS), staleness_budget_ms=SHORT_BUDGET_MS),
+        venue=PlaneConfig(adapter="history", assets=sorted(DEFAULT_ASSETS), staleness_budget_ms=SHORT_BUDGET_MS),
+        history=HistoryConfig(catalog=str(root), speed=0),
+    )
+    async with open_planes(cfg) as planes:
+        await read_to_the_end({"alpha": planes.alpha, "venue": planes.venue}, lambda plane, tick: None)
+        feeds = {"alpha": planes.alpha, "venue": planes.venue}
+        return {p: f.verdict_agreement() for p, f in feeds.items() if isinstance(f, HistoryPriceFeed)}

@@ -160,6 +160,12 @@ def record_cmd(
         float | None, typer.Option(min=0.1, help="Seconds to record (--catalog: until Ctrl-C when omitted).")
     ] = None,
     flush_s: Annotated[float, typer.Option(min=0.1, help="--catalog: seconds between flushes to disk.")] = 5.0,
+    verdicts_every_s: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01, help="--catalog: also log every asset's live verdict this often (a replay is checked against it)."
+        ),
+    ] = None,
 ) -> None:
     """Record the market: raw venue frames for `violet replay` (--plane, --out), or both planes as NautilusTrader
     quotes, trades and instruments for research and backtests (--catalog).
@@ -187,7 +193,7 @@ def record_cmd(
     if catalog is not None:
         from violet.cli import catalog_record_command
 
-        summary = catalog_record_command.run(cfg, catalog, duration, flush_s)
+        summary = catalog_record_command.run(cfg, catalog, duration, flush_s, verdicts_every_s)
         typer.echo(json.dumps(summary))
         return
     from violet.cli.record_command import record

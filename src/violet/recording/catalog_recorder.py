@@ -29,6 +29,7 @@ from violet.ports import TickTap, VenuePriceFeedPort
 from violet.recording.catalog_files import HOUR_NS, CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
 from violet.recording.plane_log import PlaneLog
+from violet.recording.verdict_log import VerdictLog
 
 type GroupKey = tuple[type, str]
 
@@ -46,7 +47,9 @@ class CatalogRecorder:
         compact_s: float = 60.0,
         period_ns: int = HOUR_NS,
         wall_ns: Callable[[], int] = time.time_ns,
+        verdicts_every_s: float | None = None,
     ) -> None:
+        """`verdicts_every_s`: also log what the planes answer (`violet/verdicts.jsonl`) this often."""
         self.root = root
         self.files = CatalogFiles(root)
         self._specs = dict(specs)
@@ -68,6 +71,8 @@ class CatalogRecorder:
         self.flushes = 0
         self.removed_on_open: list[Path] = []
         self.plane_log = PlaneLog(root)
+        self.verdicts_every_s = verdicts_every_s
+        self.verdict_log = VerdictLog(root)
 
     def to_wall(self, mono_ns: int) -> int:
         return mono_ns + self._offset_ns
@@ -158,6 +163,9 @@ class CatalogRecorder:
                         else:
                             tg.start_soon(self._drain, feed)
                         tg.start_soon(self.plane_log.follow, name, feed, self.to_wall, self._clock)
+                    if self.verdicts_every_s:
+                        feeds = list(planes.values())
+                        tg.start_soon(self.verdict_log.follow, feeds, self.to_wall, self._clock, self.verdicts_every_s)
                     tg.start_soon(self._flush_loop)
                     task_status.started()
         finally:
@@ -165,6 +173,7 @@ class CatalogRecorder:
                 await anyio.to_thread.run_sync(lambda: self.flush(self.take(), final=True))
                 await anyio.to_thread.run_sync(lambda: self.compact(final=True))
                 await anyio.to_thread.run_sync(self.plane_log.close)
+                await anyio.to_thread.run_sync(self.verdict_log.close)
 
     async def _drain(self, feed: VenuePriceFeedPort) -> None:
         async with feed.subscribe(feed.assets()) as stream:
@@ -181,6 +190,7 @@ class CatalogRecorder:
             ticks = self.take()
             await anyio.to_thread.run_sync(self.flush, ticks)
             await anyio.to_thread.run_sync(self.plane_log.sync)
+            await anyio.to_thread.run_sync(self.verdict_log.sync)
             if time.monotonic() >= next_compact:
                 await anyio.to_thread.run_sync(self.compact)
                 next_compact = time.monotonic() + self.compact_s

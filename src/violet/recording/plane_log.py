@@ -9,17 +9,15 @@ torn by a crash is skipped on reading.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import anyio
 import attrs
-import msgspec
 
 from violet.domain import Clock
 from violet.ports import PlaneHealth, VenuePriceFeedPort
+from violet.recording.jsonl_log import AppendLog, read_rows
 
 POLL_S = 0.05
 LOG = Path("violet") / "planes.jsonl"
@@ -36,15 +34,11 @@ class PlaneChange:
 
 class PlaneLog:
     def __init__(self, root: Path) -> None:
-        self.path = root / LOG
-        self._file: IO[bytes] | None = None
+        self._log = AppendLog(root / LOG)
+        self.path = self._log.path
 
     def _append(self, change: PlaneChange) -> None:
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("ab")
-        row = [change.wall_ns, change.plane, change.venue, change.state, list(change.assets_down)]
-        self._file.write(msgspec.json.encode(row) + b"\n")
+        self._log.append([change.wall_ns, change.plane, change.venue, change.state, list(change.assets_down)])
 
     async def follow(self, plane: str, feed: VenuePriceFeedPort, to_wall: Callable[[int], int], clock: Clock) -> None:
         last: tuple[str, tuple[str, ...]] | None = None
@@ -57,26 +51,16 @@ class PlaneLog:
             await anyio.sleep(POLL_S)
 
     def sync(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+        self._log.sync()
 
     def close(self) -> None:
-        if self._file is not None:
-            self.sync()
-            self._file.close()
-            self._file = None
+        self._log.close()
 
 
 def read_changes(root: Path) -> Iterator[PlaneChange]:
-    path = root / LOG
-    if not path.exists():
-        return
-    with path.open("rb") as f:
-        for line in f:
-            try:
-                row: list[Any] = msgspec.json.decode(line)
-                wall_ns, plane, venue, state, down = row
-                yield PlaneChange(int(wall_ns), str(plane), str(venue), str(state), tuple(str(a) for a in down))
-            except (msgspec.DecodeError, ValueError, TypeError):
-                continue
+    for row in read_rows(root / LOG):
+        try:
+            wall_ns, plane, venue, state, down = row
+            yield PlaneChange(int(wall_ns), str(plane), str(venue), str(state), tuple(str(a) for a in down))
+        except (ValueError, TypeError):
+            continue

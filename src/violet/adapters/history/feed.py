@@ -18,6 +18,7 @@ import anyio.abc
 from violet import defaults as d
 from violet.adapters.history.records import HistoryRecord
 from violet.adapters.history.replay import HistoryReplay
+from violet.adapters.history.verdict_check import VerdictAgreement
 from violet.delivery import HubBackedFeed, TickHub, streams_of
 from violet.domain import DomainError, FeedState, NormalizedTick
 from violet.ports import TickStream
@@ -37,6 +38,7 @@ class HistoryPriceFeed(HubBackedFeed):
         staleness_budget_ns: int = d.ms_to_ns(d.VENUE_STALENESS_BUDGET_MS),
         asset_budgets_ns: dict[str, int] | None = None,
         silent_after_ns: dict[str, int] | None = None,
+        venue_clock_skew_ns: int | None = None,
     ) -> None:
         """`venue`: as ticks name it (`binance`); the catalog's instruments of that venue are replayed."""
         hub = TickHub(
@@ -46,6 +48,9 @@ class HistoryPriceFeed(HubBackedFeed):
             assets=frozenset(assets),
             asset_budgets_ns=asset_budgets_ns,
             silent_after_ns=silent_after_ns,
+            # The venue's-clock half of freshness, on recorded time: the replay's clock reads the wall clock of then.
+            venue_clock_skew_ns=venue_clock_skew_ns,
+            wall_ns=replay.clock.monotonic_ns,
         )
         super().__init__(hub)
         self._replay = replay
@@ -73,6 +78,10 @@ class HistoryPriceFeed(HubBackedFeed):
             hub.reject(type(exc).__name__)
             return
         hub.accept(tick)
+
+    def verdict_agreement(self) -> VerdictAgreement | None:
+        """This plane's replay against the verdicts recorded live, once replayed (None where none were recorded)."""
+        return self._replay.verdicts().get(self._hub.venue.upper())
 
     def on_end(self) -> None:
         self._hub.end_streams()

@@ -9,6 +9,7 @@ recorded plane health (assets down, outages) is replayed on the same clock.
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -18,15 +19,18 @@ import anyio.lowlevel
 
 from violet.adapters.history.clocks import PacedClock, ReplayClock, SteppedClock
 from violet.adapters.history.records import WINDOW_NS, CatalogFollower, HistoryRecord, span, windows
+from violet.adapters.history.verdict_check import Answers, VerdictAgreement, VerdictCheck
 from violet.recording.plane_log import PlaneChange, read_changes
+from violet.recording.verdict_log import VerdictSample, read_verdicts
 
+log = logging.getLogger("violet.history")
 FOLLOW_POLL_S = 0.02
 START_GRACE_S = 2.0
 """A replay starts once every plane has a subscriber (a reactor that subscribes to both misses nothing, however fast
 the replay), or this long after the planes opened, for a reactor that only reads `latest()`."""
 
 
-class ReplayTarget(Protocol):
+class ReplayTarget(Answers, Protocol):
     def on_record(self, record: HistoryRecord) -> None: ...
 
     def on_change(self, state: str, assets_down: tuple[str, ...]) -> None: ...
@@ -34,9 +38,9 @@ class ReplayTarget(Protocol):
     def on_end(self) -> None: ...
 
 
-type Event = tuple[int, int, str, HistoryRecord | PlaneChange]
-"""(receive time, 0 for a health change / 1 for a record: a change at the same time applies first, catalog venue,
-what)."""
+type Event = tuple[int, int, str, HistoryRecord | PlaneChange | VerdictSample]
+"""(receive time, 0 for a health change / 1 for a record / 2 for a recorded verdict: a change at the same time applies
+first, a verdict is checked after what arrived at its moment; catalog venue, what)."""
 
 
 class HistoryReplay:
@@ -62,6 +66,7 @@ class HistoryReplay:
         self._subscribed: set[str] = set()
         self._all_subscribed = anyio.Event()
         self.finished = anyio.Event()
+        self._checks: dict[str, VerdictCheck] = {}
         self.replayed = 0
 
     def _catalog_span(self) -> tuple[int, int] | None:
@@ -85,26 +90,38 @@ class HistoryReplay:
             await self._replay(span)
         elif self.follow:
             await self._follow()
+        for venue, agreement in self.verdicts().items():
+            log.info("history: %s verdicts against the recorded live ones: %s", venue, agreement.to_json())
         for target in self._targets.values():
             target.on_end()
         self.finished.set()
 
-    def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange) -> None:
+    def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange | VerdictSample) -> None:
         target = self._targets[venue]
         if isinstance(what, HistoryRecord):
             target.on_record(what)
             self.replayed += 1
-        else:
+        elif isinstance(what, PlaneChange):
             target.on_change(what.state, what.assets_down)
+        else:
+            self._checks[venue].check(what, target, self.clock.monotonic_ns())
+
+    def verdicts(self) -> dict[str, VerdictAgreement]:
+        """Per catalog venue: the replay against the verdicts recorded live (empty where none were recorded)."""
+        return {venue: check.result for venue, check in self._checks.items() if check.result.checked}
 
     async def _replay(self, span: tuple[int, int]) -> None:
         if not self._targets:
             return
         changes = [c for c in read_changes(self.root) if c.venue in self._targets]
+        self._checks = {
+            venue: VerdictCheck(sorted(c.wall_ns for c in changes if c.venue == venue)) for venue in self._targets
+        }
+        samples = _Samples(s for s in read_verdicts(self.root) if s.venue in self._targets)
         t = span[0]
         while t <= span[1]:
             hi = min(span[1], t + WINDOW_NS - 1)
-            window = await anyio.to_thread.run_sync(self._read_window, t, hi, changes)
+            window = await anyio.to_thread.run_sync(self._read_window, t, hi, changes, samples)
             for ts, _, venue, what in window:
                 wait = self.clock.wait_ns(ts)
                 if wait > 0:
@@ -114,9 +131,10 @@ class HistoryReplay:
                 await anyio.lowlevel.checkpoint()  # a consumer reading every tick gets to run between them
             t = hi + 1
 
-    def _read_window(self, lo: int, hi: int, changes: list[PlaneChange]) -> list[Event]:
+    def _read_window(self, lo: int, hi: int, changes: list[PlaneChange], samples: _Samples) -> list[Event]:
         parts: list[Iterator[Event]] = [self._records(venue, lo, hi) for venue in self._targets]
         parts.append((c.wall_ns, 0, c.venue, c) for c in changes if lo <= c.wall_ns <= hi)
+        parts.append((v.wall_ns, 2, v.venue, v) for v in samples.between(lo, hi))
         return list(heapq.merge(*parts, key=lambda e: (e[0], e[1])))
 
     def _records(self, venue: str, lo: int, hi: int) -> Iterator[Event]:
@@ -132,3 +150,19 @@ class HistoryReplay:
                     self._dispatch(venue, record)
                     await anyio.lowlevel.checkpoint()
             await anyio.sleep(self.poll_s)
+
+
+class _Samples:
+    """Recorded verdicts in time order (as they were appended), taken one window at a time."""
+
+    def __init__(self, samples: Iterator[VerdictSample]) -> None:
+        self._it = samples
+        self._next: VerdictSample | None = next(self._it, None)
+
+    def between(self, lo: int, hi: int) -> list[VerdictSample]:
+        out = []
+        while self._next is not None and self._next.wall_ns <= hi:
+            if self._next.wall_ns >= lo:
+                out.append(self._next)
+            self._next = next(self._it, None)
+        return out
