@@ -1,6 +1,7 @@
 """A minimal reactor on violet's public API: print a fresh basis per asset, from quotes fresh by their own age.
 
 python examples/reactor.py --duration 30     # exits 0 once every asset had a fresh basis, 1 if time ran out
+python examples/reactor.py --config replay.toml   # the same reactor on a recording (adapter = "history")
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from violet.domain import NormalizedTick, TickKind
 from violet.ports import VenuePriceFeedPort
 
 
-async def react(duration_s: float) -> int:
-    async with violet.open_planes() as planes:  # the embedded defaults; pass a path or a VioletConfig otherwise
+async def react(duration_s: float, config: str | None) -> int:
+    async with violet.open_planes(config) as planes:  # None: the embedded defaults; else a violet.toml
         assets = sorted(planes.alpha.assets() & planes.venue.assets())
         printed: set[str] = set()
 
@@ -45,8 +46,9 @@ async def react(duration_s: float) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=30.0, help="give up after this many seconds")
+    parser.add_argument("--config", help="a violet.toml (default: the embedded defaults)")
     args = parser.parse_args()
-    return anyio.run(react, args.duration, backend="asyncio", backend_options={"use_uvloop": True})
+    return anyio.run(react, args.duration, args.config, backend="asyncio", backend_options={"use_uvloop": True})
 
 
 if __name__ == "__main__":

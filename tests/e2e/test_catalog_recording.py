@@ -31,6 +31,7 @@ from violet.study.read_planes import read_to_the_end
 DEFAULT_ASSETS = {"BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP"}
 VIOLET = [sys.executable, "-m", "violet"]
 SHORT_BUDGET_MS = 150
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reactor.py"
 RECORD_8S_WITH_VERDICTS = ("--duration", "8", "--flush-s", "1", "--verdicts-every-s", "0.05")
 
 
@@ -161,6 +162,22 @@ def test_a_replay_answers_with_the_verdicts_live_gave_at_the_same_moments(tmp_pa
         assert a.agreed >= 0.9 * a.checked, (plane, a)
     verdicts = Counter(v.quote_freshness for v in read_verdicts(root))
     assert verdicts["fresh"] > 100 and verdicts["too-old"] > 100, verdicts
+
+    # The README's reactor, unchanged, on the recording: a config is all that differs.
+    replay = tmp_path / "replay.toml"
+    replay.write_text(
+        f'[alpha]\nadapter = "history"\nstaleness_budget_ms = {SHORT_BUDGET_MS}\n'
+        f'[venue]\nadapter = "history"\nstaleness_budget_ms = {SHORT_BUDGET_MS}\n'
+        f'[history]\ncatalog = "{root}"\nspeed = 0\n'
+    )
+    reactor = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--config", str(replay), "--duration", "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert reactor.returncode == 0, reactor.stderr
+    assert {line.split()[0] for line in reactor.stdout.splitlines() if " basis " in line} == DEFAULT_ASSETS
 
 
 async def _replayed_verdicts(root: Path) -> dict[str, VerdictAgreement | None]:
