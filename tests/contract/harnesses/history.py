@@ -30,7 +30,7 @@ from violet.recording.catalog_files import CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, instrument, to_nautilus
 
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP", "SOLUSDT-PERP", "DOGEUSDT-PERP")
-POLL_S = 0.002
+POLL_S = 0.001
 START_NS = 1_796_000_000_000_000_000
 # The catalog in memory where the machine has a tmpfs: the recorder syncs every file and directory it publishes (a
 # crash must not lose them), which on a disk costs milliseconds per flush; the adapter under test reads the same
@@ -47,7 +47,7 @@ class HistoryHarness(OneCarrier):
         kinds=frozenset({TickKind.QUOTE, TickKind.TRADE}),
         ts_resolution_ns=1,
         order_across_kinds=False,  # quotes and trades are stored apart, as NautilusTrader keeps them
-        fence_cost_s=0.01,  # measured: a publication reaches the reader ~10 ms later (a flush, then a poll)
+        fence_cost_s=0.007,  # measured: a publication reaches the reader ~7 ms later (a flush, then a poll)
     )
     assets = ASSETS
 
