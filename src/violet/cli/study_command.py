@@ -8,11 +8,11 @@ import json
 import time
 from pathlib import Path
 
-import anyio
 import attrs
 
 from violet.adapters.history import recorded_assets
 from violet.api import open_planes
+from violet.app.event_loop import run_on_uvloop
 from violet.config import PlaneConfig, VioletConfig
 from violet.config.schema import HistoryConfig
 from violet.domain.errors import VioletError
@@ -113,6 +113,6 @@ def table(run: StudyRun) -> str:
 
 def main(catalog: Path, assets: list[str] | None, *, bin_ms: int, max_lag_ms: int, out: Path) -> StudyRun:
     chosen = study_assets(catalog, assets)
-    run = anyio.run(lambda: run_study(catalog, chosen, bin_ms=bin_ms, max_lag_ms=max_lag_ms))
+    run = run_on_uvloop(lambda: run_study(catalog, chosen, bin_ms=bin_ms, max_lag_ms=max_lag_ms))
     write_outputs(run, out, catalog.resolve().name)
     return run

@@ -69,6 +69,10 @@ class ConflatingStream:
     def conflated_by_asset(self) -> Mapping[str, int]:
         return dict(self._conflated)
 
+    def holds(self, asset: str, kind: TickKind) -> bool:
+        """A tick of this asset and kind waits to be read (the next one would replace it)."""
+        return (asset, kind) in self._pending
+
     def note_conflated(self, asset: str, n: int) -> None:
         """`n` updates of `asset` were conflated before reaching this stream (by a bridge)."""
         if not self._closed:

@@ -252,6 +252,10 @@ class TickHub:
     def reject(self, reason: str) -> None:
         self.counters.reject(reason)
 
+    def unread(self, asset: str, kind: TickKind) -> bool:
+        """Some stream has a tick of this asset and kind not yet read: accepting another now would conflate it."""
+        return any(stream.holds(asset, kind) for stream in self._streams_by_asset.get(asset, ()))
+
     def end_streams(self) -> None:
         """The source has nothing more (a finished recording): every stream, and any opened later, ends once read
         to the end. State and readings stay as they were."""

@@ -20,7 +20,7 @@ from violet.adapters.history.records import HistoryRecord
 from violet.adapters.history.replay import HistoryReplay
 from violet.adapters.history.verdict_check import VerdictAgreement
 from violet.delivery import HubBackedFeed, TickHub, streams_of
-from violet.domain import DomainError, FeedState, NormalizedTick
+from violet.domain import DomainError, FeedState, NormalizedTick, TickKind
 from violet.ports import TickStream
 
 
@@ -59,6 +59,10 @@ class HistoryPriceFeed(HubBackedFeed):
     def subscribe(self, assets: Iterable[str]) -> AbstractAsyncContextManager[TickStream]:
         self._replay.subscribed(self._hub.venue.upper())
         return super().subscribe(assets)
+
+    def unread(self, record: HistoryRecord) -> bool:
+        """A subscriber has not read this record's asset and kind yet (replaying it now would conflate)."""
+        return self._hub.unread(record.asset, TickKind.QUOTE if record.last is None else TickKind.TRADE)
 
     def on_record(self, record: HistoryRecord) -> None:
         hub = self._hub
