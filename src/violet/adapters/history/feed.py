@@ -81,7 +81,7 @@ class HistoryPriceFeed(HubBackedFeed):
         except DomainError as exc:
             hub.reject(type(exc).__name__)
             return
-        hub.accept(tick)
+        hub.accept(tick, late_check=False)  # recorded means accepted live: its lateness was judged then
 
     def verdict_agreement(self) -> VerdictAgreement | None:
         """This plane's replay against the verdicts recorded live, once replayed (None where none were recorded)."""
