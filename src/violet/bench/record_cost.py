@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import attrs
+import numpy as np
 import psutil
 
 from violet.api import open_planes
@@ -29,7 +31,7 @@ from violet.bench.system_soak import MIB, ProcessTrack
 from violet.chaos.run import config, start_sims
 from violet.config import PlaneConfig, VioletConfig
 from violet.config.schema import HistoryConfig
-from violet.domain import NormalizedTick
+from violet.domain import Clock, NormalizedTick
 from violet.ports import VenuePriceFeedPort
 from violet.recording.catalog_recorder import CatalogRecorder
 from violet.recording.instrument_specs import load_specs
@@ -52,15 +54,39 @@ class _Phase:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     ticks: int = 0
+    delays_ns: array[int] = attrs.field(factory=lambda: array("q"))
+    """Each tick's receive -> read by the draining reader: what a reactor in this process waits, recording or not
+    (the recorder's flush thread holds the GIL while it builds NautilusTrader objects)."""
 
     def to_json(self) -> dict[str, Any]:
+        delays = np.frombuffer(self.delays_ns, dtype=np.int64) / 1e6 if len(self.delays_ns) else None
         return {
             "phase": self.name,
             "seconds": round(self.wall_s, 1),
             "cpu_percent_of_one_core": round(100 * self.cpu_s / self.wall_s, 1) if self.wall_s else None,
             "ticks_read": self.ticks,
             "cpu_us_per_tick": round(1e6 * self.cpu_s / self.ticks, 2) if self.ticks else None,
+            "receive_to_read_ms": None
+            if delays is None
+            else {q: round(float(np.percentile(delays, v)), 3) for q, v in (("p50", 50), ("p99", 99), ("p999", 99.9))}
+            | {"max": round(float(delays.max()), 3)},
         }
+
+
+@attrs.define
+class _Reader:
+    """Drains both planes the whole run, as a reactor would, into the phase under way."""
+
+    clock: Clock
+    phase: _Phase | None = None
+    seen: Counter[str] = attrs.field(factory=Counter)
+
+    async def drain(self, name: str, feed: VenuePriceFeedPort) -> None:
+        async with feed.subscribe(feed.assets()) as stream:
+            async for tick in stream:
+                self.seen[name] += 1
+                if self.phase is not None:
+                    self.phase.delays_ns.append(self.clock.monotonic_ns() - tick.mono_ns)
 
 
 def _cpu_s(proc: psutil.Process) -> float:
@@ -72,16 +98,12 @@ def _bytes_under(root: Path) -> int:
     return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
 
 
-async def _drain(name: str, feed: VenuePriceFeedPort, seen: Counter[str]) -> None:
-    async with feed.subscribe(feed.assets()) as stream:
-        async for _ in stream:
-            seen[name] += 1
-
-
 async def _phase(
-    phase: _Phase, seconds: float, seen: Counter[str], track: ProcessTrack, t0: float, every_s: float
+    phase: _Phase, seconds: float, reader: _Reader, track: ProcessTrack, t0: float, every_s: float
 ) -> None:
     proc = psutil.Process()
+    seen = reader.seen
+    reader.phase = phase
     cpu0, wall0, ticks0 = _cpu_s(proc), time.monotonic(), seen.total()
     end = wall0 + seconds
     while (now := time.monotonic()) < end:
@@ -102,17 +124,17 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
         cfg = config(sims["binance"], sims["bingx"], assets, shards=1)
         async with open_planes(cfg) as planes, anyio.create_task_group() as tg:
             assert planes.config is not None
-            seen: Counter[str] = Counter()
-            tg.start_soon(_drain, "alpha", planes.alpha, seen)
-            tg.start_soon(_drain, "venue", planes.venue, seen)
+            reader = _Reader(planes.clock)
+            tg.start_soon(reader.drain, "alpha", planes.alpha)
+            tg.start_soon(reader.drain, "venue", planes.venue)
             t0 = time.monotonic()
-            await _phase(baseline, opts.baseline_minutes * 60, seen, track, t0, opts.sample_s)
+            await _phase(baseline, opts.baseline_minutes * 60, reader, track, t0, opts.sample_s)
             specs = await load_specs(planes.config, planes.alpha.assets(), planes.venue.assets())
             recorder = CatalogRecorder(root, specs, clock=planes.clock, flush_s=opts.flush_s)
             recording_started_s = time.monotonic() - t0
             async with anyio.create_task_group() as rec:
                 await rec.start(recorder.record, {"alpha": planes.alpha, "venue": planes.venue})
-                await _phase(recording, opts.minutes * 60, seen, track, t0, opts.sample_s)
+                await _phase(recording, opts.minutes * 60, reader, track, t0, opts.sample_s)
                 rec.cancel_scope.cancel()
             summary = recorder.summary()
             tg.cancel_scope.cancel()
@@ -185,7 +207,8 @@ async def _replay(root: Path, assets: list[str]) -> dict[str, Any]:
 def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = [
         f"{p['phase']}: {p['seconds']:.0f} s, CPU {p['cpu_percent_of_one_core']}% of a core, "
-        f"{p['ticks_read']} ticks read, {p['cpu_us_per_tick']} us CPU per tick"
+        f"{p['ticks_read']} ticks read, {p['cpu_us_per_tick']} us CPU per tick, "
+        f"receive->read ms {p['receive_to_read_ms']}"
         for p in result["phases"]
     ]
     lines.append(f"CPU recording/baseline: {result['cpu_ratio_recording_to_baseline']}x")
