@@ -75,6 +75,37 @@ def test_a_tick_that_arrived_late_is_stale_by_the_venues_clock_before_its_own_ag
     assert (reading.freshness, reading.age_ns) == (Freshness.TOO_OLD, 400_000_000)
 
 
+def test_a_tick_the_venue_sent_before_its_stream_came_back_gets_no_skew_allowance() -> None:
+    """A backlog read after a stall: the venue stamped it while nothing reached us, and may have sent newer values
+    still unread. Judged by the venue's clock against the budget alone; ticks sent after the recovery keep the skew
+    allowance, and so does every stream that had no outage."""
+    clock = ManualClock()
+    h = bare_hub(clock, venue_clock_skew_ns=250_000_000, wall_ns=lambda: WALL_NS + clock.monotonic_ns())
+    h.open()
+    h.carry("a", streams_of(["BTCUSDT-PERP"]))
+    h.carry("b", streams_of(["ETHUSDT-PERP"]))
+    h.carrier_up("a")
+    h.carrier_up("b")
+    clock.advance(5_000_000_000)
+    h.carrier_down("a")
+    clock.advance(3_000_000_000)  # a stalled for 3 s
+    h.carrier_up("a")
+    back = WALL_NS + clock.monotonic_ns()
+    clock.advance(50_000_000)  # the backlog is read 50 ms after the carrier is back
+    sent_in_the_stall = back - 1_100_000_000
+    h.accept(quote(clock, "1.0", "1.1", ts=sent_in_the_stall))
+    h.accept(quote(clock, "2.0", "2.1", ts=sent_in_the_stall, asset="ETHUSDT-PERP"))
+    reading = h.latest("BTCUSDT-PERP")
+    assert reading.freshness is Freshness.TOO_OLD and reading.age_ns == 0, "received just now, but sent 1.15 s ago"
+    assert h.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.TOO_OLD
+    assert h.latest("ETHUSDT-PERP").fresh, "no outage on its carrier: within budget + skew by the venue's clock"
+    clock.advance(2_000_000_000)
+    sent_after_the_recovery = WALL_NS + clock.monotonic_ns() - 1_100_000_000
+    assert sent_after_the_recovery > back
+    h.accept(quote(clock, "1.4", "1.5", ts=sent_after_the_recovery))
+    assert h.latest("BTCUSDT-PERP").fresh, "sent after the recovery: the skew allowance applies again"
+
+
 def test_a_tick_old_by_the_venues_clock_is_refused_on_arrival_as_late() -> None:
     h, clock = hub()
     h.accept(quote(clock, "1.0", "1.1", ts=WALL_NS - BUDGET_NS - 250_000_001))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import attrs
 
 from violet import defaults as d
+from violet.delivery.hub_factory import hub_for
 from violet.delivery.silence import default_silent_after_ns
-from violet.delivery.tick_hub import TickHub, hub_for
+from violet.delivery.tick_hub import TickHub
 from violet.domain import Clock
 
 

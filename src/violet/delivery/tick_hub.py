@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
-from typing import Protocol
 
 import anyio
 
 from violet.delivery.carriers import CarrierBoard, Stream
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
+from violet.delivery.recoveries import Recoveries
 from violet.delivery.silence import SilenceWatch, default_silent_after_ns
 from violet.delivery.taps import TapGuard
 from violet.domain import (
@@ -26,7 +26,6 @@ from violet.domain import (
     Freshness,
     NormalizedTick,
     PriceReading,
-    SystemClock,
     TickKind,
     UnknownAsset,
 )
@@ -100,6 +99,7 @@ class TickHub:
         self._delivery_taps: list[Callable[[NormalizedTick], None]] = []
         self._open = False
         self._ended = False
+        self._recoveries = Recoveries()
         self._live: anyio.Event | None = None
 
     # -- what adapters call -------------------------------------------------------------------------
@@ -148,6 +148,7 @@ class TickHub:
         # Up (again): each stream gets its full time to speak before it is called silent.
         if streams:
             self.silence.restart_streams(streams, self.clock.monotonic_ns())
+            self._recoveries.streams_back((s for s in streams if self.carriers.generation(s)), self._wall_ns())
 
     def carrier_down(self, carrier: str) -> None:
         """`carrier` dropped: what it delivered is not fresh again until new data arrives on it (or another)."""
@@ -180,6 +181,9 @@ class TickHub:
             self._generation += 1
         if state is FeedState.RECONNECTING:
             self.counters.reconnects += 1
+        serving = (FeedState.LIVE, FeedState.DEGRADED)
+        if state in serving and previous not in serving and self._generation:
+            self._recoveries.plane_back(self._wall_ns())
         self._state = state
         if state is FeedState.LIVE and not self.carriers.active:
             self.silence.restart(self.clock.monotonic_ns())
@@ -345,13 +349,17 @@ class TickHub:
             verdict = Freshness.BEFORE_OUTAGE
         elif kind is not None and (asset, kind) in self.silence.silent:
             verdict = Freshness.SILENT_STREAM
-        elif age > budget or (
-            self.venue_clock_skew_ns is not None and self._wall_ns() - tick.ts_event > budget + self.venue_clock_skew_ns
-        ):
+        elif age > budget or (self.venue_clock_skew_ns is not None and self._late_by_venue(tick, kinds, budget)):
             verdict = Freshness.TOO_OLD
         else:
             verdict = Freshness.FRESH
         return PriceReading(asset=asset, tick=tick, age_ns=age, budget_ns=budget, freshness=verdict)
+
+    def _late_by_venue(self, tick: NormalizedTick, kinds: tuple[TickKind, ...], budget: int) -> bool:
+        assert self.venue_clock_skew_ns is not None
+        by_venue = self._wall_ns() - tick.ts_event
+        allowance = 0 if self._recoveries.sent_while_down(tick, kinds) else self.venue_clock_skew_ns
+        return by_venue > budget + allowance
 
     def check_silence(self) -> None:
         """Look for silent streams now (the adapter's watcher calls this a few times a second). A stream whose
@@ -402,32 +410,3 @@ def _registered(
         yield
     finally:
         callbacks.remove(callback)
-
-
-class FreshnessSettings(Protocol):
-    """What an adapter's settings say about freshness (every adapter's settings have these two)."""
-
-    @property
-    def staleness_budget_ns(self) -> int: ...
-
-    @property
-    def venue_clock_skew_ns(self) -> int | None: ...
-
-    @property
-    def asset_budgets_ns(self) -> Mapping[str, int]: ...
-
-    @property
-    def silent_after_ns(self) -> Mapping[str, int]: ...
-
-
-def hub_for(venue: str, settings: FreshnessSettings, clock: Clock | None, assets: Iterable[str] = ()) -> TickHub:
-    """The hub of an adapter for `venue`, judging freshness as its settings say (system clock by default)."""
-    return TickHub(
-        venue=venue,
-        clock=clock or SystemClock(),
-        staleness_budget_ns=settings.staleness_budget_ns,
-        assets=assets,
-        venue_clock_skew_ns=settings.venue_clock_skew_ns,
-        asset_budgets_ns=settings.asset_budgets_ns,
-        silent_after_ns=settings.silent_after_ns,
-    )
