@@ -29,8 +29,7 @@ from violet.bench.nt_backtest import run_backtest
 from violet.bench.sim_process import stop_sim
 from violet.bench.system_soak import MIB, ProcessTrack
 from violet.chaos.run import config, start_sims
-from violet.config import PlaneConfig, VioletConfig
-from violet.config.schema import HistoryConfig
+from violet.config.schema import replay_config
 from violet.domain import Clock, NormalizedTick
 from violet.ports import VenuePriceFeedPort
 from violet.recording.catalog_recorder import CatalogRecorder
@@ -182,11 +181,7 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
 
 async def _replay(root: Path, assets: list[str]) -> dict[str, Any]:
     """The recording through the port, as fast as possible: every tick of both planes read to the end."""
-    cfg = VioletConfig(
-        alpha=PlaneConfig(adapter="history", assets=assets),
-        venue=PlaneConfig(adapter="history", assets=assets),
-        history=HistoryConfig(catalog=str(root), speed=0),
-    )
+    cfg = replay_config(str(root), assets)
     seen: Counter[str] = Counter()
 
     def count(plane: str, _: NormalizedTick) -> None:

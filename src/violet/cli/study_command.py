@@ -13,8 +13,7 @@ import attrs
 from violet.adapters.history import recorded_assets
 from violet.api import open_planes
 from violet.app.event_loop import run_on_uvloop
-from violet.config import PlaneConfig, VioletConfig
-from violet.config.schema import HistoryConfig
+from violet.config.schema import replay_config
 from violet.domain.errors import VioletError
 from violet.study.lead_lag_plot import plot
 from violet.study.lead_lag_study import LeadLagResult, LeadLagStudy
@@ -57,11 +56,7 @@ def study_assets(catalog: Path, wanted: list[str] | None) -> tuple[str, ...]:
 
 
 async def run_study(catalog: Path, assets: tuple[str, ...], *, bin_ms: int, max_lag_ms: int) -> StudyRun:
-    cfg = VioletConfig(
-        alpha=PlaneConfig(adapter="history", assets=list(assets)),
-        venue=PlaneConfig(adapter="history", assets=list(assets)),
-        history=HistoryConfig(catalog=str(catalog), speed=0),
-    )
+    cfg = replay_config(str(catalog), list(assets))
     study = LeadLagStudy(bin_ms=bin_ms, max_lag_ms=max_lag_ms)
     async with open_planes(cfg) as planes:
         t0 = time.perf_counter()

@@ -188,6 +188,15 @@ class VioletConfig(Strict, frozen=True):
     history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
 
 
+def replay_config(catalog: str, assets: list[str], *, speed: float = 0.0) -> VioletConfig:
+    """Both planes from the recording at `catalog` (as fast as possible by default): what a study or a bench reads."""
+    return VioletConfig(
+        alpha=PlaneConfig(adapter="history", assets=assets),
+        venue=PlaneConfig(adapter="history", assets=assets),
+        history=HistoryConfig(catalog=catalog, speed=speed),
+    )
+
+
 EMBEDDED = VioletConfig(simulators=SimulatorsConfig(enabled=True))
 """What `violet run` uses with no --config: both simulators, NT Binance in a `violet feed` process delivering
 alpha through shared memory, BingX in-process for the venue plane."""
