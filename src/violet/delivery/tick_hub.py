@@ -358,8 +358,9 @@ class TickHub:
     def _late_by_venue(self, tick: NormalizedTick, kinds: tuple[TickKind, ...], budget: int) -> bool:
         assert self.venue_clock_skew_ns is not None
         by_venue = self._wall_ns() - tick.ts_event
-        allowance = 0 if self._recoveries.sent_while_down(tick, kinds) else self.venue_clock_skew_ns
-        return by_venue > budget + allowance
+        if by_venue <= budget:
+            return False  # the common case on the hot path: no recovery to look up
+        return by_venue > budget + self.venue_clock_skew_ns or self._recoveries.sent_while_down(tick, kinds)
 
     def check_silence(self) -> None:
         """Look for silent streams now (the adapter's watcher calls this a few times a second). A stream whose

@@ -32,13 +32,12 @@ class PlaneChange:
     assets_down: tuple[str, ...]
 
 
-class PlaneLog:
+class PlaneLog(AppendLog):
     def __init__(self, root: Path) -> None:
-        self._log = AppendLog(root / LOG)
-        self.path = self._log.path
+        super().__init__(root / LOG)
 
     def _append(self, change: PlaneChange) -> None:
-        self._log.append([change.wall_ns, change.plane, change.venue, change.state, list(change.assets_down)])
+        self.append([change.wall_ns, change.plane, change.venue, change.state, list(change.assets_down)])
 
     async def follow(self, plane: str, feed: VenuePriceFeedPort, to_wall: Callable[[int], int], clock: Clock) -> None:
         last: tuple[str, tuple[str, ...]] | None = None
@@ -49,12 +48,6 @@ class PlaneLog:
                 self._append(PlaneChange(to_wall(clock.monotonic_ns()), plane, feed.venue.upper(), *now))
                 last = now
             await anyio.sleep(POLL_S)
-
-    def sync(self) -> None:
-        self._log.sync()
-
-    def close(self) -> None:
-        self._log.close()
 
 
 def read_changes(root: Path) -> Iterator[PlaneChange]:

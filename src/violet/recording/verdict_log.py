@@ -33,9 +33,9 @@ class VerdictSample:
     """`latest(asset, kind=TickKind.QUOTE)`: what an exit price is taken from."""
 
 
-class VerdictLog:
+class VerdictLog(AppendLog):
     def __init__(self, root: Path) -> None:
-        self._log = AppendLog(root / LOG)
+        super().__init__(root / LOG)
 
     def sample(self, feed: VenuePriceFeedPort, to_wall: Callable[[int], int], clock: Clock) -> None:
         venue = feed.venue.upper()
@@ -44,7 +44,7 @@ class VerdictLog:
             now = to_wall(clock.monotonic_ns())
             either = feed.latest(asset).freshness.value
             quote = feed.latest(asset, kind=TickKind.QUOTE).freshness.value
-            self._log.append([now, venue, asset, either, quote])
+            self.append([now, venue, asset, either, quote])
 
     async def follow(
         self, feeds: list[VenuePriceFeedPort], to_wall: Callable[[int], int], clock: Clock, every_s: float
@@ -53,12 +53,6 @@ class VerdictLog:
             for feed in feeds:
                 self.sample(feed, to_wall, clock)
             await anyio.sleep(every_s)
-
-    def sync(self) -> None:
-        self._log.sync()
-
-    def close(self) -> None:
-        self._log.close()
 
 
 def read_verdicts(root: Path) -> Iterator[VerdictSample]:
