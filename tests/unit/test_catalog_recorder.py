@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
@@ -14,7 +16,8 @@ from violet.recording.catalog_files import COMPLETE_TO, STAGING, CatalogFiles, c
 from violet.recording.catalog_recorder import CatalogRecorder
 from violet.recording.nt_records import InstrumentSpec, instrument
 
-WALL0 = 1_796_000_000_000_000_000  # 2026-11-29, on the hour
+WALL0 = 1_796_000_000_000_000_000  # 2026-11-30 00:53:20 UTC
+MINUTE = 60_000_000_000
 SPECS = {
     ("BINANCE", "BTCUSDT-PERP"): InstrumentSpec(
         venue="BINANCE", asset="BTCUSDT-PERP", price_precision=1, size_precision=3
@@ -120,6 +123,40 @@ def test_compaction_bounds_the_files_per_period_and_keeps_every_record(tmp_path:
     assert [q.ts_init for q in quotes] == sorted(q.ts_init for q in quotes)
 
 
+def test_an_open_period_is_settled_minute_by_minute_on_every_instrument(tmp_path: Path) -> None:
+    """5 s flushes through an open hour: each closed minute's files become one per directory (in one batch for
+    every instrument), the current minute's stay, and a follower reading along sees every record once, in order."""
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    follower = CatalogFollower(tmp_path, "BINGX")
+    followed = []
+    price = 100
+    for _ in range(3 * 12 + 4):  # three closed minutes and 20 s of the fourth
+        clock.advance(5_000_000_000)
+        for venue in ("binance", "bingx"):
+            price += 1
+            rec.on_tick(_quote(clock, venue, f"{price}.1", f"{price}.2"))
+        clock.advance(1)
+        rec.flush(rec.take())
+        rec.compact()
+        followed.extend(follower.poll())
+    now = WALL0 + clock.monotonic_ns()
+    for venue in ("BINANCE", "BINGX"):
+        files = (tmp_path / "data" / "quote_tick" / f"BTCUSDT-PERP.{venue}").glob("*.parquet")
+        spans = sorted(iv for f in files if (iv := file_interval(f)) is not None)
+        closed = [a // MINUTE for a, _ in spans if a < now - now % MINUTE]
+        assert len(closed) >= 3
+        assert len(set(closed)) == len(closed)  # one file per closed minute
+        assert len(spans) - len(closed) <= 12  # the open minute's flushes, until it closes
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    rec.flush(rec.take(), final=True)
+    followed.extend(follower.poll())
+    quotes = ParquetDataCatalog(str(tmp_path)).quote_ticks()
+    assert len(quotes) == 80
+    bingx = [q.ts_init for q in quotes if q.instrument_id.venue.value == "BINGX"]
+    assert [r.ts_init for r in followed] == bingx
+
+
 def test_repair_removes_what_an_interrupted_compaction_or_write_left(tmp_path: Path) -> None:
     clock = ManualClock(0)
     rec = _recorder(tmp_path, clock)
@@ -188,6 +225,31 @@ def test_a_follower_takes_a_write_only_once_every_file_of_it_is_in_place(tmp_pat
     ]
     assert [r.ts_init for r in second] == sorted(r.ts_init for r in second)
     assert follower.poll() == []
+
+
+def test_a_follower_that_lists_a_file_a_compaction_then_removes_reads_the_combined_one(tmp_path: Path) -> None:
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock)
+    for i in range(3):
+        clock.advance(1_000_000)
+        rec.on_tick(_quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
+        rec.flush(rec.take(), final=True)
+
+    class CompactedMidPoll(ParquetDataCatalog):
+        """NautilusTrader's catalog, with the recorder's compaction landing between the listing and the read."""
+
+        def query(self, *args: Any, **kwargs: Any) -> Any:
+            rec.compact(final=True)
+            return super().query(*args, **kwargs)
+
+    racing = CatalogFollower(tmp_path, "BINANCE", open_catalog=CompactedMidPoll)
+    assert racing.poll() == []  # nothing handed out from half a listing
+    assert racing.retries == 1
+    after = racing.poll()
+    assert [(r.bid, r.last) for r in after] == [
+        (b, last) for i in range(3) for b, last in ((Decimal(f"10{i}.1"), None), (None, Decimal(f"10{i}.1")))
+    ]
+    assert racing.poll() == []
 
 
 def test_the_completion_mark_never_moves_back(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ readers fail on, and a flush every few seconds makes thousands of small files (i
 root (`.violet-staging/`, which NautilusTrader never reads) and each finished file is then renamed into the same
 place in the catalog: a rename is atomic on one filesystem, so readers see whole files or none.
 
-Compaction combines the files of one directory that start in the same period (an hour by default) with
-NautilusTrader's `consolidate_catalog`, again in staging, and swaps the result in. A crash between the swap and the
+Compaction combines the files of one directory that start in the same period with NautilusTrader's
+`consolidate_catalog`, again in staging, and swaps the result in (the recorder settles each minute's files as the
+minute closes and each hour's as the hour closes, so a catalog being written never holds more than about 75 files
+per instrument and type). A crash between the swap and the
 removal of the originals leaves files whose interval another file covers: `repair` (run when a catalog is opened
 for recording) removes exactly those, and the staging area.
 """
@@ -27,6 +29,7 @@ from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
 STAGING = ".violet-staging"
 HOUR_NS = 3_600_000_000_000
+MINUTE_NS = 60_000_000_000
 COMPLETE_TO = Path("violet") / "complete_to"
 """The newest `ts_init` of the last finished write: one write makes several files, renamed one by one, so a reader
 of a catalog still being written (the history adapter following it) takes records up to this mark and holds the
@@ -134,7 +137,7 @@ class CatalogFiles:
         """Combine, per directory, the files that start in the same period into one. Files starting at or after
         `keep_open_after_ns` are left alone (the period still being written, when the caller says so). Returns
         how many files were removed."""
-        removed = 0
+        pending: dict[Path, list[list[Path]]] = {}
         for directory, files in _leaf_files(self.root).items():
             groups: dict[int, list[Path]] = defaultdict(list)
             for f in files:
@@ -142,28 +145,38 @@ class CatalogFiles:
                 if iv is None or (keep_open_after_ns is not None and iv[0] >= keep_open_after_ns):
                     continue
                 groups[iv[0] // period_ns].append(f)
-            for group in groups.values():
-                if len(group) > 1:
-                    self._combine(directory, group)
-                    removed += len(group) - 1
+            pending[directory] = [g for g in groups.values() if len(g) > 1]
+        removed = 0
+        while batch := {d: groups.pop() for d, groups in pending.items() if groups}:
+            self._combine(batch)
+            removed += sum(len(g) - 1 for g in batch.values())
         return removed
 
-    def _combine(self, directory: Path, group: list[Path]) -> None:
+    def _combine(self, batch: dict[Path, list[Path]]) -> None:
+        """One group per directory, combined by one NautilusTrader call (it consolidates every directory of the
+        catalog it is given, so a batch costs one catalog, not one per instrument)."""
         work = self._staging / "compact"
         shutil.rmtree(work, ignore_errors=True)
-        mirror = work / directory.relative_to(self.root)
-        mirror.mkdir(parents=True)
-        for f in group:
-            os.link(f, mirror / f.name)  # hard links: nothing copied, and the catalog's files stay untouched
+        for directory, group in batch.items():
+            mirror = work / directory.relative_to(self.root)
+            mirror.mkdir(parents=True)
+            for f in group:
+                os.link(f, mirror / f.name)  # hard links: nothing copied, and the catalog's files stay untouched
         ParquetDataCatalog(str(work)).consolidate_catalog(ensure_contiguous_files=False)
-        (combined,) = _leaf_files(work)[mirror]
-        dest = directory / combined.name
-        _fsync(combined)
-        os.replace(combined, dest)
-        _fsync_dirs({directory})
-        for f in group:
-            if f != dest:
-                f.unlink()
+        made = _leaf_files(work)
+        swapped = []
+        for directory, group in batch.items():
+            (combined,) = made[work / directory.relative_to(self.root)]
+            _fsync(combined)
+            dest = directory / combined.name
+            os.replace(combined, dest)
+            swapped.append((dest, group))
+        _fsync_dirs(batch)
+        # Only now the originals go: a crash before this leaves files the combined one covers, which `repair` removes.
+        for dest, group in swapped:
+            for f in group:
+                if f != dest:
+                    f.unlink()
         shutil.rmtree(work, ignore_errors=True)
 
     def file_count(self) -> int:

@@ -26,7 +26,7 @@ from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
 from violet.domain import Clock, NormalizedTick
 from violet.ports import TickTap, VenuePriceFeedPort
-from violet.recording.catalog_files import HOUR_NS, CatalogFiles
+from violet.recording.catalog_files import HOUR_NS, MINUTE_NS, CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
 from violet.recording.plane_log import PlaneLog
 from violet.recording.verdict_log import VerdictLog
@@ -140,10 +140,16 @@ class CatalogRecorder:
         return len(out)
 
     def compact(self, *, final: bool = False) -> int:
-        """Combine each closed period's files (with `final`, the open one too). Blocking."""
+        """Combine each closed period's files into one, and the open period's files of each closed minute (with
+        `final`, everything). Blocking. Without the minutes, a period of 5 s flushes would pile up 720 files per
+        instrument and type before it closed, and every listing (this one, a follower's) would walk them all."""
+        if final:
+            return self.files.compact(self._period_ns)
         now = self._wall_ns()
-        keep_open = None if final else now - now % self._period_ns
-        return self.files.compact(self._period_ns, keep_open_after_ns=keep_open)
+        removed = self.files.compact(self._period_ns, keep_open_after_ns=now - now % self._period_ns)
+        if self._period_ns > MINUTE_NS:
+            removed += self.files.compact(MINUTE_NS, keep_open_after_ns=now - now % MINUTE_NS)
+        return removed
 
     async def record(
         self,

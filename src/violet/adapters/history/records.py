@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -108,12 +108,18 @@ class CatalogFollower:
     completion mark (a write's files appear one by one: a trade file seen before the quote file written with it
     would otherwise let a later trade overtake an earlier quote)."""
 
-    def __init__(self, root: Path, venue: str) -> None:
+    def __init__(
+        self, root: Path, venue: str, open_catalog: Callable[[str], ParquetDataCatalog] = ParquetDataCatalog
+    ) -> None:
         self._root = root
         self._suffix = f".{venue}"
-        self._seen: set[Path] = set()
+        self._open_catalog = open_catalog
+        self._seen: dict[Path, set[Path]] = {}
+        """Per directory, the files it held when last read: only files still there, so this stays bounded."""
         self._cursor: dict[Path, int] = {}
         self._held: list[HistoryRecord] = []
+        self.retries = 0
+        """Polls given up because a compaction removed a listed file before it was read."""
 
     def _directories(self) -> Iterable[tuple[type, Path]]:
         for name, cls in _CLASS_DIRS.items():
@@ -124,21 +130,39 @@ class CatalogFollower:
                         yield cls, d
 
     def poll(self) -> list[HistoryRecord]:
+        """Nothing changes unless every directory was read: a compaction can remove a listed file before it is
+        read, and emitting the other directories' records without that one's would let a later record overtake an
+        earlier one. The next poll lists the combined file instead."""
         mark = complete_to(self._root)  # read before listing: every file the mark covers is then in the listing
-        catalog = ParquetDataCatalog(str(self._root))
-        out, self._held = self._held, []
-        for cls, directory in self._directories():
-            new = sorted(f for f in directory.glob("*.parquet") if f not in self._seen)
-            if not new:
-                continue
-            self._seen.update(new)
-            floor = self._cursor.get(directory, -1)
-            rows = [_record(o) for o in catalog.query(cls, files=[str(f) for f in new]) if o.ts_init > floor]
-            if rows:
-                self._cursor[directory] = max(r.ts_init for r in rows)
-                out.extend(rows)
+        try:
+            out, seen, cursor = self._read_new(self._open_catalog(str(self._root)))
+        except FileNotFoundError:
+            self.retries += 1
+            return []
+        self._seen, self._cursor = seen, cursor
+        out = self._held + out
         out.sort(key=_key)
         if mark is not None:
             cut = bisect.bisect_right(out, mark, key=_key)
             out, self._held = out[:cut], out[cut:]
+        else:
+            self._held = []
         return out
+
+    def _read_new(
+        self, catalog: ParquetDataCatalog
+    ) -> tuple[list[HistoryRecord], dict[Path, set[Path]], dict[Path, int]]:
+        out: list[HistoryRecord] = []
+        seen, cursor = dict(self._seen), dict(self._cursor)
+        for cls, directory in self._directories():
+            listed = set(directory.glob("*.parquet"))
+            new = sorted(listed - seen.get(directory, set()))
+            seen[directory] = listed
+            if not new:
+                continue
+            floor = cursor.get(directory, -1)
+            rows = [_record(o) for o in catalog.query(cls, files=[str(f) for f in new]) if o.ts_init > floor]
+            if rows:
+                cursor[directory] = max(r.ts_init for r in rows)
+                out.extend(rows)
+        return out, seen, cursor
