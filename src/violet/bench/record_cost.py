@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import attrs
-import numpy as np
 import psutil
+from hdrh.histogram import HdrHistogram
 
 from violet.api import open_planes
 from violet.bench.nt_backtest import run_backtest
@@ -53,12 +52,13 @@ class _Phase:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     ticks: int = 0
-    delays_ns: array[int] = attrs.field(factory=lambda: array("q"))
+    delays_ns: HdrHistogram = attrs.field(factory=lambda: HdrHistogram(1, 60_000_000_000, 3))
     """Each tick's receive -> read by the draining reader: what a reactor in this process waits, recording or not
-    (the recorder's flush thread holds the GIL while it builds NautilusTrader objects)."""
+    (the recorder's flush thread holds the GIL while it builds NautilusTrader objects). A histogram, not a list:
+    the bench judges the recorder's RSS, and its own bookkeeping must not grow with the ticks."""
 
     def to_json(self) -> dict[str, Any]:
-        delays = np.frombuffer(self.delays_ns, dtype=np.int64) / 1e6 if len(self.delays_ns) else None
+        delays = self.delays_ns
         return {
             "phase": self.name,
             "seconds": round(self.wall_s, 1),
@@ -66,9 +66,12 @@ class _Phase:
             "ticks_read": self.ticks,
             "cpu_us_per_tick": round(1e6 * self.cpu_s / self.ticks, 2) if self.ticks else None,
             "receive_to_read_ms": None
-            if delays is None
-            else {q: round(float(np.percentile(delays, v)), 3) for q, v in (("p50", 50), ("p99", 99), ("p999", 99.9))}
-            | {"max": round(float(delays.max()), 3)},
+            if not delays.get_total_count()
+            else {
+                q: round(delays.get_value_at_percentile(v) / 1e6, 3)
+                for q, v in (("p50", 50), ("p99", 99), ("p999", 99.9))
+            }
+            | {"max": round(delays.get_max_value() / 1e6, 3)},
         }
 
 
@@ -85,7 +88,7 @@ class _Reader:
             async for tick in stream:
                 self.seen[name] += 1
                 if self.phase is not None:
-                    self.phase.delays_ns.append(self.clock.monotonic_ns() - tick.mono_ns)
+                    self.phase.delays_ns.record_value(max(1, self.clock.monotonic_ns() - tick.mono_ns))
 
 
 def _cpu_s(proc: psutil.Process) -> float:

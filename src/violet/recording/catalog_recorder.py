@@ -69,7 +69,7 @@ class CatalogRecorder:
         """Records written, by NautilusTrader type (`QuoteTick`, `TradeTick`)."""
         self.skipped_by_bridge = 0
         self.flushes = 0
-        self.removed_on_open: list[Path] = []
+        self.removed_on_open: list[str] = []
         self.plane_log = PlaneLog(root)
         self.verdicts_every_s = verdicts_every_s
         self.verdict_log = VerdictLog(root)
@@ -209,5 +209,5 @@ class CatalogRecorder:
             "conflated_by_bridge": self.skipped_by_bridge,
             "flushes": self.flushes,
             "files": self.files.file_count(),
-            "repaired_on_open": [str(p) for p in self.removed_on_open],
+            "repaired_on_open": list(self.removed_on_open),
         }

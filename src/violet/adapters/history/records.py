@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import os
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -111,31 +112,32 @@ class CatalogFollower:
     def __init__(
         self, root: Path, venue: str, open_catalog: Callable[[str], ParquetDataCatalog] = ParquetDataCatalog
     ) -> None:
-        self._root = root
+        self._root = str(root)
         self._suffix = f".{venue}"
         self._open_catalog = open_catalog
-        self._seen: dict[Path, set[Path]] = {}
+        self._seen: dict[str, set[str]] = {}
         """Per directory, the files it held when last read: only files still there, so this stays bounded."""
-        self._cursor: dict[Path, int] = {}
+        self._cursor: dict[str, int] = {}
         self._held: list[HistoryRecord] = []
         self.retries = 0
         """Polls given up because a compaction removed a listed file before it was read."""
 
-    def _directories(self) -> Iterable[tuple[type, Path]]:
+    def _directories(self) -> Iterable[tuple[type, str]]:
+        """File names as `str`, never `Path`: see `violet.recording.catalog_files` (Python 3.12 pathlib leaks)."""
         for name, cls in _CLASS_DIRS.items():
-            base = self._root / "data" / name
-            if base.is_dir():
-                for d in base.iterdir():
-                    if d.name.endswith(self._suffix):
-                        yield cls, d
+            base = os.path.join(self._root, "data", name)
+            if os.path.isdir(base):
+                for entry in os.scandir(base):
+                    if entry.name.endswith(self._suffix):
+                        yield cls, entry.path
 
     def poll(self) -> list[HistoryRecord]:
         """Nothing changes unless every directory was read: a compaction can remove a listed file before it is
         read, and emitting the other directories' records without that one's would let a later record overtake an
         earlier one. The next poll lists the combined file instead."""
-        mark = complete_to(self._root)  # read before listing: every file the mark covers is then in the listing
+        mark = complete_to(Path(self._root))  # read before listing: every file the mark covers is then in the listing
         try:
-            out, seen, cursor = self._read_new(self._open_catalog(str(self._root)))
+            out, seen, cursor = self._read_new(self._open_catalog(self._root))
         except FileNotFoundError:
             self.retries += 1
             return []
@@ -149,19 +151,17 @@ class CatalogFollower:
             self._held = []
         return out
 
-    def _read_new(
-        self, catalog: ParquetDataCatalog
-    ) -> tuple[list[HistoryRecord], dict[Path, set[Path]], dict[Path, int]]:
+    def _read_new(self, catalog: ParquetDataCatalog) -> tuple[list[HistoryRecord], dict[str, set[str]], dict[str, int]]:
         out: list[HistoryRecord] = []
         seen, cursor = dict(self._seen), dict(self._cursor)
         for cls, directory in self._directories():
-            listed = set(directory.glob("*.parquet"))
+            listed = {e.path for e in os.scandir(directory) if e.name.endswith(".parquet")}
             new = sorted(listed - seen.get(directory, set()))
             seen[directory] = listed
             if not new:
                 continue
             floor = cursor.get(directory, -1)
-            rows = [_record(o) for o in catalog.query(cls, files=[str(f) for f in new]) if o.ts_init > floor]
+            rows = [_record(o) for o in catalog.query(cls, files=new) if o.ts_init > floor]
             if rows:
                 cursor[directory] = max(r.ts_init for r in rows)
                 out.extend(rows)
