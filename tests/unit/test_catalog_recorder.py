@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,28 @@ def test_a_follower_that_lists_a_file_a_compaction_then_removes_reads_the_combin
         (b, last) for i in range(3) for b, last in ((Decimal(f"10{i}.1"), None), (None, Decimal(f"10{i}.1")))
     ]
     assert racing.poll() == []
+
+
+def test_no_data_file_name_is_interned_by_writing_compacting_or_following(tmp_path: Path) -> None:
+    """Python 3.12's pathlib interns each component of a path it parses, and interned strings are immortal: a
+    recorder that let a `Path` parse each new file's name kept every name ever written (16 MiB an hour at 50
+    symbols). `sys.intern` hands back a fresh copy only if no equal string was interned before."""
+    clock = ManualClock(987_654_321_123)  # names no other test makes (a test that lets pathlib parse one interns it)
+    rec = _recorder(tmp_path, clock)
+    follower = CatalogFollower(tmp_path, "BINANCE")
+    for i in range(3):
+        clock.advance(1_000_000)
+        rec.on_tick(_quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
+        rec.flush(rec.take(), final=True)
+        assert follower.poll()
+    written = [f.name for f in (tmp_path / "data").glob("*_tick/*/*.parquet")]
+    rec.compact(final=True)
+    assert follower.poll() == []
+    written += [f.name for f in (tmp_path / "data").glob("*_tick/*/*.parquet")]
+    assert len(set(written)) == 3 + 1  # a quote file and a trade file share a name: three flushes, one compaction
+    for name in set(written):
+        fresh = "".join(list(name))
+        assert sys.intern(fresh) is fresh, name
 
 
 def test_the_completion_mark_never_moves_back(tmp_path: Path) -> None:
