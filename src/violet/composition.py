@@ -103,6 +103,8 @@ def build_source(
             **plane_freshness(p),
             topics_per_socket=b.topics_per_socket,
             subscribe_per_s=b.subscribe_per_s,
+            subscribe_scope=b.subscribe_scope,
+            max_sockets=b.max_sockets,
             stall_after_s={str(k): v for k, v in b.stall_after_s.items()},
             ssl_ca_file=b.ca_file,
             quote_source=b.quote_source,

@@ -30,6 +30,15 @@ BINGX_TOPICS_PER_SOCKET = 6
 under 10 subscriptions a second: 6 topics take ~0.7 s, so 50 assets are fresh again within 1 s of the venue coming
 back. 50 assets take 17 of the 60 sockets an IP may open; more than 180 assets need larger shards (at most 200)."""
 BINGX_SUBSCRIBE_PER_S = 8.0
+BINGX_MAX_SOCKETS = 60
+"""BingX's documented limit of sockets per IP (PROTOCOL.md section 7): a plane larger than `topics_per_socket` x 60
+topics gets larger shards, never more sockets."""
+BINGX_MAX_TOPICS = 200
+"""Topics one BingX socket may hold (the 201st is refused with 80403)."""
+BingxSubscribeScope = Literal["socket", "ip"]
+"""Where BingX counts its subscribe rate: per socket (9/s per socket observed to work) or per IP (the strict reading;
+unsettled, PROTOCOL.md section 12). Per IP, every socket of the plane shares one pacing window."""
+BINGX_SUBSCRIBE_SCOPE: BingxSubscribeScope = "socket"
 BingxChannel = Literal["bookTicker", "trade", "incrDepth", "depth5@500ms"]
 """The BingX channels violet subscribes (quotes from one of bookTicker, incrDepth, depth5@500ms; trades)."""
 BINGX_STALL_AFTER_S: dict[BingxChannel, float] = {

@@ -59,6 +59,20 @@ async def test_a_socket_asks_for_its_first_topics_at_once_and_the_rest_within_th
             assert [len(c.topics) for c in sim.connections.values()] == [12]
 
 
+async def test_with_per_ip_pacing_every_socket_goes_live_on_a_venue_that_counts_per_ip() -> None:
+    """Three sockets of four topics against a venue that drops whatever socket sends its IP's sixth request in a
+    second: paced per socket they would send twelve at once; paced per IP through one window, none is dropped."""
+    cfg = BingxSimConfig(symbols=6, rate_hz=300, subscribe_per_s=5, subscribe_scope="ip")
+    async with BingxSimulator(cfg) as sim:
+        assets = tuple(i.canonical for i in sim.instruments)
+        settings = settings_for(sim, assets, topics_per_socket=4, subscribe_per_s=4, subscribe_scope="ip")
+        async with BingxPriceFeed(settings) as feed:
+            assert feed.state is FeedState.LIVE
+            why = [list(s.problems) for s in feed.shards]
+            assert [(s.connects, len(s.topics)) for s in feed.shards] == [(1, 4)] * 3, why
+            assert sorted(len(c.topics) for c in sim.connections.values()) == [4, 4, 4]
+
+
 FAULTS = [
     ("close:1011", None),
     ("reset", None),

@@ -366,3 +366,47 @@ async def test_a_skewed_clock_stamps_what_the_venue_sends(sim: BingxSimulator) -
     async with aiohttp.ClientSession() as http, http.get(url) as r:
         behind = int(time.time() * 1000) - (await r.json())["data"]["serverTime"]
     assert 59_000 <= behind <= 61_000, behind
+
+
+async def test_sockets_beyond_the_per_ip_limit_are_refused_and_one_closing_makes_room() -> None:
+    async with (
+        BingxSimulator(BingxSimConfig(symbols=1, market=False, max_sockets_per_ip=3)) as sim,
+        connect(f"{sim.ws_url}/swap-market") as a,
+        connect(f"{sim.ws_url}/swap-market"),
+    ):
+        async with connect(f"{sim.ws_url}/swap-market"):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with connect(f"{sim.ws_url}/swap-market"):
+                    pass
+            assert refused.value.response.status_code == 429
+            assert sim.refused_sockets == 1
+        with anyio.fail_after(TIMEOUT):
+            while len(sim.connections) > 2:  # the server forgets a socket once its handler has ended
+                await anyio.sleep(0.01)
+        async with connect(f"{sim.ws_url}/swap-market") as d:
+            assert (await sub(d, "BTC-USDT@trade"))["code"] == 0
+        assert (await sub(a, "BTC-USDT@bookTicker"))["code"] == 0
+
+
+@pytest.mark.parametrize(("scope", "dropped"), [("socket", False), ("ip", True)])
+async def test_the_subscribe_rate_is_counted_per_socket_or_across_the_ip(scope: str, dropped: bool) -> None:
+    """Two sockets, four requests each inside one second, against a limit of five: within each socket's own count,
+    over the IP's."""
+    cfg = BingxSimConfig(symbols=3, market=False, subscribe_per_s=5, subscribe_scope=scope)  # type: ignore[arg-type]
+    async with (
+        BingxSimulator(cfg) as sim,
+        connect(f"{sim.ws_url}/swap-market") as a,
+        connect(f"{sim.ws_url}/swap-market") as b,
+    ):
+        topics = ("BTC-USDT@trade", "ETH-USDT@trade", "BTC-USDT@bookTicker", "ETH-USDT@bookTicker")
+        for i, topic in enumerate(topics):
+            await a.send(json.dumps({"id": f"s{i}", "reqType": "sub", "dataType": topic}))
+        assert [(await recv(a))["code"] for _ in range(4)] == [0, 0, 0, 0]  # a's four are in before b's
+        for i, topic in enumerate(topics):
+            await b.send(json.dumps({"id": f"s{i}", "reqType": "sub", "dataType": topic}))
+        if dropped:
+            with anyio.fail_after(TIMEOUT), pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await recv(b)
+        else:
+            assert [(await recv(b))["code"] for _ in range(4)] == [0, 0, 0, 0]

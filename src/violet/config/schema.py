@@ -85,6 +85,12 @@ class BingxConfig(Strict, frozen=True):
     """Topics per socket (an asset is two: its quotes and its trades); each socket is a carrier of its own assets."""
     subscribe_per_s: Annotated[float, msgspec.Meta(gt=0, le=10)] = d.BINGX_SUBSCRIBE_PER_S
     """Subscribe requests in any one second per socket (the venue asks for fewer than 10)."""
+    subscribe_scope: d.BingxSubscribeScope = d.BINGX_SUBSCRIBE_SCOPE
+    """`socket`: `subscribe_per_s` per socket, sockets subscribe in parallel; `ip`: the whole plane's (one window for
+    every socket), for a venue that counts per IP. Unsettled on the live venue: see docs/venues.md."""
+    max_sockets: Annotated[int, msgspec.Meta(ge=1, le=d.BINGX_MAX_SOCKETS)] = d.BINGX_MAX_SOCKETS
+    """Sockets this plane may open (BingX allows 60 per IP, across every process on it): more topics than
+    `topics_per_socket` x `max_sockets` make larger shards (at most 200 topics each)."""
     stall_after_s: dict[d.BingxChannel, PositiveMs] = msgspec.field(default_factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     """Per channel violet subscribes (`bookTicker`, `trade`, `incrDepth`, `depth5@500ms`): data silent this long on a
     socket replaces it (the shortest among its topics decides). Another key is refused, not ignored."""

@@ -204,7 +204,8 @@ class BingxPriceFeed(HubBackedFeed):
         shard.resubscribing.clear()
         shard.refused.clear()
         shard.requests.clear()
-        shard.window = SendWindow(s.subscribe_per_s)
+        if s.subscribe_scope == "socket":  # a new socket starts with its own count; per IP, the plane's goes on
+            shard.window = SendWindow(s.subscribe_per_s)
         answered = anyio.Event()
         decoder = self._decoder
         sock: Connection | None = None

@@ -38,6 +38,10 @@ class BingxSettings:
     """Topics are sharded across sockets (venue maximum 200); small shards subscribe in parallel."""
     subscribe_per_s: float = d.BINGX_SUBSCRIBE_PER_S
     """Per socket, in any one second (a socket's first requests go at once); the venue asks for fewer than 10."""
+    subscribe_scope: d.BingxSubscribeScope = d.BINGX_SUBSCRIBE_SCOPE
+    """`ip`: `subscribe_per_s` is the whole plane's, one window shared by every socket."""
+    max_sockets: int = d.BINGX_MAX_SOCKETS
+    """The most sockets the plane opens; more topics than `topics_per_socket` allows within it make larger shards."""
     stall_after_s: dict[str, float] = attrs.field(factory=lambda: dict(d.BINGX_STALL_AFTER_S))
     """Silence (data frames only; Pings do not count) after which a topic counts as stalled. A socket
     reconnects when its data has been silent longer than the shortest threshold among its topics, so a

@@ -8,6 +8,7 @@ from collections import deque
 import anyio
 import attrs
 
+from violet import defaults as d
 from violet.adapters.bingx.contracts import SwapContract
 from violet.adapters.bingx.quote_source import QuoteSource
 from violet.adapters.bingx.send_window import SendWindow
@@ -60,11 +61,33 @@ class Shard:
         return f"socket {self.index}"
 
 
+@attrs.define
+class TooManyTopics(Explained, VioletError, ValueError):
+    template = (
+        "BingX: {assets} assets need {topics} topics, more than {max_sockets} sockets of {max_topics} topics hold"
+    )
+    assets: int
+    topics: int
+    max_sockets: int
+    max_topics: int
+
+
+def topics_per_socket(settings: BingxSettings, assets: int) -> int:
+    """The configured shard size, grown (in whole assets) until the plane fits in `max_sockets` sockets."""
+    topics = 2 * assets
+    wanted = max(2, min(settings.topics_per_socket, d.BINGX_MAX_TOPICS))
+    if topics > d.BINGX_MAX_TOPICS * settings.max_sockets:
+        raise TooManyTopics(assets, topics, settings.max_sockets, d.BINGX_MAX_TOPICS)
+    needed = -(-topics // settings.max_sockets)
+    return max(wanted, needed + needed % 2)
+
+
 def plan_shards(settings: BingxSettings, contracts: dict[str, SwapContract], quotes: QuoteSource) -> list[Shard]:
-    """Assets in name order, a socket's worth at a time: each asset's quote topic and its trade topic."""
-    per_socket = max(2, min(settings.topics_per_socket, 200))
+    """Assets in name order, a socket's worth at a time: each asset's quote topic and its trade topic. Per-IP
+    pacing (`subscribe_scope = "ip"`) gives every shard the same window."""
     assets = sorted(contracts)
-    per_shard_assets = max(1, per_socket // 2)
+    per_shard_assets = max(1, topics_per_socket(settings, len(assets)) // 2)
+    shared = SendWindow(settings.subscribe_per_s) if settings.subscribe_scope == "ip" else None
     shards: list[Shard] = []
     for i in range(0, len(assets), per_shard_assets):
         chunk = assets[i : i + per_shard_assets]
@@ -77,7 +100,7 @@ def plan_shards(settings: BingxSettings, contracts: dict[str, SwapContract], quo
                 topics=topics,
                 assets=chunk,
                 stall_after_s=stall,
-                window=SendWindow(settings.subscribe_per_s),
+                window=shared or SendWindow(settings.subscribe_per_s),
             )
         )
     return shards

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 from violet.sim.engine.config import SimConfig
@@ -14,6 +16,13 @@ class BingxSimConfig(SimConfig):
     max_topics: int = 200
     subscribe_per_s: int = 10
     """More subscribe/unsubscribe requests than this in one second and the socket is dropped."""
+    subscribe_scope: Literal["socket", "ip"] = "socket"
+    """Where `subscribe_per_s` is counted: per socket, or across every socket of a client IP (the socket whose
+    request goes over is dropped). Unsettled on the live venue (PROTOCOL.md sections 7 and 12): 9/s per socket
+    worked, and BingX.Net packs ~10 subscriptions on each of many sockets; "ip" is the strict reading."""
+    max_sockets_per_ip: int = 60
+    """Open sockets one client IP may hold; the next upgrade is refused with HTTP 429 (documented limit; how the
+    live venue refuses the 61st is not observed, PROTOCOL.md section 7)."""
     rest_limit: int = 500
     rest_window_s: float = 10.0
     rest_ban_s: float = 300.0

@@ -16,6 +16,7 @@ from violet.sim.bingx.websocket import STALE_BID_OFFSET, STALE_LAG_MS, BingxWebS
 from violet.sim.engine.connection import Outgoing, SimConnection
 from violet.sim.engine.faults import FaultKind, corrupt_price
 from violet.sim.engine.market import MarketEvent, MarkEvent, QuoteEvent, TradeEvent, fmt_units
+from violet.sim.engine.rate_window import OneSecondWindow
 
 
 class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
@@ -30,6 +31,9 @@ class BingxSimulator(BingxRest, BingxWebSocket, BingxBookChannels):
         self._rest_banned: dict[str, float] = {}
         self.paused_until: dict[str, float] = {}
         self.rest_calls: list[str] = []
+        self.refused_sockets = 0
+        """Upgrades refused for going over `max_sockets_per_ip`."""
+        self._ip_windows: dict[str, OneSecondWindow] = {}
         self.init_books()
 
     # -- market events -> frames ----------------------------------------------------------------------

@@ -50,6 +50,8 @@ class BingxWebSocket(SimulatorCore):
     symbols: dict[str, Instrument]
     is_paused: Callable[[str], bool]
     """The REST side's (rest.py): a paused contract's topics are refused."""
+    refused_sockets: int
+    _ip_windows: dict[str, OneSecondWindow]
 
     def make_connection(
         self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, **kw: Any
@@ -63,6 +65,10 @@ class BingxWebSocket(SimulatorCore):
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         if not self.accepting:
             return web.Response(status=503, text="Service Unavailable")
+        ip = request.remote or "?"
+        if sum(1 for c in self.connections.values() if c.peer == ip) >= self.config.max_sockets_per_ip:
+            self.refused_sockets += 1
+            return web.Response(status=429, text="Too Many Requests: at most 60 sockets per IP")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=1 << 16, compress=False)
         await ws.prepare(request)
         conn = self.register(ws, request)
@@ -73,6 +79,16 @@ class BingxWebSocket(SimulatorCore):
             functools.partial(self._heartbeat, conn, last_pong),
         )
         return ws
+
+    def _subscribe_window(self, conn: SimConnection) -> OneSecondWindow:
+        """The request-rate window this socket's requests count in: its own, or its IP's (`subscribe_scope`)."""
+        if self.config.subscribe_scope == "socket":
+            return OneSecondWindow(self.config.subscribe_per_s)
+        ip = conn.peer
+        window = self._ip_windows.get(ip)
+        if window is None:
+            window = self._ip_windows[ip] = OneSecondWindow(self.config.subscribe_per_s)
+        return window
 
     async def _heartbeat(self, conn: SimConnection, last_pong: list[float]) -> None:
         while not conn.ws.closed:
@@ -85,7 +101,7 @@ class BingxWebSocket(SimulatorCore):
             conn.offer(Outgoing(PING, None))
 
     async def _read_loop(self, conn: SimConnection, last_pong: list[float]) -> None:
-        window = OneSecondWindow(self.config.subscribe_per_s)
+        window = self._subscribe_window(conn)
         async for msg in conn.ws:
             if msg.type is WSMsgType.TEXT:
                 text = msg.data
