@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,9 @@ import aiohttp
 import pytest
 
 from tests.sim.conftest import sample
+from violet.adapters.nt_binance.instruments import parse_exchange_info
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.binance.exchange_info import OTHER_LISTINGS
 from violet.sim.engine.faults import Fault
 
 pytestmark = pytest.mark.anyio
@@ -42,7 +45,7 @@ async def test_exchange_info_has_every_recorded_field_with_the_recorded_types(si
     assert status == 200
     assert headers["X-MBX-USED-WEIGHT-1M"] == "1"
     assert set(body) == set(recorded)
-    assert len(body["symbols"]) == 50
+    assert len(body["symbols"]) == 50 + 5 + 7 + len(OTHER_LISTINGS)  # the perpetuals, quarterlies, USDC, the rest
     want = recorded["symbols"][0]
     for sym in body["symbols"]:
         assert types_of(sym) == types_of(want), sym["symbol"]
@@ -50,6 +53,31 @@ async def test_exchange_info_has_every_recorded_field_with_the_recorded_types(si
         for mine, theirs in zip(sym["filters"], want["filters"], strict=True):
             assert types_of(mine) == types_of(theirs)
     assert body["rateLimits"][0]["limit"] == 30
+
+
+async def test_exchange_info_lists_what_the_live_one_does_beside_the_usdt_perpetuals(sim: BinanceSimulator) -> None:
+    _, _, body = await get(sim, "/fapi/v1/exchangeInfo")
+    rows = body["symbols"]
+    kinds = {(r["contractType"], r["quoteAsset"], r["underlyingType"], r["status"]) for r in rows}
+    assert ("CURRENT_QUARTER", "USDT", "COIN", "TRADING") in kinds
+    assert ("PERPETUAL", "USDC", "COIN", "TRADING") in kinds
+    assert {r["underlyingType"] for r in rows} >= {"COIN", "EQUITY", "COMMODITY", "INDEX", "FX", "PREMARKET"}
+    assert {r["status"] for r in rows} >= {"TRADING", "SETTLING", "PENDING_TRADING"}
+    assert any(not r["symbol"].isascii() for r in rows)
+    usdt_perps = {
+        r["symbol"]
+        for r in rows
+        if (r["contractType"], r["quoteAsset"], r["underlyingType"], r["status"])
+        == ("PERPETUAL", "USDT", "COIN", "TRADING")
+        and r["symbol"].isascii()
+    }
+    simulated = {i.canonical.removesuffix("-PERP") for i in sim.instruments}
+    assert usdt_perps - simulated == {"1000000LONGUSDT"}
+    # violet's own reading of exchangeInfo keeps every trading perpetual and no quarterly
+    parsed = parse_exchange_info(json.dumps(body).encode())
+    assert simulated <= {p.venue_symbol for p in parsed.values()}
+    assert not any("_" in p.venue_symbol for p in parsed.values())
+    assert not {"OLDCOINUSDT", "NEXTCOINUSDT"} & {p.venue_symbol for p in parsed.values()}
 
 
 async def test_time_ping_and_invalid_symbol(sim: BinanceSimulator) -> None:

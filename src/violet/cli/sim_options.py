@@ -30,7 +30,7 @@ class Profile(StrEnum):
 
 HostOption = Annotated[str, typer.Option(help="Address to bind; loopback only unless --allow-remote.")]
 PortOption = Annotated[int, typer.Option(min=0, max=65535, help="Port to bind; 0 picks a free one (printed).")]
-SymbolsOption = Annotated[int, typer.Option(min=1, max=200, help="Number of simulated perpetuals.")]
+SymbolsOption = Annotated[int, typer.Option(min=1, max=2000, help="Number of simulated perpetuals.")]
 RateOption = Annotated[float, typer.Option(min=0.001, help="Aggregate market events per second.")]
 SeedOption = Annotated[int, typer.Option(help="Seed of the random walk.")]
 TlsOption = Annotated[bool, typer.Option("--tls", help="Serve https/wss with a CA generated at start.")]

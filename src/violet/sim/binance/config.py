@@ -18,6 +18,9 @@ class BinanceSimConfig(SimConfig):
     """Accepted (api_key, secret) pairs. Empty by default: placeholder keys are refused, as by Binance."""
     extra_time_in_force: tuple[str, ...] = ()
     """Extra timeInForce values in exchangeInfo, e.g. ("RPI",) which strict decoders do not know."""
+    market_mix: bool = True
+    """exchangeInfo lists, beside the simulated USDT perpetuals, what the live one does: quarterlies, USDC-margined
+    perpetuals, other underlying types and statuses, names no canonical id can hold (`exchange_info.market_mix`)."""
     stream_limit: int = 1024
     incoming_per_s: int = 10
     routes: Literal["enforced", "lenient"] = "enforced"

@@ -77,12 +77,61 @@ def symbol_entry(inst: Instrument, *, extra_time_in_force: tuple[str, ...] = ())
     }
 
 
+QUARTER_DELIVERY_MS = 1_798_185_600_000
+"""2026-12-25 08:00 UTC: when the quarterlies listed beside the perpetuals deliver (their symbols end `_261225`)."""
+OTHER_LISTINGS: tuple[tuple[str, str, str, str], ...] = (
+    # (symbol, base, underlyingType, status): perpetuals a USDT-perpetual universe must still filter, as listed live
+    # on 2026-10-07 (PROTOCOL.md section 10): other underlying types, statuses other than TRADING, a name in Chinese
+    # characters, a 17-character name.
+    ("TSLAUSDT", "TSLA", "EQUITY", "TRADING"),
+    ("XAUUSDT", "XAU", "COMMODITY", "TRADING"),
+    ("BTCDOMUSDT", "BTCDOM", "INDEX", "TRADING"),
+    ("EURUSDT", "EUR", "FX", "TRADING"),
+    ("PRELISTUSDT", "PRELIST", "PREMARKET", "TRADING"),
+    ("OLDCOINUSDT", "OLDCOIN", "COIN", "SETTLING"),
+    ("NEXTCOINUSDT", "NEXTCOIN", "COIN", "PENDING_TRADING"),
+    ("币安人生USDT", "币安人生", "COIN", "TRADING"),
+    ("1000000LONGUSDT", "1000000LONG", "COIN", "TRADING"),
+)
+
+
+def market_mix(instruments: tuple[Instrument, ...], extra_time_in_force: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What exchangeInfo lists beside the simulated USDT perpetuals: a quarterly for every tenth of them, a
+    USDC-margined perpetual for every eighth, and `OTHER_LISTINGS`. Listed, never streamed: a selector that lets one
+    through finds it silent."""
+    out: list[dict[str, Any]] = []
+    for i, inst in enumerate(instruments):
+        if i % 10 == 0:
+            out.append(
+                symbol_entry(inst, extra_time_in_force=extra_time_in_force)
+                | {
+                    "symbol": f"{venue_symbol(inst)}_261225",
+                    "contractType": "CURRENT_QUARTER",
+                    "deliveryDate": QUARTER_DELIVERY_MS,
+                }
+            )
+        if i % 8 == 0:
+            usdc = f"{inst.base}USDC"
+            out.append(
+                symbol_entry(inst, extra_time_in_force=extra_time_in_force)
+                | {"symbol": usdc, "pair": usdc, "quoteAsset": "USDC", "marginAsset": "USDC"}
+            )
+    template = instruments[0]
+    for symbol, base, underlying, status in OTHER_LISTINGS:
+        out.append(
+            symbol_entry(template, extra_time_in_force=extra_time_in_force)
+            | {"symbol": symbol, "pair": symbol, "baseAsset": base, "underlyingType": underlying, "status": status}
+        )
+    return out
+
+
 def exchange_info(
     instruments: tuple[Instrument, ...],
     server_time_ms: int,
     *,
     weight_limit: int,
     extra_time_in_force: tuple[str, ...] = (),
+    mix: bool = False,
 ) -> dict[str, Any]:
     return {
         "timezone": "UTC",
@@ -103,5 +152,6 @@ def exchange_info(
             {"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"},
             {"asset": "BTC", "marginAvailable": True, "autoAssetExchange": "-0.00100000"},
         ],
-        "symbols": [symbol_entry(i, extra_time_in_force=extra_time_in_force) for i in instruments],
+        "symbols": [symbol_entry(i, extra_time_in_force=extra_time_in_force) for i in instruments]
+        + (market_mix(instruments, extra_time_in_force) if mix and instruments else []),
     }

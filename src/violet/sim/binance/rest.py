@@ -82,6 +82,7 @@ class BinanceRest(SimulatorCore):
             self.clock.now_ms(),
             weight_limit=self.config.weight_limit,
             extra_time_in_force=self.config.extra_time_in_force,
+            mix=self.config.market_mix,
         )
         return _json(body, headers)
 

@@ -1,4 +1,4 @@
-"""The simulated instrument universe: up to 200 perpetuals with realistic prices and precisions."""
+"""The simulated instrument universe: up to 2,000 perpetuals with realistic prices and precisions."""
 
 from __future__ import annotations
 
@@ -42,9 +42,13 @@ class Instrument:
         return f"{self.base}USDT-PERP"
 
 
+MAX_SYMBOLS = 2_000
+"""More than either venue lists (Binance 924 symbols of every kind on 2026-10-07; BingX several hundred)."""
+
+
 def make_universe(n: int) -> tuple[Instrument, ...]:
-    if not 1 <= n <= 200:
-        raise ValueError("the simulated universe has 1..200 symbols")
+    if not 1 <= n <= MAX_SYMBOLS:
+        raise ValueError(f"the simulated universe has 1..{MAX_SYMBOLS} symbols")
     out = [Instrument(base=b, start_price=p, price_decimals=d, qty_decimals=q) for b, p, d, q in _KNOWN[:n]]
     for i in range(len(out), n):
         # Synthetic names beyond the known list; prices spread over several orders of magnitude.
