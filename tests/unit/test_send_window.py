@@ -1,9 +1,10 @@
-"""The BingX socket's request pacing, by its arithmetic (no sockets, no sleeping)."""
+"""The BingX socket's request pacing, by its arithmetic (no sockets), and one shared window on a real loop."""
 
 from __future__ import annotations
 
 import math
 
+import anyio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,3 +57,23 @@ def test_one_and_a_half_a_second_is_one_request_in_any_second() -> None:
     window = SendWindow(1.5, guard_s=0.0)
     window.count(0.0)
     assert window.wait_s(0.0) == pytest.approx(1.0), "a second request 0.67 s later would be two in one second"
+
+
+@pytest.mark.anyio
+async def test_sockets_sharing_one_window_take_turns_and_never_exceed_its_rate_together() -> None:
+    """Per-IP pacing: five sockets acquire at once from a window of two a second. Each acquirer is counted before
+    the next looks for room, so no two windows' worth go out together (before the lock, all five saw the empty
+    window's room and went at once). Only a lower bound on spacing is asserted: a loaded machine makes it later."""
+    window = SendWindow(2.0, guard_s=0.0)
+    sent: list[float] = []
+
+    async def socket() -> None:
+        await window.acquire()
+        sent.append(anyio.current_time())
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(socket)
+    sent.sort()
+    assert len(sent) == 5
+    assert all(later - earlier >= 1.0 - 1e-3 for earlier, later in zip(sent, sent[2:], strict=False))

@@ -21,6 +21,7 @@ class SendWindow:
         self._n = max(1, int(per_s))
         self._span_s = max(1.0, 1.0 / per_s) + guard_s
         self._sent: deque[float] = deque(maxlen=self._n)
+        self._lock = anyio.Lock()
 
     def wait_s(self, now: float) -> float:
         """How long from `now` until one more request keeps every window within the limit."""
@@ -33,6 +34,8 @@ class SendWindow:
         self._sent.append(now)
 
     async def acquire(self) -> None:
-        """Wait until one more request is within the limit, and count it as sent."""
-        await anyio.sleep(self.wait_s(anyio.current_time()))
-        self.count(anyio.current_time())
+        """Wait until one more request is within the limit, and count it as sent. Sockets sharing one window
+        (per-IP pacing) take turns: without the lock each would see the same room, sleep, and all take it."""
+        async with self._lock:
+            await anyio.sleep(self.wait_s(anyio.current_time()))
+            self.count(anyio.current_time())
