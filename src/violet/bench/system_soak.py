@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import statistics
 import sys
 import tempfile
 import time
@@ -59,13 +61,15 @@ class ProcessTrack:
 
     def summary(self, warmup_s: float, ticks_per_hour: float) -> dict[str, Any]:
         after = [(t, r) for t, r in self.samples if t >= warmup_s]
-        slope = _slope(after) * 3600 / MIB if len(after) >= 2 else None
+        slope = theil_sen_slope(after) * 3600 / MIB if len(after) >= 2 else None
+        ols = least_squares_slope(after) * 3600 / MIB if len(after) >= 2 else None
         return {
             "process": self.name,
             "rss_start_mib": self.samples[0][1] / MIB if self.samples else None,
             "rss_after_warmup_mib": after[0][1] / MIB if after else None,
             "rss_end_mib": self.samples[-1][1] / MIB if self.samples else None,
             "slope_mib_per_hour": slope,
+            "least_squares_mib_per_hour": ols,
             "slope_mib_per_million_ticks": (slope / (ticks_per_hour / 1e6))
             if slope is not None and ticks_per_hour
             else None,
@@ -75,8 +79,34 @@ class ProcessTrack:
         }
 
 
-def _slope(points: list[tuple[float, int]]) -> float:
-    """Least-squares slope (bytes per second)."""
+MAX_SLOPE_POINTS = 600
+"""Theil-Sen looks at every pair; longer series are first reduced to this many bin medians (a week's soak at 2 s
+samples would be 10^11 pairs)."""
+
+
+def theil_sen_slope(points: list[tuple[float, int]]) -> float:
+    """The median of the slopes between every pair of samples (bytes per second): the judge of memory growth.
+
+    RSS moves in steps (an allocator arena taken or handed back, a burst's buffers), not as a line plus Gaussian
+    noise. A least-squares line over ten minutes is tilted by one step near either end: the Hazelcast chaos run of
+    2026-12-06 read 1.035 MiB per million ticks from a series at 81.6 MiB for its first judged sample and 82.0 for
+    nine minutes after. The median of pairwise slopes ignores up to ~29 % of samples off the trend and still follows
+    a real leak, which moves every pair the same way."""
+    pts = _binned(points, MAX_SLOPE_POINTS)
+    slopes = [(r2 - r1) / (t2 - t1) for i, (t1, r1) in enumerate(pts) for t2, r2 in pts[i + 1 :] if t2 > t1]
+    return statistics.median(slopes) if slopes else 0.0
+
+
+def _binned(points: list[tuple[float, int]], most: int) -> list[tuple[float, int]]:
+    if len(points) <= most:
+        return points
+    size = math.ceil(len(points) / most)
+    bins = [points[i : i + size] for i in range(0, len(points), size)]
+    return [(statistics.median(t for t, _ in b), int(statistics.median(r for _, r in b))) for b in bins]
+
+
+def least_squares_slope(points: list[tuple[float, int]]) -> float:
+    """Least-squares slope (bytes per second): reported beside the judge, for comparison with earlier runs."""
     n = len(points)
     mean_t = sum(t for t, _ in points) / n
     mean_r = sum(r for _, r in points) / n

@@ -320,7 +320,16 @@ def _result(
         "rss_mib_per_million_ticks": rss,
         "rss_judged": rss_judged,
         "rss_mib": {
-            name: {k: s[k] for k in ("rss_start_mib", "rss_after_warmup_mib", "rss_end_mib", "series_s_mib")}
+            name: {
+                k: s[k]
+                for k in (
+                    "rss_start_mib",
+                    "rss_after_warmup_mib",
+                    "rss_end_mib",
+                    "least_squares_mib_per_hour",
+                    "series_s_mib",
+                )
+            }
             for name, s in summaries.items()
         },
         "rss_not_judged": {
