@@ -213,11 +213,16 @@ def build_history(cfg: VioletConfig) -> App:
     """Both planes from one recording, on its recorded clock (the replay is the service that feeds them)."""
     from pathlib import Path
 
-    from violet.adapters.history import HistoryPriceFeed, HistoryReplay
+    from violet.adapters.history import FrameSource, HistoryPriceFeed, HistoryReplay
 
     h = cfg.history
     planes: tuple[tuple[Plane, PlaneConfig], ...] = (("alpha", cfg.alpha), ("venue", cfg.venue))
-    replay = HistoryReplay(Path(h.catalog).expanduser(), speed=h.speed, follow=h.follow)
+    if h.catalog:
+        replay = HistoryReplay(Path(h.catalog).expanduser(), speed=h.speed, follow=h.follow)
+    else:
+        files = {"BINANCE": h.alpha_frames, "BINGX": h.venue_frames}
+        source = FrameSource({v: Path(f).expanduser() for v, f in files.items() if f})
+        replay = HistoryReplay(None, source=source, speed=h.speed)
     feeds = {
         plane: HistoryPriceFeed(
             replay,

@@ -14,7 +14,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from violet.adapters.bingx.codec import (
+from violet.adapters.bingx.order_book import BookVerdict, OrderBook
+from violet.protocols.bingx.codec import (
     Ack,
     BingxDecoder,
     BookPush,
@@ -24,7 +25,6 @@ from violet.adapters.bingx.codec import (
     OtherPush,
     TradePush,
 )
-from violet.adapters.bingx.order_book import BookVerdict, OrderBook
 
 FUZZ = settings(
     max_examples={"fuzz": 10_000, "fast": 100}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 500),

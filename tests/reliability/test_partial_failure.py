@@ -18,10 +18,10 @@ import pytest
 
 from tests.support.waiting import eventually
 from violet.adapters.bingx import BingxPriceFeed, BingxSettings
-from violet.adapters.bingx.symbols import to_canonical
 from violet.adapters.nt_binance import NtBinancePriceFeed, NtBinanceSettings
 from violet.domain import FeedState, Freshness, TickKind
 from violet.ports import VenuePriceFeedPort
+from violet.protocols.bingx.symbols import to_canonical
 from violet.secrets import Secret
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.bingx import BingxSimConfig, BingxSimulator

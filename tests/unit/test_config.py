@@ -58,6 +58,17 @@ def test_history_replays_both_planes_from_a_named_catalog_or_is_refused(tmp_path
     assert app.alpha.state is FeedState.CONNECTING, "nothing replays at construction"
 
 
+def test_history_replays_raw_frame_files_instead_of_a_catalog_never_both_never_followed(tmp_path: Path) -> None:
+    planes = '[alpha]\nadapter = "history"\n[venue]\nadapter = "history"\n'
+    frames = 'alpha_frames = "a.jsonl.gz"\nvenue_frames = "v.jsonl.gz"\n'
+    with pytest.raises(ConfigError, match=r"history\.catalog.*not both"):
+        load_config(write(tmp_path, f'{planes}[history]\ncatalog = "x"\n{frames}'))
+    with pytest.raises(ConfigError, match=r"history\.follow.*catalog being written"):
+        load_config(write(tmp_path, f"{planes}[history]\nfollow = true\n{frames}"))
+    app = build_app(load_config(write(tmp_path, f"{planes}[history]\n{frames}")))
+    assert (type(app.alpha).__name__, type(app.venue).__name__) == ("HistoryPriceFeed", "HistoryPriceFeed")
+
+
 def test_a_valid_file_is_loaded(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, '[alpha]\nadapter = "in_memory"\nassets = ["SOLUSDT-PERP"]\n'))
     assert cfg.alpha.assets == ["SOLUSDT-PERP"]

@@ -52,8 +52,14 @@ def check_planes(cfg: VioletConfig, *, file: str) -> None:
     if len(history) == 1:
         # Planes share one clock: a recording beside a live plane would compare prices from different days.
         raise ConfigError(file, f"{history[0]}.adapter", "history replays both planes or neither")
-    if history and not cfg.history.catalog:
+    h = cfg.history
+    frames = bool(h.alpha_frames or h.venue_frames)
+    if history and not (h.catalog or frames):
         raise ConfigError(file, "history.catalog", "the recording to replay is required with the history adapter")
+    if h.catalog and frames:
+        raise ConfigError(file, "history.catalog", "a catalog or raw frame files, not both")
+    if frames and h.follow:
+        raise ConfigError(file, "history.follow", "only a catalog being written can be followed")
 
 
 def dump_config(cfg: VioletConfig) -> str:

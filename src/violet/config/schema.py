@@ -168,10 +168,15 @@ class SyntheticMarketConfig(Strict, frozen=True):
 
 
 class HistoryConfig(Strict, frozen=True):
-    """What `history` planes replay: a catalog made by `violet record --catalog`."""
+    """What `history` planes replay: a catalog made by `violet record --catalog`, or raw frames made by
+    `violet record` (one file per plane)."""
 
     catalog: str = ""
-    """The catalog's directory (required when a plane's adapter is `history`)."""
+    """The catalog's directory (with the history adapter: this, or the frame files)."""
+    alpha_frames: str = ""
+    """Raw Binance frames recorded by `violet record --plane alpha` (instead of a catalog)."""
+    venue_frames: str = ""
+    """Raw BingX frames recorded by `violet record --plane venue` (instead of a catalog)."""
     speed: Annotated[float, msgspec.Meta(ge=0)] = 1.0
     """1: the recorded pace; N: N times faster; 0: as fast as possible (recorded time still drives every age)."""
     follow: bool = False

@@ -12,8 +12,8 @@ import anyio.lowlevel
 from tests.contract.harness import BAD_QUOTES, Capabilities, Defect, SimulatorOutages, VenueUpdate
 from tests.support.waiting import eventually
 from violet.adapters.bingx import Backoff, BingxPriceFeed, BingxSettings
-from violet.adapters.bingx.symbols import to_canonical
 from violet.domain import FeedState, ManualClock, TickKind
+from violet.protocols.bingx.symbols import to_canonical
 from violet.sim.bingx import BingxSimConfig, BingxSimulator, frames
 from violet.sim.engine.market import QuoteEvent, TradeEvent
 

@@ -13,8 +13,8 @@ import aiohttp
 import attrs
 import msgspec
 
-from violet.adapters.bingx.symbols import NotABingxAsset, to_canonical
 from violet.domain.errors import VioletError
+from violet.protocols.bingx.symbols import NotABingxAsset, to_canonical
 
 
 class ContractsError(VioletError, RuntimeError):

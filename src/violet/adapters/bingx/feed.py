@@ -17,7 +17,17 @@ import anyio
 import anyio.abc
 import stamina
 
-from violet.adapters.bingx.codec import (
+from violet.adapters.bingx.contracts import SwapContract
+from violet.adapters.bingx.order_book import BookVerdict
+from violet.adapters.bingx.quote_source import Quote, QuoteSource
+from violet.adapters.bingx.send_window import SendWindow
+from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.shard import Shard, SubscriptionRefused, plan_shards
+from violet.adapters.bingx.socket import SocketError
+from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
+from violet.delivery import HubBackedFeed, hub_for, streams_of
+from violet.domain import Clock, DomainError, FeedNotReady, NormalizedTick, TickKind, parse_price
+from violet.protocols.bingx.codec import (
     Ack,
     BingxDecoder,
     BookPush,
@@ -28,17 +38,7 @@ from violet.adapters.bingx.codec import (
     TradePush,
     subscribe_request,
 )
-from violet.adapters.bingx.contracts import SwapContract
-from violet.adapters.bingx.order_book import BookVerdict
-from violet.adapters.bingx.quote_source import Quote, QuoteSource
-from violet.adapters.bingx.send_window import SendWindow
-from violet.adapters.bingx.settings import BingxSettings
-from violet.adapters.bingx.shard import Shard, SubscriptionRefused, plan_shards
-from violet.adapters.bingx.socket import SocketError
-from violet.adapters.bingx.symbols import to_canonical
-from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
-from violet.delivery import HubBackedFeed, hub_for, streams_of
-from violet.domain import Clock, DomainError, FeedNotReady, NormalizedTick, TickKind, parse_price
+from violet.protocols.bingx.symbols import to_canonical
 
 VENUE = "bingx"
 MS = 1_000_000

@@ -16,8 +16,8 @@ from decimal import Decimal
 import attrs
 
 from violet import defaults as d
-from violet.adapters.bingx.codec import BookPush, BookTickerPush
 from violet.adapters.bingx.order_book import BookVerdict, OrderBook
+from violet.protocols.bingx.codec import BookPush, BookTickerPush
 
 CHANNEL: dict[str, str] = {"book": "incrDepth", "bookTicker": "bookTicker", "depth5": "depth5@500ms"}
 

@@ -18,7 +18,7 @@ import msgspec
 
 from violet.adapters.bingx.contracts import SwapContract
 from violet.adapters.bingx.socket import FrameHandler, SocketError
-from violet.adapters.bingx.symbols import to_canonical
+from violet.protocols.bingx.symbols import to_canonical
 
 
 def frame(payload: object) -> bytes:

@@ -83,6 +83,9 @@ class HistoryPriceFeed(HubBackedFeed):
             return
         hub.accept(tick, late_check=False)  # recorded means accepted live: its lateness was judged then
 
+    def on_refused(self, reason: str) -> None:
+        self._hub.reject(reason)
+
     def verdict_agreement(self) -> VerdictAgreement | None:
         """This plane's replay against the verdicts recorded live, once replayed (None where none were recorded)."""
         return self._replay.verdicts().get(self._hub.venue.upper())

@@ -40,6 +40,15 @@ class HistoryRecord:
     last: Decimal | None = None
 
 
+@attrs.frozen(slots=True)
+class Refused:
+    """A recorded input that is not a price (a frame the venue's parser refuses): counted by its plane as a
+    rejection, at its receive time."""
+
+    ts_init: int
+    reason: str
+
+
 def _decimal(price: Any) -> Decimal:
     """The price as the venue wrote it: NautilusTrader's `as_decimal` drops trailing zeros ("0.0370" -> "0.037"),
     the instrument's precision puts them back."""
@@ -102,6 +111,19 @@ def windows(root: Path, venue: str, start_ns: int, end_ns: int, window_ns: int =
         ]
         yield from heapq.merge(*parts, key=_key)
         t = hi + 1
+
+
+class CatalogSource:
+    """Records of a finished catalog, one time window at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def span(self, venue: str) -> tuple[int, int] | None:
+        return span(self._root, venue)
+
+    def records(self, venue: str, lo: int, hi: int) -> Iterator[HistoryRecord | Refused]:
+        return windows(self._root, venue, lo, hi, window_ns=hi - lo + 1)
 
 
 class CatalogFollower:

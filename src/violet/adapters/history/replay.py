@@ -18,7 +18,7 @@ import anyio
 import anyio.lowlevel
 
 from violet.adapters.history.clocks import PacedClock, ReplayClock, SteppedClock
-from violet.adapters.history.records import WINDOW_NS, CatalogFollower, HistoryRecord, span, windows
+from violet.adapters.history.records import WINDOW_NS, CatalogFollower, CatalogSource, HistoryRecord, Refused
 from violet.adapters.history.verdict_check import Answers, VerdictAgreement, VerdictCheck
 from violet.recording.plane_log import PlaneChange, read_changes
 from violet.recording.verdict_log import VerdictSample, read_verdicts
@@ -34,6 +34,8 @@ the replay), or this long after the planes opened, for a reactor that only reads
 class ReplayTarget(Answers, Protocol):
     def on_record(self, record: HistoryRecord) -> None: ...
 
+    def on_refused(self, reason: str) -> None: ...
+
     def unread(self, record: HistoryRecord) -> bool: ...
 
     def on_change(self, state: str, assets_down: tuple[str, ...]) -> None: ...
@@ -41,7 +43,17 @@ class ReplayTarget(Answers, Protocol):
     def on_end(self) -> None: ...
 
 
-type Event = tuple[int, int, str, HistoryRecord | PlaneChange | VerdictSample]
+class RecordSource(Protocol):
+    """Where records come from: a catalog (`CatalogSource`) or raw recorded frames (`FrameSource`)."""
+
+    def span(self, venue: str) -> tuple[int, int] | None: ...
+
+    def records(self, venue: str, lo: int, hi: int) -> Iterator[HistoryRecord | Refused]:
+        """Records with `lo <= ts_init <= hi` in `ts_init` order; windows are asked for in order."""
+        ...
+
+
+type Event = tuple[int, int, str, HistoryRecord | Refused | PlaneChange | VerdictSample]
 """(receive time, 0 for a health change / 1 for a record / 2 for a recorded verdict: a change at the same time applies
 first, a verdict is checked after what arrived at its moment; catalog venue, what)."""
 
@@ -49,16 +61,26 @@ first, a verdict is checked after what arrived at its moment; catalog venue, wha
 class HistoryReplay:
     def __init__(
         self,
-        root: Path,
+        root: Path | None,
         *,
+        source: RecordSource | None = None,
         speed: float = 0.0,
         follow: bool = False,
         clock: ReplayClock | None = None,
         poll_s: float = FOLLOW_POLL_S,
     ) -> None:
         """`speed`: 1 = the recorded pace, N = N times faster, 0 = as fast as possible. `follow`: keep reading what a
-        recording still running adds (as fast as it arrives)."""
+        recording still running adds (as fast as it arrives). `root`: the catalog (with the plane health and
+        verdicts recorded beside it); `source`: where records come from instead (raw frames), `root` then only for
+        the logs, if any."""
+        if follow and (root is None or source is not None):
+            raise ValueError("only a catalog being written can be followed")
+        if source is None:
+            if root is None:
+                raise ValueError("a replay needs a catalog or a record source")
+            source = CatalogSource(root)
         self.root = root
+        self._source = source
         self.speed = speed
         self.follow = follow
         self.poll_s = poll_s
@@ -73,7 +95,7 @@ class HistoryReplay:
         self.replayed = 0
 
     def _catalog_span(self) -> tuple[int, int] | None:
-        spans = [s for v in ("BINANCE", "BINGX") if (s := span(self.root, v)) is not None]
+        spans = [s for v in ("BINANCE", "BINGX") if (s := self._source.span(v)) is not None]
         return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
     def attach(self, catalog_venue: str, target: ReplayTarget) -> None:
@@ -99,11 +121,13 @@ class HistoryReplay:
             target.on_end()
         self.finished.set()
 
-    def _dispatch(self, venue: str, what: HistoryRecord | PlaneChange | VerdictSample) -> None:
+    def _dispatch(self, venue: str, what: HistoryRecord | Refused | PlaneChange | VerdictSample) -> None:
         target = self._targets[venue]
         if isinstance(what, HistoryRecord):
             target.on_record(what)
             self.replayed += 1
+        elif isinstance(what, Refused):
+            target.on_refused(what.reason)
         elif isinstance(what, PlaneChange):
             target.on_change(what.state, what.assets_down)
         else:
@@ -116,11 +140,12 @@ class HistoryReplay:
     async def _replay(self, span: tuple[int, int]) -> None:
         if not self._targets:
             return
-        changes = [c for c in read_changes(self.root) if c.venue in self._targets]
+        changes = [] if self.root is None else [c for c in read_changes(self.root) if c.venue in self._targets]
         self._checks = {
             venue: VerdictCheck(sorted(c.wall_ns for c in changes if c.venue == venue)) for venue in self._targets
         }
-        samples = _Samples(s for s in read_verdicts(self.root) if s.venue in self._targets)
+        verdicts = iter(()) if self.root is None else read_verdicts(self.root)
+        samples = _Samples(s for s in verdicts if s.venue in self._targets)
         t = span[0]
         while t <= span[1]:
             hi = min(span[1], t + WINDOW_NS - 1)
@@ -145,10 +170,11 @@ class HistoryReplay:
         return list(heapq.merge(*parts, key=lambda e: (e[0], e[1])))
 
     def _records(self, venue: str, lo: int, hi: int) -> Iterator[Event]:
-        for r in windows(self.root, venue, lo, hi, window_ns=hi - lo + 1):
+        for r in self._source.records(venue, lo, hi):
             yield r.ts_init, 1, venue, r
 
     async def _follow(self) -> None:
+        assert self.root is not None  # checked when built
         followers = {venue: CatalogFollower(self.root, venue) for venue in self._targets}
         while True:
             for venue, follower in followers.items():

@@ -186,6 +186,10 @@ class BingxDecoder:
         payload = gunzip(frame, self._limit)
         if isinstance(payload, Invalid):
             return payload
+        return self.decode(payload)
+
+    def decode(self, payload: bytes) -> BingxEvent:
+        """A frame's gunzipped text (as `violet record` keeps it)."""
         if payload == b"Ping":
             return _PONG
         if self._fast and (push := _fast(payload)) is not None:

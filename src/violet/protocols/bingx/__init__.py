@@ -1,0 +1,1 @@
+"""BingX perpetual swap: WebSocket frames and symbols."""
