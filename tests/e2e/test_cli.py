@@ -128,3 +128,14 @@ def test_children_die_with_a_killed_run() -> None:
     proc.wait(timeout=10)
     _, alive = psutil.wait_procs(children, timeout=30)
     assert not alive, f"children outlived their parent: {[c.cmdline() for c in alive]}"
+
+
+def test_universe_on_embedded_defaults_lists_the_names_both_simulators_list_by_volume(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*VIOLET, "universe", "--json"], capture_output=True, text=True, timeout=120, cwd=tmp_path, check=True
+    )
+    selection = json.loads(done.stdout)
+    assert selection["alpha"] == selection["venue"] and selection["alpha"][0] == "BTCUSDT-PERP"
+    volumes = [float(selection["volumes"][a]) for a in selection["alpha"]]
+    assert volumes == sorted(volumes, reverse=True)
+    assert selection["excluded"]["binance: not a perpetual"] >= 1, "the quarterlies Binance lists beside them"

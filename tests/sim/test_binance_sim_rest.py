@@ -154,3 +154,23 @@ async def test_exchange_info_region_block_fault_and_its_end(sim: BinanceSimulato
     await sim.apply_fault(Fault.parse("exchange-info:200"))
     status, _, body = await get(sim, "/fapi/v1/exchangeInfo")
     assert status == 200 and body["symbols"]
+
+
+async def test_the_24h_ticker_lists_every_trading_contract_by_volume_at_the_documented_weights() -> None:
+    async with BinanceSimulator(BinanceSimConfig(symbols=20, market=False)) as s:
+        status, headers, rows = await get(s, "/fapi/v1/ticker/24hr")
+        assert (status, headers["X-MBX-USED-WEIGHT-1M"]) == (200, "40"), "weight 40 without a symbol"
+        _, _, info = await get(s, "/fapi/v1/exchangeInfo")
+        status, headers, one = await get(s, "/fapi/v1/ticker/24hr", params={"symbol": "ETHUSDT"})
+        assert (status, headers["X-MBX-USED-WEIGHT-1M"]) == (200, "42"), "weight 1 with one (after exchangeInfo's 1)"
+        status, _, refused = await get(s, "/fapi/v1/ticker/24hr", params={"symbol": "NOPEUSDT"})
+        assert (status, refused["code"]) == (400, -1121)
+    trading = {row["symbol"] for row in info["symbols"] if row["status"] == "TRADING"}
+    assert {row["symbol"] for row in rows} == trading, "only contracts in TRADING (789 of 924 live)"
+    assert len(trading) < len(info["symbols"])
+    volume = {row["symbol"]: float(row["quoteVolume"]) for row in rows}
+    perpetuals = [f"{i.base}USDT" for i in s.instruments]
+    ranked = [volume[p] for p in perpetuals]
+    assert ranked == sorted(ranked, reverse=True) and ranked[0] > 10 * ranked[-1], "heavy-tailed, by activity rank"
+    assert one["symbol"] == "ETHUSDT" and float(one["quoteVolume"]) == volume["ETHUSDT"]
+    assert set(one) == set(rows[0]) >= {"symbol", "lastPrice", "volume", "quoteVolume", "openTime", "closeTime"}

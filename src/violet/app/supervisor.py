@@ -32,6 +32,7 @@ from violet.composition import remote_planes
 from violet.config import VioletConfig, dump_config
 from violet.domain import Explained, VioletError
 from violet.extras import require
+from violet.universe import resolve_universe
 
 log = logging.getLogger("violet.supervisor")
 
@@ -144,6 +145,8 @@ async def supervised(
         try:
             if cfg.simulators.enabled:
                 cfg = await _start_simulators(sup, cfg)
+            if cfg.universe.select:
+                cfg, _ = await resolve_universe(cfg)
             if remote_planes(cfg) and cfg.feed.spawn:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
                 path = Path(tmp) / "feed.toml"

@@ -257,6 +257,38 @@ def replay_cmd(
         raise typer.Exit(2)
 
 
+@app.command("universe")
+def universe_cmd(
+    config: ConfigOption = None,
+    show: Annotated[int, typer.Option(min=0, help="Print this many names, largest 24 h quote volume first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole selection as JSON.")] = False,
+) -> None:
+    """Print the assets a `[universe]` rule selects from the venues' listings now (the config's rule, or every
+    USDT perpetual listed on both venues when it has none), and what it leaves out and why.
+
+    Example: violet universe --config examples/universe.toml --show 50
+    """
+    import anyio
+    import msgspec
+
+    from violet.cli.universe_command import report, resolve_only
+    from violet.universe import ListingsUnavailable, NothingSelected
+
+    try:
+        cfg = load_config(config)
+        selection = anyio.run(resolve_only, cfg)
+    except ConfigError as exc:
+        raise config_failed(exc) from None
+    except (ListingsUnavailable, NothingSelected) as exc:
+        log.error("universe: %s", exc)  # noqa: TRY400 - the message says which venue and why; no traceback
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(msgspec.json.encode(selection, enc_hook=str).decode())
+        return
+    for line in report(selection, show=show):
+        typer.echo(line)
+
+
 @config_app.command("check")
 def config_check(file: Annotated[Path, typer.Argument(help="The TOML file to validate.")]) -> None:
     """Validate a config file; exits 2 with file, key, expected and got on error.

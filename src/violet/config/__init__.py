@@ -11,6 +11,7 @@ from violet.config.schema import (
     PlaneConfig,
     SimulatorsConfig,
     SyntheticMarketConfig,
+    UniverseConfig,
     VioletConfig,
 )
 from violet.config.shards import Slices, plane_slices
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigError",
     "PlaneConfig",
     "SyntheticMarketConfig",
+    "UniverseConfig",
     "VioletConfig",
     "load_config",
     "parse_config",

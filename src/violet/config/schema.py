@@ -183,6 +183,24 @@ class HistoryConfig(Strict, frozen=True):
     """Follow a recording still being written (as its files appear) instead of replaying a finished one."""
 
 
+class UniverseConfig(Strict, frozen=True):
+    """`[universe]`: the planes' assets selected from the venues' own listings at start, instead of named."""
+
+    select: Literal["", "usdt-perpetuals"] = ""
+    """`usdt-perpetuals`: every USDT-margined perpetual in trading (filtered by the keys below); "" (the default):
+    each plane serves its `assets`. A selection replaces both planes' `assets`."""
+    venues: Literal["both", "alpha", "venue"] = "both"
+    """`both`: names listed on Binance and BingX (a lead/lag scanner's universe); `alpha` or `venue`: that venue's
+    names (the other plane serves those of them its venue lists)."""
+    underlying: list[str] = msgspec.field(default_factory=lambda: ["COIN"])
+    """Binance `underlyingType`s taken (`COIN`: crypto; it also lists `EQUITY`, `COMMODITY`, `INDEX`, `FX`,
+    `PREMARKET`, ...); empty: any."""
+    min_quote_volume: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+    """24 h quote volume floor (USDT). With `both`, a name's volume is the smaller of its two venues'."""
+    top: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """Keep the N names of largest 24 h quote volume (0: every name that passes)."""
+
+
 class VioletConfig(Strict, frozen=True):
     """`violet.toml`: every table is optional; a key not listed here is an error."""
 
@@ -197,6 +215,7 @@ class VioletConfig(Strict, frozen=True):
     simulators: SimulatorsConfig = msgspec.field(default_factory=SimulatorsConfig)
     synthetic: SyntheticMarketConfig = msgspec.field(default_factory=SyntheticMarketConfig)
     history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
+    universe: UniverseConfig = msgspec.field(default_factory=UniverseConfig)
 
 
 def replay_config(catalog: str, assets: list[str], *, speed: float = 0.0) -> VioletConfig:

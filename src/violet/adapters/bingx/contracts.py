@@ -1,7 +1,4 @@
-"""Swap contracts from `GET /openApi/swap/v2/quote/contracts`, decoded tolerantly.
-
-Live rows carry numbers; some recordings carry the same fields as strings. Only what violet needs is read.
-"""
+"""Swap contracts from `GET /openApi/swap/v2/quote/contracts` (parsed by `violet.protocols.bingx.contracts`)."""
 
 from __future__ import annotations
 
@@ -10,64 +7,10 @@ import time
 from collections.abc import Iterable
 
 import aiohttp
-import attrs
-import msgspec
 
-from violet.domain.errors import VioletError
-from violet.protocols.bingx.symbols import NotABingxAsset, to_canonical
+from violet.protocols.bingx.contracts import ContractsError, SwapContract, parse_contracts
 
-
-class ContractsError(VioletError, RuntimeError):
-    pass
-
-
-class _Row(msgspec.Struct):
-    symbol: str
-    pricePrecision: int | str | None = None
-    quantityPrecision: int | str | None = None
-    status: int | str | None = None
-
-
-class _Reply(msgspec.Struct):
-    code: int
-    msg: str = ""
-    data: list[_Row] | None = None
-
-
-@attrs.frozen(kw_only=True)
-class SwapContract:
-    asset: str
-    symbol: str
-    price_precision: int | None
-    online: bool
-    size_precision: int | None = None
-
-
-def _int_or_none(value: int | str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
-def parse_contracts(body: bytes) -> dict[str, SwapContract]:
-    try:
-        reply = msgspec.json.decode(body, type=_Reply)
-    except msgspec.DecodeError as exc:
-        raise ContractsError(f"contracts not understood: {exc}") from None
-    if reply.code != 0 or reply.data is None:
-        raise ContractsError(f"contracts refused: code {reply.code} {reply.msg!r}")
-    out: dict[str, SwapContract] = {}
-    for row in reply.data:
-        try:
-            asset = to_canonical(row.symbol)
-        except NotABingxAsset:
-            continue
-        out[asset] = SwapContract(
-            asset=asset,
-            symbol=row.symbol,
-            price_precision=_int_or_none(row.pricePrecision),
-            size_precision=_int_or_none(row.quantityPrecision),
-            online=str(row.status) in ("1", "None"),
-        )
-    return out
+__all__ = ["ContractsError", "SwapContract", "load_contracts", "parse_contracts"]
 
 
 async def load_contracts(

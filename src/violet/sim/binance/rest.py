@@ -10,11 +10,12 @@ import msgspec
 from aiohttp import web
 
 from violet.sim.binance.config import BinanceSimConfig
-from violet.sim.binance.exchange_info import exchange_info
+from violet.sim.binance.exchange_info import exchange_info, market_mix
 from violet.sim.binance.rest_limits import WeightLimiter
 from violet.sim.binance.signing import check_signed
 from violet.sim.engine import routes
 from violet.sim.engine.faults import Fault, FaultKind
+from violet.sim.engine.shared_market import daily_quote_volumes
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
 
@@ -24,6 +25,8 @@ REGION_BLOCK_MSG = (
     "in error."
 )
 """The body text Binance answers with HTTP 451 from a blocked region (as widely reported by its users)."""
+BINANCE_DAILY_QUOTE_VOLUME = 60e9
+"""USDT a day across the simulated perpetuals (assumption: the order of USD-M's daily volume; no recording)."""
 _DEPTH_WEIGHT = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 1000: 20}
 
 
@@ -147,6 +150,52 @@ class BinanceRest(SimulatorCore):
                 }
             )
         return _json(rows[0] if "symbol" in request.query else rows, headers)
+
+    @routes.get("/fapi/v1/ticker/24hr")
+    async def _ticker_24hr(self, request: web.Request) -> web.Response:
+        # Weight 1 with a symbol, 40 without (the documented weights); without one, only contracts in TRADING are
+        # listed (789 of exchangeInfo's 924 on 2026-10-07, PROTOCOL.md section 10).
+        one = "symbol" in request.query
+        refusal, headers = self._charge(request, 1 if one else 40)
+        if refusal:
+            return refusal
+        volumes = daily_quote_volumes(self.instruments, BINANCE_DAILY_QUOTE_VOLUME)
+        quietest = min(volumes.values(), key=float)
+        listed = {symbol: volumes[inst.base] for symbol, inst in self.symbols.items()}
+        if self.config.market_mix:
+            for row in market_mix(self.instruments):
+                if row["status"] == "TRADING":
+                    listed.setdefault(row["symbol"], quietest)
+        if one:
+            symbol = request.query["symbol"]
+            if symbol not in listed:
+                return _error(400, -1121, "Invalid symbol.", headers)
+            listed = {symbol: listed[symbol]}
+        now = self.clock.now_ms()
+        rows = [self._ticker_row(symbol, volume, now) for symbol, volume in listed.items()]
+        return _json(rows[0] if one else rows, headers)
+
+    def _ticker_row(self, symbol: str, quote_volume: str, now_ms: int) -> dict[str, Any]:
+        inst = self.symbols.get(symbol)
+        last = self.market.quote(inst.base, now_ms).bid if inst is not None else "1.00"
+        return {
+            "symbol": symbol,
+            "priceChange": "0",
+            "priceChangePercent": "0.000",
+            "weightedAvgPrice": last,
+            "lastPrice": last,
+            "lastQty": "1",
+            "openPrice": last,
+            "highPrice": last,
+            "lowPrice": last,
+            "volume": f"{float(quote_volume) / float(last):.3f}",
+            "quoteVolume": quote_volume,
+            "openTime": now_ms - 86_400_000,
+            "closeTime": now_ms,
+            "firstId": 1,
+            "lastId": 2,
+            "count": 2,
+        }
 
     @routes.get("/fapi/v1/premiumIndex")
     async def _premium_index(self, request: web.Request) -> web.Response:

@@ -13,8 +13,12 @@ from violet.sim.bingx.config import BingxSimConfig
 from violet.sim.engine import routes
 from violet.sim.engine.faults import Fault, FaultKind
 from violet.sim.engine.market import QuoteEvent
+from violet.sim.engine.shared_market import daily_quote_volumes
 from violet.sim.engine.simulator import SimulatorCore
 from violet.sim.engine.universe import Instrument
+
+BINGX_DAILY_QUOTE_VOLUME = 6e9
+"""USDT a day across the simulated swap contracts (assumption: a tenth of the Binance simulator's; no recording)."""
 
 
 class BingxRest(SimulatorCore):
@@ -166,6 +170,7 @@ class BingxRest(SimulatorCore):
         if refused:
             return refused
         rows = []
+        volumes = daily_quote_volumes(self.instruments, BINGX_DAILY_QUOTE_VOLUME)
         for sym in [symbol] if symbol else list(self.symbols):
             q = self._quote_now(sym)
             rows.append(
@@ -177,8 +182,8 @@ class BingxRest(SimulatorCore):
                     "lastQty": q.bid_qty,
                     "highPrice": q.ask,
                     "lowPrice": q.bid,
-                    "volume": "1000",
-                    "quoteVolume": "1000000",
+                    "volume": f"{float(volumes[self.symbols[sym].base]) / float(q.bid):.4f}",
+                    "quoteVolume": volumes[self.symbols[sym].base],
                     "openPrice": q.bid,
                     "openTime": q.ts_ms - 86_400_000,
                     "closeTime": q.ts_ms,

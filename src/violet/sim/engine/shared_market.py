@@ -73,6 +73,15 @@ def activity_weights(n: int) -> list[float]:
     return [w / total for w in raw]
 
 
+def daily_quote_volumes(instruments: tuple[Instrument, ...], total_usdt: float) -> dict[str, str]:
+    """24 h quote volume per instrument (base -> USDT, two decimals): the market's total split by activity, so the
+    names that trade most also rank first by volume (live, volume is as heavy-tailed as activity)."""
+    return {
+        inst.base: f"{total_usdt * w:.2f}"
+        for inst, w in zip(instruments, activity_weights(len(instruments)), strict=True)
+    }
+
+
 class SharedMarket:
     """Same surface as `RandomWalkMarket`, on the shared path: `quote`, `trade`, `mark`, `next_event`."""
 

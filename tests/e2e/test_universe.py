@@ -1,0 +1,67 @@
+"""A `[universe]` rule resolved at start against both simulators' REST listings (Binance lists quarterlies, USDC
+contracts, other underlyings and statuses beside its perpetuals; BingX lists fewer names): the planes serve the
+top names listed on both, by 24 h quote volume, and every one of them is quoted fresh on both planes."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from tests.support.waiting import eventually
+from violet.api import open_planes
+from violet.config import BinanceConfig, BingxConfig, PlaneConfig, UniverseConfig, VioletConfig
+from violet.domain import TickKind
+from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.bingx import BingxSimConfig, BingxSimulator
+from violet.universe import ListingsUnavailable, fetch_listings, selection_of
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_planes_serve_the_top_names_listed_on_both_venues_and_quote_every_one() -> None:
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=20, rate_hz=400)) as bn,
+        BingxSimulator(BingxSimConfig(symbols=12, rate_hz=400, subscribe_per_s=100)) as bx,
+    ):
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="nt_binance", assets=["BTCUSDT-PERP"]),
+            venue=PlaneConfig(adapter="bingx", assets=["BTCUSDT-PERP"]),
+            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
+            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+            universe=UniverseConfig(select="usdt-perpetuals", top=5),
+        )
+        everything = selection_of(UniverseConfig(select="usdt-perpetuals"), await fetch_listings(cfg))
+        on_bingx = {f"{i.base}USDT-PERP" for i in bx.instruments}
+        assert set(everything.alpha) == on_bingx, "every name both list; none of Binance's other listings"
+        expected = everything.alpha[:5]
+        assert expected == tuple(f"{i.base}USDT-PERP" for i in bx.instruments[:5]), "the most active rank first"
+        async with open_planes(cfg) as planes:
+            resolved = planes.config
+            assert resolved is not None
+            assert resolved.alpha.assets == resolved.venue.assets == list(expected)
+            assert resolved.universe.select == "", "resolved: a feed process given this config serves it as is"
+
+            def all_fresh() -> bool:
+                return all(
+                    plane.latest(asset, kind=TickKind.QUOTE).fresh
+                    for plane in (planes.alpha, planes.venue)
+                    for asset in expected
+                )
+
+            await eventually(all_fresh, "every selected name quoted fresh on both planes", 30)
+
+
+async def test_a_venue_that_refuses_its_listing_stops_the_start_with_a_typed_error() -> None:
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=3, market=False, weight_limit=30)) as bn,
+        BingxSimulator(BingxSimConfig(symbols=3, market=False)) as bx,
+    ):
+        cfg = VioletConfig(
+            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
+            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+            universe=UniverseConfig(select="usdt-perpetuals"),
+        )
+        with anyio.fail_after(30), pytest.raises(ListingsUnavailable) as caught:
+            await fetch_listings(cfg)
+    # The whole market's 24 h ticker weighs 40: more than this simulator's 30 a minute.
+    assert caught.value.venue == "Binance" and "ticker/24hr" in caught.value.url and "HTTP 429" in caught.value.reason
