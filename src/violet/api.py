@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -21,6 +22,7 @@ from violet.config import VioletConfig, load_config
 from violet.domain import Clock
 from violet.metrics import MonitoredPlane, serve_metrics
 from violet.ports import VenuePriceFeedPort
+from violet.universe.watch import watch_listings
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +76,9 @@ async def open_planes(
         async with app.alpha, app.venue, anyio.create_task_group() as tg:
             for service in app.services:
                 tg.start_soon(service)
+            if cfg.universe.select and cfg.universe.refresh_s > 0:
+                planes = {"alpha": app.alpha, "venue": app.venue}
+                tg.start_soon(partial(watch_listings, cfg.universe, resolved, planes, every_s=cfg.universe.refresh_s))
             try:
                 yield Planes(
                     alpha=app.alpha,

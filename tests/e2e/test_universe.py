@@ -10,9 +10,10 @@ import pytest
 from tests.support.waiting import eventually
 from violet.api import open_planes
 from violet.config import BinanceConfig, BingxConfig, PlaneConfig, UniverseConfig, VioletConfig
-from violet.domain import TickKind
+from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
+from violet.sim.engine.faults import Fault
 from violet.universe import ListingsUnavailable, fetch_listings, selection_of
 
 pytestmark = pytest.mark.anyio
@@ -65,3 +66,32 @@ async def test_a_venue_that_refuses_its_listing_stops_the_start_with_a_typed_err
             await fetch_listings(cfg)
     # The whole market's 24 h ticker weighs 40: more than this simulator's 30 a minute.
     assert caught.value.venue == "Binance" and "ticker/24hr" in caught.value.url and "HTTP 429" in caught.value.reason
+
+
+async def test_a_name_delisted_while_running_reads_delisted_on_both_planes_and_the_others_stay_fresh() -> None:
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=4, rate_hz=400)) as bn,
+        BingxSimulator(BingxSimConfig(symbols=4, rate_hz=400, subscribe_per_s=100)) as bx,
+    ):
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="nt_binance"),
+            venue=PlaneConfig(adapter="bingx"),
+            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
+            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+            universe=UniverseConfig(select="usdt-perpetuals", refresh_s=0.3),
+        )
+        async with open_planes(cfg) as planes:
+            both = (planes.alpha, planes.venue)
+            assets = sorted(planes.alpha.assets())
+            assert "SOLUSDT-PERP" in assets and len(assets) == 4
+
+            def verdicts(asset: str) -> set[Freshness]:
+                return {plane.latest(asset, kind=TickKind.QUOTE).freshness for plane in both}
+
+            await eventually(lambda: all(verdicts(a) == {Freshness.FRESH} for a in assets), "all fresh", 30)
+            await bn.apply_fault(Fault.parse("delist:SOL"))
+            await bx.apply_fault(Fault.parse("delist:SOL"))
+            await eventually(lambda: verdicts("SOLUSDT-PERP") == {Freshness.DELISTED}, "SOL delisted on both", 10)
+            others = [a for a in assets if a != "SOLUSDT-PERP"]
+            assert all(verdicts(a) == {Freshness.FRESH} for a in others), "the other names go on"
+            assert {plane.state for plane in both} == {FeedState.LIVE}, "a delisting is not a degraded plane"

@@ -393,3 +393,23 @@ def test_a_carrier_gone_for_good_no_longer_holds_the_plane_and_its_streams_are_d
     h.carrier_up("c")
     assert state_of(h) is FeedState.LIVE, "the forgotten carrier no longer counts"
     assert h.snapshot_counters().carrier_outages == 1, "forgetting is not an outage"
+
+
+def test_a_delisted_asset_reads_delisted_never_degrades_the_plane_and_comes_back_when_listed_again() -> None:
+    h, clock = carried_hub()
+    h.carrier_up("a")
+    h.carrier_up("b")
+    assert state_of(h) is FeedState.DEGRADED and h.assets_down() == ["SOLUSDT-PERP"], "SOL's quotes: no carrier"
+    h.accept(quote(clock, "1.0", "1.1", asset="ETHUSDT-PERP"))
+    h.set_delisted(["SOLUSDT-PERP", "ETHUSDT-PERP", "NOTSERVED-PERP"])
+    assert h.delisted == {"SOLUSDT-PERP", "ETHUSDT-PERP"}, "only served assets"
+    assert state_of(h) is FeedState.LIVE and h.assets_down() == [], "what the venue lists no more is not down"
+    eth = h.latest("ETHUSDT-PERP")
+    assert eth.freshness is Freshness.DELISTED and eth.tick is not None, "its last price, never served as fresh"
+    assert h.latest("SOLUSDT-PERP").freshness is Freshness.DELISTED, "delisted before it ever had data"
+    assert h.latest("BTCUSDT-PERP").freshness is Freshness.NO_DATA
+    h.accept(quote(clock, "1.2", "1.3", asset="ETHUSDT-PERP"))
+    assert h.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.DELISTED, "whatever still arrives"
+    h.set_delisted(["SOLUSDT-PERP"])
+    assert h.latest("ETHUSDT-PERP").fresh, "listed again: fresh by its own age"
+    assert state_of(h) is FeedState.LIVE

@@ -199,6 +199,9 @@ class UniverseConfig(Strict, frozen=True):
     """24 h quote volume floor (USDT). With `both`, a name's volume is the smaller of its two venues'."""
     top: Annotated[int, msgspec.Meta(ge=0)] = 0
     """Keep the N names of largest 24 h quote volume (0: every name that passes)."""
+    refresh_s: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+    """Re-read the venues' listings this often while running (0: at start only): an asset its venue lists no more
+    reads `DELISTED`; a new name that passes the rule is reported (served after a restart)."""
 
 
 class VioletConfig(Strict, frozen=True):

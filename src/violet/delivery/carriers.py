@@ -18,6 +18,10 @@ Stream = tuple[str, TickKind]
 """(asset, TickKind.QUOTE or TickKind.TRADE)"""
 
 KINDS = (TickKind.QUOTE, TickKind.TRADE)
+QUOTE_ONLY = (TickKind.QUOTE,)
+TRADE_ONLY = (TickKind.TRADE,)
+KINDS_OF = {TickKind.QUOTE: QUOTE_ONLY, TickKind.TRADE: TRADE_ONLY, TickKind.QUOTE_AND_TRADE: KINDS}
+"""The streams a tick of each kind feeds."""
 
 
 def streams_of(assets: Iterable[str], kinds: Iterable[TickKind] = KINDS) -> frozenset[Stream]:

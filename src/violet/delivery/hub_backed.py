@@ -112,6 +112,12 @@ class HubBackedFeed(StackLifetime):
     def carriers(self) -> dict[str, bool]:
         return self._hub.carriers.carriers()
 
+    def set_delisted(self, assets: Iterable[str]) -> None:
+        self._hub.set_delisted(assets)
+
+    def delisted_assets(self) -> frozenset[str]:
+        return self._hub.delisted
+
     def rejected_by_reason(self) -> dict[str, int]:
         return dict(self._hub.counters.rejected_by_reason)
 

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, asynccontextmanager, contextmanag
 
 import anyio
 
-from violet.delivery.carriers import CarrierBoard, Stream
+from violet.delivery.carriers import KINDS_OF, QUOTE_ONLY, TRADE_ONLY, CarrierBoard, Stream
 from violet.delivery.conflating_stream import ConflatingStream
 from violet.delivery.counters import MutableCounters
 from violet.delivery.recoveries import Recoveries
@@ -31,14 +31,6 @@ from violet.domain import (
 )
 
 TickCallback = Callable[[NormalizedTick], None]
-
-_QUOTE = (TickKind.QUOTE,)
-_TRADE = (TickKind.TRADE,)
-_KINDS_OF = {
-    TickKind.QUOTE: _QUOTE,
-    TickKind.TRADE: _TRADE,
-    TickKind.QUOTE_AND_TRADE: (TickKind.QUOTE, TickKind.TRADE),
-}
 
 
 class TickHub:
@@ -77,6 +69,8 @@ class TickHub:
         self.counters = MutableCounters()
         self._tap_guard = TapGuard(self.counters)
         self._assets = frozenset(assets)
+        self.delisted: frozenset[str] = frozenset()
+        """Served assets the venue lists no more (`set_delisted`)."""
         self._state = FeedState.CONNECTING
         self._set_state = FeedState.CONNECTING
         """What the adapter said with `set_state` (the plane's state for adapters that report no carriers)."""
@@ -106,6 +100,14 @@ class TickHub:
     def set_assets(self, assets: Iterable[str]) -> None:
         self._assets = frozenset(assets)
         self._refresh_state()
+
+    def set_delisted(self, assets: Iterable[str]) -> None:
+        """The served assets the venue lists no more (the whole set): DELISTED, never down, silent or degrading."""
+        self.delisted = frozenset(assets) & self._assets
+        self._refresh_state()
+
+    def _listed(self) -> frozenset[str]:
+        return self._assets - self.delisted if self.delisted else self._assets
 
     def open(self) -> None:
         self._open = True
@@ -171,7 +173,7 @@ class TickHub:
             state = self._set_state
         else:
             state = self.carriers.plane_state()
-            if state is FeedState.LIVE and self.carriers.assets_down(self._assets):
+            if state is FeedState.LIVE and self.carriers.assets_down(self._listed()):
                 state = FeedState.DEGRADED  # every carrier up, but a stream none carries (a refused topic)
             if self._stale and state in (FeedState.LIVE, FeedState.DEGRADED):
                 state = FeedState.STALE
@@ -200,11 +202,12 @@ class TickHub:
 
     def assets_down(self) -> list[str]:
         """Served assets with a stream no up carrier delivers now (all of them while the plane is down)."""
+        listed = self._listed()
         if not self.carriers.active:
-            return [] if self._state is FeedState.LIVE else sorted(self._assets)
+            return [] if self._state is FeedState.LIVE else sorted(listed)
         if self._state is FeedState.CLOSED or self._state is FeedState.STALE:
-            return sorted(self._assets)
-        return self.carriers.assets_down(self._assets)
+            return sorted(listed)
+        return self.carriers.assets_down(listed)
 
     def accept(self, tick: NormalizedTick, *, upstream_conflated: int = 0, late_check: bool = True) -> None:
         """A valid tick from the venue or bridge: remember it and hand it to every interested stream.
@@ -234,12 +237,12 @@ class TickHub:
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
         asset = tick.asset
-        kinds = _KINDS_OF[tick.kind]
+        kinds = KINDS_OF[tick.kind]
         self._latest[asset] = (tick, self._generation_of(asset, kinds))
         if tick.bid is not None:
-            self._latest_quote[asset] = (tick, self._generation_of(asset, _QUOTE))
+            self._latest_quote[asset] = (tick, self._generation_of(asset, QUOTE_ONLY))
         if tick.last is not None:
-            self._latest_trade[asset] = (tick, self._generation_of(asset, _TRADE))
+            self._latest_trade[asset] = (tick, self._generation_of(asset, TRADE_ONLY))
         self.silence.arrived(asset, kinds, tick.mono_ns)
         for tap in self._taps:
             try:
@@ -331,19 +334,22 @@ class TickHub:
             entry = self._latest.get(asset)
         elif kind is TickKind.QUOTE:
             entry = self._latest_quote.get(asset)
-            kinds = _QUOTE
+            kinds = QUOTE_ONLY
         elif kind is TickKind.TRADE:
             entry = self._latest_trade.get(asset)
-            kinds = _TRADE
+            kinds = TRADE_ONLY
         else:
             raise ValueError("ask for the quote (TickKind.QUOTE) or the trade (TickKind.TRADE), or None for either")
         if entry is None:
-            return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=Freshness.NO_DATA)
+            verdict = Freshness.DELISTED if asset in self.delisted else Freshness.NO_DATA
+            return PriceReading(asset=asset, tick=None, age_ns=None, budget_ns=budget, freshness=verdict)
         tick, generation = entry
         if kind is None:
-            kinds = _KINDS_OF[tick.kind]
+            kinds = KINDS_OF[tick.kind]
         age = self.clock.monotonic_ns() - tick.mono_ns
-        if self._is_down(asset, kinds):
+        if self.delisted and asset in self.delisted:
+            verdict = Freshness.DELISTED
+        elif self._is_down(asset, kinds):
             verdict = Freshness.FEED_DOWN
         elif generation != self._generation_of(asset, kinds):
             verdict = Freshness.BEFORE_OUTAGE
@@ -369,7 +375,7 @@ class TickHub:
             up = self.carriers.is_up if self.carriers.active else None
             now = self.clock.monotonic_ns()
             own = self.asset_budgets_ns
-            found = self.silence.check(self._assets, now, up, lambda asset: own.get(asset, 0))
+            found = self.silence.check(self._listed(), now, up, lambda asset: own.get(asset, 0))
             self.counters.silent_streams += len(found)
 
     def silent_streams(self) -> list[str]:

@@ -35,6 +35,9 @@ class Freshness(enum.Enum):
     SILENT_STREAM = "silent-stream"
     """The stream of this asset and kind delivers nothing while the venue's other streams flow (a stream on a
     route that does not serve it, a channel the venue stopped): stale until it speaks again."""
+    DELISTED = "delisted"
+    """The venue lists the asset no more (in trading): its last price is history, never fresh again unless the venue
+    lists it again (seen by a `[universe]` rule re-resolved while running)."""
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -3,6 +3,7 @@
 from violet.ports.capabilities import (
     AssetCoverage,
     BridgeLatency,
+    Delisting,
     DeliveryTap,
     LatencyHistogram,
     PlaneHealth,
@@ -16,6 +17,7 @@ __all__ = [
     "AssetCoverage",
     "BridgeLatency",
     "DeliveryTap",
+    "Delisting",
     "LatencyHistogram",
     "PlaneHealth",
     "RejectionReasons",

@@ -95,3 +95,13 @@ class PlaneHealth(Protocol):
     def carriers(self) -> dict[str, bool]:
         """Each connection the plane reads through (`socket 3`, `public #1`, `feed shard 0`) and whether it is up."""
         ...
+
+
+@runtime_checkable
+class Delisting(Protocol):
+    def set_delisted(self, assets: Iterable[str]) -> None:
+        """The served assets the venue lists no more (the whole set each time): each reads `Freshness.DELISTED`
+        and no longer degrades the plane. Called by a `[universe]` rule re-resolved while running."""
+        ...
+
+    def delisted_assets(self) -> frozenset[str]: ...

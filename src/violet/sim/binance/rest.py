@@ -87,6 +87,12 @@ class BinanceRest(SimulatorCore):
             extra_time_in_force=self.config.extra_time_in_force,
             mix=self.config.market_mix,
         )
+        if self.delisted:
+            # A delisted perpetual stays listed for a while in a status other than TRADING (SETTLING, then CLOSE).
+            gone = {f"{base}USDT" for base in self.delisted}
+            for row in body["symbols"]:
+                if row["symbol"] in gone:
+                    row["status"] = "SETTLING"
         return _json(body, headers)
 
     def _symbol_param(self, request: web.Request, headers: dict[str, str]) -> tuple[str | None, web.Response | None]:
@@ -161,7 +167,7 @@ class BinanceRest(SimulatorCore):
             return refusal
         volumes = daily_quote_volumes(self.instruments, BINANCE_DAILY_QUOTE_VOLUME)
         quietest = min(volumes.values(), key=float)
-        listed = {symbol: volumes[inst.base] for symbol, inst in self.symbols.items()}
+        listed = {symbol: volumes[inst.base] for symbol, inst in self.symbols.items() if inst.base not in self.delisted}
         if self.config.market_mix:
             for row in market_mix(self.instruments):
                 if row["status"] == "TRADING":

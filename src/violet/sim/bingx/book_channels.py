@@ -147,6 +147,9 @@ class BingxBookChannels(SimulatorCore):
                 heapq.heappush(heap, (due + DEPTH_TICK_S, seq, kind, symbol))
                 continue
             cadence = self.cadences[symbol]
+            if self.delisted and self.symbols[symbol].base in self.delisted:
+                heapq.heappush(heap, (due + cadence.incr_ms / 1000, seq, kind, symbol))
+                continue  # the venue sends nothing more of a delisted contract
             quiet = now < self._quiet_until.get(symbol, 0.0)
             if kind == "top":
                 if not quiet and f"{symbol}@bookTicker" not in self.recorded_topics:
@@ -172,7 +175,7 @@ class BingxBookChannels(SimulatorCore):
         """Whole `@depthN` snapshots on time, changed or not (identical books are resent, as observed)."""
         for topic in [t for t in self.topic_index if "@depth" in t]:
             symbol, _, channel = topic.partition("@")
-            if now < self._depth_due.get(topic, 0.0):
+            if now < self._depth_due.get(topic, 0.0) or self.symbols[symbol].base in self.delisted:
                 continue
             major = self.symbols[symbol].base in MAJORS
             self._depth_due[topic] = now + (0.2 if major else name_interval_ms(channel) / 1000)

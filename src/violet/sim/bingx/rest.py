@@ -43,8 +43,12 @@ class BingxRest(SimulatorCore):
     _rest_banned: dict[str, float]
 
     def is_paused(self, symbol: str) -> bool:
-        """Status 25: listed, refused on the socket (from the config, or for a while by a `pause` fault)."""
+        """Status 25: listed, refused on the socket (from the config, or for a while by a `pause` fault); a delisted
+        contract (status 0) is refused on the socket too."""
         if symbol in self.config.paused_symbols:
+            return True
+        inst = self.symbols.get(symbol)
+        if inst is not None and inst.base in self.delisted:
             return True
         until = self.paused_until.get(symbol)
         if until is None:
@@ -147,7 +151,7 @@ class BingxRest(SimulatorCore):
                     "tradeMinUSDT": 2,
                     "currency": "USDT",
                     "asset": inst.base,
-                    "status": 25 if self.is_paused(symbol) else 1,
+                    "status": 0 if inst.base in self.delisted else 25 if self.is_paused(symbol) else 1,
                     "apiStateOpen": "true",
                     "apiStateClose": "true",
                     "ensureTrigger": True,

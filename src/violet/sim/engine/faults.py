@@ -45,10 +45,18 @@ class FaultKind(enum.Enum):
     CONTRACTS_NEED_TIMESTAMP = "contracts-need-timestamp"
     SKEW = "skew"
     PAUSE = "pause"
+    DELIST = "delist"
 
 
 VENUE_FAULTS = frozenset(
-    {FaultKind.CASCADE, FaultKind.EXCHANGE_INFO, FaultKind.CONTRACTS_NEED_TIMESTAMP, FaultKind.SKEW, FaultKind.PAUSE}
+    {
+        FaultKind.CASCADE,
+        FaultKind.EXCHANGE_INFO,
+        FaultKind.CONTRACTS_NEED_TIMESTAMP,
+        FaultKind.SKEW,
+        FaultKind.PAUSE,
+        FaultKind.DELIST,
+    }
 )
 """Faults of the whole simulator (its market or its REST side), not of a connection."""
 
@@ -82,7 +90,7 @@ class Fault:
     delay_ms: float = 0.0
     channel: str = ""
     """silence: the channel (the part of a topic after the symbol, e.g. `bookTicker`, `aggTrade`, `incrDepth`);
-    pause: the venue's symbol."""
+    pause: the venue's symbol; delist: the base asset (`BTC`: `BTCUSDT` on Binance, `BTC-USDT` on BingX)."""
     factor: float = 1.0
     """cascade: the rate multiplier; `delay_ms` holds its duration."""
 
@@ -93,6 +101,10 @@ class Fault:
             kind = FaultKind(name)
         except ValueError:
             raise FaultSpecError(f"unknown fault {name!r}; known: {', '.join(k.value for k in FaultKind)}") from None
+        if kind is FaultKind.DELIST:
+            if len(args) != 1 or not args[0]:
+                raise FaultSpecError("delist needs the base asset: delist:BASE")
+            return cls(kind=kind, channel=args[0])
         if kind in (FaultKind.SILENCE, FaultKind.PAUSE):
             if len(args) != 2 or not args[0]:
                 raise FaultSpecError(f"{name} needs a name and a number: {name}:NAME:N")

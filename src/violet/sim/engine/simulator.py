@@ -67,6 +67,8 @@ class SimulatorCore(StackLifetime):
             else RandomWalkMarket(self.instruments, seed=config.seed)
         )
         self.pacer = Pacer(config.rate_hz)
+        self.delisted: set[str] = set()
+        """Base assets the venue delisted (fault `delist:BASE`): listed as no longer trading, never sent again."""
         self.send_log = SendLog()
         self.connections: dict[int, SimConnection] = {}
         self.topic_index: dict[str, set[SimConnection]] = {}
@@ -195,7 +197,7 @@ class SimulatorCore(StackLifetime):
     def publish(self, event: MarketEvent) -> None:
         self.events_emitted += 1
         index = self.topic_index
-        if not index:
+        if not index or (self.delisted and event.inst.base in self.delisted):
             return
         for topic, out in self.frames_for(event):
             for conn in index.get(topic, ()):
@@ -316,6 +318,11 @@ class SimulatorCore(StackLifetime):
             return
         if fault.kind is FaultKind.SKEW:
             self.clock.skew(fault.code, fault.delay_ms / 1000)
+            return
+        if fault.kind is FaultKind.DELIST:
+            if fault.channel not in {i.base for i in self.instruments}:
+                raise FaultSpecError(f"the {self.venue} simulator lists no {fault.channel!r}")
+            self.delisted.add(fault.channel)
             return
         raise FaultSpecError(f"the {self.venue} simulator has no {fault.kind.value} fault")
 

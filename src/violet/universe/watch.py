@@ -1,0 +1,91 @@
+"""A `[universe]` rule re-resolved while running (`refresh_s`): each plane's assets its venue lists no more are
+marked delisted (they read `DELISTED`, never a stale price forever; one listed again comes back), and names that
+now pass the rule but are not served are reported (subscribing them needs a restart: see docs/venues.md).
+
+A refresh that fails (a venue refusing or unreachable) changes nothing and is retried at the next interval: a
+missing listing is no evidence of a delisting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+
+import anyio
+import attrs
+
+from violet.config import UniverseConfig, VioletConfig
+from violet.ports import Delisting, VenuePriceFeedPort
+from violet.protocols.binance.listings import ListingsError, parse_exchange_info
+from violet.protocols.bingx.contracts import ContractsError, parse_contracts
+from violet.universe.resolve import ListingsUnavailable, fetch_listings
+from violet.universe.select import binance_perpetuals, bingx_perpetuals
+
+log = logging.getLogger("violet.universe")
+
+
+@attrs.define
+class ListingWatch:
+    """What the re-resolutions found so far."""
+
+    refreshes: int = 0
+    failed: int = 0
+    delisted: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    """Per plane, the served assets its venue lists no more (as of the last refresh that worked)."""
+    unserved: frozenset[str] = frozenset()
+    """Names the rule would select now that no plane serves (new listings, until a restart)."""
+
+
+def listed_by_plane(rule: UniverseConfig, bodies: Mapping[str, bytes]) -> dict[str, frozenset[str]]:
+    """Each plane's venue's names that pass the rule's listing filters (not its volume floor or top N: a name
+    that fell out of the top is still listed)."""
+    excluded: Counter[str] = Counter()
+    binance = binance_perpetuals(parse_exchange_info(bodies["binance exchangeInfo"]), rule, excluded)
+    bingx = bingx_perpetuals(parse_contracts(bodies["bingx contracts"]), excluded)
+    return {"alpha": frozenset(binance), "venue": frozenset(bingx)}
+
+
+def apply_listings(
+    rule: UniverseConfig,
+    planes: Mapping[str, VenuePriceFeedPort],
+    listed: Mapping[str, frozenset[str]],
+    watch: ListingWatch,
+) -> None:
+    for name, feed in planes.items():
+        gone = feed.assets() - listed[name]
+        if gone != watch.delisted.get(name, frozenset()):
+            log.warning("universe: %s plane: delisted %s", name, sorted(gone) or "none (listed again)")
+        watch.delisted[name] = frozenset(gone)
+        if isinstance(feed, Delisting):
+            feed.set_delisted(gone)
+    both = listed["alpha"] & listed["venue"]
+    wanted = both if rule.venues == "both" else listed[rule.venues]
+    served = frozenset().union(*(feed.assets() for feed in planes.values()))
+    unserved = frozenset(wanted - served)
+    if unserved - watch.unserved:
+        log.warning("universe: listed now, served after a restart: %s", sorted(unserved - watch.unserved))
+    watch.unserved = unserved
+
+
+async def watch_listings(
+    rule: UniverseConfig,
+    cfg: VioletConfig,
+    planes: Mapping[str, VenuePriceFeedPort],
+    *,
+    every_s: float,
+    watch: ListingWatch | None = None,
+    fetch: Callable[[VioletConfig], Awaitable[dict[str, bytes]]] = fetch_listings,
+) -> None:
+    """Runs until cancelled; `cfg` names the venues (the resolved config)."""
+    watch = watch if watch is not None else ListingWatch()
+    while True:
+        await anyio.sleep(every_s)
+        watch.refreshes += 1
+        try:
+            listed = listed_by_plane(rule, await fetch(cfg))
+        except (ListingsUnavailable, ListingsError, ContractsError) as exc:
+            watch.failed += 1
+            log.warning("universe: refresh failed, nothing changed: %s", exc)
+            continue
+        apply_listings(rule, planes, listed, watch)
