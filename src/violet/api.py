@@ -48,6 +48,7 @@ async def open_planes(
     *,
     metrics_port: int | None = None,
     metrics_host: str = "127.0.0.1",
+    metrics_per_asset: bool | None = None,
 ) -> AsyncIterator[Planes]:
     """`config`: a `VioletConfig`, a path to a violet.toml, or None for the embedded defaults (both simulators on
         loopback, alpha through a `violet feed` process and shared memory, BingX in-process). Config errors raise
@@ -57,7 +58,9 @@ async def open_planes(
     dying ends the block with `ChildGaveUp` (inside an exception group, from the task group that watched it).
 
         `metrics_port`: serve Prometheus metrics, `/healthz` and `/readyz` for both planes on this port (0: any free
-        port, see `Planes.metrics_url`), from before the planes connect until they are closed."""
+        port, see `Planes.metrics_url`), from before the planes connect until they are closed. `metrics_per_asset`:
+        each asset's age, verdict and budget as series (None: for planes of at most 100 assets; the counts of assets
+        by verdict, per plane, always)."""
     cfg = config if isinstance(config, VioletConfig) else load_config(None if config is None else Path(config))
     async with supervised(cfg) as (resolved, supervisor), AsyncExitStack() as stack:
         app = build_app(resolved)
@@ -69,7 +72,12 @@ async def open_planes(
             ]
             server = await stack.enter_async_context(
                 serve_metrics(
-                    monitored, port=metrics_port, host=metrics_host, clock=app.clock, restarts=supervisor.restarts
+                    monitored,
+                    port=metrics_port,
+                    host=metrics_host,
+                    clock=app.clock,
+                    restarts=supervisor.restarts,
+                    per_asset=metrics_per_asset,
                 )
             )
             metrics_url = server.url

@@ -106,3 +106,23 @@ async def test_a_port_in_use_is_a_typed_error_naming_it() -> None:
         with pytest.raises(MetricsPortUnavailable, match=f"cannot serve metrics on 127.0.0.1:{port}"):
             async with serve_metrics([plane], port=port):
                 pytest.fail("bound a port already in use")
+
+
+async def test_a_large_plane_exports_counts_by_verdict_and_per_asset_series_only_when_asked() -> None:
+    clock = ManualClock()
+    many = tuple(f"SIM{i:03d}USDT-PERP" for i in range(150))
+    venue = InMemoryVenue(many)
+    feed = InMemoryPriceFeed(venue, clock=clock, staleness_budget_ns=1_000_000_000)
+    plane = MonitoredPlane(name="venue", adapter="in_memory", feed=feed)
+    async with feed:
+        for asset in many[:100]:
+            venue.quote(asset, "1.0", "1.1", time.time_ns())
+        await eventually(lambda: feed.latest(many[99]).fresh, "the quotes arrive", 5)
+        for per_asset, series in ((None, 0), (True, 150), (False, 0)):
+            async with serve_metrics([plane], port=0, clock=clock, per_asset=per_asset) as server:
+                s = await scrape(server.url)
+            labels = {"plane": "venue", "adapter": "in_memory"}
+            assert value(s, "violet_assets_by_verdict", **labels, kind="quote", verdict="fresh") == 100
+            assert value(s, "violet_assets_by_verdict", **labels, kind="quote", verdict="no-data") == 50
+            assert value(s, "violet_assets_by_verdict", **labels, kind="trade", verdict="no-data") == 150
+            assert sum(name == "violet_quote_fresh" for name, _ in s) == series, f"per_asset={per_asset}"

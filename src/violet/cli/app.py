@@ -99,6 +99,13 @@ def run(
     json: Annotated[bool, typer.Option("--json", help="Print JSON snapshots instead of the live view.")] = False,
     metrics_port: MetricsPortOption = None,
     metrics_host: MetricsHostOption = "127.0.0.1",
+    rows: Annotated[
+        int, typer.Option(min=1, help="Live view: past this many assets, counts by verdict and the worst and busiest.")
+    ] = 24,
+    filter_: Annotated[str, typer.Option("--filter", help="Live view: only assets whose name contains this.")] = "",
+    assets: Annotated[
+        str, typer.Option(help="--json: the per-asset section: all, none, or auto (all up to 100 assets).")
+    ] = "auto",
 ) -> None:
     """Run the main job: both price planes and the example reactor, with a live view.
 
@@ -106,11 +113,16 @@ def run(
     """
     from violet.cli.run_command import MetricsEndpoint
     from violet.cli.run_command import run as run_main
+    from violet.cli.snapshot_view import ViewOptions
     from violet.metrics import MetricsPortUnavailable
 
+    if assets not in ("auto", "all", "none"):
+        log.error("--assets must be auto, all or none")
+        raise typer.Exit(2)
+    view = ViewOptions(rows=rows, filter=filter_, assets=assets)  # type: ignore[arg-type]
     metrics = None if metrics_port is None else MetricsEndpoint(port=metrics_port, host=metrics_host)
     try:
-        code = run_main(config, duration, json, metrics)
+        code = run_main(config, duration, json, metrics, view)
     except ConfigError as exc:
         raise config_failed(exc) from None
     except MetricsPortUnavailable as exc:

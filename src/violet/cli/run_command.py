@@ -17,7 +17,7 @@ from violet.app.event_loop import run_on_uvloop
 from violet.app.heap import freeze_startup_heap
 from violet.app.processes import cancel_on_signal
 from violet.app.supervisor import gave_up_in
-from violet.cli.snapshot_view import render_table, snapshot_json
+from violet.cli.snapshot_view import ViewOptions, render_table, snapshot_json
 from violet.config import EMBEDDED_DEFAULTS, load_config
 from violet.reactor.basis_monitor import BasisMonitor, MonitorSnapshot
 
@@ -32,7 +32,11 @@ class MetricsEndpoint:
 
 
 async def run_app(
-    config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None
+    config: Path | None,
+    duration: float | None,
+    as_json: bool,
+    metrics: MetricsEndpoint | None = None,
+    view: ViewOptions | None = None,
 ) -> MonitorSnapshot:
     cfg = load_config(config)
     console = Console(stderr=False)
@@ -46,12 +50,12 @@ async def run_app(
         freeze_startup_heap()
         if status is not None:
             status.stop()
-        return await _serve(monitor, duration, as_json, console, title)
+        return await _serve(monitor, duration, as_json, console, title, view or ViewOptions())
     raise AssertionError("unreachable")
 
 
 async def _serve(
-    monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str
+    monitor: BasisMonitor, duration: float | None, as_json: bool, console: Console, title: str, view: ViewOptions
 ) -> MonitorSnapshot:
     async with anyio.create_task_group() as tg:
         tg.start_soon(cancel_on_signal, tg.cancel_scope)
@@ -60,14 +64,14 @@ async def _serve(
             if as_json:
                 while True:
                     await anyio.sleep(REFRESH_S)
-                    sys.stdout.write(msgspec.json.encode(snapshot_json(monitor.snapshot())).decode() + "\n")
+                    sys.stdout.write(msgspec.json.encode(snapshot_json(monitor.snapshot(), view)).decode() + "\n")
                     sys.stdout.flush()
             else:
-                view = render_table(monitor.snapshot(), title=title, width=console.width)
-                with Live(view, console=console, refresh_per_second=4) as live:
+                table = render_table(monitor.snapshot(), title=title, width=console.width, view=view)
+                with Live(table, console=console, refresh_per_second=4) as live:
                     while True:
                         await anyio.sleep(REFRESH_S)
-                        live.update(render_table(monitor.snapshot(), title=title, width=console.width))
+                        live.update(render_table(monitor.snapshot(), title=title, width=console.width, view=view))
         tg.cancel_scope.cancel()
     # Ctrl-C cancels the task group's scope from the signal task: the summary is taken after it either way.
     return monitor.snapshot()
@@ -77,19 +81,26 @@ CHILD_GAVE_UP = 6
 """`violet run`'s exit code when a child it supervises (a simulator, a feed shard) kept dying."""
 
 
-def run(config: Path | None, duration: float | None, as_json: bool, metrics: MetricsEndpoint | None = None) -> int:
+def run(
+    config: Path | None,
+    duration: float | None,
+    as_json: bool,
+    metrics: MetricsEndpoint | None = None,
+    view: ViewOptions | None = None,
+) -> int:
+    view = view or ViewOptions()
     try:
-        final = run_on_uvloop(run_app, config, duration, as_json, metrics)
+        final = run_on_uvloop(run_app, config, duration, as_json, metrics, view)
     except BaseException as exc:
         gave_up = gave_up_in(exc)
         if gave_up is None:
             raise
         log.error("violet run stops: %s", gave_up)  # noqa: TRY400 - the message names the child; no traceback
         return CHILD_GAVE_UP
-    summary = {"summary": snapshot_json(final)}
+    summary = {"summary": snapshot_json(final, view)}
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     else:
         console = Console()
-        console.print(render_table(final, title="violet - final", width=console.width))
+        console.print(render_table(final, title="violet - final", width=console.width, view=view))
     return 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 from rich import box
@@ -108,10 +109,17 @@ def _layouts() -> list[tuple[tuple[Column, ...], bool]]:
     ]
 
 
-def _table(snap: MonitorSnapshot, title: str, columns: tuple[Column, ...], stacked: bool) -> Table:
+def _table(
+    snap: MonitorSnapshot,
+    title: str,
+    columns: tuple[Column, ...],
+    stacked: bool,
+    *,
+    counts: dict[str, dict[str, int]] | None = None,
+) -> Table:
     table = Table(
         title=title,
-        caption=_caption(snap),
+        caption=_caption(snap, counts or {}),
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         collapse_padding=True,
@@ -126,20 +134,74 @@ def _table(snap: MonitorSnapshot, title: str, columns: tuple[Column, ...], stack
     return table
 
 
-def render_table(snap: MonitorSnapshot, *, title: str, width: int = 80) -> Table:
+@attrs.frozen(kw_only=True)
+class ViewOptions:
+    rows: int = 24
+    """At most this many assets in the live view: past it, a summary (counts by verdict) and the worst and the most
+    active names (a thousand rows would scroll off any terminal)."""
+    filter: str = ""
+    """Only assets whose name contains this (case-insensitive), e.g. `SOL` or `1000`."""
+    assets: Literal["auto", "all", "none"] = "auto"
+    """`--json`: the per-asset section with every asset (`all`), none, or all when there are at most 100 (`auto`)."""
+
+
+JSON_ASSETS_AUTO_MAX = 100
+
+
+def verdict_counts(snap: MonitorSnapshot) -> dict[str, dict[str, int]]:
+    """Per plane, how many assets' quotes read each verdict."""
+    return {
+        plane: dict(Counter(_plane(plane)(r).quote_verdict for r in snap.rows).most_common())
+        for plane in ("alpha", "venue")
+    }
+
+
+def _worst_first(r: AssetRow) -> tuple[int, float]:
+    stale = sum(not row.quote_fresh for row in (r.alpha, r.venue))
+    return (-stale, -max(row.quote_age_ms or 0.0 for row in (r.alpha, r.venue)))
+
+
+def shown_rows(snap: MonitorSnapshot, view: ViewOptions) -> tuple[tuple[AssetRow, ...], str]:
+    """The rows the live view shows, and a note saying which when not all: the filter's matches, then (past
+    `view.rows`) the worst half (stale first, oldest quote first) and the most active rest."""
+    rows = snap.rows
+    note = ""
+    if view.filter:
+        rows = tuple(r for r in rows if view.filter.upper() in r.asset.upper())
+        note = f"{len(rows)} of {len(snap.rows)} match {view.filter!r}"
+    if len(rows) <= view.rows:
+        return rows, note
+    worst = sorted(rows, key=_worst_first)[: view.rows // 2]
+    taken = {r.asset for r in worst}
+    busy = sorted((r for r in rows if r.asset not in taken), key=lambda r: -(r.alpha.ticks + r.venue.ticks))
+    shown = (*worst, *busy[: view.rows - len(worst)])
+    return shown, f"{len(shown)} of {len(rows)} shown: the {len(worst)} worst, then the most active (--filter)"
+
+
+def render_table(snap: MonitorSnapshot, *, title: str, width: int = 80, view: ViewOptions | None = None) -> Table:
     """The live view for a terminal `width` columns wide: the widest layout whose natural width fits, so no asset
     name, price, age or basis is ever cut (the narrowest layout still fits 80 columns)."""
+    view = view or ViewOptions()
+    rows, note = shown_rows(snap, view)
+    counts: dict[str, dict[str, int]] = {}
+    if note:
+        counts = verdict_counts(snap)  # of every asset, not only those shown
+        snap = attrs.evolve(snap, rows=rows)
+        title = f"{title}\n{note}"
     console = Console(width=10_000)
     candidates = _layouts()
     for columns, stacked in candidates:
-        table = _table(snap, title, columns, stacked)
+        table = _table(snap, title, columns, stacked, counts=counts)
         if Measurement.get(console, console.options, table).maximum <= width:
             return table
     columns, stacked = candidates[-1]
-    return _table(snap, title, columns, stacked)
+    return _table(snap, title, columns, stacked, counts=counts)
 
 
-def _caption(snap: MonitorSnapshot) -> str:
+def _caption(snap: MonitorSnapshot, counts: dict[str, dict[str, int]]) -> str:
+    verdicts = "".join(
+        f"\n{plane} quotes: " + " ".join(f"{v} {n}" for v, n in by.items()) for plane, by in counts.items()
+    )
     planes = "\n".join(
         f"{p.name}: {p.state.value} {p.ticks_per_s:,.0f}/s rx={p.counters.received} rej={p.counters.rejected} "
         f"conf={p.counters.conflated} reconn={p.counters.reconnects} down={_down(p.assets_down)} "
@@ -149,7 +211,7 @@ def _caption(snap: MonitorSnapshot) -> str:
         for p in snap.planes
     )
     return (
-        f"{planes}\nreaction tick->decision p50 {snap.reaction_p50_us:,.1f} us  "
+        f"{planes}{verdicts}\nreaction tick->decision p50 {snap.reaction_p50_us:,.1f} us  "
         f"p99 {snap.reaction_p99_us:,.1f} us  ({snap.decisions} decisions)"
     )
 
@@ -172,12 +234,20 @@ def _plane_json(row: PlaneRow) -> dict[str, Any]:
         "trade_age_ms": row.trade_age_ms,
         "trade_fresh": row.trade_fresh,
         "ticks": row.ticks,
+        "quote_verdict": row.quote_verdict,
     }
 
 
-def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
+def snapshot_json(snap: MonitorSnapshot, view: ViewOptions | None = None) -> dict[str, Any]:
+    """The snapshot for programs: planes, verdict counts, the reaction; the per-asset section as `view.assets` says
+    (every asset, none, or every asset up to 100)."""
+    view = view or ViewOptions()
+    with_assets = view.assets == "all" or (view.assets == "auto" and len(snap.rows) <= JSON_ASSETS_AUTO_MAX)
+    rows = snap.rows if with_assets else ()
     return {
         "taken_mono_ns": snap.taken_mono_ns,
+        "asset_count": len(snap.rows),
+        "verdicts": verdict_counts(snap),
         "assets": {
             r.asset: {
                 "alpha": _plane_json(r.alpha),
@@ -197,7 +267,7 @@ def snapshot_json(snap: MonitorSnapshot) -> dict[str, Any]:
                     "samples": r.lead_lag.samples,
                 },
             }
-            for r in snap.rows
+            for r in rows
         },
         "planes": {
             p.name: {

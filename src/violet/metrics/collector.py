@@ -4,6 +4,7 @@ their state without locks (the server lives on that loop for this reason)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
@@ -15,6 +16,8 @@ from violet.metrics.instruments import hdr_exposition
 from violet.ports import BridgeLatency, PlaneHealth, RejectionReasons, SilentStreams, VenuePriceFeedPort
 
 LABELS = ("plane", "adapter")
+PER_ASSET_AUTO_MAX = 100
+"""Per-asset series are exported for a plane of at most this many assets unless asked for (or off) explicitly."""
 
 
 @attrs.frozen(kw_only=True)
@@ -43,10 +46,14 @@ class PlaneCollector(Collector):
         planes: Sequence[MonitoredPlane],
         outputs: Sequence[BridgeOutput] = (),
         restarts: Mapping[str, int] | None = None,
+        per_asset: bool | None = None,
     ) -> None:
+        """`per_asset`: export each asset's age, verdict and budget (two planes of a thousand assets: ten thousand
+        series); None: for a plane of at most `PER_ASSET_AUTO_MAX` assets. The counts by verdict are always there."""
         self._planes = tuple(planes)
         self._outputs = tuple(outputs)
         self._restarts = restarts if restarts is not None else {}
+        self._per_asset = per_asset
 
     def describe(self) -> Iterable[Metric]:
         # Without this, registering would run a whole collection to learn the names.
@@ -157,20 +164,35 @@ class PlaneCollector(Collector):
         budget = GaugeMetricFamily(
             "violet_staleness_budget_seconds", "The budget the asset's freshness is judged against.", labels=labels
         )
+        by_verdict = GaugeMetricFamily(
+            "violet_assets_by_verdict",
+            "Assets whose newest quote (or trade) reads each verdict now: the per-plane view at any universe size.",
+            labels=(*LABELS, "kind", "verdict"),
+        )
         for p in self._planes:
-            for asset in sorted(p.feed.assets()):
+            assets = sorted(p.feed.assets())
+            per_asset = self._per_asset if self._per_asset is not None else len(assets) <= PER_ASSET_AUTO_MAX
+            counts: Counter[tuple[str, str]] = Counter()
+            for asset in assets:
                 try:
                     readings = {kind: p.feed.latest(asset, kind=kind) for kind in (TickKind.QUOTE, TickKind.TRADE)}
                 except UnknownAsset:  # the venue delisted it since: nothing to report
                     continue
                 for kind, reading in readings.items():
+                    counts[kind.value, reading.freshness.value] += 1
+                    if not per_asset:
+                        continue
                     if reading.age_ns is not None:
                         ages[kind].add_metric([p.name, asset], reading.age_ns / 1e9)
                     fresh[kind].add_metric([p.name, asset], 1.0 if reading.fresh else 0.0)
-                budget.add_metric([p.name, asset], readings[TickKind.QUOTE].budget_ns / 1e9)
+                if per_asset:
+                    budget.add_metric([p.name, asset], readings[TickKind.QUOTE].budget_ns / 1e9)
+            for (kind_name, verdict), n in sorted(counts.items()):
+                by_verdict.add_metric([p.name, p.adapter, kind_name, verdict], n)
         yield from ages.values()
         yield from fresh.values()
         yield budget
+        yield by_verdict
 
     def _bridge_latency(self) -> Iterator[Metric]:
         family = HistogramMetricFamily(

@@ -70,11 +70,14 @@ def _app(registry: CollectorRegistry, planes: Sequence[MonitoredPlane]) -> web.A
 
 
 def build_registry(
-    planes: Sequence[MonitoredPlane], outputs: Sequence[BridgeOutput] = (), restarts: Mapping[str, int] | None = None
+    planes: Sequence[MonitoredPlane],
+    outputs: Sequence[BridgeOutput] = (),
+    restarts: Mapping[str, int] | None = None,
+    per_asset: bool | None = None,
 ) -> tuple[CollectorRegistry, LatencyInstruments]:
     """Everything a violet process exports: the planes read at scrape time, and their per-tick latency."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PlaneCollector(planes, outputs, restarts if restarts is not None else {}))
+    registry.register(PlaneCollector(planes, outputs, restarts if restarts is not None else {}, per_asset))
     latency = LatencyInstruments(labelnames=LABELS)
     registry.register(latency)
     return registry, latency
@@ -89,11 +92,13 @@ async def serve_metrics(
     clock: Clock | None = None,
     outputs: Sequence[BridgeOutput] = (),
     restarts: Mapping[str, int] | None = None,
+    per_asset: bool | None = None,
 ) -> AsyncIterator[MetricsServer]:
     """Serve the planes' metrics while open. Enter it before the planes: the taps count from their first tick and
     `/readyz` answers 503 while they connect. `port=0` binds an ephemeral port (see `MetricsServer.url`).
-    `restarts`: the supervisor's restarts per child (`violet_child_restarts_total`), read at each scrape."""
-    registry, latency = build_registry(planes, outputs, restarts)
+    `restarts`: the supervisor's restarts per child (`violet_child_restarts_total`), read at each scrape.
+    `per_asset`: each asset's series (None: for planes of at most 100 assets; counts by verdict always)."""
+    registry, latency = build_registry(planes, outputs, restarts, per_asset)
     runner = web.AppRunner(_app(registry, planes), access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -29,6 +29,8 @@ class PlaneRow:
     trade_age_ms: float | None
     trade_fresh: bool
     ticks: int
+    quote_verdict: str = "fresh"
+    """The quote's `Freshness` value (`fresh`, `too-old`, `feed-down`, `delisted`, ...)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +159,7 @@ class BasisMonitor:
             trade_age_ms=None if trade.age_ns is None else trade.age_ns / 1e6,
             trade_fresh=trade.fresh,
             ticks=self._counts[plane][asset],
+            quote_verdict=quote.freshness.value,
         )
 
     def _shown_basis(self, asset: str, alpha: PlaneRow, venue: PlaneRow) -> Basis | None:
