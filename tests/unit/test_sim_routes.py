@@ -38,6 +38,7 @@ def test_the_binance_simulator_serves_fapi_and_every_websocket_route() -> None:
             "v1/exchangeInfo",
             "v1/depth",
             "v1/ticker/bookTicker",
+            "v1/ticker/24hr",
             "v1/premiumIndex",
             "v2/account",
             "v3/positionRisk",
