@@ -65,7 +65,8 @@ async def test_a_venue_that_refuses_its_listing_stops_the_start_with_a_typed_err
         with anyio.fail_after(30), pytest.raises(ListingsUnavailable) as caught:
             await fetch_listings(cfg)
     # The whole market's 24 h ticker weighs 40: more than this simulator's 30 a minute.
-    assert caught.value.venue == "Binance" and "ticker/24hr" in caught.value.url and "HTTP 429" in caught.value.reason
+    refused = caught.value
+    assert refused.venue == "Binance" and "ticker/24hr" in refused.source and "HTTP 429" in refused.reason
 
 
 async def test_a_name_delisted_while_running_reads_delisted_on_both_planes_and_the_others_stay_fresh() -> None:

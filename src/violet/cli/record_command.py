@@ -17,6 +17,7 @@ import anyio
 import msgspec
 
 from violet.config import VioletConfig
+from violet.universe import resolve_universe
 
 
 def _binance_symbol(asset: str) -> str:
@@ -28,6 +29,8 @@ def _bingx_symbol(asset: str) -> str:
 
 
 async def record(cfg: VioletConfig, plane: str, out: Path, duration: float) -> int:
+    if cfg.universe.select:
+        cfg, _ = await resolve_universe(cfg)
     frames = 0
     with gzip.open(out, "wt", encoding="utf-8") as fh, anyio.move_on_after(duration):
         async with aiohttp.ClientSession() as http:

@@ -35,6 +35,7 @@ from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MetricsPortUnavailable, MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
 from violet.ports import RejectionReasons, TickTap, VenuePriceFeedPort
+from violet.universe import ListingsUnavailable, NothingSelected, resolve_universe
 
 log = logging.getLogger("violet.feed")
 
@@ -132,6 +133,14 @@ async def run_feed(
     cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None, shard: int = 0
 ) -> FeedExit:
     """Publish every remote plane of `cfg`; as shard `shard` of `[feed] shards`, only that shard's slice of each."""
+    if cfg.universe.select:
+        # Started by hand with the rule (a spawned shard is given the reactor's resolved assets): resolved here, at
+        # this process's own moment; a reactor that resolved differently reports the assets it misses as not ready.
+        try:
+            cfg, _ = await resolve_universe(cfg)
+        except (ListingsUnavailable, NothingSelected) as exc:
+            log.error("violet feed: %s", exc)  # noqa: TRY400 - the message says which venue and why
+            return FeedExit.SOURCE_FAILED
     planes = remote_planes(cfg)
     if not planes:
         log.error("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish")

@@ -33,11 +33,12 @@ TIMEOUT_S = 10.0
 @attrs.define
 class ListingsUnavailable(VioletError, OSError):
     venue: str
-    url: str
+    source: str
+    """The URL (or, for a reply not understood, the calls) it came from."""
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.venue} listings unavailable ({self.url}): {self.reason}"
+        return f"{self.venue} listings unavailable ({self.source}): {self.reason}"
 
 
 async def _get(http: aiohttp.ClientSession, venue: str, url: str) -> bytes:
@@ -82,24 +83,18 @@ async def fetch_listings(cfg: VioletConfig, *, timeout_s: float = TIMEOUT_S) -> 
 
 
 def selection_of(rule: UniverseConfig, bodies: dict[str, bytes]) -> Selection:
-    parsers: dict[str, Callable[[bytes], object]] = {
-        "binance exchangeInfo": parse_exchange_info,
-        "binance ticker/24hr": binance_volumes,
-        "bingx contracts": parse_contracts,
-        "bingx ticker": bingx_volumes,
-    }
-    parsed: dict[str, object] = {}
-    for name, parse in parsers.items():
-        try:
-            parsed[name] = parse(bodies[name])
-        except (ListingsError, ContractsError) as exc:
-            raise ListingsUnavailable(name.split()[0].capitalize(), name, str(exc)) from None
+    try:
+        binance = parse_exchange_info(bodies["binance exchangeInfo"])
+        binance_by_volume = binance_volumes(bodies["binance ticker/24hr"])
+    except ListingsError as exc:
+        raise ListingsUnavailable("Binance", "exchangeInfo, ticker/24hr", str(exc)) from None
+    try:
+        bingx = parse_contracts(bodies["bingx contracts"])
+        bingx_by_volume = bingx_volumes(bodies["bingx ticker"])
+    except ContractsError as exc:
+        raise ListingsUnavailable("BingX", "contracts, quote/ticker", str(exc)) from None
     return select_assets(
-        rule,
-        binance=parsed["binance exchangeInfo"],  # type: ignore[arg-type]
-        binance_volumes=parsed["binance ticker/24hr"],  # type: ignore[arg-type]
-        bingx=parsed["bingx contracts"],  # type: ignore[arg-type]
-        bingx_volumes=parsed["bingx ticker"],  # type: ignore[arg-type]
+        rule, binance=binance, binance_volumes=binance_by_volume, bingx=bingx, bingx_volumes=bingx_by_volume
     )
 
 
