@@ -211,3 +211,25 @@ async def test_a_silenced_channel_is_a_silent_stream_while_the_others_flow() -> 
             assert feed.counters().silent_streams == 1
             assert feed.latest("BTCUSDT-PERP", kind=TickKind.TRADE).freshness is Freshness.SILENT_STREAM
             assert feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).fresh
+
+
+async def test_new_listings_added_while_running_get_sockets_of_their_own_and_the_others_stay_fresh() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=6, rate_hz=600, subscribe_per_s=100)) as sim:
+        names = [i.canonical for i in sim.instruments]
+        first, later = tuple(names[:3]), names[3:]
+        settings = settings_for(sim, first, topics_per_socket=6, subscribe_per_s=50)
+        async with BingxPriceFeed(settings) as feed:
+            await eventually(lambda: all(feed.latest(a).fresh for a in first), "the first names fresh")
+            states: set[FeedState] = set()
+            with anyio.fail_after(20):
+                added = await feed.add_assets([*later, "NOPEUSDT-PERP", first[0]])
+                assert added == sorted(later), "only what the venue lists, and only what is new"
+                assert [len(s.assets) for s in feed.shards] == [3, 3], "a socket of their own"
+                while not all(feed.latest(a).fresh for a in later):
+                    states.add(feed.state)
+                    assert all(feed.latest(a).fresh for a in first), "the first socket's names never withheld"
+                    await anyio.sleep(0.01)
+            assert FeedState.CONNECTING not in states and FeedState.RECONNECTING not in states
+            assert feed.assets() == frozenset(names)
+            await eventually(lambda: feed.state is FeedState.LIVE, "both sockets up")
+            assert len(sim.connections) == 2

@@ -96,3 +96,33 @@ async def test_a_name_delisted_while_running_reads_delisted_on_both_planes_and_t
             others = [a for a in assets if a != "SOLUSDT-PERP"]
             assert all(verdicts(a) == {Freshness.FRESH} for a in others), "the other names go on"
             assert {plane.state for plane in both} == {FeedState.LIVE}, "a delisting is not a degraded plane"
+
+
+async def test_a_name_listed_while_running_is_subscribed_where_the_plane_can_add_it() -> None:
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=4, rate_hz=400)) as bn,
+        BingxSimulator(BingxSimConfig(symbols=4, rate_hz=400, subscribe_per_s=100)) as bx,
+    ):
+        for sim in (bn, bx):  # not trading yet when violet starts: a listing to come
+            await sim.apply_fault(Fault.parse("delist:SOL"))
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="nt_binance"),
+            venue=PlaneConfig(adapter="bingx"),
+            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
+            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+            universe=UniverseConfig(select="usdt-perpetuals", refresh_s=0.3),
+        )
+        async with open_planes(cfg) as planes:
+            assert "SOLUSDT-PERP" not in planes.venue.assets() | planes.alpha.assets()
+            first = sorted(planes.venue.assets())
+            await eventually(lambda: all(planes.venue.latest(a).fresh for a in first), "the first names fresh", 30)
+            for sim in (bn, bx):
+                await sim.apply_fault(Fault.parse("list:SOL"))
+            venue = planes.venue
+
+            def sol_fresh() -> bool:
+                return "SOLUSDT-PERP" in venue.assets() and venue.latest("SOLUSDT-PERP").fresh
+
+            await eventually(sol_fresh, "SOL subscribed on the venue plane", 15)
+            assert "SOLUSDT-PERP" not in planes.alpha.assets(), "NautilusTrader's plane takes it at a restart"
+            assert all(planes.venue.latest(a).fresh for a in first)

@@ -243,7 +243,7 @@ def test_the_matrix_names_every_simulator_fault_of_the_binance_venue() -> None:
     }
     startup_only = {FaultKind.EXCHANGE_INFO}  # test_a_region_block_at_startup_is_a_typed_error
     # A listing, not a connection, changes: tests/e2e/test_universe.py (both planes read DELISTED).
-    listing_only = {FaultKind.DELIST}
+    listing_only = {FaultKind.DELIST, FaultKind.LIST}
     covered = {Fault.parse(spec).kind for spec, _, _ in FAULTS} | {FaultKind.RESUME} | startup_only | listing_only
     assert covered == set(FaultKind) - bingx_only, "a new simulator fault needs a cell here"
 

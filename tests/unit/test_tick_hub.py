@@ -413,3 +413,22 @@ def test_a_delisted_asset_reads_delisted_never_degrades_the_plane_and_comes_back
     h.set_delisted(["SOLUSDT-PERP"])
     assert h.latest("ETHUSDT-PERP").fresh, "listed again: fresh by its own age"
     assert state_of(h) is FeedState.LIVE
+
+
+def test_a_carrier_added_while_the_plane_serves_is_one_more_down_never_a_plane_connecting_again() -> None:
+    clock = ManualClock()
+    h = bare_hub(clock, venue="bingx", assets=["BTCUSDT-PERP"])
+    h.open()
+    h.carry("a", streams_of(["BTCUSDT-PERP"]))
+    h.carrier_up("a")
+    h.accept(quote(clock, "1.0", "1.1"))
+    assert state_of(h) is FeedState.LIVE
+    h.set_assets(["BTCUSDT-PERP", "SOLUSDT-PERP"])
+    h.carry("b", streams_of(["SOLUSDT-PERP"]), added=True)
+    assert state_of(h) is FeedState.DEGRADED, "a new listing's socket connecting is not the plane connecting"
+    assert h.latest("BTCUSDT-PERP").fresh, "the other carriers' prices keep their verdicts"
+    assert h.assets_down() == ["SOLUSDT-PERP"]
+    h.carrier_up("b")
+    assert state_of(h) is FeedState.LIVE
+    h.carry("c", streams_of(["ETHUSDT-PERP"]))
+    assert state_of(h) is FeedState.CONNECTING, "without `added`, a new carrier is waited for as at the start"

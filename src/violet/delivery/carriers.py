@@ -44,12 +44,18 @@ class CarrierBoard:
         """Whether the adapter reports carriers at all (an adapter that does not is judged by its plane state)."""
         return bool(self._carries)
 
-    def carry(self, carrier: str, streams: Iterable[Stream]) -> tuple[list[Stream], list[Stream]]:
+    def carry(
+        self, carrier: str, streams: Iterable[Stream], *, added: bool = False
+    ) -> tuple[list[Stream], list[Stream]]:
         """Declare (or change) what `carrier` delivers; a new carrier is down until `up`. Returns the streams that
-        came up, and those that went down, because an up carrier now carries them or no longer does."""
+        came up, and those that went down, because an up carrier now carries them or no longer does. `added`: a
+        carrier added to a plane already serving (a new listing's socket): down until `up` like one that dropped,
+        never a plane connecting again."""
         new = frozenset(streams)
         old = self._carries.get(carrier, frozenset())
         self._carries[carrier] = new
+        if added:
+            self._ever_up.add(carrier)
         if carrier not in self._up:
             return [], []
         return self._gain(new - old), self._lose(old - new)

@@ -127,10 +127,10 @@ class TickHub:
         self._stale = stale
         self._refresh_state()
 
-    def carry(self, carrier: str, streams: Iterable[Stream]) -> None:
+    def carry(self, carrier: str, streams: Iterable[Stream], *, added: bool = False) -> None:
         """Declare (or change) what `carrier` delivers (`streams_of(assets)`: their quotes and trades). A new
-        carrier is down until `carrier_up`."""
-        came_up, went_down = self.carriers.carry(carrier, streams)
+        carrier is down until `carrier_up`; `added`: one added while the plane serves (see `CarrierBoard.carry`)."""
+        came_up, went_down = self.carriers.carry(carrier, streams, added=added)
         self._came_up(came_up)
         self._went_down(went_down)
         self._refresh_state()

@@ -1,6 +1,7 @@
 """Ports: the interfaces reactor code depends on, and the optional capabilities some adapters add."""
 
 from violet.ports.capabilities import (
+    AssetAdding,
     AssetCoverage,
     BridgeLatency,
     Delisting,
@@ -14,6 +15,7 @@ from violet.ports.capabilities import (
 from violet.ports.price_feed import TickStream, VenuePriceFeedPort
 
 __all__ = [
+    "AssetAdding",
     "AssetCoverage",
     "BridgeLatency",
     "DeliveryTap",

@@ -105,3 +105,11 @@ class Delisting(Protocol):
         ...
 
     def delisted_assets(self) -> frozenset[str]: ...
+
+
+@runtime_checkable
+class AssetAdding(Protocol):
+    async def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """New listings served while running, on connections of their own (the plane's others untouched); returns
+        the assets added (those the venue lists). Called by a `[universe]` rule re-resolved while running."""
+        ...

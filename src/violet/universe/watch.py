@@ -1,6 +1,7 @@
 """A `[universe]` rule re-resolved while running (`refresh_s`): each plane's assets its venue lists no more are
 marked delisted (they read `DELISTED`, never a stale price forever; one listed again comes back), and names that
-now pass the rule but are not served are reported (subscribing them needs a restart: see docs/venues.md).
+now pass the rule are subscribed where the plane can add assets while running (the in-process BingX plane), else
+reported (served after a restart: see docs/venues.md).
 
 A refresh that fails (a venue refusing or unreachable) changes nothing and is retried at the next interval: a
 missing listing is no evidence of a delisting.
@@ -16,7 +17,7 @@ import anyio
 import attrs
 
 from violet.config import UniverseConfig, VioletConfig
-from violet.ports import Delisting, VenuePriceFeedPort
+from violet.ports import AssetAdding, Delisting, VenuePriceFeedPort
 from violet.protocols.binance.listings import ListingsError, parse_exchange_info
 from violet.protocols.bingx.contracts import ContractsError, parse_contracts
 from violet.universe.resolve import ListingsUnavailable, fetch_listings
@@ -34,7 +35,9 @@ class ListingWatch:
     delisted: dict[str, frozenset[str]] = attrs.field(factory=dict)
     """Per plane, the served assets its venue lists no more (as of the last refresh that worked)."""
     unserved: frozenset[str] = frozenset()
-    """Names the rule would select now that no plane serves (new listings, until a restart)."""
+    """Names the rule would select now that no plane serves (new listings no plane could add, until a restart)."""
+    added: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    """Per plane, the new listings it subscribed while running."""
 
 
 def listed_by_plane(rule: UniverseConfig, bodies: Mapping[str, bytes]) -> dict[str, frozenset[str]]:
@@ -59,13 +62,34 @@ def apply_listings(
         watch.delisted[name] = frozenset(gone)
         if isinstance(feed, Delisting):
             feed.set_delisted(gone)
-    both = listed["alpha"] & listed["venue"]
-    wanted = both if rule.venues == "both" else listed[rule.venues]
-    served = frozenset().union(*(feed.assets() for feed in planes.values()))
-    unserved = frozenset(wanted - served)
+
+
+def wanted_now(rule: UniverseConfig, listed: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    return listed["alpha"] & listed["venue"] if rule.venues == "both" else listed[rule.venues]
+
+
+async def add_listings(
+    rule: UniverseConfig,
+    planes: Mapping[str, VenuePriceFeedPort],
+    listed: Mapping[str, frozenset[str]],
+    watch: ListingWatch,
+) -> None:
+    """Names the rule selects now and a plane does not serve: added where the plane can (`AssetAdding`: the
+    in-process BingX plane), reported where it cannot (served after a restart). A selection ranked by volume (`top`,
+    `min_quote_volume`) is not ranked again while running: a new listing joins it at a restart."""
+    if rule.top or rule.min_quote_volume:
+        return
+    wanted = wanted_now(rule, listed)
+    for name, feed in planes.items():
+        new = sorted((wanted & listed[name]) - feed.assets())
+        if new and isinstance(feed, AssetAdding):
+            added = await feed.add_assets(new)
+            watch.added[name] = watch.added.get(name, frozenset()) | frozenset(added)
+            log.warning("universe: %s plane: new listings subscribed: %s", name, added)
+    unserved = wanted - frozenset().union(*(feed.assets() for feed in planes.values()))
     if unserved - watch.unserved:
         log.warning("universe: listed now, served after a restart: %s", sorted(unserved - watch.unserved))
-    watch.unserved = unserved
+    watch.unserved = frozenset(unserved)
 
 
 async def watch_listings(
@@ -89,3 +113,4 @@ async def watch_listings(
             log.warning("universe: refresh failed, nothing changed: %s", exc)
             continue
         apply_listings(rule, planes, listed, watch)
+        await add_listings(rule, planes, listed, watch)

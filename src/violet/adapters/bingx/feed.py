@@ -12,6 +12,7 @@ import ssl
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 
 import anyio
 import anyio.abc
@@ -24,9 +25,10 @@ from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.shard import Shard, SubscriptionRefused, plan_shards
 from violet.adapters.bingx.socket import SocketError
+from violet.adapters.bingx.ticks import VENUE, quote_tick, trade_tick
 from violet.adapters.bingx.transport import Connection, Connector, ContractSource, PicowsConnector, RestContracts
 from violet.delivery import HubBackedFeed, hub_for, streams_of
-from violet.domain import Clock, DomainError, FeedNotReady, NormalizedTick, TickKind, parse_price
+from violet.domain import Clock, DomainError, FeedNotReady, NormalizedTick, TickKind
 from violet.protocols.bingx.codec import (
     Ack,
     BingxDecoder,
@@ -40,8 +42,6 @@ from violet.protocols.bingx.codec import (
 )
 from violet.protocols.bingx.symbols import to_canonical
 
-VENUE = "bingx"
-MS = 1_000_000
 S = 1_000_000_000
 REFUSALS_KEPT = 64
 """Refusals remembered for a reader (`refusals`); the counter counts every one."""
@@ -79,6 +79,7 @@ class BingxPriceFeed(HubBackedFeed):
         self._quotes = QuoteSource(settings.quote_source)
         self._hub.silence.name_of = self._stream_name
         self._all_live: anyio.Event | None = None
+        self._shards_tg: anyio.abc.TaskGroup | None = None
 
     # -- frames -> ticks --------------------------------------------------------------------------------
     def _on_event(self, shard: Shard, event: object, pending: dict[str, str]) -> str | None:
@@ -157,25 +158,12 @@ class BingxPriceFeed(HubBackedFeed):
         return asset
 
     def _quote_tick(self, symbol: str, quote: Quote) -> NormalizedTick:
-        return NormalizedTick(
-            venue=VENUE,
-            asset=self._asset(symbol),
-            bid=parse_price(quote.bid, "bid"),
-            ask=parse_price(quote.ask, "ask"),
-            ts_event=quote.event_ms * MS,
-            mono_ns=self._hub.clock.monotonic_ns(),
-        )
+        return quote_tick(self._asset(symbol), quote, self._hub.clock.monotonic_ns())
 
     def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
         if isinstance(event, BookTickerPush):
             return self._quote_tick(event.symbol, QuoteSource.on_ticker(event))
-        return NormalizedTick(
-            venue=VENUE,
-            asset=self._asset(event.symbol),
-            last=parse_price(event.price, "last"),
-            ts_event=event.trade_ms * MS,
-            mono_ns=self._hub.clock.monotonic_ns(),
-        )
+        return trade_tick(self._asset(event.symbol), event.price, event.trade_ms, self._hub.clock.monotonic_ns())
 
     # -- one socket -------------------------------------------------------------------------------------
     async def _run_shard(self, shard: Shard) -> None:
@@ -340,9 +328,29 @@ class BingxPriceFeed(HubBackedFeed):
         for shard in self.shards:
             self._hub.carry(shard.carrier, streams_of(shard.assets))
 
+    async def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """New listings served while running, on sockets of their own (the plane's others untouched; DEGRADED until
+        the new sockets' topics are answered). Returns the assets added: those the venue lists online."""
+        tg = self._shards_tg
+        wanted = [a for a in assets if a not in self._contracts]
+        if tg is None or not wanted:
+            return []
+        contracts, _ = await self._contract_source.served(wanted)
+        if not contracts:
+            return []
+        new = plan_shards(self._settings, contracts, self._quotes, existing=self.shards)
+        self._contracts.update(contracts)
+        self._hub.set_assets(self._contracts)
+        for shard in new:
+            self.shards.append(shard)
+            self._hub.carry(shard.carrier, streams_of(shard.assets), added=True)
+            tg.start_soon(self._run_shard, shard)
+        return sorted(contracts)
+
     async def _serve(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         refused: list[SubscriptionRefused] = []
         async with anyio.create_task_group() as tg:
+            self._shards_tg = tg
             for shard in self.shards:
                 tg.start_soon(self._run_shard, shard)
             if self.shards and self._all_live is not None:

@@ -82,12 +82,27 @@ def topics_per_socket(settings: BingxSettings, assets: int) -> int:
     return max(wanted, needed + needed % 2)
 
 
-def plan_shards(settings: BingxSettings, contracts: dict[str, SwapContract], quotes: QuoteSource) -> list[Shard]:
+def plan_shards(
+    settings: BingxSettings,
+    contracts: dict[str, SwapContract],
+    quotes: QuoteSource,
+    *,
+    existing: list[Shard] | None = None,
+) -> list[Shard]:
     """Assets in name order, a socket's worth at a time: each asset's quote topic and its trade topic. Per-IP
-    pacing (`subscribe_scope = "ip"`) gives every shard the same window."""
+    pacing (`subscribe_scope = "ip"`) gives every shard the same window. `existing`: the plane's sockets already
+    running (new listings get sockets of their own, numbered after them, inside `max_sockets` with them)."""
+    existing = existing or []
     assets = sorted(contracts)
-    per_shard_assets = max(1, topics_per_socket(settings, len(assets)) // 2)
-    shared = SendWindow(settings.subscribe_per_s) if settings.subscribe_scope == "ip" else None
+    served = sum(len(s.assets) for s in existing)
+    per_shard_assets = max(1, topics_per_socket(settings, served + len(assets)) // 2)
+    if existing and len(existing) + -(-len(assets) // per_shard_assets) > settings.max_sockets:
+        raise TooManyTopics(
+            served + len(assets), 2 * (served + len(assets)), settings.max_sockets, 2 * per_shard_assets
+        )
+    shared = existing[0].window if existing and settings.subscribe_scope == "ip" else None
+    if shared is None and settings.subscribe_scope == "ip":
+        shared = SendWindow(settings.subscribe_per_s)
     shards: list[Shard] = []
     for i in range(0, len(assets), per_shard_assets):
         chunk = assets[i : i + per_shard_assets]
@@ -96,7 +111,7 @@ def plan_shards(settings: BingxSettings, contracts: dict[str, SwapContract], quo
         stall = min(settings.stall_after_s.get(t.partition("@")[2], 60.0) for t in topics)
         shards.append(
             Shard(
-                index=len(shards),
+                index=len(existing) + len(shards),
                 topics=topics,
                 assets=chunk,
                 stall_after_s=stall,

@@ -46,6 +46,7 @@ class FaultKind(enum.Enum):
     SKEW = "skew"
     PAUSE = "pause"
     DELIST = "delist"
+    LIST = "list"
 
 
 VENUE_FAULTS = frozenset(
@@ -56,6 +57,7 @@ VENUE_FAULTS = frozenset(
         FaultKind.SKEW,
         FaultKind.PAUSE,
         FaultKind.DELIST,
+        FaultKind.LIST,
     }
 )
 """Faults of the whole simulator (its market or its REST side), not of a connection."""
@@ -90,7 +92,7 @@ class Fault:
     delay_ms: float = 0.0
     channel: str = ""
     """silence: the channel (the part of a topic after the symbol, e.g. `bookTicker`, `aggTrade`, `incrDepth`);
-    pause: the venue's symbol; delist: the base asset (`BTC`: `BTCUSDT` on Binance, `BTC-USDT` on BingX)."""
+    pause: the venue's symbol; delist, list: the base asset (`BTC`: `BTCUSDT` on Binance, `BTC-USDT` on BingX)."""
     factor: float = 1.0
     """cascade: the rate multiplier; `delay_ms` holds its duration."""
 
@@ -101,9 +103,9 @@ class Fault:
             kind = FaultKind(name)
         except ValueError:
             raise FaultSpecError(f"unknown fault {name!r}; known: {', '.join(k.value for k in FaultKind)}") from None
-        if kind is FaultKind.DELIST:
+        if kind in (FaultKind.DELIST, FaultKind.LIST):
             if len(args) != 1 or not args[0]:
-                raise FaultSpecError("delist needs the base asset: delist:BASE")
+                raise FaultSpecError(f"{name} needs the base asset: {name}:BASE")
             return cls(kind=kind, channel=args[0])
         if kind in (FaultKind.SILENCE, FaultKind.PAUSE):
             if len(args) != 2 or not args[0]:

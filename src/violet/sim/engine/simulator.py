@@ -68,7 +68,8 @@ class SimulatorCore(StackLifetime):
         )
         self.pacer = Pacer(config.rate_hz)
         self.delisted: set[str] = set()
-        """Base assets the venue delisted (fault `delist:BASE`): listed as no longer trading, never sent again."""
+        """Base assets the venue delisted (fault `delist:BASE`, undone by `list:BASE`): listed as no longer trading,
+        never sent."""
         self.send_log = SendLog()
         self.connections: dict[int, SimConnection] = {}
         self.topic_index: dict[str, set[SimConnection]] = {}
@@ -319,10 +320,13 @@ class SimulatorCore(StackLifetime):
         if fault.kind is FaultKind.SKEW:
             self.clock.skew(fault.code, fault.delay_ms / 1000)
             return
-        if fault.kind is FaultKind.DELIST:
+        if fault.kind in (FaultKind.DELIST, FaultKind.LIST):
             if fault.channel not in {i.base for i in self.instruments}:
-                raise FaultSpecError(f"the {self.venue} simulator lists no {fault.channel!r}")
-            self.delisted.add(fault.channel)
+                raise FaultSpecError(f"the {self.venue} simulator has no {fault.channel!r}")
+            if fault.kind is FaultKind.DELIST:
+                self.delisted.add(fault.channel)
+            else:  # listed (again): a delisted name back, or, delisted before any client came, a new listing
+                self.delisted.discard(fault.channel)
             return
         raise FaultSpecError(f"the {self.venue} simulator has no {fault.kind.value} fault")
 
