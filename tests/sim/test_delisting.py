@@ -76,3 +76,18 @@ def test_delist_names_a_base_asset() -> None:
     assert Fault.parse("delist:SOL").channel == "SOL"
     with pytest.raises(FaultSpecError, match="delist:BASE"):
         Fault.parse("delist")
+
+
+async def test_listing_churn_delists_a_name_then_lists_it_again_in_turn_and_spares_the_most_active() -> None:
+    async with BingxSimulator(BingxSimConfig(symbols=6, market=True, rate_hz=100, listing_churn_s=0.1)) as sim:
+        url = f"{sim.http_url}/openApi/swap/v2/quote/contracts?timestamp=1"
+        offline: list[frozenset[str]] = []
+        with anyio.fail_after(10):
+            while len({o for o in offline if o}) < 2 or not offline or offline[-1]:
+                rows = (await get_json(url))["data"]
+                offline.append(frozenset(r["symbol"] for r in rows if r["status"] == 0))
+                await anyio.sleep(0.02)
+    seen = [o for o in offline if o]
+    assert all(len(o) == 1 for o in seen), "one name at a time"
+    assert not {"BTC-USDT", "ETH-USDT", "SOL-USDT"} & frozenset().union(*seen), "the most active stay listed"
+    assert frozenset() in offline[offline.index(seen[0]) :], "a delisted name is listed again"

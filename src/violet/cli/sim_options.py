@@ -57,6 +57,14 @@ BurstOption = Annotated[
         "--burst", help="FACTOR:SECONDS[:EVERY]: the rate times FACTOR for SECONDS, every EVERY s (default 60)."
     ),
 ]
+ChurnOption = Annotated[
+    float,
+    typer.Option(
+        "--listing-churn",
+        min=0,
+        help="Every this many seconds delist a trading name or list the oldest delisted again, in turn (0: off).",
+    ),
+]
 CadenceOption = Annotated[
     Path | None,
     typer.Option(
@@ -98,6 +106,7 @@ class SimOptions:
     pong_timeout: PongOption = None
     profile: ProfileOption = _PROFILE
     burst: BurstOption = None
+    listing_churn: ChurnOption = 0.0
     cadence_from: CadenceOption = None
     replay_file: ReplayOption = None
     speed: SpeedOption = 1.0
@@ -119,6 +128,7 @@ class SimOptions:
             "profile": self.profile.value,
             "burst": bursts,
             "burst_every_s": every,
+            "listing_churn_s": self.listing_churn,
             "cadence_from": None if self.cadence_from is None else str(self.cadence_from),
         } | {
             name: value

@@ -34,6 +34,10 @@ class SimConfig:
     """(factor, seconds): the market's rate times `factor` for `seconds`, every `burst_every_s` (a liquidation
     cascade); the `cascade:FACTOR:SECONDS` fault does it once."""
     burst_every_s: float = 60.0
+    listing_churn_s: float = 0.0
+    """Every this many seconds the venue delists one trading name (seeded; never among the three most active), or
+    lists the one it delisted again, in turn (0: off): delistings and listings during a run, as a whole-market feed
+    meets them (the `delist:BASE` and `list:BASE` faults do one at a time)."""
     cadence_from: str | None = None
     """A `violet record` file: the market's events come at its streams' recorded inter-arrival times (per stream,
     in order, looping) instead of at `rate_hz`; prices still come from this simulator's market."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import random
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
@@ -143,6 +144,8 @@ class SimulatorCore(StackLifetime):
             tg.start_soon(self._mark_loop)
             if self.config.burst is not None:
                 tg.start_soon(self._burst_loop, *self.config.burst)
+            if self.config.listing_churn_s > 0:
+                tg.start_soon(self._listing_churn)
             self.start_venue_loops(tg)
 
     async def _stop_server(self) -> None:
@@ -182,6 +185,19 @@ class SimulatorCore(StackLifetime):
 
     def start_venue_loops(self, tg: anyio.abc.TaskGroup) -> None:
         """Venue hook: tasks beside the market loop (BingX's book cadences under the live profile)."""
+
+    async def _listing_churn(self) -> None:
+        rng = random.Random(self.config.seed * 31 + len(self.venue))
+        candidates = [i.base for i in self.instruments[3:]]  # the most active names stay listed
+        churned: str | None = None
+        while candidates:
+            await anyio.sleep(self.config.listing_churn_s)
+            if churned is not None:
+                self.delisted.discard(churned)  # listed again: to a client that never saw it, a new listing
+                churned = None
+            else:
+                churned = rng.choice([b for b in candidates if b not in self.delisted])
+                self.delisted.add(churned)
 
     async def _burst_loop(self, factor: float, seconds: float) -> None:
         while True:
