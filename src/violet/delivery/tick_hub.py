@@ -238,11 +238,11 @@ class TickHub:
             self.counters.conflated += upstream_conflated
         asset = tick.asset
         kinds = KINDS_OF[tick.kind]
-        self._latest[asset] = (tick, self._generation_of(asset, kinds))
-        if tick.bid is not None:
-            self._latest_quote[asset] = (tick, self._generation_of(asset, QUOTE_ONLY))
+        entry = self._latest[asset] = (tick, self._generation_of(asset, kinds))
+        if tick.bid is not None:  # a tick of one kind is already its kind's entry (most ticks: one allocation)
+            self._latest_quote[asset] = entry if kinds is QUOTE_ONLY else (tick, self._generation_of(asset, QUOTE_ONLY))
         if tick.last is not None:
-            self._latest_trade[asset] = (tick, self._generation_of(asset, TRADE_ONLY))
+            self._latest_trade[asset] = entry if kinds is TRADE_ONLY else (tick, self._generation_of(asset, TRADE_ONLY))
         self.silence.arrived(asset, kinds, tick.mono_ns)
         for tap in self._taps:
             try:

@@ -29,6 +29,10 @@ class TickKind(enum.Enum):
     TRADE = "trade"
     QUOTE_AND_TRADE = "quote+trade"
 
+    # Members are singletons compared by identity, so identity's hash (in C) is as correct as `Enum.__hash__` (in
+    # Python, hashing the name): a tick's path hashes (asset, kind) ~10 times, 7 % of the BingX path's time.
+    __hash__ = object.__hash__
+
 
 _KNOWN_IDENTIFIERS: set[str] = set()
 """Venue and asset names already checked: a feed repeats a few dozen of them millions of times."""
