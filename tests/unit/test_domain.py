@@ -153,3 +153,16 @@ def test_manual_clock_only_moves_forward() -> None:
     assert clock.monotonic_ns() == 15
     with pytest.raises(ValueError):
         clock.advance(-1)
+
+
+def test_a_price_string_seen_again_is_the_same_value_and_what_is_kept_of_them_is_bounded() -> None:
+    from violet.domain import prices
+
+    assert parse_price("68005.10") is parse_price("68005.10"), "seen again: taken from what was parsed"
+    with pytest.raises(InvalidPrice):
+        parse_price("-1")
+    with pytest.raises(InvalidPrice):
+        parse_price("-1")  # a refusal is never remembered as a value
+    for i in range(3 * prices._PARSED_MAX):
+        assert format(parse_price(f"{i + 1}.5"), "f") == f"{i + 1}.5"
+    assert len(prices._PARSED) <= prices._PARSED_MAX
