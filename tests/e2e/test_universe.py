@@ -69,18 +69,23 @@ async def test_a_venue_that_refuses_its_listing_stops_the_start_with_a_typed_err
     assert refused.venue == "Binance" and "ticker/24hr" in refused.source and "HTTP 429" in refused.reason
 
 
+def watching(bn: BinanceSimulator, bx: BingxSimulator) -> VioletConfig:
+    """Both venues in-process, every USDT perpetual both list, the listings read again every 0.3 s."""
+    return VioletConfig(
+        alpha=PlaneConfig(adapter="nt_binance"),
+        venue=PlaneConfig(adapter="bingx"),
+        binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
+        bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+        universe=UniverseConfig(select="usdt-perpetuals", refresh_s=0.3),
+    )
+
+
 async def test_a_name_delisted_while_running_reads_delisted_on_both_planes_and_the_others_stay_fresh() -> None:
     async with (
         BinanceSimulator(BinanceSimConfig(symbols=4, rate_hz=400)) as bn,
         BingxSimulator(BingxSimConfig(symbols=4, rate_hz=400, subscribe_per_s=100)) as bx,
     ):
-        cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="nt_binance"),
-            venue=PlaneConfig(adapter="bingx"),
-            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
-            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
-            universe=UniverseConfig(select="usdt-perpetuals", refresh_s=0.3),
-        )
+        cfg = watching(bn, bx)
         async with open_planes(cfg) as planes:
             both = (planes.alpha, planes.venue)
             assets = sorted(planes.alpha.assets())
@@ -105,13 +110,7 @@ async def test_a_name_listed_while_running_is_subscribed_where_the_plane_can_add
     ):
         for sim in (bn, bx):  # not trading yet when violet starts: a listing to come
             await sim.apply_fault(Fault.parse("delist:SOL"))
-        cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="nt_binance"),
-            venue=PlaneConfig(adapter="bingx"),
-            binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
-            bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
-            universe=UniverseConfig(select="usdt-perpetuals", refresh_s=0.3),
-        )
+        cfg = watching(bn, bx)
         async with open_planes(cfg) as planes:
             assert "SOLUSDT-PERP" not in planes.venue.assets() | planes.alpha.assets()
             first = sorted(planes.venue.assets())

@@ -27,10 +27,10 @@ class _Row(msgspec.Struct):
     apiStateOpen: str | bool | None = None
 
 
-class _Reply(msgspec.Struct):
+class _Reply[T](msgspec.Struct):
     code: int
     msg: str = ""
-    data: list[_Row] | None = None
+    data: list[T] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -48,15 +48,20 @@ def _int_or_none(value: int | str | None) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def parse_contracts(body: bytes) -> dict[str, SwapContract]:
+def _rows[T](body: bytes, row: type[T], what: str) -> list[T]:
+    """The rows of a `{code, msg, data: [...]}` reply; a refusal or a body not understood is `ContractsError`."""
     try:
-        reply = msgspec.json.decode(body, type=_Reply)
+        reply = msgspec.json.decode(body, type=_Reply[row])  # type: ignore[valid-type]
     except msgspec.DecodeError as exc:
-        raise ContractsError(f"contracts not understood: {exc}") from None
+        raise ContractsError(f"{what} not understood: {exc}") from None
     if reply.code != 0 or reply.data is None:
-        raise ContractsError(f"contracts refused: code {reply.code} {reply.msg!r}")
+        raise ContractsError(f"{what} refused: code {reply.code} {reply.msg!r}")
+    return reply.data
+
+
+def parse_contracts(body: bytes) -> dict[str, SwapContract]:
     out: dict[str, SwapContract] = {}
-    for row in reply.data:
+    for row in _rows(body, _Row, "contracts"):
         try:
             asset = to_canonical(row.symbol)
         except NotABingxAsset:
@@ -77,22 +82,10 @@ class _Ticker(msgspec.Struct):
     quoteVolume: str | float | None = None
 
 
-class _Tickers(msgspec.Struct):
-    code: int
-    msg: str = ""
-    data: list[_Ticker] | None = None
-
-
 def parse_quote_volumes(body: bytes) -> dict[str, Decimal]:
     """24 h quote volume (USDT) by canonical asset, from the all-symbols ticker; a row without one is left out."""
-    try:
-        reply = msgspec.json.decode(body, type=_Tickers)
-    except msgspec.DecodeError as exc:
-        raise ContractsError(f"tickers not understood: {exc}") from None
-    if reply.code != 0 or reply.data is None:
-        raise ContractsError(f"tickers refused: code {reply.code} {reply.msg!r}")
     out: dict[str, Decimal] = {}
-    for row in reply.data:
+    for row in _rows(body, _Ticker, "tickers"):
         try:
             out[to_canonical(row.symbol)] = Decimal(str(row.quoteVolume))
         except (NotABingxAsset, InvalidOperation):
