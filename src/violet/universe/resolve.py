@@ -52,8 +52,9 @@ async def _get(http: aiohttp.ClientSession, venue: str, url: str) -> bytes:
         raise ListingsUnavailable(venue, url, f"{type(exc).__name__}: {exc}") from None
 
 
-async def fetch_listings(cfg: VioletConfig, *, timeout_s: float = TIMEOUT_S) -> dict[str, bytes]:
-    """The four bodies, by name, fetched concurrently."""
+async def fetch_listings(cfg: VioletConfig, *, volumes: bool = True, timeout_s: float = TIMEOUT_S) -> dict[str, bytes]:
+    """The four bodies, by name, fetched concurrently (`volumes=False`: the two listings only, what a refresh needs:
+    Binance's all-symbols ticker weighs 40)."""
     binance = cfg.binance.http_url.rstrip("/")
     bingx = cfg.bingx.http_url.rstrip("/")
     # BingX refuses some market-data calls without a timestamp (HTTP 400, 104414): always send one.
@@ -76,7 +77,8 @@ async def fetch_listings(cfg: VioletConfig, *, timeout_s: float = TIMEOUT_S) -> 
 
         async with anyio.create_task_group() as tg:
             for name, (venue, url) in urls.items():
-                tg.start_soon(one, name, venue, url)
+                if volumes or "ticker" not in name:
+                    tg.start_soon(one, name, venue, url)
     if failed:
         raise failed[0]
     return bodies

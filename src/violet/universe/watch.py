@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 
 import anyio
 import attrs
@@ -24,6 +25,8 @@ from violet.universe.resolve import ListingsUnavailable, fetch_listings
 from violet.universe.select import binance_perpetuals, bingx_perpetuals
 
 log = logging.getLogger("violet.universe")
+LISTINGS_ONLY = partial(fetch_listings, volumes=False)
+"""What a refresh reads: the two listings, not the 24 h tickers (Binance's all-symbols one weighs 40)."""
 
 
 @attrs.define
@@ -99,7 +102,7 @@ async def watch_listings(
     *,
     every_s: float,
     watch: ListingWatch | None = None,
-    fetch: Callable[[VioletConfig], Awaitable[dict[str, bytes]]] = fetch_listings,
+    fetch: Callable[[VioletConfig], Awaitable[dict[str, bytes]]] = LISTINGS_ONLY,
 ) -> None:
     """Runs until cancelled; `cfg` names the venues (the resolved config)."""
     watch = watch if watch is not None else ListingWatch()
