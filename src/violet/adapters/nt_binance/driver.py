@@ -72,6 +72,12 @@ class NodeDriver(Protocol):
 
     def subscribe(self, symbol: str, *, quotes: bool) -> None: ...
 
+    @property
+    def adds_while_running(self) -> bool:
+        """A symbol listed after the node connected can be subscribed (1.231: ticks need no cached instrument; 2.0
+        loads instruments at connect and drops ticks of others silently)."""
+        ...
+
     async def subscribe_trade_stream(self, venue_symbol: str) -> None:
         """`<symbol>@trade`, read by violet (`NodeSinks.raw_trade`)."""
         ...

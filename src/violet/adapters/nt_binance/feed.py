@@ -145,6 +145,28 @@ class NtBinancePriceFeed(HubBackedFeed):
             else:
                 node.subscribe(asset, quotes=False)
 
+    async def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """New listings subscribed while running through the same NautilusTrader client (its route sockets take the
+        new streams; one NT opens for them is a carrier added to a serving plane). Returns the assets added: those
+        exchangeInfo lists, on a release that keeps ticks of symbols listed after it connected (1.231, not 2.0)."""
+        node = self._node
+        wanted = [a for a in assets if a not in self._instruments]
+        if node is None or not node.running or not node.adds_while_running or not wanted:
+            return []
+        s = self._settings
+        found, _ = await load_instruments(s.base_url_http, wanted, file=s.instrument_file)
+        self._instruments.update(found)
+        self._hub.set_assets(self._instruments)
+        self._asset_of_symbol.update({inst.venue_symbol.lower(): asset for asset, inst in found.items()})
+        for asset in sorted(found):
+            node.subscribe(asset, quotes=True)
+        for asset in sorted(found):
+            if s.trade_stream == "trade":
+                await node.subscribe_trade_stream(found[asset].venue_symbol)
+            else:
+                node.subscribe(asset, quotes=False)
+        return sorted(found)
+
     def _streams_acked(self, streams: list[str]) -> None:
         self._acked_streams.update(streams)
         self._check_ready()
@@ -203,8 +225,11 @@ class NtBinancePriceFeed(HubBackedFeed):
     def _follow(self, conn: Connection) -> None:
         hub = self._hub
         if self._carried.get(conn.carrier) != conn.streams:
+            # A connection NT opens once the plane serves (for streams added while running) is one more carrier
+            # that is down until up, not the plane connecting again.
+            added = conn.carrier not in self._carried and self._ready is not None and self._ready.is_set()
             self._carried[conn.carrier] = conn.streams
-            hub.carry(conn.carrier, self._streams_of(conn.streams))
+            hub.carry(conn.carrier, self._streams_of(conn.streams), added=added)
         if conn.state != "active":
             self._outage(conn.carrier)
         elif time.monotonic_ns() - self._unsettled_ns.get(conn.carrier, 0) >= SETTLE_NS:

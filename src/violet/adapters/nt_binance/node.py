@@ -199,6 +199,10 @@ class NtBinanceNode:
     def running(self) -> bool:
         return bool(self._tap.is_running)
 
+    @property
+    def adds_while_running(self) -> bool:
+        return True
+
     def subscribe(self, symbol: str, *, quotes: bool) -> None:
         """One NT subscription (a stream in a batched `SUBSCRIBE` frame, see batching.py)."""
         self._tap.subscribe(symbol, quotes=quotes)

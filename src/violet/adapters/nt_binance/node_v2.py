@@ -172,6 +172,10 @@ class NtBinanceNodeV2:
     def running(self) -> bool:
         return bool(self._tap.is_running)
 
+    @property
+    def adds_while_running(self) -> bool:
+        return False
+
     def subscribe(self, symbol: str, *, quotes: bool) -> None:
         """One NT subscription: 2.0 sends one stream per SUBSCRIBE frame, about 300 ms apart per route."""
         self._routes.add("public" if quotes else "market", _stream(symbol, quotes=quotes))
