@@ -1,4 +1,5 @@
-"""`violet bench burst` (the alpha plane through a liquidation cascade, for 1 and N feed shards in one run) and
+"""`violet bench burst` (the alpha plane through a liquidation cascade, for 1 and N feed shards in one run),
+`violet bench universe` (the whole market, size by size) and
 `violet bench metrics` (what Prometheus metrics cost per tick)."""
 
 from __future__ import annotations
@@ -153,3 +154,45 @@ def bench_record(
     (out / "record.json").write_text(json.dumps(result, indent=2))
     for line in summary_lines(result):
         typer.echo(line)
+
+
+@scale_app.command("universe")
+def bench_universe(
+    symbols: Annotated[
+        str, typer.Option(help="Comma-separated universe sizes per venue; `full` is 600 (the simulated market).")
+    ] = "50,200,full",
+    rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue (live profile).")] = 5000.0,
+    shards: Annotated[
+        int | None, typer.Option(min=1, max=16, help="Feed shards for the alpha plane (default: one per 100 assets).")
+    ] = None,
+    steady_s: Annotated[float, typer.Option(min=1, help="Seconds of the measured steady window.")] = 30.0,
+    wait_s: Annotated[
+        float, typer.Option(min=1, help="Longest wait for every asset's quote (start, reconnect).")
+    ] = 120.0,
+    out: Annotated[Path, typer.Option(help="Directory for universe.json and universe.md.")] = Path("bench-out"),
+) -> None:
+    """The whole market through violet at each size: both simulators on the live profile, the universe resolved from
+    their listings, the alpha plane in feed shards behind shared memory, BingX in this process. Per plane: every
+    asset quoted after start and after a venue-wide reconnect (beside the floor the venue's limits set), venue ->
+    reactor p50/p99, drops and conflation; CPU and RSS of every process.
+
+    Example: violet bench universe --symbols 50,200,full --rate 5000 --out bench-out
+    """
+    from violet.bench.universe import markdown, sizes_of, to_json, universe_bench
+
+    try:
+        sizes = sizes_of(symbols)
+    except ValueError:
+        raise typer.BadParameter("comma-separated sizes or `full`, e.g. 50,200,full", param_hint="--symbols") from None
+    if not sizes or any(not 2 <= n <= 2000 for n in sizes):
+        raise typer.BadParameter("each between 2 and 2000", param_hint="--symbols")
+
+    async def main() -> dict[str, object]:
+        return await universe_bench(sizes=sizes, rate=rate, shards=shards, steady_s=steady_s, wait_s=wait_s)
+
+    report = run_on_uvloop(main)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "universe.json").write_bytes(to_json(report))
+    text = markdown(report)
+    (out / "universe.md").write_text(text)
+    typer.echo(text)

@@ -1,0 +1,264 @@
+"""`violet bench universe`: the whole market through violet, one size at a time, both venues at once.
+
+Per size, both simulators run the live profile with that many perpetuals at the market rate; the universe is
+resolved from their listings (`[universe] select = "usdt-perpetuals"`, both venues), the alpha plane runs in `violet
+feed` shard processes behind shared memory (as the embedded defaults do) and the BingX plane in this process, which
+reads both as a reactor does. Reported per plane:
+
+- `start_all_fresh_s`: from resolving the universe to every asset's first quote delivered (so fresh when it came);
+- `floor_s`: what the venue's subscription limits alone take (BingX: a socket's topics at `subscribe_per_s`, sockets
+  in parallel, or all topics through one window per IP; Binance: NautilusTrader's SUBSCRIBE frames of up to 200
+  streams at `subscribe_per_s` a connection, each shard its own connections);
+- `reconnect_all_fresh_s`: after every socket of the venue is closed at once, to every asset's next quote;
+- `p50_ms`, `p99_ms`: venue send -> delivered to this process (the simulators' send logs, same host clock);
+- `dropped`, `conflated`: of the sends in the steady window (conflated: replaced by a newer one before read);
+- `cpu_cores` and `rss_mib` per process over the steady window.
+
+On the live profile thin names quote seldom (a thin BingX book's top changes every ~6 s, quiet spells up to ~21 s):
+start and reconnect times include the wait for their next quote, which the venue decides, not violet.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import secrets
+import sys
+import tempfile
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import anyio
+import msgspec
+import psutil
+
+from violet.adapters.bingx.settings import BingxSettings
+from violet.adapters.bingx.shard import topics_per_socket
+from violet.adapters.nt_binance.batching import MAX_STREAMS_PER_FRAME
+from violet.adapters.nt_binance.settings import NtBinanceSettings
+from violet.app.processes import spawn_ready, stop_process
+from violet.bench.markdown_table import table
+from violet.bench.records import Record, delivery, fields, summarize
+from violet.bench.sim_process import SimProcess, cpu_seconds, sim_fault, sim_post, start_sim, stop_sim
+from violet.composition import build_plane
+from violet.config import (
+    BinanceConfig,
+    BingxConfig,
+    BridgeConfig,
+    FeedConfig,
+    PlaneConfig,
+    UniverseConfig,
+    VioletConfig,
+    dump_config,
+)
+from violet.domain import SystemClock
+from violet.ports import VenuePriceFeedPort
+from violet.universe import resolve_universe
+
+FULL = 600
+"""`full`: BingX's simulated count by default (the live list holds several hundred USDT perpetuals; no exact count
+is recorded), and as many on Binance."""
+ASSETS_PER_SHARD = 100
+"""Feed shards when not given: one NautilusTrader process per this many assets."""
+MIB = 1024 * 1024
+
+
+def floor_alpha_s(assets: int, shards: int) -> float:
+    per_route = math.ceil(assets / shards)  # NT 1.231: quotes on /public, trades on /market, a connection each
+    frames = math.ceil(per_route / MAX_STREAMS_PER_FRAME)
+    return (frames - 1) / NtBinanceSettings(assets=()).subscribe_per_s
+
+
+def floor_venue_s(assets: int) -> float:
+    s = BingxSettings(assets=())
+    topics = 2 * assets
+    per_socket = min(topics, topics_per_socket(s, assets))
+    waiting = topics if s.subscribe_scope == "ip" else per_socket
+    return (waiting - 1) / s.subscribe_per_s
+
+
+class _Reader:
+    """Every tick of one plane as it is delivered, and when each asset's first quote after a mark arrived."""
+
+    def __init__(self, feed: VenuePriceFeedPort) -> None:
+        self.feed = feed
+        self.records: list[Record] = []
+        self.first_quote: dict[str, int] = {}
+        self.keep = False
+
+    async def run(self) -> None:
+        async with self.feed.subscribe(self.feed.assets()) as stream:
+            async for tick in stream:
+                now = time.monotonic_ns()
+                if tick.bid is not None:
+                    self.first_quote.setdefault(tick.asset, now)
+                if self.keep:
+                    self.records.append((fields(tick), now))
+
+    def mark(self) -> None:
+        self.first_quote = {}
+
+    async def all_quoted_since(self, mark_ns: int, timeout_s: float) -> float | None:
+        """Seconds from `mark_ns` to every asset's first quote since the last `mark` (None: not within timeout)."""
+        assets = self.feed.assets()
+        with anyio.move_on_after(timeout_s):
+            while len(self.first_quote) < len(assets):  # noqa: ASYNC110 - ticks arrive through the reader task
+                await anyio.sleep(0.05)
+            return (max(self.first_quote.values()) - mark_ns) / 1e9
+        return None
+
+
+async def universe_run(*, symbols: int, rate: float, shards: int, steady_s: float, wait_s: float) -> dict[str, Any]:
+    sims: dict[str, SimProcess] = {}
+    try:
+        for venue in ("binance", "bingx"):
+            sims[venue] = await start_sim(venue, symbols=symbols, rate=rate, tls=False, pin=False, profile="live")
+        return await _measure(sims, symbols=symbols, shards=shards, steady_s=steady_s, wait_s=wait_s)
+    finally:
+        gc.unfreeze()
+        for sim in sims.values():
+            await stop_sim(sim)
+
+
+async def _measure(
+    sims: dict[str, SimProcess], *, symbols: int, shards: int, steady_s: float, wait_s: float
+) -> dict[str, Any]:
+    bn, bx = sims["binance"], sims["bingx"]
+    base = VioletConfig(
+        alpha=PlaneConfig(adapter="remote_shm"),
+        venue=PlaneConfig(adapter="bingx"),
+        binance=BinanceConfig(http_url=bn.info["http"], ws_url=bn.info["ws"]),
+        bingx=BingxConfig(http_url=bx.info["http"], ws_url=f"{bx.info['ws']}/swap-market"),
+        bridge=BridgeConfig(shm_prefix=f"un{secrets.token_hex(3)}"),
+        feed=FeedConfig(shards=shards, health_interval_s=3600.0),
+        universe=UniverseConfig(select="usdt-perpetuals"),
+    )
+    pids = {"binance simulator": bn.proc.pid, "bingx simulator": bx.proc.pid, "reactor": psutil.Process().pid}
+    async with AsyncExitStack() as stack:
+        t_start = time.monotonic_ns()
+        cfg, selection = await resolve_universe(base)
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-universe-")))
+        (tmp / "feed.toml").write_text(dump_config(cfg))
+        for shard in range(shards):
+            cmd = [sys.executable, "-m", "violet", "feed", "--config", str(tmp / "feed.toml"), "--shard", str(shard)]
+            proc, _ = await spawn_ready(cmd, name=f"feed shard {shard}", timeout_s=300)
+            stack.push_async_callback(stop_process, proc)
+            pids[f"feed shard {shard}"] = proc.pid
+        clock = SystemClock()
+        readers = {plane: _Reader(build_plane(plane, cfg, clock)[0]) for plane in ("alpha", "venue")}
+        tg = await stack.enter_async_context(anyio.create_task_group())
+        stack.callback(tg.cancel_scope.cancel)
+        for reader in readers.values():
+            await stack.enter_async_context(reader.feed)  # returns once the plane is ready
+            tg.start_soon(reader.run)
+        start = {p: await r.all_quoted_since(t_start, wait_s) for p, r in readers.items()}
+        await sim_post(bn, "/__sim/sendlog")  # the steady window starts: send logs on, records kept
+        await sim_post(bx, "/__sim/sendlog")
+        conflated0 = {p: r.feed.counters().conflated for p, r in readers.items()}
+        for r in readers.values():
+            r.keep = True
+        cpu0, t0 = cpu_seconds(pids), time.monotonic_ns()
+        await anyio.sleep(steady_s)
+        cpu1, t1 = cpu_seconds(pids), time.monotonic_ns()
+        rss = {name: _rss_mib(pid) for name, pid in pids.items()}
+        for r in readers.values():
+            r.keep = False
+        await anyio.sleep(0.5)  # sends of the window's last moments still in flight
+        sends = {"alpha": await sim_post(bn, "/__sim/sendlog"), "venue": await sim_post(bx, "/__sim/sendlog")}
+        conflated = {p: r.feed.counters().conflated - conflated0[p] for p, r in readers.items()}
+        reconnect: dict[str, float | None] = {}
+        for plane, sim in (("alpha", bn), ("venue", bx)):
+            readers[plane].mark()
+            t_fault = time.monotonic_ns()
+            await sim_fault(sim, "close:1011")  # every socket of the venue at once
+            reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
+    window_s = (t1 - t0) / 1e9
+    cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
+    floors = {"alpha": floor_alpha_s(len(selection.alpha), shards), "venue": floor_venue_s(len(selection.venue))}
+    out: dict[str, Any] = {"symbols": symbols, "shards": shards, "cpu_cores": cores, "rss_mib": rss}
+    for plane, reader in readers.items():
+        window = [s for s in sends[plane] if t0 <= s[4] < t1]
+        stats = summarize(reader.records, window, 0.0)
+        fate = delivery(reader.records, sends[plane], window, conflated[plane])
+        out[plane] = {
+            "symbols": len(reader.feed.assets()),
+            "start_all_fresh_s": start[plane],
+            "floor_s": floors[plane],
+            "reconnect_all_fresh_s": reconnect[plane],
+            "msgs_per_s": fate.sent / window_s,
+            "p50_ms": stats.p50_us / 1e3,
+            "p99_ms": stats.p99_us / 1e3,
+            "dropped": fate.dropped,
+            "conflated": fate.conflated,
+        }
+    return out
+
+
+def _rss_mib(pid: int) -> float | None:
+    try:
+        return float(psutil.Process(pid).memory_info().rss) / MIB
+    except psutil.Error:
+        return None
+
+
+def sizes_of(spec: str) -> list[int]:
+    return [FULL if part.strip() == "full" else int(part) for part in spec.split(",") if part.strip()]
+
+
+async def universe_bench(
+    *, sizes: list[int], rate: float, shards: int | None, steady_s: float, wait_s: float
+) -> dict[str, Any]:
+    runs = [
+        await universe_run(
+            symbols=n,
+            rate=rate,
+            shards=shards or max(1, math.ceil(n / ASSETS_PER_SHARD)),
+            steady_s=steady_s,
+            wait_s=wait_s,
+        )
+        for n in sizes
+    ]
+    return {"params": {"rate": rate, "steady_s": steady_s, "cpus": psutil.cpu_count()}, "runs": runs}
+
+
+COLUMNS = (
+    "symbols | plane | shards | start: all fresh s (floor) | reconnect: all fresh s | msgs/s | p50 / p99 ms "
+    "| dropped | conflated"
+)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    def s(value: float | None) -> str:
+        return "never" if value is None else f"{value:.2f}"
+
+    rows = [
+        [
+            run["symbols"],
+            plane,
+            run["shards"] if plane == "alpha" else "-",
+            f"{s(run[plane]['start_all_fresh_s'])} ({run[plane]['floor_s']:.2f})",
+            s(run[plane]["reconnect_all_fresh_s"]),
+            f"{run[plane]['msgs_per_s']:,.0f}",
+            f"{run[plane]['p50_ms']:.2f} / {run[plane]['p99_ms']:.2f}",
+            run[plane]["dropped"],
+            run[plane]["conflated"],
+        ]
+        for run in report["runs"]
+        for plane in ("alpha", "venue")
+    ]
+    cpu = [
+        f"{run['symbols']} symbols, CPU cores: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in run["cpu_cores"].items())
+        + "; RSS MiB: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in run["rss_mib"].items() if v is not None)
+        for run in report["runs"]
+    ]
+    p = report["params"]
+    intro = f"live profile, {p['rate']:g} msgs/s a venue, {p['steady_s']:g} s steady window, {p['cpus']} CPUs"
+    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu]) + "\n"
+
+
+def to_json(report: dict[str, Any]) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(report), indent=2)
