@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -89,6 +91,13 @@ def bench_chaos(
     ] = "shm",
     out: Annotated[Path, typer.Option(help="Directory for chaos.json and chaos.png.")] = Path("bench-out"),
     keep_spool: Annotated[bool, typer.Option(help="Keep the samples and venue frames to judge the run again.")] = False,
+    trace_memory: Annotated[
+        bool,
+        typer.Option(
+            help="Diagnose growth: tracemalloc in the reactor from minute 10, what it still holds near the end "
+            "(DIR/tracemalloc.txt). Slows it: not a run to judge latency by."
+        ),
+    ] = False,
 ) -> None:
     """The whole system under a seeded schedule of faults (sockets closed, reset, stalled; a channel silent; a venue
     down; a refused resubscription; a venue clock skewed; a feed shard killed or stopped; bursts; with hz, the
@@ -103,7 +112,18 @@ def bench_chaos(
     if bridge not in ("shm", "hz"):
         raise typer.BadParameter(f"{bridge!r}: shm or hz", param_hint="--bridge")
     opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, bridge=bridge, keep_spool=keep_spool)
-    result = run_on_uvloop(run_chaos, opts, out)
+    if trace_memory:
+        from violet.bench.heap_trace import traced
+        from violet.chaos.bench import RSS_WARMUP_S
+
+        def run() -> Awaitable[dict[str, Any]]:
+            return run_chaos(opts, out)
+
+        end_s = max(60.0, minutes * 60 - 10)
+        start_s = min(RSS_WARMUP_S, end_s / 2)
+        result = run_on_uvloop(partial(traced, run, start_s=start_s, snapshot_s=end_s, to=out / "tracemalloc.txt"))
+    else:
+        result = run_on_uvloop(run_chaos, opts, out)
     keys = ["faults_injected", "fault_kinds", "stale_served_as_fresh", "never_sent_as_fresh", "withheld_fraction"]
     keys.append("recovery_s")
     judged = ("unexplained_outages", "unexplained_rejections_total", "faults_unseen_by_violet", "violations_total")
