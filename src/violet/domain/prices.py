@@ -10,8 +10,9 @@ _MAX_LEN = 48
 _PARSED: dict[str, Decimal] = {}
 """Strings already accepted, and their value: a venue repeats a price many times (a bid that stays while its size
 moves, the same trade price printed again), and a lookup costs a tenth of the checks and the `Decimal` below."""
-_PARSED_MAX = 8192
-"""Emptied when full: bounded memory, and the prices in play now fill it again within a second at market rates."""
+_PARSED_MAX = 512
+"""Emptied when full: bounded memory (~100 KiB at most; 8,192 entries, ~2 MiB, filled over the first minutes of a
+soak and read as growth), and the prices in play now fill it again within a second at market rates."""
 
 
 def parse_price(text: str, field: str = "price") -> Decimal:
