@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import attrs
 import msgspec
 
-from violet.config import PlaneConfig, VioletConfig, plane_slices
+from violet.config import PlaneConfig, VioletConfig, plane_slices, shard_count
 from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
 from violet.extras import require
@@ -190,13 +190,15 @@ def build_plane(plane: Plane, cfg: VioletConfig, clock: Clock) -> tuple[VenuePri
 
 def shard_config(cfg: VioletConfig, shard: int) -> VioletConfig:
     """The config a feed shard runs with: each remote plane's assets cut to the shard's slice."""
-    if not 0 <= shard < cfg.feed.shards:
+    shards = shard_count(cfg)
+    if not 0 <= shard < shards:
         from violet.config import ConfigError
 
-        raise ConfigError("<config>", "feed.shards", f"shard {shard} of {cfg.feed.shards} does not exist")
+        raise ConfigError("<config>", "feed.shards", f"shard {shard} of {shards} does not exist")
     planes = {plane: getattr(cfg, plane) for plane in remote_planes(cfg)}
     return msgspec.structs.replace(
         cfg,
+        feed=msgspec.structs.replace(cfg.feed, shards=shards),  # counted on the whole plane, not the slice
         **{
             plane: msgspec.structs.replace(p, assets=list(plane_slices(cfg, plane)[shard]))
             for plane, p in planes.items()

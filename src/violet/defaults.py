@@ -63,6 +63,8 @@ HEARTBEAT_MS = 100.0
 HEARTBEAT_TIMEOUT_MS = 500.0
 HZ_WRITER_CLOCK_SKEW_MS = 20.0
 """How far a Hazelcast feed host's wall clock may be from the reader's (NTP keeps hosts within milliseconds)."""
+ASSETS_PER_FEED_SHARD = 100
+"""`[feed] shards = "auto"`: assets per NautilusTrader feed process (docs/benchmarks.md, the whole market)."""
 
 
 def ms_to_ns(ms: float) -> int:

@@ -169,6 +169,37 @@ def test_shards_deal_a_planes_assets_out_in_config_order(tmp_path: Path) -> None
         shard_config(cfg, 2)
 
 
+def test_auto_shards_count_the_largest_remote_plane_by_assets_per_shard(tmp_path: Path) -> None:
+    import msgspec
+
+    from violet.composition import shard_config
+    from violet.config import plane_slices, shard_count
+    from violet.config.schema import PlaneConfig
+
+    path = tmp_path / "v.toml"
+    path.write_text(SHARDED + '[feed]\nshards = "auto"\nassets_per_shard = 2\n')
+    cfg = load_config(path)
+    assert shard_count(cfg) == 2  # 3 assets, 2 a shard
+    assert plane_slices(cfg, "alpha") == (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))
+    # A shard's config keeps the count of the whole plane, not of its own slice.
+    assert shard_count(shard_config(cfg, 1)) == 2
+    # A resolved universe of 601 remote assets at the default 100 a shard: 7; never more than 16.
+    many = [f"C{i:03d}USDT-PERP" for i in range(601)]
+    big = msgspec.structs.replace(cfg, alpha=PlaneConfig(adapter="remote_shm", assets=many))
+    assert shard_count(msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=100))) == 7
+    assert shard_count(msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=1))) == 16
+    # In-process planes take no feed process.
+    local = msgspec.structs.replace(cfg, alpha=PlaneConfig(adapter="nt_binance", assets=many))
+    assert shard_count(local) == 1
+
+
+def test_auto_shards_cannot_take_listed_slices(tmp_path: Path) -> None:
+    path = tmp_path / "v.toml"
+    path.write_text(SHARDED + '[feed]\nshards = "auto"\nshard_assets = { alpha = [["BTCUSDT-PERP"]] }\n')
+    with pytest.raises(ConfigError, match="not .auto."):
+        load_config(path)
+
+
 @pytest.mark.parametrize(
     ("feed", "reason"),
     [

@@ -29,7 +29,7 @@ import msgspec
 
 from violet.app.processes import ChildFailed, spawn_ready, stop_process
 from violet.composition import remote_planes
-from violet.config import VioletConfig, dump_config
+from violet.config import VioletConfig, dump_config, shard_count
 from violet.domain import Explained, VioletError
 from violet.extras import require
 from violet.universe import resolve_universe
@@ -151,7 +151,7 @@ async def supervised(
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
                 path = Path(tmp) / "feed.toml"
                 path.write_text(dump_config(cfg))
-                for shard in range(cfg.feed.shards):
+                for shard in range(shard_count(cfg)):
                     cmd = _violet_cmd("feed", "--config", str(path), "--shard", str(shard))
                     await sup.start(f"violet feed shard {shard}", cmd)
             yield cfg, sup

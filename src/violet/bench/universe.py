@@ -28,7 +28,7 @@ import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import msgspec
@@ -52,6 +52,7 @@ from violet.config import (
     UniverseConfig,
     VioletConfig,
     dump_config,
+    shard_count,
 )
 from violet.domain import SystemClock
 from violet.ports import VenuePriceFeedPort
@@ -60,8 +61,6 @@ from violet.universe import resolve_universe
 FULL = 600
 """`full`: BingX's simulated count by default (the live list holds several hundred USDT perpetuals; no exact count
 is recorded), and as many on Binance."""
-ASSETS_PER_SHARD = 100
-"""Feed shards when not given: one NautilusTrader process per this many assets."""
 MIB = 1024 * 1024
 
 
@@ -110,7 +109,9 @@ class _Reader:
         return None
 
 
-async def universe_run(*, symbols: int, rate: float, shards: int, steady_s: float, wait_s: float) -> dict[str, Any]:
+async def universe_run(
+    *, symbols: int, rate: float, shards: int | Literal["auto"], steady_s: float, wait_s: float
+) -> dict[str, Any]:
     sims: dict[str, SimProcess] = {}
     try:
         for venue in ("binance", "bingx"):
@@ -123,7 +124,7 @@ async def universe_run(*, symbols: int, rate: float, shards: int, steady_s: floa
 
 
 async def _measure(
-    sims: dict[str, SimProcess], *, symbols: int, shards: int, steady_s: float, wait_s: float
+    sims: dict[str, SimProcess], *, symbols: int, shards: int | Literal["auto"], steady_s: float, wait_s: float
 ) -> dict[str, Any]:
     bn, bx = sims["binance"], sims["bingx"]
     base = VioletConfig(
@@ -139,9 +140,10 @@ async def _measure(
     async with AsyncExitStack() as stack:
         t_start = time.monotonic_ns()
         cfg, selection = await resolve_universe(base)
+        n_shards = shard_count(cfg)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-universe-")))
         (tmp / "feed.toml").write_text(dump_config(cfg))
-        for shard in range(shards):
+        for shard in range(n_shards):
             cmd = [sys.executable, "-m", "violet", "feed", "--config", str(tmp / "feed.toml"), "--shard", str(shard)]
             proc, _ = await spawn_ready(cmd, name=f"feed shard {shard}", timeout_s=300)
             stack.push_async_callback(stop_process, proc)
@@ -176,8 +178,8 @@ async def _measure(
             reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
     window_s = (t1 - t0) / 1e9
     cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
-    floors = {"alpha": floor_alpha_s(len(selection.alpha), shards), "venue": floor_venue_s(len(selection.venue))}
-    out: dict[str, Any] = {"symbols": symbols, "shards": shards, "cpu_cores": cores, "rss_mib": rss}
+    floors = {"alpha": floor_alpha_s(len(selection.alpha), n_shards), "venue": floor_venue_s(len(selection.venue))}
+    out: dict[str, Any] = {"symbols": symbols, "shards": n_shards, "cpu_cores": cores, "rss_mib": rss}
     for plane, reader in readers.items():
         window = [s for s in sends[plane] if t0 <= s[4] < t1]
         stats = summarize(reader.records, window, 0.0)
@@ -208,18 +210,9 @@ def sizes_of(spec: str) -> list[int]:
 
 
 async def universe_bench(
-    *, sizes: list[int], rate: float, shards: int | None, steady_s: float, wait_s: float
+    *, sizes: list[int], rate: float, shards: int | Literal["auto"], steady_s: float, wait_s: float
 ) -> dict[str, Any]:
-    runs = [
-        await universe_run(
-            symbols=n,
-            rate=rate,
-            shards=shards or max(1, math.ceil(n / ASSETS_PER_SHARD)),
-            steady_s=steady_s,
-            wait_s=wait_s,
-        )
-        for n in sizes
-    ]
+    runs = [await universe_run(symbols=n, rate=rate, shards=shards, steady_s=steady_s, wait_s=wait_s) for n in sizes]
     return {"params": {"rate": rate, "steady_s": steady_s, "cpus": psutil.cpu_count()}, "runs": runs}
 
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +14,18 @@ import typer
 from violet.app.event_loop import run_on_uvloop
 
 scale_app = typer.Typer()
+
+
+def _run_maybe_traced(
+    run: Callable[[], Awaitable[dict[str, Any]]], trace_to: Path | None, *, start_s: float, snapshot_s: float
+) -> dict[str, Any]:
+    """`run()` on uvloop; with `trace_to`, under `heap_trace.traced` (what was allocated from `start_s` and is still
+    held at `snapshot_s`)."""
+    if trace_to is None:
+        return run_on_uvloop(run)
+    from violet.bench.heap_trace import traced
+
+    return run_on_uvloop(partial(traced, run, start_s=start_s, snapshot_s=snapshot_s, to=trace_to))
 
 
 @scale_app.command("burst")
@@ -107,23 +119,18 @@ def bench_chaos(
 
     Example: violet bench chaos --minutes 60 --seed 7 --symbols 50 --out bench-out
     """
-    from violet.chaos.bench import ChaosOptions, run_chaos
+    from violet.chaos.bench import RSS_WARMUP_S, ChaosOptions, run_chaos
 
     if bridge not in ("shm", "hz"):
         raise typer.BadParameter(f"{bridge!r}: shm or hz", param_hint="--bridge")
     opts = ChaosOptions(minutes=minutes, seed=seed, symbols=symbols, rate=rate, bridge=bridge, keep_spool=keep_spool)
-    if trace_memory:
-        from violet.bench.heap_trace import traced
-        from violet.chaos.bench import RSS_WARMUP_S
-
-        def run() -> Awaitable[dict[str, Any]]:
-            return run_chaos(opts, out)
-
-        end_s = max(60.0, minutes * 60 - 10)
-        start_s = min(RSS_WARMUP_S, end_s / 2)
-        result = run_on_uvloop(partial(traced, run, start_s=start_s, snapshot_s=end_s, to=out / "tracemalloc.txt"))
-    else:
-        result = run_on_uvloop(run_chaos, opts, out)
+    end_s = max(60.0, minutes * 60 - 10)
+    result = _run_maybe_traced(
+        partial(run_chaos, opts, out),
+        out / "tracemalloc.txt" if trace_memory else None,
+        start_s=min(RSS_WARMUP_S, end_s / 2),
+        snapshot_s=end_s,
+    )
     keys = ["faults_injected", "fault_kinds", "stale_served_as_fresh", "never_sent_as_fresh", "withheld_fraction"]
     keys.append("recovery_s")
     judged = ("unexplained_outages", "unexplained_rejections_total", "faults_unseen_by_violet", "violations_total")
@@ -145,6 +152,13 @@ def bench_record(
         Path | None, typer.Option(help="Where the catalog is written (new or empty; default: a temporary directory).")
     ] = None,
     out: Annotated[Path, typer.Option(help="Directory for record.json.")] = Path("bench-out"),
+    trace_memory: Annotated[
+        bool,
+        typer.Option(
+            help="Diagnose growth: tracemalloc in the recording process from the recording's second third to just "
+            "before it ends (DIR/tracemalloc.txt). Slows it: not a run to judge CPU by."
+        ),
+    ] = False,
 ) -> None:
     """What `violet record --catalog` costs and what its catalog is worth, in one run: the recording process's CPU
     with the recorder against the same planes without it (ratio), its RSS, bytes per million records, NautilusTrader
@@ -166,7 +180,13 @@ def bench_record(
         minutes=minutes, baseline_minutes=baseline_minutes, symbols=symbols, rate=rate, flush_s=flush_s
     )
     try:
-        result = run_on_uvloop(record_cost, opts, root)
+        recording_s = (baseline_minutes + minutes) * 60
+        result = _run_maybe_traced(
+            partial(record_cost, opts, root),
+            out / "tracemalloc.txt" if trace_memory else None,
+            start_s=(baseline_minutes + minutes / 3) * 60,
+            snapshot_s=recording_s - 5,
+        )
     finally:
         if catalog is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -183,7 +203,8 @@ def bench_universe(
     ] = "50,200,full",
     rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue (live profile).")] = 5000.0,
     shards: Annotated[
-        int | None, typer.Option(min=1, max=16, help="Feed shards for the alpha plane (default: one per 100 assets).")
+        int | None,
+        typer.Option(min=1, max=16, help='Feed shards for the alpha plane (default: `[feed] shards = "auto"`).'),
     ] = None,
     steady_s: Annotated[float, typer.Option(min=1, help="Seconds of the measured steady window.")] = 30.0,
     wait_s: Annotated[
@@ -208,7 +229,7 @@ def bench_universe(
         raise typer.BadParameter("each between 2 and 2000", param_hint="--symbols")
 
     async def main() -> dict[str, object]:
-        return await universe_bench(sizes=sizes, rate=rate, shards=shards, steady_s=steady_s, wait_s=wait_s)
+        return await universe_bench(sizes=sizes, rate=rate, shards=shards or "auto", steady_s=steady_s, wait_s=wait_s)
 
     report = run_on_uvloop(main)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from violet.config.schema import (
     UniverseConfig,
     VioletConfig,
 )
-from violet.config.shards import Slices, plane_slices
+from violet.config.shards import Slices, plane_slices, shard_count
 
 __all__ = [
     "EMBEDDED",
@@ -33,5 +33,6 @@ __all__ = [
     "load_config",
     "parse_config",
     "plane_slices",
+    "shard_count",
     "Slices",
 ]

@@ -8,6 +8,7 @@ import msgspec
 
 from violet import defaults as d
 
+MAX_SHARDS = 16
 Asset = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2,30}-PERP$")]
 PositiveMs = Annotated[float, msgspec.Meta(gt=0)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?|wss?)://[^\s]+$")]
@@ -133,9 +134,12 @@ class FeedConfig(Strict, frozen=True):
     spawn: bool = True
     """`violet run` / `open_planes` start the `violet feed` children for the remote planes; false when the feed runs
     as its own service (the systemd units in deploy/) or on other hosts (Hazelcast)."""
-    shards: Annotated[int, msgspec.Meta(ge=1, le=16)] = 1
+    shards: Annotated[int, msgspec.Meta(ge=1, le=MAX_SHARDS)] | Literal["auto"] = 1
     """Feed processes (`violet feed --shard I`), each publishing a disjoint slice of every remote plane's assets with
-    its own NautilusTrader node and sockets: one process is the alpha plane's ceiling under bursts."""
+    its own NautilusTrader node and sockets: one process is the alpha plane's ceiling under bursts. `"auto"`: one per
+    `assets_per_shard` assets of the largest remote plane (counted once the universe is resolved), at most 16."""
+    assets_per_shard: Annotated[int, msgspec.Meta(ge=1)] = d.ASSETS_PER_FEED_SHARD
+    """With `shards = "auto"`: how many assets one feed process takes (docs/benchmarks.md, the whole market)."""
     shard_assets: dict[Literal["alpha", "venue"], list[list[Asset]]] = msgspec.field(default_factory=dict)
     """Explicit slices per plane (one list per shard); else a plane's assets are dealt out in config order."""
 

@@ -30,7 +30,7 @@ from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
 from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shard_config, shm_bridge_name
-from violet.config import VioletConfig
+from violet.config import VioletConfig, shard_count
 from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MetricsPortUnavailable, MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
@@ -179,7 +179,7 @@ async def _serve(
 ) -> FeedExit:
     """Start bridges, sources and their pumps; the caller owns the lifetime."""
     clock = SystemClock()
-    shards = cfg.feed.shards
+    shards = shard_count(cfg)
     cfg = shard_config(cfg, shard)
     stop = tg.cancel_scope.cancel
     sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
