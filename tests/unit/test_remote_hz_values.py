@@ -113,3 +113,29 @@ def test_an_assets_records_are_taken_in_publication_order() -> None:
     feed._on_value(encode(7, (newer_quote, older_trade)), BTC)
     newest = feed.latest(BTC).tick
     assert newest is not None and newest.kind is TickKind.QUOTE, "the last taken is the last published"
+
+
+def test_a_loop_that_falls_behind_the_listener_finds_each_keys_newest_value_not_a_queue() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from violet.bridges.hz_payload import heartbeat_key
+
+    feed = _reader()
+    loop = asyncio.new_event_loop()  # not running yet: everything the listener hands over waits, as behind a burst
+    try:
+        feed._loop = loop
+        now = time.time_ns()
+        for n in range(1, 10_001):
+            value = encode(7, (_record("quote", updates=n, published_ns=now + n, bid=f"{90 + n / 1000:.3f}"),))
+            feed._on_event(SimpleNamespace(key=BTC, value=value))
+            feed._on_event(SimpleNamespace(key=heartbeat_key(0, 1), value=b""))
+        assert len(feed._newest) == 1 and feed._beaten == {0}, "held: one value per key, not one per event"
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    counters = feed.counters()
+    assert (counters.received, counters.conflated) == (1, 9_999), "the newest taken, what it replaced counted"
+    reading = feed.latest(BTC)
+    assert reading.tick is not None and str(reading.tick.bid) == "100.000"
+    assert reading.freshness is Freshness.FRESH, "the shard's beat was taken with it"
