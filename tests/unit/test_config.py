@@ -169,35 +169,46 @@ def test_shards_deal_a_planes_assets_out_in_config_order(tmp_path: Path) -> None
         shard_config(cfg, 2)
 
 
-def test_auto_shards_count_the_largest_remote_plane_by_assets_per_shard(tmp_path: Path) -> None:
+def test_auto_shards_count_the_largest_remote_plane_by_assets_per_shard_up_to_the_hosts_cores(tmp_path: Path) -> None:
     import msgspec
 
     from violet.composition import shard_config
-    from violet.config import plane_slices, shard_count
+    from violet.config import auto_shards, plane_slices, resolve_shards, shard_count
     from violet.config.schema import PlaneConfig
 
     path = tmp_path / "v.toml"
     path.write_text(SHARDED + '[feed]\nshards = "auto"\nassets_per_shard = 2\n')
     cfg = load_config(path)
-    assert shard_count(cfg) == 2  # 3 assets, 2 a shard
-    assert plane_slices(cfg, "alpha") == (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))
-    # A shard's config keeps the count of the whole plane, not of its own slice.
-    assert shard_count(shard_config(cfg, 1)) == 2
-    # A resolved universe of 601 remote assets at the default 100 a shard: 7; never more than 16.
+    with pytest.raises(ConfigError, match="counted by the process that starts the feed"):
+        shard_count(cfg)  # unresolved: only the process that spawns the feeds may count it
+    resolved = resolve_shards(cfg, cpus=8)
+    assert shard_count(resolved) == 2  # 3 assets, 2 a shard
+    assert plane_slices(resolved, "alpha") == (("BTCUSDT-PERP", "SOLUSDT-PERP"), ("ETHUSDT-PERP",))
+    assert shard_count(shard_config(resolved, 1)) == 2, "a shard's config keeps the whole plane's count"
+    assert shard_count(resolve_shards(cfg, cpus=1)) == 1, "never more shards than cores"
     many = [f"C{i:03d}USDT-PERP" for i in range(601)]
     big = msgspec.structs.replace(cfg, alpha=PlaneConfig(adapter="remote_shm", assets=many))
-    assert shard_count(msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=100))) == 7
-    assert shard_count(msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=1))) == 16
+    per_100 = msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=100))
+    assert (auto_shards(per_100, cpus=2), auto_shards(per_100, cpus=64)) == (2, 7)
+    per_1 = msgspec.structs.replace(big, feed=msgspec.structs.replace(big.feed, assets_per_shard=1))
+    assert auto_shards(per_1, cpus=64) == 16
     # In-process planes take no feed process.
-    local = msgspec.structs.replace(cfg, alpha=PlaneConfig(adapter="nt_binance", assets=many))
-    assert shard_count(local) == 1
+    assert auto_shards(msgspec.structs.replace(cfg, alpha=PlaneConfig(adapter="nt_binance", assets=many)), 64) == 1
 
 
-def test_auto_shards_cannot_take_listed_slices(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("feed", "key", "reason"),
+    [
+        ('shards = "auto"\nshard_assets = { alpha = [["BTCUSDT-PERP"]] }\n', "feed.shard_assets", "not .auto."),
+        ('shards = "auto"\nspawn = false\n', "feed.shards", "a feed run as its own service needs a number"),
+    ],
+)
+def test_auto_shards_need_dealt_slices_and_spawned_feeds(tmp_path: Path, feed: str, key: str, reason: str) -> None:
     path = tmp_path / "v.toml"
-    path.write_text(SHARDED + '[feed]\nshards = "auto"\nshard_assets = { alpha = [["BTCUSDT-PERP"]] }\n')
-    with pytest.raises(ConfigError, match="not .auto."):
+    path.write_text(SHARDED + "[feed]\n" + feed)
+    with pytest.raises(ConfigError, match=reason) as caught:
         load_config(path)
+    assert caught.value.key == key
 
 
 @pytest.mark.parametrize(

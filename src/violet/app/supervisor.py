@@ -29,7 +29,7 @@ import msgspec
 
 from violet.app.processes import ChildFailed, spawn_ready, stop_process
 from violet.composition import remote_planes
-from violet.config import VioletConfig, dump_config, shard_count
+from violet.config import VioletConfig, dump_config, resolve_shards, shard_count
 from violet.domain import Explained, VioletError
 from violet.extras import require
 from violet.universe import resolve_universe
@@ -147,6 +147,7 @@ async def supervised(
                 cfg = await _start_simulators(sup, cfg)
             if cfg.universe.select:
                 cfg, _ = await resolve_universe(cfg)
+            cfg = resolve_shards(cfg)  # after the universe: counted from the assets it selected
             if remote_planes(cfg) and cfg.feed.spawn:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
                 path = Path(tmp) / "feed.toml"

@@ -52,6 +52,7 @@ from violet.config import (
     UniverseConfig,
     VioletConfig,
     dump_config,
+    resolve_shards,
     shard_count,
 )
 from violet.domain import SystemClock
@@ -140,6 +141,7 @@ async def _measure(
     async with AsyncExitStack() as stack:
         t_start = time.monotonic_ns()
         cfg, selection = await resolve_universe(base)
+        cfg = resolve_shards(cfg)
         n_shards = shard_count(cfg)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-universe-")))
         (tmp / "feed.toml").write_text(dump_config(cfg))

@@ -14,7 +14,7 @@ from violet.config.schema import (
     UniverseConfig,
     VioletConfig,
 )
-from violet.config.shards import Slices, plane_slices, shard_count
+from violet.config.shards import Slices, auto_shards, plane_slices, resolve_shards, shard_count
 
 __all__ = [
     "EMBEDDED",
@@ -32,7 +32,9 @@ __all__ = [
     "VioletConfig",
     "load_config",
     "parse_config",
+    "auto_shards",
     "plane_slices",
+    "resolve_shards",
     "shard_count",
     "Slices",
 ]

@@ -137,7 +137,8 @@ class FeedConfig(Strict, frozen=True):
     shards: Annotated[int, msgspec.Meta(ge=1, le=MAX_SHARDS)] | Literal["auto"] = 1
     """Feed processes (`violet feed --shard I`), each publishing a disjoint slice of every remote plane's assets with
     its own NautilusTrader node and sockets: one process is the alpha plane's ceiling under bursts. `"auto"`: one per
-    `assets_per_shard` assets of the largest remote plane (counted once the universe is resolved), at most 16."""
+    `assets_per_shard` assets of the largest remote plane (counted once the universe is resolved), no more than the
+    host's cores, at most 16; counted by the process that starts the feeds (so `spawn` must be true)."""
     assets_per_shard: Annotated[int, msgspec.Meta(ge=1)] = d.ASSETS_PER_FEED_SHARD
     """With `shards = "auto"`: how many assets one feed process takes (docs/benchmarks.md, the whole market)."""
     shard_assets: dict[Literal["alpha", "venue"], list[list[Asset]]] = msgspec.field(default_factory=dict)

@@ -1,14 +1,20 @@
 """Which assets each feed shard publishes: `[feed] shards = N` deals a plane's assets out in config order (the
 busiest names, listed first by convention, land on different shards), or `[feed.shard_assets]` lists them.
-`shards = "auto"` is counted from the assets the config names (after a universe rule is resolved), never from the
-host, so a reactor and feed processes on other machines agree on it."""
+`shards = "auto"` is counted by the process that starts the feed processes (`violet run`, `open_planes`), once the
+universe is resolved, and handed to them as a number: so the reactor and every shard agree on it even when the
+count depends on the host."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+
+import msgspec
 
 from violet.config.errors import ConfigError
 from violet.config.schema import MAX_SHARDS, PlaneConfig, VioletConfig
+
+REMOTE = ("remote_shm", "remote_hz")
 
 Slices = tuple[tuple[str, ...], ...]
 
@@ -18,12 +24,32 @@ def deal(assets: Sequence[str], shards: int) -> Slices:
 
 
 def shard_count(cfg: VioletConfig) -> int:
-    """`[feed] shards`, with `"auto"` counted: one shard per `assets_per_shard` assets of the largest remote plane."""
+    """`[feed] shards` as a number; `"auto"` must have been resolved (`resolve_shards`) by whoever starts the feeds."""
     shards = cfg.feed.shards
-    if shards != "auto":
-        return shards
-    remote = [len(p.assets) for p in (cfg.alpha, cfg.venue) if p.adapter in ("remote_shm", "remote_hz")]
-    return max(1, min(MAX_SHARDS, -(-max(remote, default=1) // cfg.feed.assets_per_shard)))
+    if shards == "auto":
+        raise ConfigError("<config>", "feed.shards", AUTO_NEEDS_SPAWN)
+    return shards
+
+
+AUTO_NEEDS_SPAWN = (
+    '"auto" is counted by the process that starts the feed processes ([feed] spawn = true); '
+    "a feed run as its own service needs a number"
+)
+
+
+def auto_shards(cfg: VioletConfig, cpus: int | None = None) -> int:
+    """One shard per `assets_per_shard` assets of the largest remote plane, but no more shards than the host has cores
+    (a NautilusTrader process on a core another one already fills adds its own overhead, not capacity), at most 16."""
+    remote = [len(p.assets) for p in (cfg.alpha, cfg.venue) if p.adapter in REMOTE]
+    by_assets = -(-max(remote, default=1) // cfg.feed.assets_per_shard)
+    return max(1, min(by_assets, cpus or os.cpu_count() or 1, MAX_SHARDS))
+
+
+def resolve_shards(cfg: VioletConfig, cpus: int | None = None) -> VioletConfig:
+    """`cfg` with `shards = "auto"` counted on this host (unchanged if it names a number)."""
+    if cfg.feed.shards != "auto":
+        return cfg
+    return msgspec.structs.replace(cfg, feed=msgspec.structs.replace(cfg.feed, shards=auto_shards(cfg, cpus)))
 
 
 def plane_slices(cfg: VioletConfig, plane: str) -> Slices:
@@ -39,8 +65,12 @@ def plane_slices(cfg: VioletConfig, plane: str) -> Slices:
 def check_shards(cfg: VioletConfig, *, file: str) -> None:
     """Explicit slices must be `shards` disjoint, non-empty lists covering exactly the plane's assets; dealt slices
     must leave no shard empty."""
-    if cfg.feed.shards == "auto" and cfg.feed.shard_assets:
-        raise ConfigError(file, "feed.shard_assets", 'listed slices need a number of shards, not "auto"')
+    if cfg.feed.shards == "auto":
+        if cfg.feed.shard_assets:
+            raise ConfigError(file, "feed.shard_assets", 'listed slices need a number of shards, not "auto"')
+        if not cfg.feed.spawn and any(p.adapter in REMOTE for p in (cfg.alpha, cfg.venue)):
+            raise ConfigError(file, "feed.shards", AUTO_NEEDS_SPAWN)
+        return  # counted from the resolved assets: never more shards than assets
     shards = shard_count(cfg)
     for plane in ("alpha", "venue"):
         p = getattr(cfg, plane)
@@ -57,5 +87,5 @@ def check_shards(cfg: VioletConfig, *, file: str) -> None:
             if set(flat) != set(p.assets):
                 missing, extra = sorted(set(p.assets) - set(flat)), sorted(set(flat) - set(p.assets))
                 raise ConfigError(file, key, f"must cover {plane}.assets exactly (missing {missing}, extra {extra})")
-        elif shards > len(p.assets) and p.adapter in ("remote_shm", "remote_hz"):
+        elif shards > len(p.assets) and p.adapter in REMOTE:
             raise ConfigError(file, "feed.shards", f"{shards} shards for {len(p.assets)} {plane} assets")

@@ -31,6 +31,7 @@ from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
 from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shard_config, shm_bridge_name
 from violet.config import VioletConfig, shard_count
+from violet.config.shards import AUTO_NEEDS_SPAWN
 from violet.domain import FeedState, NormalizedTick, SystemClock
 from violet.metrics import MetricsPortUnavailable, MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
@@ -144,6 +145,9 @@ async def run_feed(
     planes = remote_planes(cfg)
     if not planes:
         log.error("violet feed: no plane is configured as remote_shm or remote_hz; nothing to publish")
+        return FeedExit.CONFIG
+    if cfg.feed.shards == "auto":
+        log.error("violet feed: feed.shards: %s", AUTO_NEEDS_SPAWN)
         return FeedExit.CONFIG
     outcome = FeedExit.STOPPED
     writers: dict[Plane, Writer] = {}
