@@ -1,15 +1,26 @@
 """A `[universe]` rule resolved at start against both simulators' REST listings (Binance lists quarterlies, USDC
 contracts, other underlyings and statuses beside its perpetuals; BingX lists fewer names): the planes serve the
-top names listed on both, by 24 h quote volume, and every one of them is quoted fresh on both planes."""
+top names listed on both, by 24 h quote volume, and every one of them is quoted fresh on both planes; the remote
+alpha plane's `shards = "auto"` is counted from the names selected."""
 
 from __future__ import annotations
+
+import os
 
 import anyio
 import pytest
 
 from tests.support.waiting import eventually
 from violet.api import open_planes
-from violet.config import BinanceConfig, BingxConfig, PlaneConfig, UniverseConfig, VioletConfig
+from violet.config import (
+    BinanceConfig,
+    BingxConfig,
+    BridgeConfig,
+    FeedConfig,
+    PlaneConfig,
+    UniverseConfig,
+    VioletConfig,
+)
 from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
@@ -25,10 +36,12 @@ async def test_the_planes_serve_the_top_names_listed_on_both_venues_and_quote_ev
         BingxSimulator(BingxSimConfig(symbols=12, rate_hz=400, subscribe_per_s=100)) as bx,
     ):
         cfg = VioletConfig(
-            alpha=PlaneConfig(adapter="nt_binance", assets=["BTCUSDT-PERP"]),
+            alpha=PlaneConfig(adapter="remote_shm", assets=["BTCUSDT-PERP"]),
             venue=PlaneConfig(adapter="bingx", assets=["BTCUSDT-PERP"]),
             binance=BinanceConfig(http_url=bn.http_url, ws_url=bn.ws_url),
             bingx=BingxConfig(http_url=bx.http_url, ws_url=f"{bx.ws_url}/swap-market"),
+            bridge=BridgeConfig(shm_prefix=f"un{os.getpid()}"),
+            feed=FeedConfig(shards="auto", assets_per_shard=3),
             universe=UniverseConfig(select="usdt-perpetuals", top=5),
         )
         everything = selection_of(UniverseConfig(select="usdt-perpetuals"), await fetch_listings(cfg))
@@ -41,6 +54,7 @@ async def test_the_planes_serve_the_top_names_listed_on_both_venues_and_quote_ev
             assert resolved is not None
             assert resolved.alpha.assets == resolved.venue.assets == list(expected)
             assert resolved.universe.select == "", "resolved: a feed process given this config serves it as is"
+            assert resolved.feed.shards == min(2, os.cpu_count() or 1), "5 names at 3 a shard, no more than cores"
 
             def all_fresh() -> bool:
                 return all(
