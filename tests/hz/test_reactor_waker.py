@@ -49,7 +49,7 @@ def _woken_during_drain(handle_read: Callable[[Any], None], monkeypatch: pytest.
 
 
 def test_the_clients_own_waker_gets_stuck_awake_with_an_empty_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
-    hz_client.mend_reactor_waker()
+    hz_client.mend_client()
     waker = _woken_during_drain(hz_client.UNMENDED_HANDLE_READ, monkeypatch)
     try:
         # Stuck: every later wake() sees the flag set and writes nothing, so the reactor sleeps its full poll.
@@ -60,7 +60,7 @@ def test_the_clients_own_waker_gets_stuck_awake_with_an_empty_pipe(monkeypatch: 
 
 
 def test_the_mended_waker_is_clear_after_the_same_interleaving(monkeypatch: pytest.MonkeyPatch) -> None:
-    hz_client.mend_reactor_waker()
+    hz_client.mend_client()
     waker = _woken_during_drain(_waker_class().handle_read, monkeypatch)
     try:
         assert not waker.awake, "the next wake() must write to the pipe again"
