@@ -20,12 +20,13 @@ def _run_maybe_traced(
     run: Callable[[], Awaitable[dict[str, Any]]], trace_to: Path | None, *, start_s: float, snapshot_s: float
 ) -> dict[str, Any]:
     """`run()` on uvloop; with `trace_to`, under `heap_trace.traced` (what was allocated from `start_s` and is still
-    held at `snapshot_s`)."""
+    held at `snapshot_s`, and what grew from halfway between them)."""
     if trace_to is None:
         return run_on_uvloop(run)
     from violet.bench.heap_trace import traced
 
-    return run_on_uvloop(partial(traced, run, start_s=start_s, snapshot_s=snapshot_s, to=trace_to))
+    halfway = (start_s + snapshot_s) / 2
+    return run_on_uvloop(partial(traced, run, start_s=start_s, snapshot_s=snapshot_s, to=trace_to, baseline_s=halfway))
 
 
 @scale_app.command("burst")
@@ -107,7 +108,8 @@ def bench_chaos(
         bool,
         typer.Option(
             help="Diagnose growth: tracemalloc in the reactor from minute 10, what it still holds near the end "
-            "(DIR/tracemalloc.txt). Slows it: not a run to judge latency by."
+            "and what grew over the second half of that (DIR/tracemalloc.txt). Slows it: not a run to judge "
+            "latency by."
         ),
     ] = False,
 ) -> None:
@@ -156,7 +158,8 @@ def bench_record(
         bool,
         typer.Option(
             help="Diagnose growth: tracemalloc in the recording process from the recording's second third to just "
-            "before it ends (DIR/tracemalloc.txt). Slows it: not a run to judge CPU by."
+            "before it ends, and what grew over the second half of that (DIR/tracemalloc.txt). Slows it: not a run "
+            "to judge CPU by."
         ),
     ] = False,
 ) -> None:
