@@ -12,6 +12,7 @@ import attrs
 import msgspec
 
 from violet.config import PlaneConfig, VioletConfig, plane_slices, shard_count
+from violet.config.shards import REMOTE_ADAPTERS
 from violet.defaults import ms_to_ns
 from violet.domain import Clock, SystemClock
 from violet.extras import require
@@ -208,7 +209,7 @@ def shard_config(cfg: VioletConfig, shard: int) -> VioletConfig:
 
 def remote_planes(cfg: VioletConfig) -> list[Plane]:
     """Planes a `violet feed` process must publish."""
-    return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter in ("remote_shm", "remote_hz")]
+    return [plane for plane in ("alpha", "venue") if getattr(cfg, plane).adapter in REMOTE_ADAPTERS]
 
 
 def build_history(cfg: VioletConfig) -> App:

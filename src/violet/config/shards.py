@@ -14,7 +14,8 @@ import msgspec
 from violet.config.errors import ConfigError
 from violet.config.schema import MAX_SHARDS, PlaneConfig, VioletConfig
 
-REMOTE = ("remote_shm", "remote_hz")
+REMOTE_ADAPTERS = ("remote_shm", "remote_hz")
+"""The adapters whose planes `violet feed` processes publish."""
 
 Slices = tuple[tuple[str, ...], ...]
 
@@ -40,7 +41,7 @@ AUTO_NEEDS_SPAWN = (
 def auto_shards(cfg: VioletConfig, cpus: int | None = None) -> int:
     """One shard per `assets_per_shard` assets of the largest remote plane, but no more shards than the host has cores
     (a NautilusTrader process on a core another one already fills adds its own overhead, not capacity), at most 16."""
-    remote = [len(p.assets) for p in (cfg.alpha, cfg.venue) if p.adapter in REMOTE]
+    remote = [len(p.assets) for p in (cfg.alpha, cfg.venue) if p.adapter in REMOTE_ADAPTERS]
     by_assets = -(-max(remote, default=1) // cfg.feed.assets_per_shard)
     return max(1, min(by_assets, cpus or os.cpu_count() or 1, MAX_SHARDS))
 
@@ -68,7 +69,7 @@ def check_shards(cfg: VioletConfig, *, file: str) -> None:
     if cfg.feed.shards == "auto":
         if cfg.feed.shard_assets:
             raise ConfigError(file, "feed.shard_assets", 'listed slices need a number of shards, not "auto"')
-        if not cfg.feed.spawn and any(p.adapter in REMOTE for p in (cfg.alpha, cfg.venue)):
+        if not cfg.feed.spawn and any(p.adapter in REMOTE_ADAPTERS for p in (cfg.alpha, cfg.venue)):
             raise ConfigError(file, "feed.shards", AUTO_NEEDS_SPAWN)
         return  # counted from the resolved assets: never more shards than assets
     shards = shard_count(cfg)
@@ -87,5 +88,5 @@ def check_shards(cfg: VioletConfig, *, file: str) -> None:
             if set(flat) != set(p.assets):
                 missing, extra = sorted(set(p.assets) - set(flat)), sorted(set(flat) - set(p.assets))
                 raise ConfigError(file, key, f"must cover {plane}.assets exactly (missing {missing}, extra {extra})")
-        elif shards > len(p.assets) and p.adapter in REMOTE:
+        elif shards > len(p.assets) and p.adapter in REMOTE_ADAPTERS:
             raise ConfigError(file, "feed.shards", f"{shards} shards for {len(p.assets)} {plane} assets")
