@@ -159,7 +159,8 @@ def test_bench_universe_reports_every_key_per_size_and_plane(tmp_path: Path) -> 
             assert row["symbols"] == run["symbols"], "the universe both simulators list"
             assert row["start_all_fresh_s"] is not None and row["reconnect_all_fresh_s"] is not None
             assert row["floor_s"] >= 0 and row["msgs_per_s"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
-            # Counted, not judged here: a starved machine (CI, or this one under a long bench) showed 1-4 of ~600
-            # alpha sends unaccounted for through shared memory; the scale runs judge drops.
-            assert 0 <= row["dropped"] <= max(5, 0.02 * row["msgs_per_s"] * 2)
+            # Every send of the window is delivered, conflated (counted), a repeat, or lost. (1-4 of ~600 looked lost
+            # before the bench kept reading past the window's end: sends still in flight when it closed.)
+            assert row["dropped"] == 0
+            assert isinstance(row["refused"], dict)
     assert "| 5 | venue |" in (tmp_path / "universe.md").read_text()

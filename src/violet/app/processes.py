@@ -7,7 +7,8 @@ import ctypes
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 import anyio
 import anyio.abc
@@ -56,6 +57,30 @@ def die_with_parent() -> None:
 
 class ChildFailed(VioletError, RuntimeError):
     pass
+
+
+async def concurrently[T](calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run every call at once and return their results in order. The first failure cancels the others and is raised
+    as itself (not inside an exception group), so a caller handles one child's failure as it would a single start.
+
+    Feed shards start this way: each one's start is NautilusTrader subscribing its slice, paced per connection, so
+    shards started one after another would take the sum of their starts instead of the longest."""
+    results: list[T | None] = [None] * len(calls)
+    failures: list[BaseException] = []
+
+    async def run(i: int, call: Callable[[], Awaitable[T]], scope: anyio.CancelScope) -> None:
+        try:
+            results[i] = await call()
+        except Exception as exc:
+            failures.append(exc)
+            scope.cancel()
+
+    async with anyio.create_task_group() as tg:
+        for i, call in enumerate(calls):
+            tg.start_soon(run, i, call, tg.cancel_scope)
+    if failures:
+        raise failures[0]
+    return cast("list[T]", results)  # every slot was filled: no call failed
 
 
 async def spawn_ready(

@@ -18,6 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ import anyio.abc
 import attrs
 import msgspec
 
-from violet.app.processes import ChildFailed, spawn_ready, stop_process
+from violet.app.processes import ChildFailed, concurrently, spawn_ready, stop_process
 from violet.composition import remote_planes
 from violet.config import VioletConfig, dump_config, resolve_shards, shard_count
 from violet.domain import Explained, VioletError
@@ -152,9 +153,12 @@ async def supervised(
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
                 path = Path(tmp) / "feed.toml"
                 path.write_text(dump_config(cfg))
-                for shard in range(shard_count(cfg)):
-                    cmd = _violet_cmd("feed", "--config", str(path), "--shard", str(shard))
-                    await sup.start(f"violet feed shard {shard}", cmd)
+                feed = _violet_cmd("feed", "--config", str(path))
+                shards = [
+                    partial(sup.start, f"violet feed shard {i}", [*feed, "--shard", str(i)])
+                    for i in range(shard_count(cfg))
+                ]
+                await concurrently(shards)  # each shard subscribes its own slice over its own connections
             yield cfg, sup
         finally:
             with anyio.CancelScope(shield=True):

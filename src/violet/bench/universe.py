@@ -5,10 +5,12 @@ resolved from their listings (`[universe] select = "usdt-perpetuals"`, both venu
 feed` shard processes behind shared memory (as the embedded defaults do) and the BingX plane in this process, which
 reads both as a reactor does. Reported per plane:
 
-- `start_all_fresh_s`: from resolving the universe to every asset's first quote delivered (so fresh when it came);
+- `start_all_fresh_s`: from the plane's own start (alpha: resolving the universe, then its shards start at once;
+  BingX: entering it) to every asset's first quote delivered (so fresh when it came);
 - `floor_s`: what the venue's subscription limits alone take (BingX: a socket's topics at `subscribe_per_s`, sockets
-  in parallel, or all topics through one window per IP; Binance: NautilusTrader's SUBSCRIBE frames of up to 200
-  streams at `subscribe_per_s` a connection, each shard its own connections);
+  in parallel, or all topics through one window per IP; Binance on NautilusTrader 1.231: SUBSCRIBE frames of up to
+  200 streams at `subscribe_per_s` a connection; on 2.0: one stream per frame ~0.3 s apart; each shard its own
+  connections);
 - `reconnect_all_fresh_s`: after every socket of the venue is closed at once, to every asset's next quote;
 - `p50_ms`, `p99_ms`: venue send -> delivered to this process (the simulators' send logs, same host clock);
 - `dropped`, `conflated`: of the sends in the steady window (conflated: replaced by a newer one before read);
@@ -26,19 +28,25 @@ import secrets
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import AsyncExitStack
+from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
 
+import aiohttp
 import anyio
 import msgspec
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.shard import topics_per_socket
 from violet.adapters.nt_binance.batching import MAX_STREAMS_PER_FRAME
+from violet.adapters.nt_binance.build import nt_major
 from violet.adapters.nt_binance.settings import NtBinanceSettings
-from violet.app.processes import spawn_ready, stop_process
+from violet.app.processes import concurrently, spawn_ready, stop_process
 from violet.bench.markdown_table import table
 from violet.bench.records import Record, delivery, fields, summarize
 from violet.bench.sim_process import SimProcess, cpu_seconds, sim_fault, sim_post, start_sim, stop_sim
@@ -56,7 +64,7 @@ from violet.config import (
     shard_count,
 )
 from violet.domain import SystemClock
-from violet.ports import VenuePriceFeedPort
+from violet.ports import RejectionReasons, VenuePriceFeedPort
 from violet.universe import resolve_universe
 
 FULL = 600
@@ -65,8 +73,18 @@ is recorded), and as many on Binance."""
 MIB = 1024 * 1024
 
 
-def floor_alpha_s(assets: int, shards: int) -> float:
-    per_route = math.ceil(assets / shards)  # NT 1.231: quotes on /public, trades on /market, a connection each
+NT2_SUBSCRIBE_GAP_S = 0.3
+"""NautilusTrader 2.0 sends one stream per SUBSCRIBE frame, about 300 ms apart per connection (observed on rc6/rc7,
+not configurable)."""
+
+
+def floor_alpha_s(assets: int, shards: int, *, nt_major: int = 1) -> float:
+    """Quotes ride /public and trades /market, a connection each per shard, so a route carries one stream per asset of
+    its shard. 1.231: violet batches them into frames of up to 200 streams at `subscribe_per_s`; 2.0: NautilusTrader's
+    own pacing, one stream per frame."""
+    per_route = math.ceil(assets / shards)
+    if nt_major >= 2:
+        return (per_route - 1) * NT2_SUBSCRIBE_GAP_S
     frames = math.ceil(per_route / MAX_STREAMS_PER_FRAME)
     return (frames - 1) / NtBinanceSettings(assets=()).subscribe_per_s
 
@@ -87,15 +105,22 @@ class _Reader:
         self.records: list[Record] = []
         self.first_quote: dict[str, int] = {}
         self.keep = False
+        self.newest_event_ns = 0
 
     async def run(self) -> None:
         async with self.feed.subscribe(self.feed.assets()) as stream:
             async for tick in stream:
                 now = time.monotonic_ns()
+                self.newest_event_ns = max(self.newest_event_ns, tick.ts_event)
                 if tick.bid is not None:
                     self.first_quote.setdefault(tick.asset, now)
                 if self.keep:
                     self.records.append((fields(tick), now))
+
+    async def seen_event_after(self, wall_ns: int, timeout_s: float) -> None:
+        with anyio.move_on_after(timeout_s):
+            while self.newest_event_ns < wall_ns:  # noqa: ASYNC110 - ticks arrive through the reader task
+                await anyio.sleep(0.01)
 
     def mark(self) -> None:
         self.first_quote = {}
@@ -145,33 +170,54 @@ async def _measure(
         n_shards = shard_count(cfg)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-universe-")))
         (tmp / "feed.toml").write_text(dump_config(cfg))
-        for shard in range(n_shards):
+
+        shard_metrics: list[str] = []
+        shard_ready_s: dict[int, float] = {}
+
+        async def spawn(shard: int) -> None:
             cmd = [sys.executable, "-m", "violet", "feed", "--config", str(tmp / "feed.toml"), "--shard", str(shard)]
-            proc, _ = await spawn_ready(cmd, name=f"feed shard {shard}", timeout_s=300)
+            proc, line = await spawn_ready([*cmd, "--metrics-port", "0"], name=f"feed shard {shard}", timeout_s=300)
             stack.push_async_callback(stop_process, proc)
             pids[f"feed shard {shard}"] = proc.pid
+            shard_ready_s[shard] = (time.monotonic_ns() - t_start) / 1e9
+            shard_metrics.append(msgspec.json.decode(line)["metrics"])
+
+        await concurrently([partial(spawn, shard) for shard in range(n_shards)])  # as `violet run` starts them
         clock = SystemClock()
         readers = {plane: _Reader(build_plane(plane, cfg, clock)[0]) for plane in ("alpha", "venue")}
         tg = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tg.cancel_scope.cancel)
-        for reader in readers.values():
+        # Each plane's start counts from its own beginning: alpha's from resolving the universe (its shards start
+        # then), BingX's from entering it, after alpha is ready (planes are entered one after the other).
+        began = {"alpha": t_start}
+        for plane, reader in readers.items():
+            began.setdefault(plane, time.monotonic_ns())
             await stack.enter_async_context(reader.feed)  # returns once the plane is ready
             tg.start_soon(reader.run)
-        start = {p: await r.all_quoted_since(t_start, wait_s) for p, r in readers.items()}
+        start = {p: await r.all_quoted_since(began[p], wait_s) for p, r in readers.items()}
         await sim_post(bn, "/__sim/sendlog")  # the steady window starts: send logs on, records kept
         await sim_post(bx, "/__sim/sendlog")
         conflated0 = {p: r.feed.counters().conflated for p, r in readers.items()}
+        refused0 = {p: _refusals(r.feed) for p, r in readers.items()}
+        upstream0 = await _shard_refusals(shard_metrics)
         for r in readers.values():
             r.keep = True
         cpu0, t0 = cpu_seconds(pids), time.monotonic_ns()
         await anyio.sleep(steady_s)
         cpu1, t1 = cpu_seconds(pids), time.monotonic_ns()
         rss = {name: _rss_mib(pid) for name, pid in pids.items()}
+        # Sends of the window's last moments still in flight are kept, or they would look lost: past a tick the venue
+        # stamped after the window closed (the simulators stamp event times from the same clock), and a margin.
+        wall_t1 = time.time_ns()
+        for r in readers.values():
+            await r.seen_event_after(wall_t1, wait_s)
+        await anyio.sleep(0.5)
         for r in readers.values():
             r.keep = False
-        await anyio.sleep(0.5)  # sends of the window's last moments still in flight
         sends = {"alpha": await sim_post(bn, "/__sim/sendlog"), "venue": await sim_post(bx, "/__sim/sendlog")}
         conflated = {p: r.feed.counters().conflated - conflated0[p] for p, r in readers.items()}
+        refused = {p: _refusals(r.feed) - refused0[p] for p, r in readers.items()}
+        refused["alpha"] += await _shard_refusals(shard_metrics) - upstream0
         reconnect: dict[str, float | None] = {}
         for plane, sim in (("alpha", bn), ("venue", bx)):
             readers[plane].mark()
@@ -180,8 +226,19 @@ async def _measure(
             reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
     window_s = (t1 - t0) / 1e9
     cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
-    floors = {"alpha": floor_alpha_s(len(selection.alpha), n_shards), "venue": floor_venue_s(len(selection.venue))}
-    out: dict[str, Any] = {"symbols": symbols, "shards": n_shards, "cpu_cores": cores, "rss_mib": rss}
+    major = nt_major()
+    floors = {
+        "alpha": floor_alpha_s(len(selection.alpha), n_shards, nt_major=major),
+        "venue": floor_venue_s(len(selection.venue)),
+    }
+    out: dict[str, Any] = {
+        "symbols": symbols,
+        "shards": n_shards,
+        "shard_ready_s": [shard_ready_s[i] for i in sorted(shard_ready_s)],
+        "nautilus_trader": version("nautilus_trader"),
+        "cpu_cores": cores,
+        "rss_mib": rss,
+    }
     for plane, reader in readers.items():
         window = [s for s in sends[plane] if t0 <= s[4] < t1]
         stats = summarize(reader.records, window, 0.0)
@@ -196,8 +253,28 @@ async def _measure(
             "p99_ms": stats.p99_us / 1e3,
             "dropped": fate.dropped,
             "conflated": fate.conflated,
+            "refused": dict(refused[plane]),
         }
     return out
+
+
+def _refusals(feed: VenuePriceFeedPort) -> Counter[str]:
+    return Counter(feed.rejected_by_reason() if isinstance(feed, RejectionReasons) else {})
+
+
+async def _shard_refusals(urls: list[str]) -> Counter[str]:
+    """What the feed shards' own sources refused, by reason (from their /metrics): a refused tick never reaches the
+    bridge, so without these a refusal upstream would look like a drop."""
+    total: Counter[str] = Counter()
+    async with aiohttp.ClientSession() as http:
+        for url in urls:
+            async with http.get(f"{url}/metrics") as resp:
+                text = await resp.text()
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == "violet_ticks_rejected_total" and sample.value:
+                        total[sample.labels["reason"]] += int(sample.value)
+    return total
 
 
 def _rss_mib(pid: int) -> float | None:
@@ -220,7 +297,7 @@ async def universe_bench(
 
 COLUMNS = (
     "symbols | plane | shards | start: all fresh s (floor) | reconnect: all fresh s | msgs/s | p50 / p99 ms "
-    "| dropped | conflated"
+    "| dropped | conflated | refused"
 )
 
 
@@ -239,6 +316,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{run[plane]['p50_ms']:.2f} / {run[plane]['p99_ms']:.2f}",
             run[plane]["dropped"],
             run[plane]["conflated"],
+            _reasons(run[plane].get("refused", {})),
         ]
         for run in report["runs"]
         for plane in ("alpha", "venue")
@@ -253,6 +331,12 @@ def markdown(report: dict[str, Any]) -> str:
     p = report["params"]
     intro = f"live profile, {p['rate']:g} msgs/s a venue, {p['steady_s']:g} s steady window, {p['cpus']} CPUs"
     return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu]) + "\n"
+
+
+def _reasons(refused: dict[str, int]) -> str:
+    if not refused:
+        return "0"
+    return f"{sum(refused.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(refused.items())) + ")"
 
 
 def to_json(report: dict[str, Any]) -> bytes:

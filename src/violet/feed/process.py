@@ -202,6 +202,7 @@ async def _serve(
         log.error("violet feed: cannot create the bridge: %s: %s", type(exc).__name__, exc)  # noqa: TRY400 - named, no traceback
         tg.cancel_scope.cancel()
         return FeedExit.BRIDGE_FAILED
+    metrics_url: str | None = None
     if metrics is not None:
         # Served before the sources connect: /healthz answers and /readyz says 503 while NautilusTrader starts.
         monitored = [MonitoredPlane(name=p, adapter=SOURCE_ADAPTER[p], feed=sources[p]) for p in planes]
@@ -215,6 +216,7 @@ async def _serve(
             tg.cancel_scope.cancel()
             return FeedExit.METRICS_PORT
         log.info("violet feed: metrics on %s/metrics", server.url)
+        metrics_url = server.url
     for plane, source in sources.items():
         try:
             await stack.enter_async_context(source)
@@ -237,7 +239,8 @@ async def _serve(
     freeze_startup_heap()
     if ready_line:
         names = {p: writers[p].name for p in planes}
-        sys.stdout.write(msgspec.json.encode({"feed": "ready", "tables": names}).decode() + "\n")
+        line = {"feed": "ready", "tables": names, "metrics": metrics_url}  # the URL: for port 0
+        sys.stdout.write(msgspec.json.encode(line).decode() + "\n")
         sys.stdout.flush()
     return FeedExit.STOPPED
 
