@@ -5,6 +5,8 @@ resolved from their listings (`[universe] select = "usdt-perpetuals"`, both venu
 feed` shard processes behind shared memory (as the embedded defaults do) and the BingX plane in this process, which
 reads both as a reactor does. Reported per plane:
 
+- `ready_s`: from the plane's own start to entering it (every subscription confirmed: acks on BingX and NautilusTrader
+  1.231, a first tick per stream on 2.0);
 - `start_all_fresh_s`: from the plane's own start (alpha: resolving the universe, then its shards start at once;
   BingX: entering it) to every asset's first quote delivered (so fresh when it came);
 - `floor_s`: what the venue's subscription limits alone take (BingX: a socket's topics at `subscribe_per_s`, sockets
@@ -63,7 +65,7 @@ from violet.config import (
     resolve_shards,
     shard_count,
 )
-from violet.domain import SystemClock
+from violet.domain import SystemClock, TickKind
 from violet.ports import RejectionReasons, VenuePriceFeedPort
 from violet.universe import resolve_universe
 
@@ -98,12 +100,11 @@ def floor_venue_s(assets: int) -> float:
 
 
 class _Reader:
-    """Every tick of one plane as it is delivered, and when each asset's first quote after a mark arrived."""
+    """Every tick of one plane as it is delivered (while `keep`), and when every asset had a quote since a mark."""
 
     def __init__(self, feed: VenuePriceFeedPort) -> None:
         self.feed = feed
         self.records: list[Record] = []
-        self.first_quote: dict[str, int] = {}
         self.keep = False
         self.newest_event_ns = 0
 
@@ -112,8 +113,6 @@ class _Reader:
             async for tick in stream:
                 now = time.monotonic_ns()
                 self.newest_event_ns = max(self.newest_event_ns, tick.ts_event)
-                if tick.bid is not None:
-                    self.first_quote.setdefault(tick.asset, now)
                 if self.keep:
                     self.records.append((fields(tick), now))
 
@@ -122,16 +121,19 @@ class _Reader:
             while self.newest_event_ns < wall_ns:  # noqa: ASYNC110 - ticks arrive through the reader task
                 await anyio.sleep(0.01)
 
-    def mark(self) -> None:
-        self.first_quote = {}
-
     async def all_quoted_since(self, mark_ns: int, timeout_s: float) -> float | None:
-        """Seconds from `mark_ns` to every asset's first quote since the last `mark` (None: not within timeout)."""
-        assets = self.feed.assets()
+        """Seconds from `mark_ns` to the moment every asset had a quote received since then (None: not within the
+        timeout), read from the plane's latest values: a quote that came while the plane was still starting counts
+        (BingX's snapshot right after each subscribe), as it does for a reactor reading `latest`; a stream opened
+        after entering would only see each asset's next change (up to ~20 s on a quiet name)."""
+        assets = sorted(self.feed.assets())
         with anyio.move_on_after(timeout_s):
-            while len(self.first_quote) < len(assets):  # noqa: ASYNC110 - ticks arrive through the reader task
+            while True:
+                stamps = [self.feed.latest(a, kind=TickKind.QUOTE).tick for a in assets]
+                received = [t.mono_ns for t in stamps if t is not None and t.mono_ns >= mark_ns]
+                if len(received) == len(assets):
+                    return (max(received) - mark_ns) / 1e9
                 await anyio.sleep(0.05)
-            return (max(self.first_quote.values()) - mark_ns) / 1e9
         return None
 
 
@@ -190,9 +192,11 @@ async def _measure(
         # Each plane's start counts from its own beginning: alpha's from resolving the universe (its shards start
         # then), BingX's from entering it, after alpha is ready (planes are entered one after the other).
         began = {"alpha": t_start}
+        ready: dict[str, float] = {}
         for plane, reader in readers.items():
             began.setdefault(plane, time.monotonic_ns())
             await stack.enter_async_context(reader.feed)  # returns once the plane is ready
+            ready[plane] = (time.monotonic_ns() - began[plane]) / 1e9
             tg.start_soon(reader.run)
         start = {p: await r.all_quoted_since(began[p], wait_s) for p, r in readers.items()}
         await sim_post(bn, "/__sim/sendlog")  # the steady window starts: send logs on, records kept
@@ -220,7 +224,6 @@ async def _measure(
         refused["alpha"] += await _shard_refusals(shard_metrics) - upstream0
         reconnect: dict[str, float | None] = {}
         for plane, sim in (("alpha", bn), ("venue", bx)):
-            readers[plane].mark()
             t_fault = time.monotonic_ns()
             await sim_fault(sim, "close:1011")  # every socket of the venue at once
             reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
@@ -245,6 +248,7 @@ async def _measure(
         fate = delivery(reader.records, sends[plane], window, conflated[plane])
         out[plane] = {
             "symbols": len(reader.feed.assets()),
+            "ready_s": ready[plane],
             "start_all_fresh_s": start[plane],
             "floor_s": floors[plane],
             "reconnect_all_fresh_s": reconnect[plane],
@@ -296,7 +300,7 @@ async def universe_bench(
 
 
 COLUMNS = (
-    "symbols | plane | shards | start: all fresh s (floor) | reconnect: all fresh s | msgs/s | p50 / p99 ms "
+    "symbols | plane | shards | ready s | start: all fresh s (floor) | reconnect: all fresh s | msgs/s | p50 / p99 ms "
     "| dropped | conflated | refused"
 )
 
@@ -310,6 +314,7 @@ def markdown(report: dict[str, Any]) -> str:
             run["symbols"],
             plane,
             run["shards"] if plane == "alpha" else "-",
+            s(run[plane].get("ready_s")),
             f"{s(run[plane]['start_all_fresh_s'])} ({run[plane]['floor_s']:.2f})",
             s(run[plane]["reconnect_all_fresh_s"]),
             f"{run[plane]['msgs_per_s']:,.0f}",
