@@ -77,3 +77,20 @@ async def test_sockets_sharing_one_window_take_turns_and_never_exceed_its_rate_t
     sent.sort()
     assert len(sent) == 5
     assert all(later - earlier >= 1.0 - 1e-3 for earlier, later in zip(sent, sent[2:], strict=False))
+
+
+@given(
+    per_s=st.floats(min_value=0.2, max_value=50.0),
+    guard_s=st.sampled_from([0.0, 0.25]),
+    requests=st.integers(min_value=1, max_value=300),
+)
+def test_span_for_is_what_back_to_back_requests_through_the_window_take(
+    per_s: float, guard_s: float, requests: int
+) -> None:
+    """The bench's BingX floor: the first to the last of `requests` sent as soon as the window allows."""
+    window = SendWindow(per_s, guard_s)
+    now = first = 100.0
+    for _ in range(requests):
+        now += window.wait_s(now)
+        window.count(now)
+    assert SendWindow(per_s, guard_s).span_for(requests) == pytest.approx(now - first)

@@ -43,6 +43,7 @@ import msgspec
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.shard import topics_per_socket
 from violet.adapters.nt_binance.batching import MAX_STREAMS_PER_FRAME
@@ -96,7 +97,7 @@ def floor_venue_s(assets: int) -> float:
     topics = 2 * assets
     per_socket = min(topics, topics_per_socket(s, assets))
     waiting = topics if s.subscribe_scope == "ip" else per_socket
-    return (waiting - 1) / s.subscribe_per_s
+    return SendWindow(s.subscribe_per_s).span_for(waiting)  # paced as the plane paces them
 
 
 class _Reader:

@@ -29,6 +29,11 @@ class SendWindow:
             return 0.0
         return max(0.0, self._sent[0] + self._span_s - now)
 
+    def span_for(self, requests: int) -> float:
+        """Seconds from the first to the last of `requests` sent back to back through an empty window: a window's
+        worth at once, then a window's worth each span."""
+        return (max(1, -(-requests // self._n)) - 1) * self._span_s
+
     def count(self, now: float) -> None:
         """Count a request sent at `now`."""
         self._sent.append(now)
