@@ -1,4 +1,5 @@
-"""The process's startup heap, taken out of the cyclic garbage collector once the feeds are up.
+"""The process's heap: the startup heap taken out of the cyclic garbage collector once the feeds are up, and free memory
+handed back after bursts.
 
 NautilusTrader's node, its instruments and the imports leave a hundred thousand GC-tracked objects that live as
 long as the process. Every full collection would walk them all, for longer than the reactor's 10 ms budget, at
@@ -8,6 +9,8 @@ afterwards is collected as usual.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
 
 
@@ -16,3 +19,23 @@ def freeze_startup_heap() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+def return_free_heap() -> bool:
+    """Hand back to the kernel the free memory glibc's malloc keeps in its arenas (`malloc_trim(0)`); False where the
+    C library has no such call. For work that allocates and frees in bursts from worker threads, each of which gets
+    an arena of its own that otherwise keeps its high-water mark (the recorder's flushes and compactions)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True

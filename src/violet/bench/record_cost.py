@@ -24,6 +24,7 @@ import psutil
 from hdrh.histogram import HdrHistogram
 
 from violet.api import open_planes
+from violet.bench.memory_parts import MemoryParts
 from violet.bench.nt_backtest import run_backtest
 from violet.bench.sim_process import stop_sim
 from violet.bench.system_soak import MIB, ProcessTrack
@@ -100,16 +101,24 @@ def _bytes_under(root: Path) -> int:
     return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
 
 
+PARTS_EVERY = 12
+"""The memory parts every 12th RSS sample (a minute at 5 s): mallinfo2 walks every malloc arena."""
+
+
 async def _phase(
-    phase: _Phase, seconds: float, reader: _Reader, track: ProcessTrack, t0: float, every_s: float
+    phase: _Phase, seconds: float, reader: _Reader, track: ProcessTrack, parts: MemoryParts, t0: float, every_s: float
 ) -> None:
     proc = psutil.Process()
     seen = reader.seen
     reader.phase = phase
     cpu0, wall0, ticks0 = _cpu_s(proc), time.monotonic(), seen.total()
     end = wall0 + seconds
+    n = 0
     while (now := time.monotonic()) < end:
         track.sample(now - t0)
+        if n % PARTS_EVERY == 0:
+            parts.sample(now - t0)
+        n += 1
         await anyio.sleep(min(every_s, end - now))
     track.sample(time.monotonic() - t0)
     phase.wall_s = time.monotonic() - wall0
@@ -120,6 +129,7 @@ async def _phase(
 async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
     sims = await start_sims(opts.symbols, opts.rate)
     track = ProcessTrack("recording process", os.getpid())
+    parts = MemoryParts()
     baseline, recording = _Phase("planes alone (baseline)"), _Phase("planes + recording")
     try:
         assets = list(sims["binance"].info["symbols"])
@@ -130,13 +140,13 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
             tg.start_soon(reader.drain, "alpha", planes.alpha)
             tg.start_soon(reader.drain, "venue", planes.venue)
             t0 = time.monotonic()
-            await _phase(baseline, opts.baseline_minutes * 60, reader, track, t0, opts.sample_s)
+            await _phase(baseline, opts.baseline_minutes * 60, reader, track, parts, t0, opts.sample_s)
             specs = await load_specs(planes.config, planes.alpha.assets(), planes.venue.assets())
             recorder = CatalogRecorder(root, specs, clock=planes.clock, flush_s=opts.flush_s)
             recording_started_s = time.monotonic() - t0
             async with anyio.create_task_group() as rec:
                 await rec.start(recorder.record, {"alpha": planes.alpha, "venue": planes.venue})
-                await _phase(recording, opts.minutes * 60, reader, track, t0, opts.sample_s)
+                await _phase(recording, opts.minutes * 60, reader, track, parts, t0, opts.sample_s)
                 rec.cancel_scope.cancel()
             summary = recorder.summary()
             tg.cancel_scope.cancel()
@@ -160,6 +170,7 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
         if baseline.cpu_s and recording.wall_s
         else None,
         "rss": track.summary(half, 0.0) | {"judged_from_s": round(half, 1)},
+        "memory_parts": parts.summary(half),
         "recorder": summary,
         "catalog": {
             "records": records,
@@ -217,6 +228,13 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         if rss["slope_mib_per_hour"] is not None
         else "RSS: too few samples"
     )
+    mem = result["memory_parts"]
+    slopes = ", ".join(
+        f"{part} {mem[part]['slope_per_hour']:+.2f}"
+        for part in ("rss", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
+        if mem[part]["slope_per_hour"] is not None
+    )
+    lines.append(f"memory parts per hour over that half (MiB; Python in blocks): {slopes or 'too few samples'}")
     c = result["catalog"]
     lines.append(
         f"catalog: {c['records']} records, {c['mib']} MiB in {c['files']} files: {c['mib_per_million_records']} MiB "

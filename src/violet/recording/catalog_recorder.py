@@ -24,6 +24,7 @@ import anyio
 import anyio.abc
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
+from violet.app.heap import return_free_heap
 from violet.domain import Clock, NormalizedTick
 from violet.ports import TickTap, VenuePriceFeedPort
 from violet.recording.catalog_files import HOUR_NS, MINUTE_NS, CatalogFiles
@@ -199,6 +200,7 @@ class CatalogRecorder:
             await anyio.to_thread.run_sync(self.verdict_log.sync)
             if time.monotonic() >= next_compact:
                 await anyio.to_thread.run_sync(self.compact)
+                await anyio.to_thread.run_sync(return_free_heap)
                 next_compact = time.monotonic() + self.compact_s
 
     def summary(self) -> dict[str, Any]:

@@ -1,0 +1,78 @@
+"""Where a process's memory is, sampled cheaply enough to run through an hour: RSS beside what glibc's malloc holds
+in use and holds free (mallinfo2), what Arrow's pool holds (when pyarrow is loaded), and Python's live blocks.
+
+A growing RSS with a flat malloc in-use figure is memory freed and kept (fragmentation, an arena's high-water mark);
+with growing in-use, allocations through malloc that live (C, C++ and Rust extensions use it); with Arrow's figure,
+Arrow; with none of them, memory mapped another way (Python's object arenas among it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import sys
+from array import array
+from typing import Any
+
+import attrs
+import psutil
+
+from violet.bench.system_soak import MIB, theil_sen_slope
+
+PARTS = ("rss", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
+    ] + [("keepcost", ctypes.c_size_t)]
+
+
+@functools.cache
+def _mallinfo2() -> Any:
+    try:
+        fn = ctypes.CDLL(None).mallinfo2  # glibc >= 2.33
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    return fn
+
+
+def sample_parts() -> dict[str, int | None]:
+    info = _mallinfo2()
+    m = info() if info is not None else None
+    arrow = sys.modules.get("pyarrow")
+    return {
+        "rss": int(psutil.Process().memory_info().rss),
+        "malloc_in_use": None if m is None else int(m.uordblks + m.hblkhd),
+        "malloc_free_held": None if m is None else int(m.fordblks),
+        "arrow_allocated": None if arrow is None else int(arrow.total_allocated_bytes()),
+        "python_blocks": sys.getallocatedblocks(),
+    }
+
+
+@attrs.define
+class MemoryParts:
+    """This process's parts over time, packed (a sample is a few numbers; an hour of dicts would be growth itself)."""
+
+    _t: array[float] = attrs.field(factory=lambda: array("d"))
+    _values: dict[str, array[int]] = attrs.field(factory=lambda: {p: array("q") for p in PARTS})
+
+    def sample(self, t: float) -> None:
+        self._t.append(t)
+        for part, value in sample_parts().items():
+            self._values[part].append(-1 if value is None else value)
+
+    def summary(self, from_s: float) -> dict[str, Any]:
+        """Per part: first and last value, and its Theil-Sen slope per hour from `from_s` (MiB; blocks for Python)."""
+        out: dict[str, Any] = {"samples": len(self._t), "judged_from_s": round(from_s, 1)}
+        for part, values in self._values.items():
+            points = [(t, v) for t, v in zip(self._t, values, strict=True) if t >= from_s and v >= 0]
+            scale = 1 if part == "python_blocks" else MIB
+            out[part] = {
+                "start": values[0] / scale if values and values[0] >= 0 else None,
+                "end": values[-1] / scale if values and values[-1] >= 0 else None,
+                "slope_per_hour": theil_sen_slope(points) * 3600 / scale if len(points) >= 2 else None,
+            }
+        return out

@@ -1,0 +1,46 @@
+"""The memory parts `violet bench record` samples: each reads what it names on this machine (glibc, Linux)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from violet.app.heap import return_free_heap
+from violet.bench.memory_parts import MemoryParts, sample_parts
+from violet.bench.system_soak import MIB
+
+glibc = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallinfo2 and malloc_trim are glibc's")
+
+
+@glibc
+def test_a_large_live_allocation_shows_in_malloc_in_use_and_in_rss() -> None:
+    before = sample_parts()
+    held = bytearray(64 * MIB)  # zero-filled: its pages are touched, so resident
+    after = sample_parts()
+    in_use_before, in_use_after = before["malloc_in_use"], after["malloc_in_use"]
+    assert in_use_before is not None and in_use_after is not None
+    assert in_use_after - in_use_before >= 63 * MIB
+    rss_before, rss_after = before["rss"], after["rss"]
+    assert rss_before is not None and rss_after is not None
+    assert rss_after - rss_before >= 32 * MIB
+    del held
+
+
+@glibc
+def test_the_summary_gives_each_parts_trend_from_the_judged_moment() -> None:
+    parts = MemoryParts()
+    parts.sample(0.0)
+    held = bytearray(32 * MIB)
+    parts.sample(3600.0)
+    summary = parts.summary(0.0)
+    assert summary["samples"] == 2
+    assert summary["malloc_in_use"]["slope_per_hour"] >= 31
+    assert summary["python_blocks"]["start"] > 0
+    assert parts.summary(1800.0)["malloc_in_use"]["slope_per_hour"] is None, "one sample after 1800 s: no trend"
+    del held
+
+
+@glibc
+def test_free_heap_is_handed_back_where_glibc_offers_it() -> None:
+    assert return_free_heap() is True
