@@ -146,12 +146,15 @@ def test_bench_burst_reports_every_phase(tmp_path: Path) -> None:
 
 def test_bench_universe_reports_every_key_per_size_and_plane(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "violet", "bench", "universe", "--symbols", "5", "--rate", "300"]
-    cmd += ["--steady-s", "2", "--wait-s", "60", "--out", str(tmp_path)]
+    cmd += ["--steady-s", "2", "--wait-s", "60", "--rss-minutes", "0.1", "--out", str(tmp_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     runs = json.loads((tmp_path / "universe.json").read_text())["runs"]
     assert [r["symbols"] for r in runs] == [5]
     for run in runs:
+        trend = run["rss_trend"]
+        assert set(run["rss_mib"]) <= set(trend), "every process's RSS followed"
+        assert trend["reactor"]["samples"] >= 20 and trend["reactor"]["slope_mib_per_hour"] is not None
         assert {"feed shard 0", "reactor", "binance simulator", "bingx simulator"} <= set(run["cpu_cores"])
         assert all(v is not None and v > 0 for v in run["rss_mib"].values())
         for plane in ("alpha", "venue"):

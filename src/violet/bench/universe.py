@@ -53,6 +53,7 @@ from violet.app.processes import concurrently, spawn_ready, stop_process
 from violet.bench.markdown_table import table
 from violet.bench.records import Record, delivery, fields, summarize
 from violet.bench.sim_process import SimProcess, cpu_seconds, sim_fault, sim_post, start_sim, stop_sim
+from violet.bench.system_soak import ProcessTrack
 from violet.composition import build_plane
 from violet.config import (
     BinanceConfig,
@@ -139,13 +140,13 @@ class _Reader:
 
 
 async def universe_run(
-    *, symbols: int, rate: float, shards: int | Literal["auto"], steady_s: float, wait_s: float
+    *, symbols: int, rate: float, shards: int | Literal["auto"], steady_s: float, wait_s: float, rss_s: float = 0.0
 ) -> dict[str, Any]:
     sims: dict[str, SimProcess] = {}
     try:
         for venue in ("binance", "bingx"):
             sims[venue] = await start_sim(venue, symbols=symbols, rate=rate, tls=False, pin=False, profile="live")
-        return await _measure(sims, symbols=symbols, shards=shards, steady_s=steady_s, wait_s=wait_s)
+        return await _measure(sims, symbols=symbols, shards=shards, steady_s=steady_s, wait_s=wait_s, rss_s=rss_s)
     finally:
         gc.unfreeze()
         for sim in sims.values():
@@ -153,7 +154,13 @@ async def universe_run(
 
 
 async def _measure(
-    sims: dict[str, SimProcess], *, symbols: int, shards: int | Literal["auto"], steady_s: float, wait_s: float
+    sims: dict[str, SimProcess],
+    *,
+    symbols: int,
+    shards: int | Literal["auto"],
+    steady_s: float,
+    wait_s: float,
+    rss_s: float = 0.0,
 ) -> dict[str, Any]:
     bn, bx = sims["binance"], sims["bingx"]
     base = VioletConfig(
@@ -228,6 +235,7 @@ async def _measure(
             t_fault = time.monotonic_ns()
             await sim_fault(sim, "close:1011")  # every socket of the venue at once
             reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
+        rss_trend = await _rss_trend(pids, rss_s) if rss_s else None
     window_s = (t1 - t0) / 1e9
     cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
     major = nt_major()
@@ -242,6 +250,7 @@ async def _measure(
         "nautilus_trader": version("nautilus_trader"),
         "cpu_cores": cores,
         "rss_mib": rss,
+        "rss_trend": rss_trend,
     }
     for plane, reader in readers.items():
         window = [s for s in sends[plane] if t0 <= s[4] < t1]
@@ -282,6 +291,31 @@ async def _shard_refusals(urls: list[str]) -> Counter[str]:
     return total
 
 
+RSS_SAMPLE_S = 10.0
+"""At most this between RSS samples (shorter runs sample 20 times)."""
+
+
+async def _rss_trend(pids: dict[str, int], seconds: float) -> dict[str, Any]:
+    """Every process's RSS for `seconds` with nothing kept by the measuring process (no records, no send logs), and
+    its Theil-Sen trend over the second half (the first half is warm-up: caches, pools and books filling)."""
+    tracks = [ProcessTrack(name, pid) for name, pid in pids.items()]
+    every_s = min(RSS_SAMPLE_S, seconds / 20)
+    t0 = time.monotonic()
+    while (elapsed := time.monotonic() - t0) < seconds:
+        for track in tracks:
+            track.sample(elapsed)
+        await anyio.sleep(min(every_s, max(0.0, seconds - elapsed)))
+    for track in tracks:
+        track.sample(time.monotonic() - t0)
+    out: dict[str, Any] = {"seconds": seconds, "judged_from_s": seconds / 2}
+    for track in tracks:
+        summary = track.summary(seconds / 2, 0.0)
+        out[track.name] = {
+            k: summary[k] for k in ("rss_after_warmup_mib", "rss_end_mib", "slope_mib_per_hour", "samples")
+        }
+    return out
+
+
 def _rss_mib(pid: int) -> float | None:
     try:
         return float(psutil.Process(pid).memory_info().rss) / MIB
@@ -294,10 +328,19 @@ def sizes_of(spec: str) -> list[int]:
 
 
 async def universe_bench(
-    *, sizes: list[int], rate: float, shards: int | Literal["auto"], steady_s: float, wait_s: float
+    *,
+    sizes: list[int],
+    rate: float,
+    shards: int | Literal["auto"],
+    steady_s: float,
+    wait_s: float,
+    rss_s: float = 0.0,
 ) -> dict[str, Any]:
-    runs = [await universe_run(symbols=n, rate=rate, shards=shards, steady_s=steady_s, wait_s=wait_s) for n in sizes]
-    return {"params": {"rate": rate, "steady_s": steady_s, "cpus": psutil.cpu_count()}, "runs": runs}
+    runs = [
+        await universe_run(symbols=n, rate=rate, shards=shards, steady_s=steady_s, wait_s=wait_s, rss_s=rss_s)
+        for n in sizes
+    ]
+    return {"params": {"rate": rate, "steady_s": steady_s, "rss_s": rss_s, "cpus": psutil.cpu_count()}, "runs": runs}
 
 
 COLUMNS = (
@@ -334,9 +377,19 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:.0f}" for k, v in run["rss_mib"].items() if v is not None)
         for run in report["runs"]
     ]
+    trends = [
+        f"{run['symbols']} symbols, RSS over {trend['seconds'] / 60:g} min (MiB after half -> end, trend MiB/h): "
+        + ", ".join(
+            f"{name} {t['rss_after_warmup_mib']:.0f} -> {t['rss_end_mib']:.0f} ({t['slope_mib_per_hour']:+.1f})"
+            for name, t in trend.items()
+            if isinstance(t, dict) and t["slope_mib_per_hour"] is not None
+        )
+        for run in report["runs"]
+        if (trend := run.get("rss_trend"))
+    ]
     p = report["params"]
     intro = f"live profile, {p['rate']:g} msgs/s a venue, {p['steady_s']:g} s steady window, {p['cpus']} CPUs"
-    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu]) + "\n"
+    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu, *trends]) + "\n"
 
 
 def _reasons(refused: dict[str, int]) -> str:

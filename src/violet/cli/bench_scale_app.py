@@ -213,6 +213,12 @@ def bench_universe(
     wait_s: Annotated[
         float, typer.Option(min=1, help="Longest wait for every asset's quote (start, reconnect).")
     ] = 120.0,
+    rss_minutes: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Then this long with nothing kept, sampling every process's RSS (trend after half of it)."
+        ),
+    ] = 0.0,
     out: Annotated[Path, typer.Option(help="Directory for universe.json and universe.md.")] = Path("bench-out"),
 ) -> None:
     """The whole market through violet at each size: both simulators on the live profile, the universe resolved from
@@ -220,7 +226,8 @@ def bench_universe(
     asset quoted after start and after a venue-wide reconnect (beside the floor the venue's limits set), venue ->
     reactor p50/p99, drops and conflation; CPU and RSS of every process.
 
-    Example: violet bench universe --symbols 50,200,full --rate 5000 --out bench-out
+    Example: violet bench universe --symbols 50,200,full --rate 5000 --out bench-out; RSS over 30 minutes at full
+    size: violet bench universe --symbols full --rss-minutes 30
     """
     from violet.bench.universe import markdown, sizes_of, to_json, universe_bench
 
@@ -232,7 +239,9 @@ def bench_universe(
         raise typer.BadParameter("each between 2 and 2000", param_hint="--symbols")
 
     async def main() -> dict[str, object]:
-        return await universe_bench(sizes=sizes, rate=rate, shards=shards or "auto", steady_s=steady_s, wait_s=wait_s)
+        return await universe_bench(
+            sizes=sizes, rate=rate, shards=shards or "auto", steady_s=steady_s, wait_s=wait_s, rss_s=rss_minutes * 60
+        )
 
     report = run_on_uvloop(main)
     out.mkdir(parents=True, exist_ok=True)
