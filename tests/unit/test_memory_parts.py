@@ -24,6 +24,9 @@ def test_a_large_live_allocation_shows_in_malloc_in_use_and_in_rss() -> None:
     rss_before, rss_after = before["rss"], after["rss"]
     assert rss_before is not None and rss_after is not None
     assert rss_after - rss_before >= 32 * MIB
+    anon_before, anon_after = before["rss_anon"], after["rss_anon"]
+    assert anon_before is not None and anon_after is not None
+    assert anon_after - anon_before >= 32 * MIB, "a heap allocation is anonymous memory"
     del held
 
 
@@ -37,6 +40,9 @@ def test_the_summary_gives_each_parts_trend_from_the_judged_moment() -> None:
     assert summary["samples"] == 2
     assert summary["malloc_in_use"]["slope_per_hour"] >= 31
     assert summary["python_blocks"]["start"] > 0
+    assert summary["series_t_s"] == [0.0, 3600.0]
+    first, last = summary["malloc_in_use"]["series"]
+    assert last - first >= 31
     assert parts.summary(1800.0)["malloc_in_use"]["slope_per_hour"] is None, "one sample after 1800 s: no trend"
     del held
 
@@ -44,3 +50,21 @@ def test_the_summary_gives_each_parts_trend_from_the_judged_moment() -> None:
 @glibc
 def test_free_heap_is_handed_back_where_glibc_offers_it() -> None:
     assert return_free_heap() is True
+
+
+@glibc
+def test_arrows_pool_hands_back_the_pages_it_keeps_after_a_burst() -> None:
+    pa = pytest.importorskip("pyarrow")
+    pc = pytest.importorskip("pyarrow.compute")
+    if pa.default_memory_pool().backend_name != "mimalloc":
+        pytest.skip("the burst's pages are kept by mimalloc, Arrow's default pool here")
+    column = pa.array(range(100_000), type=pa.int64())
+    burst = [pc.add(column, i) for i in range(150)]  # ~115 MiB through Arrow's pool, as a compaction allocates
+    kept = burst[::50]
+    del burst
+    held = sample_parts()["rss_anon"]
+    assert return_free_heap() is True
+    after = sample_parts()["rss_anon"]
+    assert held is not None and after is not None
+    assert held - after >= 50 * MIB, "freed Arrow buffers stay resident until the pool is told to let them go"
+    del kept

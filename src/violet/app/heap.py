@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import sys
 
 
 def freeze_startup_heap() -> int:
@@ -31,9 +32,13 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def return_free_heap() -> bool:
-    """Hand back to the kernel the free memory glibc's malloc keeps in its arenas (`malloc_trim(0)`); False where the
-    C library has no such call. For work that allocates and frees in bursts from worker threads, each of which gets
-    an arena of its own that otherwise keeps its high-water mark (the recorder's flushes and compactions)."""
+    """Hand back to the kernel the free memory glibc's malloc keeps in its arenas (`malloc_trim(0)`), and the free
+    pages Arrow's pool keeps (mimalloc by default, outside malloc's figures) when pyarrow is loaded; False where the C
+    library has no such call. For work that allocates and frees in bursts from worker threads, each of which gets an
+    arena of its own that otherwise keeps its high-water mark (the recorder's flushes and compactions)."""
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
     libc = _libc()
     if libc is None:
         return False

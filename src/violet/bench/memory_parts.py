@@ -1,9 +1,11 @@
-"""Where a process's memory is, sampled cheaply enough to run through an hour: RSS beside what glibc's malloc holds
-in use and holds free (mallinfo2), what Arrow's pool holds (when pyarrow is loaded), and Python's live blocks.
+"""Where a process's memory is, sampled cheaply enough to run through an hour: RSS split as the kernel counts it
+(anonymous pages, file pages mapped in), beside what glibc's malloc holds in use and holds free (mallinfo2), what
+Arrow's pool holds (when pyarrow is loaded), and Python's live blocks.
 
 A growing RSS with a flat malloc in-use figure is memory freed and kept (fragmentation, an arena's high-water mark);
 with growing in-use, allocations through malloc that live (C, C++ and Rust extensions use it); with Arrow's figure,
-Arrow; with none of them, memory mapped another way (Python's object arenas among it).
+Arrow; with growing file pages, files mapped and read (libraries, memory-mapped Parquet); with none of them,
+anonymous memory mapped another way (Python's object arenas, an allocator's cached pages).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import psutil
 
 from violet.bench.system_soak import MIB, theil_sen_slope
 
-PARTS = ("rss", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
+PARTS = ("rss", "rss_anon", "rss_file", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
 
 
 class _MallInfo2(ctypes.Structure):
@@ -39,12 +41,30 @@ def _mallinfo2() -> Any:
     return fn
 
 
+def _kernel_rss() -> dict[str, int]:
+    """RssAnon and RssFile from /proc/self/status (kB there); empty off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            lines = status.read().splitlines()
+    except OSError:
+        return {}
+    out: dict[str, int] = {}
+    for line in lines:
+        key, _, rest = line.partition(":")
+        if key in ("RssAnon", "RssFile"):
+            out[key] = int(rest.split()[0]) * 1024
+    return out
+
+
 def sample_parts() -> dict[str, int | None]:
     info = _mallinfo2()
     m = info() if info is not None else None
     arrow = sys.modules.get("pyarrow")
+    kernel = _kernel_rss()
     return {
         "rss": int(psutil.Process().memory_info().rss),
+        "rss_anon": kernel.get("RssAnon"),
+        "rss_file": kernel.get("RssFile"),
         "malloc_in_use": None if m is None else int(m.uordblks + m.hblkhd),
         "malloc_free_held": None if m is None else int(m.fordblks),
         "arrow_allocated": None if arrow is None else int(arrow.total_allocated_bytes()),
@@ -65,7 +85,8 @@ class MemoryParts:
             self._values[part].append(-1 if value is None else value)
 
     def summary(self, from_s: float) -> dict[str, Any]:
-        """Per part: first and last value, and its Theil-Sen slope per hour from `from_s` (MiB; blocks for Python)."""
+        """Per part: first and last value, its Theil-Sen slope per hour from `from_s`, and every sample (MiB; blocks
+        for Python), so a step can be told from a slope."""
         out: dict[str, Any] = {"samples": len(self._t), "judged_from_s": round(from_s, 1)}
         for part, values in self._values.items():
             points = [(t, v) for t, v in zip(self._t, values, strict=True) if t >= from_s and v >= 0]
@@ -74,5 +95,7 @@ class MemoryParts:
                 "start": values[0] / scale if values and values[0] >= 0 else None,
                 "end": values[-1] / scale if values and values[-1] >= 0 else None,
                 "slope_per_hour": theil_sen_slope(points) * 3600 / scale if len(points) >= 2 else None,
+                "series": [round(v / scale, 2) if v >= 0 else None for v in values],
             }
+        out["series_t_s"] = [round(t, 1) for t in self._t]
         return out

@@ -24,7 +24,7 @@ import psutil
 from hdrh.histogram import HdrHistogram
 
 from violet.api import open_planes
-from violet.bench.memory_parts import MemoryParts
+from violet.bench.memory_parts import PARTS, MemoryParts
 from violet.bench.nt_backtest import run_backtest
 from violet.bench.sim_process import stop_sim
 from violet.bench.system_soak import MIB, ProcessTrack
@@ -230,9 +230,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     )
     mem = result["memory_parts"]
     slopes = ", ".join(
-        f"{part} {mem[part]['slope_per_hour']:+.2f}"
-        for part in ("rss", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
-        if mem[part]["slope_per_hour"] is not None
+        f"{part} {mem[part]['slope_per_hour']:+.2f}" for part in PARTS if mem[part]["slope_per_hour"] is not None
     )
     lines.append(f"memory parts per hour over that half (MiB; Python in blocks): {slopes or 'too few samples'}")
     c = result["catalog"]
