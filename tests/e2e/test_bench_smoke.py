@@ -167,3 +167,16 @@ def test_bench_universe_reports_every_key_per_size_and_plane(tmp_path: Path) -> 
             assert row["dropped"] == 0
             assert isinstance(row["refused"], dict)
     assert "| 5 | venue |" in (tmp_path / "universe.md").read_text()
+
+
+def test_bench_bingx_path_times_every_stage_on_frames_that_all_become_ticks(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "bingx-path", "--frames", "2000", "--repeats", "1"]
+    done = subprocess.run([*cmd, "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads((tmp_path / "bingx_path.json").read_text())
+    ns = result["ns_per_frame"]
+    assert set(ns) == {"raw", "raw + wake-up", "codec", "adapter", "adapter + read", "adapter + wake-up"}
+    assert all(v > 0 for v in ns.values())
+    # Stages add work: the whole frame callback includes the codec, and a read includes the callback.
+    assert ns["adapter"] > ns["codec"] and ns["adapter + read"] > ns["adapter"] * 0.9
+    assert "violet / raw" in (tmp_path / "bingx_path.md").read_text()

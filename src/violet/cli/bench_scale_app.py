@@ -1,6 +1,7 @@
 """`violet bench burst` (the alpha plane through a liquidation cascade, for 1 and N feed shards in one run),
 `violet bench universe` (the whole market, size by size) and
-`violet bench metrics` (what Prometheus metrics cost per tick)."""
+`violet bench metrics` (what Prometheus metrics cost per tick) and
+`violet bench bingx-path` (BingX's in-process path, stage by stage, against the raw client's work)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,32 @@ def bench_metrics(
     from violet.bench.metrics_cost import measure
 
     typer.echo(json.dumps(measure(ticks=ticks, repeats=repeats), indent=2))
+
+
+@scale_app.command("bingx-path")
+def bench_bingx_path(
+    frames: Annotated[int, typer.Option(min=1000, help="Frames per stage and repeat.")] = 20_000,
+    symbols: Annotated[int, typer.Option(min=2, max=2000, help="Assets the frames cover.")] = 50,
+    repeats: Annotated[int, typer.Option(min=1, help="Interleaved repeats; medians are reported.")] = 5,
+    out: Annotated[Path, typer.Option(help="Directory for bingx_path.json and bingx_path.md.")] = Path("bench-out"),
+) -> None:
+    """BingX's in-process path taken apart on the same frames (no socket): the raw client's work (gunzip,
+    json.loads, a record), violet's codec, the adapter's whole frame callback, a subscriber's read and a consumer's
+    wake-up, each stage's cost and the ratio to the raw client (end to end: `violet bench latency`, bingx-raw
+    against bingx-violet).
+
+    Example: violet bench bingx-path --frames 20000 --repeats 5
+    """
+    import json
+
+    from violet.bench.bingx_path import measure, table
+
+    result = measure(frames=frames, symbols=symbols, repeats=repeats)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bingx_path.json").write_text(json.dumps(result, indent=2))
+    text = table(result)
+    (out / "bingx_path.md").write_text(text + "\n")
+    typer.echo(text)
 
 
 @scale_app.command("chaos")
