@@ -223,7 +223,7 @@ def test_a_corrupt_shared_memory_slot_is_counted_never_delivered(
             value = reader.read_slot(index)
         except CorruptSlot:
             value = None
-        feed._pump(reader)
+        feed._pump(0, reader)
         counters = feed.counters()
         assert counters.received + counters.rejected == 1, "every damaged slot is either a valid tick or counted"
         event("slot did not decode" if value is None else "slot decoded")

@@ -103,6 +103,60 @@ async def test_a_writer_that_closes_takes_its_assets_down_at_once_not_after_the_
             writer.close()
 
 
+async def test_assets_a_feed_adds_while_running_join_the_plane_carried_by_their_shard() -> None:
+    bridge = f"sh{secrets.token_hex(3)}"
+    writers = [ShmTableWriter(bridge, s, shard=i, shards=2, room=2) for i, s in enumerate(SLICES)]
+    settings = RemoteShmSettings(
+        bridge=bridge, venue="binance", assets=ASSETS, heartbeat_timeout_ns=300_000_000, shards=SLICES
+    )
+    doge, xrp = "DOGEUSDT-PERP", "XRPUSDT-PERP"
+    beating = [True, True]
+
+    async def beat() -> None:
+        n = 0
+        while True:
+            n += 1
+            for i, w in enumerate(writers):
+                if beating[i]:
+                    for asset in sorted(w.assets):
+                        write_quote(w, asset, n)
+                    w.heartbeat()
+                    w.wake()
+            await anyio.sleep(0.02)
+
+    def fresh(feed: RemoteShmPriceFeed, asset: str) -> bool:
+        return asset in feed.assets() and feed.latest(asset, kind=TickKind.QUOTE).freshness is Freshness.FRESH
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(beat)
+            async with RemoteShmPriceFeed(settings) as feed:
+                await eventually(lambda: set(quote_freshness(feed).values()) == {Freshness.FRESH}, "all fresh")
+                assert doge not in feed.assets()
+                # Room for two: the third is refused by the writer (and never published), not squeezed in.
+                assert writers[1].add_assets([doge, xrp, "ADAUSDT-PERP"]) == [doge, xrp]
+                assert writers[1].add_assets([doge]) == [], "an asset already there is not added again"
+                await eventually(lambda: fresh(feed, doge) and fresh(feed, xrp), "the new listings fresh")
+                assert "ADAUSDT-PERP" not in feed.assets()
+                # Carried by their shard: its outage takes them down with ETH, and nothing else.
+                beating[1] = False
+                await eventually(
+                    lambda: feed.latest(doge, kind=TickKind.QUOTE).freshness is Freshness.FEED_DOWN, "down with shard 1"
+                )
+                assert feed.assets_down() == sorted(["ETHUSDT-PERP", doge, xrp])
+                assert quote_freshness(feed)["BTCUSDT-PERP"] is Freshness.FRESH
+                # A reader that comes after the table grew sees every asset at once.
+                late = ShmTableReader(bridge, shard=1, shards=2)
+                try:
+                    assert late.assets == {"ETHUSDT-PERP", doge, xrp}
+                finally:
+                    late.close()
+            tg.cancel_scope.cancel()
+    finally:
+        for w in writers:
+            w.close()
+
+
 async def test_every_shard_must_beat_before_the_plane_is_ready() -> None:
     bridge = f"sh{secrets.token_hex(3)}"
     writers = [ShmTableWriter(bridge, s, shard=i, shards=2) for i, s in enumerate(SLICES)]
@@ -134,10 +188,10 @@ def test_a_reader_refuses_a_table_of_another_sharding() -> None:
     try:
         import struct
 
-        from violet.bridges.shm_layout import HEADER
+        from violet.bridges.shm_layout import SHARD_OFFSET
 
         buf = other._buf  # the header's shard fields, as a writer of another sharding would have written them
-        struct.pack_into("<HH", buf, HEADER.size - 4, 1, 3)
+        struct.pack_into("<HH", buf, SHARD_OFFSET, 1, 3)
         with pytest.raises(LayoutError, match="shard 1 of 3"):
             ShmTableReader(bridge, shard=0, shards=2)
     finally:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import os
 
 import anyio
+import msgspec
 import pytest
 
 from tests.support.waiting import eventually
 from violet.api import open_planes
+from violet.bridges.shm_table import ShmTableReader
+from violet.composition import shm_bridge_name
 from violet.config import (
     BinanceConfig,
     BingxConfig,
@@ -22,6 +25,7 @@ from violet.config import (
     VioletConfig,
 )
 from violet.domain import FeedState, Freshness, TickKind
+from violet.feed.listings import owner
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
 from violet.sim.engine.faults import Fault
@@ -141,3 +145,44 @@ async def test_a_name_listed_while_running_is_subscribed_on_both_planes_without_
             # BingX on a socket of its own; NautilusTrader 1.231 through its running client.
             await eventually(sol_fresh, "SOL subscribed on both planes", 15)
             assert all(plane.latest(a).fresh for plane in (planes.alpha, planes.venue) for a in first)
+
+
+async def test_a_name_listed_while_running_reaches_a_remote_plane_through_its_feed_shard_without_a_restart() -> None:
+    """The default deployment's alpha plane: feed processes publishing into shared memory. The feed shard the new
+    name falls to subscribes it and adds it to its table; the reactor's remote plane serves it from there."""
+    async with (
+        BinanceSimulator(BinanceSimConfig(symbols=5, rate_hz=400)) as bn,
+        BingxSimulator(BingxSimConfig(symbols=5, rate_hz=400, subscribe_per_s=100)) as bx,
+    ):
+        for sim in (bn, bx):  # not trading yet when violet starts: a listing to come
+            await sim.apply_fault(Fault.parse("delist:SOL"))
+        cfg = msgspec.structs.replace(
+            watching(bn, bx),
+            alpha=PlaneConfig(adapter="remote_shm"),
+            bridge=BridgeConfig(shm_prefix=f"nl{os.getpid()}"),
+            feed=FeedConfig(shards=2),
+        )
+        async with open_planes(cfg) as planes:
+            alpha = planes.alpha
+            first = sorted(alpha.assets())
+            assert "SOLUSDT-PERP" not in first and len(first) == 4
+            await eventually(lambda: all(alpha.latest(a, kind=TickKind.QUOTE).fresh for a in first), "first fresh", 30)
+            feeds = planes.child_pids()
+            assert sum(name.startswith("violet feed shard") for name in feeds) == 2
+            for sim in (bn, bx):
+                await sim.apply_fault(Fault.parse("list:SOL"))
+
+            def sol_fresh() -> bool:
+                return "SOLUSDT-PERP" in alpha.assets() and alpha.latest("SOLUSDT-PERP", kind=TickKind.QUOTE).fresh
+
+            await eventually(sol_fresh, "SOL published by its feed shard and fresh on the remote plane", 20)
+            assert planes.child_pids() == feeds, "no feed restarted"
+            tables = [ShmTableReader(shm_bridge_name(cfg, "alpha"), shard=i, shards=2) for i in range(2)]
+            try:
+                assert [("SOLUSDT-PERP" in t.assets) for t in tables].count(True) == 1, "one shard takes it"
+                assert owner("SOLUSDT-PERP", 2) == next(i for i, t in enumerate(tables) if "SOLUSDT-PERP" in t.assets)
+            finally:
+                for t in tables:
+                    t.close()
+            assert all(alpha.latest(a, kind=TickKind.QUOTE).fresh for a in first), "the others go on"
+            assert alpha.state is FeedState.LIVE

@@ -146,6 +146,7 @@ async def supervised(
         try:
             if cfg.simulators.enabled:
                 cfg = await _start_simulators(sup, cfg)
+            watch = bool(cfg.universe.select) and cfg.universe.refresh_s > 0
             if cfg.universe.select:
                 cfg, _ = await resolve_universe(cfg)
             cfg = resolve_shards(cfg)  # after the universe: counted from the assets it selected
@@ -153,7 +154,7 @@ async def supervised(
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="violet-feed-"))
                 path = Path(tmp) / "feed.toml"
                 path.write_text(dump_config(cfg))
-                feed = _violet_cmd("feed", "--config", str(path))
+                feed = _violet_cmd("feed", "--config", str(path), *(["--watch-listings"] if watch else []))
                 shards = [
                     partial(sup.start, f"violet feed shard {i}", [*feed, "--shard", str(i)])
                     for i in range(shard_count(cfg))

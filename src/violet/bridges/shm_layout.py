@@ -1,10 +1,11 @@
-"""Layout v3 of the shared-memory latest-value table (one writer, many readers, one host).
+"""Layout v4 of the shared-memory latest-value table (one writer, many readers, one host).
 
     header (256 bytes)
       magic "VIOLETSHM" | layout version u32 | slot count u32 | slot size u32 | writer pid u32
       | 4 pad | generation u64 (random per writer start) | heartbeat monotonic ns u64 | change counter u64
-      | closed u8 | 7 pad | ring head u64 | shard index u16 | shard count u16   (u64 fields 8-aligned)
-    directory: slot count x 48 bytes: (asset, kind) names, NUL padded
+      | closed u8 | 7 pad | ring head u64 | shard index u16 | shard count u16 | 4 pad
+      | directory version u64   (u64 fields 8-aligned)
+    directory: slot count x 48 bytes: (asset, kind) names, NUL padded; an all-NUL entry is a slot kept free
     ring: RING_SLOTS x u32 slot indexes, in write order, and its head u64 in the header: readers visit only the
       slots written since their last visit (a reader that fell a whole ring behind rescans every slot)
     slots: slot count x 128 bytes, each a seqlock:
@@ -20,6 +21,11 @@ by the reader: no field is written by two processes, a shard's restart replaces 
 and the single-writer seqlock stays as it was measured. One table with a region per writer would have needed a
 named owner to size and create it before any writer starts, and a way to replace one region after a writer's
 SIGKILL while the others write. The header names the shard so a reader never merges tables of another sharding.
+
+The slot count is the table's capacity: a writer may keep room for assets listed while it runs (v4). It writes a new
+asset's directory entries, then bumps the directory version, then the asset's first tick; a reader that reads the ring
+head first and the version after it finds the entries of every slot the head shows written (the store order the
+seqlock relies on too).
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import struct
 from violet.domain.errors import VioletError
 
 MAGIC = b"VIOLETSHM"
-LAYOUT_VERSION = 3
-HEADER = struct.Struct("<9s3xIIII4xQQQB7xQHH")
+LAYOUT_VERSION = 4
+HEADER = struct.Struct("<9s3xIIII4xQQQB7xQHH4xQ")
 HEADER_SIZE = 256
 DIR_ENTRY = 48
 SLOT = struct.Struct("<QQQqqq16s24s24s24s")
@@ -45,6 +51,10 @@ HEARTBEAT_OFFSET = GENERATION_OFFSET + 8
 CHANGES_OFFSET = HEARTBEAT_OFFSET + 8
 CLOSED_OFFSET = CHANGES_OFFSET + 8
 RING_HEAD_OFFSET = CLOSED_OFFSET + 8
+SHARD_OFFSET = RING_HEAD_OFFSET + 8
+"""The shard index and count (u16 each), written once at creation."""
+DIRECTORY_VERSION_OFFSET = RING_HEAD_OFFSET + 16
+"""Bumped after a writer adds assets (listed while it runs) to free directory entries; readers then read it again."""
 RING_SLOTS = 4096
 U64 = struct.Struct("<Q")
 U32 = struct.Struct("<I")
@@ -55,6 +65,7 @@ assert HEADER.size <= HEADER_SIZE
 
 assert HEARTBEAT_OFFSET % 8 == CHANGES_OFFSET % 8 == RING_HEAD_OFFSET % 8 == 0
 assert struct.calcsize("<9s3xIIII4x") == GENERATION_OFFSET and struct.calcsize("<9s3xIIII4xQQQB7x") == RING_HEAD_OFFSET
+assert struct.calcsize("<9s3xIIII4xQQQB7xQHH4x") == DIRECTORY_VERSION_OFFSET
 
 
 class Words:

@@ -22,6 +22,7 @@ from violet.bridges.shm_layout import (
     CHANGES_OFFSET,
     CLOSED_OFFSET,
     DIR_ENTRY,
+    DIRECTORY_VERSION_OFFSET,
     HEADER,
     HEADER_SIZE,
     HEARTBEAT_OFFSET,
@@ -79,13 +80,14 @@ class CorruptSlot(VioletError, ValueError):
 
 
 class ShmTableWriter:
-    def __init__(self, bridge: str, assets: Iterable[str], *, shard: int = 0, shards: int = 1) -> None:
-        """`bridge`: the plane's bridge (readers' wake-ups are per plane); `shard` of `shards`: which table of it."""
+    def __init__(self, bridge: str, assets: Iterable[str], *, shard: int = 0, shards: int = 1, room: int = 0) -> None:
+        """`bridge`: the plane's bridge (readers' wake-ups are per plane); `shard` of `shards`: which table of it;
+        `room`: assets that can be added while it runs (`add_assets`: new listings)."""
         self.bridge = bridge
         self.name = segment_name(bridge, shard, shards)
         keys = [(a, k) for a in sorted(set(assets)) for k in KINDS]
         self._index = {key: i for i, key in enumerate(keys)}
-        self._slots = len(keys)
+        self._slots = len(keys) + room * len(KINDS)
         check_platform()
         replace_dead_writers_table(self.name)
         self._shm = shared_memory.SharedMemory(self.name, create=True, size=table_size(self._slots))
@@ -94,13 +96,13 @@ class ShmTableWriter:
         self._words = Words(self._buf)
         self.generation = secrets.randbits(63)
         HEADER.pack_into(
-            self._buf, 0, MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0, shard, shards
+            self._buf,
+            0,
+            *(MAGIC, LAYOUT_VERSION, self._slots, 0, os.getpid(), self.generation, 0, 0, 0, 0, shard, shards, 0),
         )
         self._ring = ring_offset(self._slots)
-        for (asset, kind), i in self._index.items():
-            entry = f"{asset}\x00{kind}".encode("ascii")[: DIR_ENTRY - 1]
-            off = HEADER_SIZE + i * DIR_ENTRY
-            self._buf[off : off + len(entry)] = entry
+        for key, i in self._index.items():
+            self._enter(key, i)
         self._order = 0
         self._updates = [0] * self._slots
         self._wake_dir = wake_dir(bridge)
@@ -113,9 +115,34 @@ class ShmTableWriter:
         self.failed = 0  # a write into shared memory cannot fail once the slot is found
         # No heartbeat yet: readers wait for the first beat, which comes once the source is live.
 
+    def _enter(self, key: tuple[str, str], index: int) -> None:
+        asset, kind = key
+        entry = f"{asset}\x00{kind}".encode("ascii")[: DIR_ENTRY - 1]
+        off = HEADER_SIZE + index * DIR_ENTRY
+        self._buf[off : off + len(entry)] = entry
+
     @property
     def assets(self) -> frozenset[str]:
         return frozenset(a for a, _ in self._index)
+
+    def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """Slots for assets listed while running, as far as the room kept at creation goes; returns those added
+        (in order; the rest do not fit and are not published). Call before the first tick of any of them."""
+        known = self.assets
+        added: list[str] = []
+        for asset in assets:
+            if asset in known or asset in added:
+                continue
+            if len(self._index) + len(KINDS) > self._slots or not asset.isascii():
+                break
+            for kind in KINDS:
+                index = len(self._index)
+                self._index[(asset, kind)] = index
+                self._enter((asset, kind), index)
+            added.append(asset)
+        if added:
+            self._words.set64(DIRECTORY_VERSION_OFFSET, self._words.get64(DIRECTORY_VERSION_OFFSET) + 1)
+        return added
 
     def heartbeat(self) -> None:
         self._words.set64(HEARTBEAT_OFFSET, time.monotonic_ns())
@@ -220,26 +247,24 @@ class ShmTableReader:
             raise LayoutError(f"{self.name} has layout v{version}; this reader understands v{LAYOUT_VERSION} only")
         header = HEADER.unpack_from(self._buf, 0)
         slots, _, pid, generation = header[2:6]
-        if header[-2:] != (shard, shards):
+        if header[10:12] != (shard, shards):
             self.close()
-            raise LayoutError(f"{self.name} says shard {header[-2]} of {header[-1]}, expected {shard} of {shards}")
+            raise LayoutError(f"{self.name} says shard {header[10]} of {header[11]}, expected {shard} of {shards}")
         self.slots = slots
         self.writer_pid = pid
         self.generation = generation
         if table_size(slots) > len(self._buf):
             self.close()
             raise LayoutError(f"{self.name} declares {slots} slots but is only {len(self._buf)} bytes")
-        self.keys: list[tuple[str, str]] = []
-        for i in range(slots):
-            off = HEADER_SIZE + i * DIR_ENTRY
-            raw = bytes(self._buf[off : off + DIR_ENTRY]).rstrip(b"\x00")
-            try:
-                asset, _, kind = raw.decode("ascii").partition("\x00")
-            except UnicodeDecodeError:
-                self.close()
-                raise LayoutError(f"{self.name} has a corrupt directory entry {i}") from None
-            self.keys.append((asset, kind))
+        self.keys: list[tuple[str, str]] = [("", "")] * slots
+        """Each slot's (asset, kind); ("", "") for a slot the writer keeps free."""
         self._words = Words(self._buf)
+        self.directory_version = -1
+        try:
+            self._read_directory()
+        except LayoutError:
+            self.close()
+            raise
         self.corrupt = 0
         """Slots whose committed contents did not decode (counted, skipped; never delivered)."""
         self.held = 0
@@ -257,9 +282,25 @@ class ShmTableReader:
                     continue
                 self._seen[i] = 0 if value is None else value[1].updates
 
+    def _read_directory(self) -> None:
+        """The entries of the slots still free here (entries once written never change), from the current version."""
+        self.directory_version = self._words.get64(DIRECTORY_VERSION_OFFSET)
+        for i, key in enumerate(self.keys):
+            if key[0]:
+                continue
+            off = HEADER_SIZE + i * DIR_ENTRY
+            raw = bytes(self._buf[off : off + DIR_ENTRY]).rstrip(b"\x00")
+            if not raw:
+                break  # a writer fills its free slots in order
+            try:
+                asset, _, kind = raw.decode("ascii").partition("\x00")
+            except UnicodeDecodeError:
+                raise LayoutError(f"{self.name} has a corrupt directory entry {i}") from None
+            self.keys[i] = (asset, kind)
+
     @property
     def assets(self) -> frozenset[str]:
-        return frozenset(a for a, _ in self.keys)
+        return frozenset(a for a, _ in self.keys if a)
 
     def heartbeat_ns(self) -> int:
         return self._words.get64(HEARTBEAT_OFFSET)
@@ -298,6 +339,11 @@ class ShmTableReader:
         """Slots written since the last call, in write order, each with how many updates were skipped."""
         words = self._words
         head = words.get64(RING_HEAD_OFFSET)
+        if words.get64(DIRECTORY_VERSION_OFFSET) != self.directory_version:
+            try:  # after the head: every slot it shows written has its entry by now
+                self._read_directory()
+            except LayoutError:
+                self.corrupt += 1
         if head == self._ring_pos and not self._held_slots:
             return iter(())
         # The writer puts a write's ring entry in place before it moves the head: with the head a whole ring ahead
@@ -316,7 +362,7 @@ class ShmTableReader:
         self._ring_pos = head
         out: list[tuple[int, BridgeRecord, int]] = []
         for i in candidates:
-            if i >= self.slots:
+            if i >= self.slots or not self.keys[i][0]:
                 continue
             try:
                 slot = self.read_slot(i)

@@ -139,6 +139,13 @@ def feed(
     shard: Annotated[
         int, typer.Option(min=0, max=15, help="Which shard of `[feed] shards` this process publishes (0-based).")
     ] = 0,
+    watch_listings: Annotated[
+        bool,
+        typer.Option(
+            help="The planes' assets were resolved from `[universe]` by whoever started this feed (its `select` "
+            "spent): read the listings again every `refresh_s` and publish this shard's share of new ones."
+        ),
+    ] = False,
 ) -> None:
     """Run the feed process: source adapters (NT Binance, BingX) publishing into the shared-memory bridge.
 
@@ -154,7 +161,9 @@ def feed(
     except ConfigError as exc:
         raise config_failed(exc) from None
     try:
-        code = feed_main(cfg, metrics_port=metrics_port, metrics_host=metrics_host, shard=shard)
+        code = feed_main(
+            cfg, metrics_port=metrics_port, metrics_host=metrics_host, shard=shard, watch_listings=watch_listings
+        )
     except ConfigError as exc:
         raise config_failed(exc) from None
     raise typer.Exit(code)

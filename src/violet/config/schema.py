@@ -206,7 +206,8 @@ class UniverseConfig(Strict, frozen=True):
     """Keep the N names of largest 24 h quote volume (0: every name that passes)."""
     refresh_s: Annotated[float, msgspec.Meta(ge=0)] = 0.0
     """Re-read the venues' listings this often while running (0: at start only): an asset its venue lists no more
-    reads `DELISTED`; a new name that passes the rule is reported (served after a restart)."""
+    reads `DELISTED`; a new name that passes the rule is subscribed while running (in-process planes, and shared-memory
+    remote planes through their feed shards), else reported until a restart (docs/venues.md)."""
 
 
 class VioletConfig(Strict, frozen=True):

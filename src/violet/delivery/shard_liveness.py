@@ -3,7 +3,7 @@ liveness decides its own assets' verdicts and no other's. One shard is the unsha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import anyio
 
@@ -46,6 +46,17 @@ class ShardLiveness:
             return
         self._alive[shard] = False
         self._hub.carrier_down(shard_name(shard))
+
+    def add(self, shard: int, assets: Iterable[str]) -> list[str]:
+        """Assets the shard's feed began publishing while running (new listings): carried by that shard from now on,
+        up at once if it is. Returns those new to the plane."""
+        new = sorted(set(assets) - {a for s in self.slices for a in s})
+        if new:
+            grown = (*self.slices[shard], *new)
+            self.slices = (*self.slices[:shard], grown, *self.slices[shard + 1 :])
+            self._hub.set_assets(self._hub.assets() | set(new))
+            self._hub.carry(shard_name(shard), streams_of(grown))
+        return new
 
     def unready_assets(self) -> list[str]:
         return sorted(a for shard, assets in enumerate(self.slices) if not self._seen[shard] for a in assets)

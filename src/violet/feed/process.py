@@ -30,9 +30,10 @@ from violet.bridges.hz_publisher import HzPublisher, map_name
 from violet.bridges.shm_table import ShmTableWriter
 from violet.bridges.writer import BridgeWriter
 from violet.composition import SOURCE_ADAPTER, Plane, build_source, remote_planes, shard_config, shm_bridge_name
-from violet.config import VioletConfig, shard_count
+from violet.config import UniverseConfig, VioletConfig, shard_count
 from violet.config.shards import AUTO_NEEDS_SPAWN
 from violet.domain import FeedState, NormalizedTick, SystemClock
+from violet.feed.listings import LISTING_ROOM, watch_new_listings
 from violet.metrics import MetricsPortUnavailable, MonitoredPlane, serve_metrics
 from violet.metrics.collector import BridgeOutput
 from violet.ports import RejectionReasons, TickTap, VenuePriceFeedPort
@@ -131,9 +132,17 @@ class FeedMetrics:
 
 
 async def run_feed(
-    cfg: VioletConfig, *, ready_line: bool = True, metrics: FeedMetrics | None = None, shard: int = 0
+    cfg: VioletConfig,
+    *,
+    ready_line: bool = True,
+    metrics: FeedMetrics | None = None,
+    shard: int = 0,
+    watch_listings: bool = False,
 ) -> FeedExit:
-    """Publish every remote plane of `cfg`; as shard `shard` of `[feed] shards`, only that shard's slice of each."""
+    """Publish every remote plane of `cfg`; as shard `shard` of `[feed] shards`, only that shard's slice of each.
+    With a `[universe]` rule and `refresh_s`, this shard's share of new listings too (`watch_listings`: the planes'
+    assets were resolved from the rule by whoever spawned this process, which spent its `select`)."""
+    rule = cfg.universe if cfg.universe.refresh_s > 0 and (cfg.universe.select or watch_listings) else None
     if cfg.universe.select:
         # Started by hand with the rule (a spawned shard is given the reactor's resolved assets): resolved here, at
         # this process's own moment; a reactor that resolved differently reports the assets it misses as not ready.
@@ -160,7 +169,7 @@ async def run_feed(
             # the exit stack lives in the body, which then waits for the stop.
             async with AsyncExitStack() as stack:
                 outcome = await _serve(
-                    cfg, planes, tg, stack, writers, ready_line=ready_line, metrics=metrics, shard=shard
+                    cfg, planes, tg, stack, writers, ready_line=ready_line, metrics=metrics, shard=shard, rule=rule
                 )
                 if outcome is FeedExit.STOPPED:
                     await anyio.sleep_forever()
@@ -180,6 +189,7 @@ async def _serve(
     ready_line: bool,
     metrics: FeedMetrics | None = None,
     shard: int = 0,
+    rule: UniverseConfig | None = None,
 ) -> FeedExit:
     """Start bridges, sources and their pumps; the caller owns the lifetime."""
     clock = SystemClock()
@@ -197,7 +207,10 @@ async def _serve(
                 writers[plane] = HzPublisher(hz_client, name, getattr(cfg, plane).assets, shard=shard, shards=shards)
             else:
                 bridge = shm_bridge_name(cfg, plane)
-                writers[plane] = ShmTableWriter(bridge, getattr(cfg, plane).assets, shard=shard, shards=shards)
+                room = 0 if rule is None else LISTING_ROOM
+                writers[plane] = ShmTableWriter(
+                    bridge, getattr(cfg, plane).assets, shard=shard, shards=shards, room=room
+                )
     except Exception as exc:
         log.error("violet feed: cannot create the bridge: %s: %s", type(exc).__name__, exc)  # noqa: TRY400 - named, no traceback
         tg.cancel_scope.cancel()
@@ -236,6 +249,8 @@ async def _serve(
         beater.start()
         stack.callback(beater.stop)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
+    if rule is not None:
+        tg.start_soon(functools.partial(watch_new_listings, rule, cfg, sources, writers, shard=shard, shards=shards))
     freeze_startup_heap()
     if ready_line:
         names = {p: writers[p].name for p in planes}
@@ -255,8 +270,15 @@ def _output(plane: Plane, writer: Writer) -> BridgeOutput:
     )
 
 
-def main(cfg: VioletConfig, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1", shard: int = 0) -> int:
+def main(
+    cfg: VioletConfig,
+    *,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+    shard: int = 0,
+    watch_listings: bool = False,
+) -> int:
     shard_config(cfg, shard)  # an unknown shard is a config error, reported before anything starts
     metrics = None if metrics_port is None else FeedMetrics(port=metrics_port, host=metrics_host)
-    code = run_on_uvloop(functools.partial(run_feed, cfg, metrics=metrics, shard=shard))
+    code = run_on_uvloop(functools.partial(run_feed, cfg, metrics=metrics, shard=shard, watch_listings=watch_listings))
     return int(code)

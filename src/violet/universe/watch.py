@@ -1,7 +1,8 @@
 """A `[universe]` rule re-resolved while running (`refresh_s`): each plane's assets its venue lists no more are
 marked delisted (they read `DELISTED`, never a stale price forever; one listed again comes back), and names that
-now pass the rule are subscribed where the plane can add assets while running (the in-process BingX plane), else
-reported (served after a restart: see docs/venues.md).
+now pass the rule are subscribed where the plane can add assets while running (the in-process planes), appear by
+themselves on a shared-memory remote plane (its feed shards watch the same rule: `violet.feed.listings`), else are
+reported until a restart (docs/venues.md).
 
 A refresh that fails (a venue refusing or unreachable) changes nothing and is retried at the next interval: a
 missing listing is no evidence of a delisting.
@@ -38,7 +39,7 @@ class ListingWatch:
     delisted: dict[str, frozenset[str]] = attrs.field(factory=dict)
     """Per plane, the served assets its venue lists no more (as of the last refresh that worked)."""
     unserved: frozenset[str] = frozenset()
-    """Names the rule would select now that no plane serves (new listings no plane could add, until a restart)."""
+    """Names the rule would select now that no plane serves (new listings not served yet)."""
     added: dict[str, frozenset[str]] = attrs.field(factory=dict)
     """Per plane, the new listings it subscribed while running."""
 
@@ -78,8 +79,8 @@ async def add_listings(
     watch: ListingWatch,
 ) -> None:
     """Names the rule selects now and a plane does not serve: added where the plane can (`AssetAdding`: the
-    in-process BingX plane), reported where it cannot (served after a restart). A selection ranked by volume (`top`,
-    `min_quote_volume`) is not ranked again while running: a new listing joins it at a restart."""
+    in-process planes), reported where it cannot (a remote plane's feed may add them by itself). A selection ranked
+    by volume (`top`, `min_quote_volume`) is not ranked again while running: a new listing joins it at a restart."""
     if rule.top or rule.min_quote_volume:
         return
     wanted = wanted_now(rule, listed)
@@ -91,7 +92,7 @@ async def add_listings(
             log.warning("universe: %s plane: new listings subscribed: %s", name, added)
     unserved = wanted - frozenset().union(*(feed.assets() for feed in planes.values()))
     if unserved - watch.unserved:
-        log.warning("universe: listed now, served after a restart: %s", sorted(unserved - watch.unserved))
+        log.warning("universe: listed now, not served (yet): %s", sorted(unserved - watch.unserved))
     watch.unserved = frozenset(unserved)
 
 

@@ -5,11 +5,13 @@ Ticks are restamped (`mono_ns`) on read with this process's clock, aged by the t
 them (its receive stamp is on the host's monotonic clock): time spent in the feed and the bridge is age. `ts_event` is
 kept, and the bridge's added latency (writer's publish to our read) is recorded. Each writer's heartbeat decides its
 shard's liveness: a dead or hung feed makes its assets' prices stale within `heartbeat_timeout_ns` (every price,
-unsharded); a restarted feed is picked up.
+unsharded); a restarted feed is picked up. Assets a feed adds to its table while running (new listings, when the
+feed watches its venue's listings) join the plane as they appear: `assets()`, `latest` and new subscriptions.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import anyio
@@ -22,6 +24,8 @@ from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader, WakeSocket
 from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError
+
+log = logging.getLogger("violet.remote_shm")
 
 
 @attrs.frozen(kw_only=True)
@@ -59,6 +63,7 @@ class RemoteShmPriceFeed(RemoteFeed):
         reader = self._readers[shard] = self._open_table(shard, skip_existing=True)
         if reader is not None:
             self.attaches += 1
+            self._liveness.add(shard, reader.assets)  # a table that grew before this reader came
         return reader
 
     def _writer_down(self, shard: int, reader: ShmTableReader) -> None:
@@ -72,14 +77,20 @@ class RemoteShmPriceFeed(RemoteFeed):
             reader.close()
             self._readers[shard] = probe
             self.attaches += 1
+            self._liveness.add(shard, probe.assets)
         else:
             probe.close()
 
-    def _pump(self, reader: ShmTableReader) -> None:
+    def _pump(self, shard: int, reader: ShmTableReader) -> None:
         hub = self._hub
         now_mono = time.monotonic_ns()
         corrupt_before = reader.corrupt
+        version = reader.directory_version
         changes = reader.changed()
+        if reader.directory_version != version:
+            added = self._liveness.add(shard, reader.assets)
+            if added:
+                log.warning("%s plane: the feed added %s (listed while running)", self._settings.venue, added)
         for _ in range(reader.corrupt - corrupt_before):
             hub.reject("bridge-corrupt-slot")
         for record, skipped in changes:
@@ -115,7 +126,7 @@ class RemoteShmPriceFeed(RemoteFeed):
                 ) <= s.heartbeat_timeout_ns and not reader.writer_closed()
                 if alive:
                     self._liveness.up(shard)
-                    self._pump(reader)
+                    self._pump(shard, reader)
                 else:
                     self._writer_down(shard, reader)
             if s.spin and not (any_table and any(self._liveness.alive)):
