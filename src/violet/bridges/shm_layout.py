@@ -104,7 +104,7 @@ class LayoutError(VioletError, RuntimeError):
 
 
 def segment_name(bridge: str, shard: int = 0, shards: int = 1) -> str:
-    # The layout version is part of the name: a v3 writer never meets a v2 reader by accident.
+    # The layout version is part of the name: a v4 writer never meets a v3 reader by accident.
     sharded = "" if shards == 1 else f"-s{shard}of{shards}"
     return f"violet-{bridge}{sharded}-v{LAYOUT_VERSION}"
 
