@@ -133,7 +133,9 @@ class ShmTableWriter:
         for asset in assets:
             if asset in known or asset in added:
                 continue
-            if len(self._index) + len(KINDS) > self._slots or not asset.isascii():
+            if not asset.isascii() or len(asset) + 1 + max(map(len, KINDS)) >= DIR_ENTRY:
+                continue  # a name the directory cannot hold is never published (counted at write as rejected)
+            if len(self._index) + len(KINDS) > self._slots:
                 break
             for kind in KINDS:
                 index = len(self._index)

@@ -29,7 +29,7 @@ from violet.universe.watch import LISTINGS_ONLY, listed_by_plane, wanted_now
 log = logging.getLogger("violet.feed")
 
 LISTING_ROOM = 64
-"""Assets a feed shard's table can take while running (two slots each, 208 bytes a slot: ~26 KiB a table)."""
+"""Assets a feed shard's table can take while running (a slot per tick kind, 208 bytes each: ~39 KiB a table)."""
 
 
 def owner(asset: str, shards: int) -> int:
