@@ -6,11 +6,13 @@ alpha plane's `shards = "auto"` is counted from the names selected."""
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 import anyio
 import msgspec
 import pytest
 
+from tests.support.hz_cluster import HzCluster
 from tests.support.waiting import eventually
 from violet.api import open_planes
 from violet.bridges.shm_table import ShmTableReader
@@ -150,6 +152,18 @@ async def test_a_name_listed_while_running_is_subscribed_on_both_planes_without_
 async def test_a_name_listed_while_running_reaches_a_remote_plane_through_its_feed_shard_without_a_restart() -> None:
     """The default deployment's alpha plane: feed processes publishing into shared memory. The feed shard the new
     name falls to subscribes it and adds it to its table; the reactor's remote plane serves it from there."""
+    await _listed_while_running("remote_shm")
+
+
+async def test_a_name_listed_while_running_reaches_a_hazelcast_plane_through_its_feed_shards_beat(
+    hz_cluster: HzCluster,
+) -> None:
+    """The same over a real Hazelcast member: the feed shard names the new asset in its heartbeat value."""
+    await _listed_while_running("remote_hz", hz_cluster)
+
+
+async def _listed_while_running(adapter: Literal["remote_shm", "remote_hz"], cluster: HzCluster | None = None) -> None:
+    hz = {} if cluster is None else {"hz_cluster": cluster.name, "hz_members": list(cluster.members)}
     async with (
         BinanceSimulator(BinanceSimConfig(symbols=5, rate_hz=400)) as bn,
         BingxSimulator(BingxSimConfig(symbols=5, rate_hz=400, subscribe_per_s=100)) as bx,
@@ -158,8 +172,8 @@ async def test_a_name_listed_while_running_reaches_a_remote_plane_through_its_fe
             await sim.apply_fault(Fault.parse("delist:SOL"))
         cfg = msgspec.structs.replace(
             watching(bn, bx),
-            alpha=PlaneConfig(adapter="remote_shm"),
-            bridge=BridgeConfig(shm_prefix=f"nl{os.getpid()}"),
+            alpha=PlaneConfig(adapter=adapter),
+            bridge=BridgeConfig(shm_prefix=f"nl{os.getpid()}{adapter[-2:]}", **hz),  # type: ignore[arg-type]
             feed=FeedConfig(shards=2),
         )
         async with open_planes(cfg) as planes:
@@ -177,6 +191,8 @@ async def test_a_name_listed_while_running_reaches_a_remote_plane_through_its_fe
 
             await eventually(sol_fresh, "SOL published by its feed shard and fresh on the remote plane", 20)
             assert planes.child_pids() == feeds, "no feed restarted"
+            if adapter == "remote_hz":
+                return
             tables = [ShmTableReader(shm_bridge_name(cfg, "alpha"), shard=i, shards=2) for i in range(2)]
             try:
                 assert [("SOLUSDT-PERP" in t.assets) for t in tables].count(True) == 1, "one shard takes it"

@@ -18,6 +18,7 @@ The generation (random per writer start) tells readers a restarted feed's update
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 import attrs
 
@@ -38,6 +39,25 @@ def heartbeat_key(shard: int, shards: int) -> str:
 
 def is_heartbeat(key: str) -> bool:
     return key.startswith(HEARTBEAT_KEY)
+
+
+BEAT_SEP = "|"
+
+
+def beat_value(wall_ns: int, added: Iterable[str]) -> bytearray:
+    """A heartbeat: the writer's wall time (8 bytes), then the assets its shard added while running, `|`-separated."""
+    return bytearray(wall_ns.to_bytes(8, "little") + BEAT_SEP.join(added).encode("ascii"))
+
+
+def beat_added(value: bytes | bytearray) -> list[str]:
+    """The assets a heartbeat names as added; raises HzPayloadError on a value that is not a beat."""
+    if len(value) < 8:
+        raise HzPayloadError(f"a heartbeat of {len(value)} bytes")
+    try:
+        text = bytes(value[8:]).decode("ascii")
+    except UnicodeDecodeError:
+        raise HzPayloadError("a heartbeat naming non-ASCII assets") from None
+    return [a for a in text.split(BEAT_SEP) if a]
 
 
 class HzPayloadError(VioletError, ValueError):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from violet.bridges.hz_payload import encode, heartbeat_key
+from violet.bridges.hz_payload import BEAT_SEP, beat_value, encode, heartbeat_key
 from violet.bridges.record import BridgeRecord
 from violet.domain import NormalizedTick
 
@@ -39,6 +39,8 @@ class HzPublisher:
         self._beat_key = heartbeat_key(shard, shards)
         self._map = client.get_map(name)
         self._assets = frozenset(assets)
+        self._added: list[str] = []
+        """Assets added while running, in order (named in every heartbeat)."""
         self._newest: dict[str, dict[str, BridgeRecord]] = {}
         self._in_flight: set[str] = set()
         self._dirty: set[str] = set()
@@ -51,6 +53,20 @@ class HzPublisher:
         """Values replaced by a newer one while their asset's write was in flight (never sent)."""
         self.failed = 0
         """Writes the cluster did not take (member down, client shutting down): counted, sent again."""
+
+    @property
+    def assets(self) -> frozenset[str]:
+        return self._assets
+
+    def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """New listings: published from now on, and named in this shard's heartbeat value (beaten at once, so
+        readers learn them before their first value) for readers to add."""
+        added = [a for a in dict.fromkeys(assets) if a not in self._assets and a.isascii() and BEAT_SEP not in a]
+        if added:
+            self._assets = self._assets | frozenset(added)
+            self._added.extend(added)
+            self.heartbeat()
+        return added
 
     @property
     def in_flight(self) -> int:
@@ -111,7 +127,7 @@ class HzPublisher:
             self._send(asset)
 
     def heartbeat(self) -> None:
-        self._map.set(self._beat_key, bytearray(time.time_ns().to_bytes(8, "little")))
+        self._map.set(self._beat_key, beat_value(time.time_ns(), self._added))
         loop = self._loop
         if loop is not None and self._dirty:
             loop.call_soon_threadsafe(self._resend_failed)

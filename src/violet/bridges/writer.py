@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
 
 from violet.domain import NormalizedTick
 
@@ -28,3 +29,15 @@ class BridgeWriter(Protocol):
     def wake(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class GrowingWriter(Protocol):
+    """A bridge that can take assets listed while its feed runs (new listings)."""
+
+    @property
+    def assets(self) -> frozenset[str]: ...
+
+    def add_assets(self, assets: Iterable[str]) -> list[str]:
+        """Make room for `assets` before their first tick; returns those added (the others it had or cannot take)."""
+        ...

@@ -1,11 +1,12 @@
 """A feed process's share of the listings made while it runs: with a `[universe]` rule and `refresh_s`, each feed
 shard reads the venues' listings again, and the new names the rule selects that fall to this shard (a stable hash of
-the name, so exactly one shard of any count takes each) get slots in its shared-memory table, then are subscribed by
-its source. The reactor's remote plane sees them appear in the table and serves them; nothing restarts.
+the name, so exactly one shard of any count takes each) get room in its bridge, then are subscribed by its source.
+The reactor's remote plane learns them from the bridge and serves them; nothing restarts.
 
-Room for them is kept when the table is made (`LISTING_ROOM` assets a table); names past it are logged and wait for a
-restart. A Hazelcast bridge carries new listings after a restart only. A selection ranked by volume (`top`,
-`min_quote_volume`) is not ranked again while running, as in the reactor (`violet.universe.watch`).
+Shared memory: room is kept when the table is made (`LISTING_ROOM` assets a table), and the table's directory names
+them; names past the room are logged and wait for a restart. Hazelcast: the map takes any key, and the shard's
+heartbeat value names what it added. A selection ranked by volume (`top`, `min_quote_volume`) is not ranked again
+while running, as in the reactor (`violet.universe.watch`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
 
-from violet.bridges.shm_table import ShmTableWriter
-from violet.bridges.writer import BridgeWriter
+from violet.bridges.writer import BridgeWriter, GrowingWriter
 from violet.composition import Plane
 from violet.config import UniverseConfig, VioletConfig
 from violet.ports import AssetAdding, VenuePriceFeedPort
@@ -53,7 +53,7 @@ async def add_new_listings(
     for plane, source in sources.items():
         writer = writers[plane]
         new = sorted(a for a in (wanted & listed[plane]) - source.assets() if owner(a, shards) == shard)
-        if not new or not isinstance(source, AssetAdding) or not isinstance(writer, ShmTableWriter):
+        if not new or not isinstance(source, AssetAdding) or not isinstance(writer, GrowingWriter):
             continue
         writer.add_assets(new)
         slotted = [a for a in new if a in writer.assets]

@@ -28,11 +28,13 @@ from hdrh.histogram import HdrHistogram
 
 from violet import defaults as d
 from violet.bridges import hz_client
-from violet.bridges.hz_payload import HzPayloadError, decode, heartbeat_key, is_heartbeat
+from violet.bridges.hz_payload import HzPayloadError, beat_added, decode, heartbeat_key, is_heartbeat
 from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError, FeedState
 
 Source = Literal["event", "snapshot", "resync"]
+PARKED_MAX = 4096
+"""Keys of values held for a beat that may name them: more than a venue lists (a shared map may hold other runs')."""
 
 
 @attrs.frozen(kw_only=True)
@@ -57,8 +59,11 @@ class RemoteHzPriceFeed(RemoteFeed):
         self._handoff = threading.Lock()
         self._newest: dict[str, Any] = {}
         """Key -> the newest value the listener saw that the loop has not taken yet."""
-        self._beaten: set[int] = set()
-        """Shards whose heartbeat the listener saw since the loop last took them."""
+        self._beaten: dict[int, Any] = {}
+        """Shards whose heartbeat the listener saw since the loop last took them, with the newest beat's value."""
+        self._parked: dict[str, tuple[Any, Source]] = {}
+        """The newest value of each key no shard has named yet (a new listing's value may come before the beat that
+        names it), taken when a beat does; bounded by `PARKED_MAX`."""
         self._woken = False
         """A `_take` is scheduled on the loop: later events join its batch."""
         self._early: list[tuple[str, Any]] | None = None
@@ -83,7 +88,7 @@ class RemoteHzPriceFeed(RemoteFeed):
                 shard = self._shard_of_beat.get(key)
                 if shard is None:  # a beat of another sharding of the map: not ours to judge
                     return
-                self._beaten.add(shard)
+                self._beaten[shard] = event.value
             else:
                 self._newest[key] = event.value  # a key's events arrive in order: this one is its newest
             if self._woken:
@@ -106,10 +111,10 @@ class RemoteHzPriceFeed(RemoteFeed):
         key's newest value."""
         with self._handoff:
             values, self._newest = self._newest, {}
-            beaten, self._beaten = self._beaten, set()
+            beaten, self._beaten = self._beaten, {}
             self._woken = False
-        for shard in beaten:
-            self._on_beat(shard)
+        for shard, beat in beaten.items():
+            self._on_beat(shard, beat)
         for key, value in values.items():
             self._on_value(value, key)
 
@@ -125,10 +130,20 @@ class RemoteHzPriceFeed(RemoteFeed):
             self._lost = False
             self._resync.set()
 
-    def _on_beat(self, shard: int) -> None:
+    def _on_beat(self, shard: int, beat: Any = b"") -> None:
         self._last_beat[shard] = time.monotonic_ns()
         if self._hub.state is not FeedState.CLOSED:
             self._liveness.up(shard)
+        if len(beat) > 8:  # the shard names assets it added while running (new listings)
+            try:
+                named = beat_added(beat)
+            except HzPayloadError:
+                self._hub.reject("bridge-payload")
+                return
+            for asset in self._liveness.add(shard, named):
+                parked = self._parked.pop(asset, None)
+                if parked is not None:
+                    self._on_value(parked[0], asset, parked[1])
 
     def _on_value(self, value: Any, key: str, source: Source = "event") -> None:
         """`source`: `event` (the listener), `snapshot` (the first read: every value is the baseline), `resync` (a
@@ -146,6 +161,8 @@ class RemoteHzPriceFeed(RemoteFeed):
             hub.reject("bridge-key-mismatch")
             return
         if key not in hub.assets():
+            if len(self._parked) < PARKED_MAX or key in self._parked:
+                self._parked[key] = (value, source)
             return
         generation = value_read.generation
         now_mono = hub.clock.monotonic_ns()
