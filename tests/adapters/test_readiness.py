@@ -8,7 +8,8 @@ import secrets
 import pytest
 
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
-from violet.bridges.shm_table import ShmTableWriter, wake_base
+from violet.bridges.shm_table import ShmTableWriter
+from violet.bridges.shm_wake import wake_base
 from violet.domain import FeedNotReady, FeedState
 
 pytestmark = pytest.mark.anyio

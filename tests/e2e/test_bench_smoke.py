@@ -180,3 +180,15 @@ def test_bench_bingx_path_times_every_stage_on_frames_that_all_become_ticks(tmp_
     # Stages add work: the whole frame callback includes the codec, and a read includes the callback.
     assert ns["adapter"] > ns["codec"] and ns["adapter + read"] > ns["adapter"] * 0.9
     assert "violet / raw" in (tmp_path / "bingx_path.md").read_text()
+
+
+def test_bench_reactor_times_the_decision_and_the_snapshot_at_each_size(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "reactor", "--symbols", "5,20", "--ticks", "2000", "--repeats", "1"]
+    done = subprocess.run([*cmd, "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    sizes = json.loads((tmp_path / "reactor_cost.json").read_text())["sizes"]
+    assert [s["symbols"] for s in sizes] == [5, 20]
+    assert all(s["decide_us_per_tick"] > 0 and s["snapshot_ms"] > 0 for s in sizes)
+    assert all(s["rows_with_a_basis"] == s["symbols"] for s in sizes), "fresh quotes on both planes: every basis"
+    bad = subprocess.run([*cmd[:5], "--symbols", "5,x"], capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 2 and "--symbols" in bad.stderr

@@ -101,3 +101,31 @@ async def test_a_trade_arriving_now_never_makes_an_old_quote_good_for_a_basis() 
         clock.advance(1_000_000_001)  # nothing new: the shown basis goes when its quotes age past the budget
         assert monitor.snapshot().rows[0].basis is None
         tg.cancel_scope.cancel()
+
+
+@pytest.mark.anyio
+async def test_the_live_view_refreshes_a_bounded_number_of_estimates_a_snapshot_oldest_first() -> None:
+    from violet.reactor.basis_monitor import ESTIMATE_EVERY_NS, ESTIMATES_PER_SNAPSHOT, NO_ESTIMATE
+
+    assets = tuple(f"A{i:03d}USDT-PERP" for i in range(100))
+    clock = ManualClock()
+    alpha = InMemoryPriceFeed(InMemoryVenue(assets), name="alpha", clock=clock)
+    venue = InMemoryPriceFeed(InMemoryVenue(assets), name="venue", clock=clock)
+    async with alpha, venue:
+        monitor = BasisMonitor(alpha, venue, clock=clock)
+        for asset in assets:
+            q = Decimal("100.0")
+            monitor._decide("alpha", NormalizedTick(venue="alpha", asset=asset, bid=q, ask=q, ts_event=1, mono_ns=1))
+
+        def estimates() -> dict[str, object]:
+            return {r.asset: r.lead_lag for r in monitor.snapshot().rows if r.lead_lag is not NO_ESTIMATE}
+
+        first = estimates()
+        assert len(first) == ESTIMATES_PER_SNAPSHOT, "a snapshot refreshes a bounded number"
+        second = estimates()
+        assert set(second) == set(assets), "the rest at the next one"
+        assert all(second[a] is first[a] for a in first), "an estimate younger than its period is kept"
+        clock.advance(ESTIMATE_EVERY_NS)
+        third = estimates()
+        renewed = {a for a in assets if third[a] is not second[a]}
+        assert renewed == set(first), "once due, the oldest are estimated again first"

@@ -24,7 +24,8 @@ from violet.adapters.in_memory import InMemoryPriceFeed, InMemoryVenue, Syntheti
 from violet.adapters.remote_hz import RemoteHzPriceFeed, RemoteHzSettings
 from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.hz_publisher import HzPublisher
-from violet.bridges.shm_table import ShmTableWriter, WakeSocket, wake_base, wake_dir
+from violet.bridges.shm_table import ShmTableWriter
+from violet.bridges.shm_wake import WakeSocket, wake_base, wake_dir
 from violet.ports import VenuePriceFeedPort
 
 pytestmark = pytest.mark.anyio
@@ -215,7 +216,7 @@ def test_wake_up_sockets_of_dead_readers_are_removed_and_the_last_reader_removes
     bridge = f"wk{secrets.token_hex(3)}"
     # A reader process killed before it could clean up leaves its socket behind.
     code = (
-        "import os, signal; from violet.bridges.shm_table import WakeSocket; "
+        "import os, signal; from violet.bridges.shm_wake import WakeSocket; "
         f"w = WakeSocket({bridge!r}); print(w.path, flush=True); os.kill(os.getpid(), signal.SIGKILL)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)

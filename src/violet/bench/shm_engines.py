@@ -129,7 +129,7 @@ def _open_table(name: str) -> Any:
 async def _read_table_wake(name: str, rec: _Recorder, stop: threading.Event) -> None:
     import anyio
 
-    from violet.bridges.shm_table import WakeSocket
+    from violet.bridges.shm_wake import WakeSocket
 
     reader = _open_table(name)
     wake = WakeSocket(name)

@@ -1,7 +1,8 @@
 """`violet bench burst` (the alpha plane through a liquidation cascade, for 1 and N feed shards in one run),
 `violet bench universe` (the whole market, size by size) and
-`violet bench metrics` (what Prometheus metrics cost per tick) and
-`violet bench bingx-path` (BingX's in-process path, stage by stage, against the raw client's work)."""
+`violet bench metrics` (what Prometheus metrics cost per tick),
+`violet bench bingx-path` (BingX's in-process path, stage by stage, against the raw client's work) and
+`violet bench reactor` (the example reactor's own cost per tick and per live-view refresh, by universe size)."""
 
 from __future__ import annotations
 
@@ -117,6 +118,36 @@ def bench_bingx_path(
     (out / "bingx_path.json").write_text(json.dumps(result, indent=2))
     text = table(result)
     (out / "bingx_path.md").write_text(text + "\n")
+    typer.echo(text)
+
+
+@scale_app.command("reactor")
+def bench_reactor(
+    symbols: Annotated[str, typer.Option(help="Universe sizes, comma-separated.")] = "50,600",
+    ticks: Annotated[int, typer.Option(min=1000, help="Ticks decided per size and repeat.")] = 100_000,
+    repeats: Annotated[int, typer.Option(min=1, help="Repeats; medians are reported.")] = 5,
+    out: Annotated[Path, typer.Option(help="Directory for reactor_cost.json and reactor_cost.md.")] = Path("bench-out"),
+) -> None:
+    """The example reactor's own cost at each universe size: `BasisMonitor`'s decision per tick (basis from fresh
+    quotes, lead/lag update) and the live view's snapshot per refresh, on in-memory planes (no socket).
+
+    Example: violet bench reactor --symbols 50,600 --ticks 100000
+    """
+    import json
+
+    from violet.bench.reactor_cost import measure, table
+
+    try:
+        sizes = tuple(int(s) for s in symbols.split(",") if s.strip())
+    except ValueError:
+        raise typer.BadParameter(f"not a list of sizes: {symbols!r}", param_hint="--symbols") from None
+    if not sizes or min(sizes) < 1:
+        raise typer.BadParameter("sizes are positive integers", param_hint="--symbols")
+    result = measure(sizes=sizes, ticks=ticks, repeats=repeats)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "reactor_cost.json").write_text(json.dumps(result, indent=2))
+    text = table(result)
+    (out / "reactor_cost.md").write_text(text + "\n")
     typer.echo(text)
 
 

@@ -21,7 +21,8 @@ import attrs
 from hdrh.histogram import HdrHistogram
 
 from violet.bridges.shm_layout import LayoutError
-from violet.bridges.shm_table import ShmTableReader, WakeSocket
+from violet.bridges.shm_table import ShmTableReader
+from violet.bridges.shm_wake import WakeSocket
 from violet.delivery import RemoteFeed, RemotePlaneSettings
 from violet.domain import Clock, DomainError
 
