@@ -196,6 +196,8 @@ async def _listed_while_running(adapter: Literal["remote_shm", "remote_hz"], clu
             tables = [ShmTableReader(shm_bridge_name(cfg, "alpha"), shard=i, shards=2) for i in range(2)]
             try:
                 assert [("SOLUSDT-PERP" in t.assets) for t in tables].count(True) == 1, "one shard takes it"
+                assert not tables[0].assets & tables[1].assets, "a name another shard serves is not new to this one"
+                assert tables[0].assets | tables[1].assets == {*first, "SOLUSDT-PERP"}
                 assert owner("SOLUSDT-PERP", 2) == next(i for i, t in enumerate(tables) if "SOLUSDT-PERP" in t.assets)
             finally:
                 for t in tables:

@@ -42,17 +42,20 @@ async def add_new_listings(
     listed: Mapping[str, frozenset[str]],
     sources: Mapping[Plane, VenuePriceFeedPort],
     writers: Mapping[Plane, BridgeWriter],
+    served: Mapping[Plane, frozenset[str]],
     *,
     shard: int,
     shards: int,
 ) -> dict[str, list[str]]:
-    """This shard's new names, per plane: slots first (a tick of a new asset must find one), then the subscription.
-    Returns what each source added."""
+    """This shard's new names, per plane: room first (a tick of a new asset must find it), then the subscription.
+    `served`: the plane's assets at start, every shard's (a name another shard was given is not new). Returns what
+    each source added."""
     wanted = wanted_now(rule, listed)
     out: dict[str, list[str]] = {}
     for plane, source in sources.items():
         writer = writers[plane]
-        new = sorted(a for a in (wanted & listed[plane]) - source.assets() if owner(a, shards) == shard)
+        candidates = (wanted & listed[plane]) - served[plane] - source.assets()
+        new = sorted(a for a in candidates if owner(a, shards) == shard)
         if not new or not isinstance(source, AssetAdding) or not isinstance(writer, GrowingWriter):
             continue
         writer.add_assets(new)
@@ -71,6 +74,7 @@ async def watch_new_listings(
     cfg: VioletConfig,
     sources: Mapping[Plane, VenuePriceFeedPort],
     writers: Mapping[Plane, BridgeWriter],
+    served: Mapping[Plane, frozenset[str]],
     *,
     shard: int,
     shards: int,
@@ -87,4 +91,4 @@ async def watch_new_listings(
         except (ListingsUnavailable, ListingsError, ContractsError) as exc:
             log.warning("violet feed: listings refresh failed, nothing changed: %s", exc)
             continue
-        await add_new_listings(rule, listed, sources, writers, shard=shard, shards=shards)
+        await add_new_listings(rule, listed, sources, writers, served, shard=shard, shards=shards)

@@ -194,6 +194,7 @@ async def _serve(
     """Start bridges, sources and their pumps; the caller owns the lifetime."""
     clock = SystemClock()
     shards = shard_count(cfg)
+    served = {p: frozenset(getattr(cfg, p).assets) for p in planes}  # the whole plane's, every shard's slice
     cfg = shard_config(cfg, shard)
     stop = tg.cancel_scope.cancel
     sources = {plane: build_source(plane, cfg, clock, on_signal=stop) for plane in planes}
@@ -250,7 +251,9 @@ async def _serve(
         stack.callback(beater.stop)
     tg.start_soon(_health, sources, writers, cfg.feed.health_interval_s)
     if rule is not None:
-        tg.start_soon(functools.partial(watch_new_listings, rule, cfg, sources, writers, shard=shard, shards=shards))
+        tg.start_soon(
+            functools.partial(watch_new_listings, rule, cfg, sources, writers, served, shard=shard, shards=shards)
+        )
     freeze_startup_heap()
     if ready_line:
         names = {p: writers[p].name for p in planes}
