@@ -68,3 +68,40 @@ def test_arrows_pool_hands_back_the_pages_it_keeps_after_a_burst() -> None:
     assert held is not None and after is not None
     assert held - after >= 50 * MIB, "freed Arrow buffers stay resident until the pool is told to let them go"
     del kept
+
+
+@glibc
+def test_arrows_pages_are_not_handed_back_by_a_thread_that_never_allocated() -> None:
+    import threading
+
+    pa = pytest.importorskip("pyarrow")
+    pc = pytest.importorskip("pyarrow.compute")
+    if pa.default_memory_pool().backend_name != "mimalloc":
+        pytest.skip("per-thread heaps are mimalloc's, Arrow's default pool here")
+    column = pa.array(range(100_000), type=pa.int64())
+    done, go_on = threading.Event(), threading.Event()
+    released_there: list[int] = []
+
+    def worker() -> None:  # a compaction on a worker thread that stays alive, as anyio's do
+        burst = [pc.add(column, i) for i in range(150)]
+        del burst
+        done.set()
+        go_on.wait(30)
+        return_free_heap()
+        anon = sample_parts()["rss_anon"]
+        released_there.append(-1 if anon is None else anon)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert done.wait(30)
+    held = sample_parts()["rss_anon"]
+    fresh = threading.Thread(target=return_free_heap)  # a thread whose mimalloc heap was never used
+    fresh.start()
+    fresh.join(30)
+    after_fresh = sample_parts()["rss_anon"]
+    go_on.set()
+    thread.join(30)
+    assert held is not None and after_fresh is not None and released_there
+    freed_by_fresh, freed_by_worker = held - after_fresh, held - released_there[0]
+    assert freed_by_worker >= 50 * MIB, "the thread that did the work hands its pages back"
+    assert freed_by_fresh < freed_by_worker / 2, "a thread that never allocated hands back next to nothing"

@@ -35,7 +35,8 @@ def return_free_heap() -> bool:
     """Hand back to the kernel the free memory glibc's malloc keeps in its arenas (`malloc_trim(0)`), and the free
     pages Arrow's pool keeps (mimalloc by default, outside malloc's figures) when pyarrow is loaded; False where the C
     library has no such call. For work that allocates and frees in bursts from worker threads, each of which gets an
-    arena of its own that otherwise keeps its high-water mark (the recorder's flushes and compactions)."""
+    arena of its own that otherwise keeps its high-water mark (the recorder's flushes and compactions). Call it on the
+    thread that did the work: mimalloc's release from a thread that never allocated through Arrow does nothing."""
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()
