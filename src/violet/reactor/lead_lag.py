@@ -41,10 +41,11 @@ def cross_correlation(ra: Returns, rv: Returns, lags_bins: Iterable[int]) -> dic
         # Pearson's r from two dot products: np.corrcoef's generality (covariance matrices, broadcasting) cost ten
         # times this, and the live view estimates every asset at every refresh (`violet bench reactor`).
         dx, dy = x - x.mean(), y - y.mean()
-        sxx, syy = float(dx @ dx), float(dy @ dy)
-        if sxx == 0 or syy == 0:
+        # Each root apart: the product of two tiny sums of squares underflows to zero before its root is taken.
+        scale = math.sqrt(float(dx @ dx)) * math.sqrt(float(dy @ dy))
+        if scale == 0 or not math.isfinite(scale):
             continue
-        corr[k] = max(-1.0, min(1.0, float(dx @ dy) / math.sqrt(sxx * syy)))
+        corr[k] = max(-1.0, min(1.0, float(dx @ dy) / scale))
     return corr
 
 
