@@ -10,6 +10,7 @@ import typer
 
 from violet import defaults as d
 from violet.app.event_loop import run_on_uvloop
+from violet.cli.bench_outputs import write_outputs
 from violet.cli.bench_scale_app import scale_app
 from violet.cli.bench_soaks import soak_each
 
@@ -153,14 +154,6 @@ def bench_sim(
     typer.echo(json.dumps(result))
 
 
-def _write_outputs(out: Path, stem: str, data: object, text: str) -> None:
-    """`<stem>.json` and `<stem>.md` in `out`; the table is printed too."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.json").write_text(json.dumps(data, indent=2))
-    (out / f"{stem}.md").write_text(text)
-    typer.echo(text)
-
-
 @bench_app.command("hz-transport")
 def bench_hz_transport(
     out: Annotated[Path, typer.Option(help="Directory for hz-transport.json.")] = Path("bench-out"),
@@ -183,7 +176,7 @@ def bench_hz_transport(
         typer.echo(f"--rates: expected comma-separated numbers, got {rates!r}", err=True)
         raise typer.Exit(2) from None
     report = compare(assets=assets, rates=rate_list, duration=duration, repeats=repeats)
-    _write_outputs(out, "hz-transport", report, markdown(report))
+    write_outputs(out, "hz-transport", report, markdown(report))
 
 
 @bench_app.command("shm")
@@ -202,7 +195,7 @@ def bench_shm(
     from violet.bench.shm_engines import compare, markdown
 
     runs = compare(assets=assets, rate=rate, duration=duration, repeats=repeats)
-    _write_outputs(out, "shm-engines", runs, markdown(runs))
+    write_outputs(out, "shm-engines", runs, markdown(runs))
 
 
 @bench_app.command("soak")
@@ -355,7 +348,7 @@ def bench_quote_sources(
     from violet.bench.quote_sources import markdown, quote_sources
 
     rows = run_on_uvloop(lambda: quote_sources(symbols=symbols, seconds=seconds))
-    _write_outputs(out, "quote-sources", rows, markdown(rows))
+    write_outputs(out, "quote-sources", rows, markdown(rows))
 
 
 @bench_app.command("first-tick")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from violet.app.event_loop import run_on_uvloop
+from violet.cli.bench_outputs import write_outputs
 
 scale_app = typer.Typer()
 
@@ -109,16 +110,10 @@ def bench_bingx_path(
 
     Example: violet bench bingx-path --frames 20000 --repeats 5
     """
-    import json
-
     from violet.bench.bingx_path import measure, table
 
     result = measure(frames=frames, symbols=symbols, repeats=repeats)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bingx_path.json").write_text(json.dumps(result, indent=2))
-    text = table(result)
-    (out / "bingx_path.md").write_text(text + "\n")
-    typer.echo(text)
+    write_outputs(out, "bingx_path", result, table(result))
 
 
 @scale_app.command("reactor")
@@ -133,8 +128,6 @@ def bench_reactor(
 
     Example: violet bench reactor --symbols 50,600 --ticks 100000
     """
-    import json
-
     from violet.bench.reactor_cost import measure, table
 
     try:
@@ -144,11 +137,7 @@ def bench_reactor(
     if not sizes or min(sizes) < 1:
         raise typer.BadParameter("sizes are positive integers", param_hint="--symbols")
     result = measure(sizes=sizes, ticks=ticks, repeats=repeats)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "reactor_cost.json").write_text(json.dumps(result, indent=2))
-    text = table(result)
-    (out / "reactor_cost.md").write_text(text + "\n")
-    typer.echo(text)
+    write_outputs(out, "reactor_cost", result, table(result))
 
 
 @scale_app.command("chaos")
