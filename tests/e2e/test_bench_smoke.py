@@ -177,8 +177,10 @@ def test_bench_bingx_path_times_every_stage_on_frames_that_all_become_ticks(tmp_
     ns = result["ns_per_frame"]
     assert set(ns) == {"raw", "raw + wake-up", "codec", "adapter", "adapter + read", "adapter + wake-up"}
     assert all(v > 0 for v in ns.values())
-    # Stages add work: the whole frame callback includes the codec, and a read includes the callback.
-    assert ns["adapter"] > ns["codec"] and ns["adapter + read"] > ns["adapter"] * 0.9
+    # No comparison of timings here (a shared machine's noise decides those): the report's arithmetic only.
+    increments = result["increments_ns"]
+    assert abs(increments["tick, checks and hub"] - (ns["adapter"] - ns["codec"])) <= 1, "rounded apart"
+    assert abs(increments["wake-up (raw)"] - (ns["raw + wake-up"] - ns["raw"])) <= 1
     assert "violet / raw" in (tmp_path / "bingx_path.md").read_text()
 
 
