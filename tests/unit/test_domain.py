@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -97,6 +99,37 @@ def test_ticks_are_frozen_and_slotted() -> None:
         t.last = Decimal("2")  # type: ignore[misc]
     assert not hasattr(t, "__dict__")
     assert t.restamped(99).mono_ns == 99 and t.restamped(99).ts_event == t.ts_event
+
+
+_ANY_PRICE = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True, places=4), st.floats(allow_nan=False), st.none(), st.just("1.5")
+)
+_ANY_NAME = st.one_of(
+    st.sampled_from(["bingx", "BTC-USDT", "ETH USDT", ""]), st.text(max_size=4), st.binary(max_size=3)
+)
+_ANY_TIME = st.one_of(st.integers(min_value=-3, max_value=2**63), st.floats(allow_nan=False))
+
+
+def _built(make: Callable[[], NormalizedTick]) -> NormalizedTick | type[Exception]:
+    try:
+        return make()
+    except Exception as exc:  # the outcome compared is the error's type
+        return type(exc)
+
+
+@given(venue=_ANY_NAME, asset=_ANY_NAME, bid=_ANY_PRICE, ask=_ANY_PRICE, last=_ANY_PRICE, ts=_ANY_TIME, mono=_ANY_TIME)
+def test_the_named_constructors_and_restamping_build_what_the_constructor_builds_or_refuse_alike(
+    venue: Any, asset: Any, bid: Any, ask: Any, last: Any, ts: Any, mono: Any
+) -> None:
+    """`quote`, `trade` and `restamped` skip attrs' generated path for speed; they must check exactly as much."""
+    args: dict[str, Any] = {"venue": venue, "asset": asset, "ts_event": ts, "mono_ns": mono}
+    quote = _built(lambda: NormalizedTick.quote(venue, asset, bid, ask, ts_event=ts, mono_ns=mono))
+    assert quote == _built(lambda: NormalizedTick(**args, bid=bid, ask=ask))
+    trade = _built(lambda: NormalizedTick.trade(venue, asset, last, ts_event=ts, mono_ns=mono))
+    assert trade == _built(lambda: NormalizedTick(**args, last=last))
+    for built in (quote, trade):
+        if isinstance(built, NormalizedTick):
+            assert _built(lambda: built.restamped(ts)) == _built(lambda: attrs.evolve(built, mono_ns=ts))  # noqa: B023
 
 
 @given(mantissa=st.integers(min_value=1, max_value=10**30), decimals=st.integers(min_value=0, max_value=12))

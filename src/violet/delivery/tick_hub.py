@@ -217,11 +217,12 @@ class TickHub:
         `late_check=False` for a value known to be old (a bridge's initial snapshot, aged by its `mono_ns`).
         """
         skew = self.venue_clock_skew_ns
+        kind = tick.kind  # a property: read once
         if late_check:
             if skew is not None and self._wall_ns() - tick.ts_event > self.budget_for(tick.asset) + skew:
                 self.counters.reject("late-event")
                 return
-            key = (tick.asset, tick.kind)
+            key = (tick.asset, kind)
             newest = self._newest.get(key)
             if newest is not None and tick.ts_event <= newest.ts_event:
                 # A venue's event times do not go back per stream: an older frame (replayed, reordered) is never
@@ -237,7 +238,7 @@ class TickHub:
         if upstream_conflated:
             self.counters.conflated += upstream_conflated
         asset = tick.asset
-        kinds = KINDS_OF[tick.kind]
+        kinds = KINDS_OF[kind]
         entry = self._latest[asset] = (tick, self._generation_of(asset, kinds))
         if tick.bid is not None:  # a tick of one kind is already its kind's entry (most ticks: one allocation)
             self._latest_quote[asset] = entry if kinds is QUOTE_ONLY else (tick, self._generation_of(asset, QUOTE_ONLY))

@@ -20,7 +20,7 @@ import stamina
 
 from violet.adapters.bingx.contracts import SwapContract
 from violet.adapters.bingx.order_book import BookVerdict
-from violet.adapters.bingx.quote_source import Quote, QuoteSource
+from violet.adapters.bingx.quote_source import QuoteSource
 from violet.adapters.bingx.send_window import SendWindow
 from violet.adapters.bingx.settings import BingxSettings
 from violet.adapters.bingx.shard import Shard, SubscriptionRefused, plan_shards
@@ -86,7 +86,7 @@ class BingxPriceFeed(HubBackedFeed):
         """Handle one decoded event; returns text to send back (a Pong) or None."""
         hub = self._hub
         if isinstance(event, BookTickerPush | TradePush | BookPush):
-            shard.last_data_ns = self._clock.monotonic_ns()
+            now = shard.last_data_ns = self._clock.monotonic_ns()  # one reading: the frame's receive time
             if event.data_type not in shard.accepted:
                 hub.reject("unsubscribed-topic")
                 return None
@@ -95,9 +95,9 @@ class BingxPriceFeed(HubBackedFeed):
                 return None
             try:
                 if isinstance(event, BookPush):
-                    self._on_book(shard, event)
+                    self._on_book(shard, event, now)
                 else:
-                    hub.accept(self._tick(event))
+                    hub.accept(self._tick(event, now))
             except (DomainError, ValueError, ArithmeticError) as exc:
                 hub.reject(type(exc).__name__)
         elif isinstance(event, HeartbeatRequested):
@@ -123,7 +123,7 @@ class BingxPriceFeed(HubBackedFeed):
             hub.reject(event.reason)
         return None
 
-    def _on_book(self, shard: Shard, push: BookPush) -> None:
+    def _on_book(self, shard: Shard, push: BookPush, now: int) -> None:
         if push.action == "all":
             shard.resubscribing.pop(push.data_type, None)  # answered; a bad snapshot is asked for again below
         got = self._quotes.on_book(push)
@@ -131,7 +131,7 @@ class BingxPriceFeed(HubBackedFeed):
             self._hub.reject(got.value)  # never delivered; the topic starts again from a fresh snapshot
             self._resubscribe(shard, push.data_type)
         elif got is not None:
-            self._hub.accept(self._quote_tick(push.symbol, got))
+            self._hub.accept(quote_tick(self._asset(push.symbol), got.bid, got.ask, got.event_ms, now))
 
     def _resubscribe(self, shard: Shard, topic: str) -> None:
         now = self._clock.monotonic_ns()
@@ -157,13 +157,10 @@ class BingxPriceFeed(HubBackedFeed):
             asset = self._asset_of[symbol] = to_canonical(symbol)
         return asset
 
-    def _quote_tick(self, symbol: str, quote: Quote) -> NormalizedTick:
-        return quote_tick(self._asset(symbol), quote, self._hub.clock.monotonic_ns())
-
-    def _tick(self, event: BookTickerPush | TradePush) -> NormalizedTick:
+    def _tick(self, event: BookTickerPush | TradePush, mono_ns: int) -> NormalizedTick:
         if isinstance(event, BookTickerPush):
-            return self._quote_tick(event.symbol, QuoteSource.on_ticker(event))
-        return trade_tick(self._asset(event.symbol), event.price, event.trade_ms, self._hub.clock.monotonic_ns())
+            return quote_tick(self._asset(event.symbol), event.bid, event.ask, event.event_ms, mono_ns)
+        return trade_tick(self._asset(event.symbol), event.price, event.trade_ms, mono_ns)
 
     # -- one socket -------------------------------------------------------------------------------------
     async def _run_shard(self, shard: Shard) -> None:

@@ -5,8 +5,9 @@
 - `bookTicker`: `@bookTicker`, which the live venue pushes only when the top changes (seconds apart on BTC-USDT);
 - `depth5`: `@depth5@500ms`, whole five-level snapshots (resent on time on BTC-USDT and ETH-USDT).
 
-Sans-IO: pushes in, quotes (bid, ask, event ms) or a verdict out; the adapter does the IO (resubscribing a topic
-whose book went bad) and the counting.
+Sans-IO: book pushes in, quotes (bid, ask, event ms) or a verdict out; the adapter does the IO (resubscribing a
+topic whose book went bad) and the counting. A bookTicker push is already a quote: the adapter makes its tick from
+the push itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import attrs
 
 from violet import defaults as d
 from violet.adapters.bingx.order_book import BookVerdict, OrderBook
-from violet.protocols.bingx.codec import BookPush, BookTickerPush
+from violet.protocols.bingx.codec import BookPush
 
 CHANNEL: dict[str, str] = {"book": "incrDepth", "bookTicker": "bookTicker", "depth5": "depth5@500ms"}
 
@@ -69,7 +70,3 @@ class QuoteSource:
             return None
         self._last[push.symbol] = quote
         return quote
-
-    @staticmethod
-    def on_ticker(push: BookTickerPush) -> Quote:
-        return Quote(push.bid, push.ask, push.event_ms)
