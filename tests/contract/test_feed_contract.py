@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 
@@ -114,8 +115,10 @@ async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
 ) -> None:
     body, finals = await live_batch(harness, batch)
     async with harness.feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
+        sent_wall = time.time_ns()
         await publish_all(harness, body)
         stamps = await fence(harness, col, finals)
+        read_wall = time.time_ns()
     budget = harness.feed.staleness_budget_ns
     arrival_age: dict[str, int] = {}
     for update in finals:
@@ -125,9 +128,10 @@ async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
         assert_normalized(reading.tick, stamps[reading.tick.ts_event], harness)
         assert reading.fresh and reading.budget_ns == budget
         # Its age at arrival: 0 where violet received it from the venue; behind a bridge, the real time it spent in
-        # the feed process and the bridge (counted as age, on a clock the harness does not drive), well within budget.
+        # the feed process and the bridge (counted as age, on the wall clock, which the harness does not drive): no
+        # more than the real time between sending it and reading it back, however loaded the machine.
         if harness.capabilities.transit_is_age:
-            assert 0 <= reading.age_ns < budget // 4, reading.age_ns
+            assert 0 <= reading.age_ns <= read_wall - sent_wall, (reading.age_ns, read_wall - sent_wall)
         else:
             assert reading.age_ns == 0
         arrival_age[update.asset] = reading.age_ns
