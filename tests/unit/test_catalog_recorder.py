@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
 from violet.adapters.history.records import CatalogFollower
@@ -16,6 +17,7 @@ from violet.domain import ManualClock, NormalizedTick
 from violet.recording.catalog_files import COMPLETE_TO, STAGING, CatalogFiles, complete_to, file_interval
 from violet.recording.catalog_recorder import CatalogRecorder
 from violet.recording.nt_records import InstrumentSpec, instrument
+from violet.recording.period_compaction import CompactionFailed, compact_closed_periods
 
 WALL0 = 1_796_000_000_000_000_000  # 2026-11-30 00:53:20 UTC
 MINUTE = 60_000_000_000
@@ -122,6 +124,43 @@ def test_compaction_bounds_the_files_per_period_and_keeps_every_record(tmp_path:
     quotes = ParquetDataCatalog(str(tmp_path)).quote_ticks()
     assert len(quotes) == 80
     assert [q.ts_init for q in quotes] == sorted(q.ts_init for q in quotes)
+
+
+def test_each_closed_period_is_combined_once_by_a_child_process_and_keeps_every_record(tmp_path: Path) -> None:
+    """The recorder's own compaction while it runs: a period's files become one per directory once it closes (in a
+    child process, once per period, not at every look), minutes settle as they close, nothing is lost."""
+    clock = ManualClock(0)
+    rec = _recorder(tmp_path, clock, period_ns=5 * MINUTE)
+    for i in range(16):  # a flush a minute: three closed 5-minute periods, the fourth open
+        clock.advance(MINUTE)
+        rec.on_tick(_quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
+        clock.advance(1)
+        rec.flush(rec.take())
+        rec.compact()
+    now = WALL0 + clock.monotonic_ns()
+    quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    spans = sorted(iv for f in quote_dir.glob("*.parquet") if (iv := file_interval(f)) is not None)
+    closed = [a // (5 * MINUTE) for a, _ in spans if a < now - now % (5 * MINUTE)]
+    assert len(set(closed)) == len(closed) >= 3  # one file per closed period
+    periods_seen = len({(WALL0 + m * MINUTE) // (5 * MINUTE) for m in range(1, 17)})
+    assert rec.period_compactions == periods_seen  # one look per period, the first one included
+    rec.flush(rec.take(), final=True)
+    assert len(ParquetDataCatalog(str(tmp_path)).quote_ticks()) == 16
+
+
+def test_a_failed_period_compaction_is_raised_typed_with_what_the_child_said(tmp_path: Path) -> None:
+    """Two files of one closed period that are not Parquet (a disk's damage): NautilusTrader fails in the child."""
+    directory = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
+    directory.mkdir(parents=True)
+    for name in (
+        "2026-11-30T00-00-00-000000000Z_2026-11-30T00-00-59-000000000Z",
+        "2026-11-30T00-01-00-000000000Z_2026-11-30T00-01-59-000000000Z",
+    ):
+        (directory / f"{name}.parquet").write_bytes(b"not parquet")
+    with pytest.raises(CompactionFailed) as raised:
+        compact_closed_periods(tmp_path, 5 * MINUTE, WALL0)
+    assert raised.value.code != 0 and "Parquet magic bytes not found" in raised.value.detail  # the cause, told
+    assert len(list(directory.glob("*.parquet"))) == 2  # nothing swapped in
 
 
 def test_an_open_period_is_settled_minute_by_minute_on_every_instrument(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from violet.chaos.run import config, start_sims
 from violet.config.schema import replay_config
 from violet.domain import Clock, NormalizedTick
 from violet.ports import VenuePriceFeedPort
+from violet.recording.catalog_files import MINUTE_NS
 from violet.recording.catalog_recorder import CatalogRecorder
 from violet.recording.instrument_specs import load_specs
 from violet.study.read_planes import read_to_the_end
@@ -45,6 +46,7 @@ class RecordCostOptions:
     rate: float
     flush_s: float
     sample_s: float = 5.0
+    period_minutes: int = 60
 
 
 @attrs.define
@@ -142,7 +144,9 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
             t0 = time.monotonic()
             await _phase(baseline, opts.baseline_minutes * 60, reader, track, parts, t0, opts.sample_s)
             specs = await load_specs(planes.config, planes.alpha.assets(), planes.venue.assets())
-            recorder = CatalogRecorder(root, specs, clock=planes.clock, flush_s=opts.flush_s)
+            recorder = CatalogRecorder(
+                root, specs, clock=planes.clock, flush_s=opts.flush_s, period_ns=opts.period_minutes * MINUTE_NS
+            )
             recording_started_s = time.monotonic() - t0
             async with anyio.create_task_group() as rec:
                 await rec.start(recorder.record, {"alpha": planes.alpha, "venue": planes.venue})
@@ -163,6 +167,7 @@ async def record_cost(opts: RecordCostOptions, root: Path) -> dict[str, Any]:
         "symbols": opts.symbols,
         "rate_per_venue": opts.rate,
         "flush_s": opts.flush_s,
+        "period_minutes": opts.period_minutes,
         "phases": [baseline.to_json(), recording.to_json()],
         "cpu_ratio_recording_to_baseline": round(
             recording.cpu_s / recording.wall_s / (baseline.cpu_s / baseline.wall_s), 3

@@ -197,6 +197,15 @@ def bench_record(
     symbols: Annotated[int, typer.Option(min=2, max=200, help="Assets per plane.")] = 50,
     rate: Annotated[float, typer.Option(min=1, help="Market events per second, per venue.")] = 400.0,
     flush_s: Annotated[float, typer.Option(min=0.1, help="The recorder's seconds between flushes.")] = 5.0,
+    period_minutes: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=60,
+            help="The recorder's compaction period (an hour in `violet record`): shorter shows several periods' "
+            "compactions in a short run.",
+        ),
+    ] = 60,
     catalog: Annotated[
         Path | None, typer.Option(help="Where the catalog is written (new or empty; default: a temporary directory).")
     ] = None,
@@ -227,7 +236,12 @@ def bench_record(
         raise typer.BadParameter(f"{catalog} is not empty: the bench measures a new recording", param_hint="--catalog")
     root = catalog or Path(tempfile.mkdtemp(prefix="violet-record-"))
     opts = RecordCostOptions(
-        minutes=minutes, baseline_minutes=baseline_minutes, symbols=symbols, rate=rate, flush_s=flush_s
+        minutes=minutes,
+        baseline_minutes=baseline_minutes,
+        symbols=symbols,
+        rate=rate,
+        flush_s=flush_s,
+        period_minutes=period_minutes,
     )
     try:
         recording_s = (baseline_minutes + minutes) * 60

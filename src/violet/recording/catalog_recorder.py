@@ -29,6 +29,7 @@ from violet.domain import Clock, NormalizedTick
 from violet.ports import TickTap, VenuePriceFeedPort
 from violet.recording.catalog_files import HOUR_NS, MINUTE_NS, CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
+from violet.recording.period_compaction import compact_closed_periods
 from violet.recording.plane_log import PlaneLog
 from violet.recording.verdict_log import VerdictLog
 
@@ -70,6 +71,9 @@ class CatalogRecorder:
         """Records written, by NautilusTrader type (`QuoteTick`, `TradeTick`)."""
         self.skipped_by_bridge = 0
         self.flushes = 0
+        self.period_compactions = 0
+        """Closed periods' compactions run (each in a child process)."""
+        self._periods_closed_before = 0
         self.removed_on_open: list[str] = []
         self.plane_log = PlaneLog(root)
         self.verdicts_every_s = verdicts_every_s
@@ -143,11 +147,20 @@ class CatalogRecorder:
     def compact(self, *, final: bool = False) -> int:
         """Combine each closed period's files into one, and the open period's files of each closed minute (with
         `final`, everything). Blocking. Without the minutes, a period of 5 s flushes would pile up 720 files per
-        instrument and type before it closed, and every listing (this one, a follower's) would walk them all."""
+        instrument and type before it closed, and every listing (this one, a follower's) would walk them all.
+
+        The closed periods are combined in a child process (`period_compaction`), once after each period closes:
+        reading an hour back left its memory in this one. With `final` the recording is ending, and this process
+        with it, so everything is combined here."""
         if final:
             return self.files.compact(self._period_ns)
         now = self._wall_ns()
-        removed = self.files.compact(self._period_ns, keep_open_after_ns=now - now % self._period_ns)
+        open_period = now - now % self._period_ns
+        removed = 0
+        if open_period != self._periods_closed_before:
+            removed += compact_closed_periods(self.root, self._period_ns, open_period)
+            self._periods_closed_before = open_period
+            self.period_compactions += 1
         if self._period_ns > MINUTE_NS:
             removed += self.files.compact(MINUTE_NS, keep_open_after_ns=now - now % MINUTE_NS)
         return removed
@@ -215,6 +228,7 @@ class CatalogRecorder:
             "refused": dict(self.refused),
             "conflated_by_bridge": self.skipped_by_bridge,
             "flushes": self.flushes,
+            "period_compactions": self.period_compactions,
             "files": self.files.file_count(),
             "repaired_on_open": list(self.removed_on_open),
         }
