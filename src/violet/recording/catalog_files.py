@@ -146,6 +146,19 @@ class CatalogFiles:
         """Combine, per directory, the files that start in the same period into one. Files starting at or after
         `keep_open_after_ns` are left alone (the period still being written, when the caller says so). Returns
         how many files were removed."""
+        pending = self._groups(period_ns, keep_open_after_ns)
+        removed = 0
+        while batch := {d: groups.pop() for d, groups in pending.items() if groups}:
+            self._combine(batch)
+            removed += sum(len(g) - 1 for g in batch.values())
+        return removed
+
+    def needs_compaction(self, period_ns: int, *, keep_open_after_ns: int | None = None) -> bool:
+        """Whether `compact` with these arguments would combine anything (one listing, nothing read)."""
+        return any(self._groups(period_ns, keep_open_after_ns).values())
+
+    def _groups(self, period_ns: int, keep_open_after_ns: int | None) -> dict[str, list[list[str]]]:
+        """Per directory, the groups of more than one file that start in the same period (before the open one)."""
         pending: dict[str, list[list[str]]] = {}
         for directory, files in _leaf_files(self._root).items():
             groups: dict[int, list[str]] = defaultdict(list)
@@ -155,11 +168,7 @@ class CatalogFiles:
                     continue
                 groups[iv[0] // period_ns].append(f)
             pending[directory] = [g for g in groups.values() if len(g) > 1]
-        removed = 0
-        while batch := {d: groups.pop() for d, groups in pending.items() if groups}:
-            self._combine(batch)
-            removed += sum(len(g) - 1 for g in batch.values())
-        return removed
+        return pending
 
     def _combine(self, batch: dict[str, list[str]]) -> None:
         """One group per directory, combined by one NautilusTrader call (it consolidates every directory of the

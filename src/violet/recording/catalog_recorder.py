@@ -73,7 +73,6 @@ class CatalogRecorder:
         self.flushes = 0
         self.period_compactions = 0
         """Closed periods' compactions run (each in a child process)."""
-        self._periods_closed_before = 0
         self.removed_on_open: list[str] = []
         self.plane_log = PlaneLog(root)
         self.verdicts_every_s = verdicts_every_s
@@ -149,17 +148,17 @@ class CatalogRecorder:
         `final`, everything). Blocking. Without the minutes, a period of 5 s flushes would pile up 720 files per
         instrument and type before it closed, and every listing (this one, a follower's) would walk them all.
 
-        The closed periods are combined in a child process (`period_compaction`), once after each period closes:
-        reading an hour back left its memory in this one. With `final` the recording is ending, and this process
-        with it, so everything is combined here."""
+        Closed periods are combined in a child process (`period_compaction`), when one holds more than a file per
+        directory (after each period closes, and again if a late flush added to it): reading an hour back left its
+        memory in this one. With `final` the recording is ending, and this process with it, so everything is
+        combined here."""
         if final:
             return self.files.compact(self._period_ns)
         now = self._wall_ns()
         open_period = now - now % self._period_ns
         removed = 0
-        if open_period != self._periods_closed_before:
+        if self.files.needs_compaction(self._period_ns, keep_open_after_ns=open_period):
             removed += compact_closed_periods(self.root, self._period_ns, open_period)
-            self._periods_closed_before = open_period
             self.period_compactions += 1
         if self._period_ns > MINUTE_NS:
             removed += self.files.compact(MINUTE_NS, keep_open_after_ns=now - now % MINUTE_NS)

@@ -5,7 +5,9 @@ process, that left a step of anonymous memory at each hour's compaction that no 
 `violet bench record`, outside malloc's and Arrow's accounting; docs/research.md). A child started with the same
 interpreter does the hour's work and exits; the recording process keeps only its minute compactions, which touch a
 minute of files. The child changes nothing about safety: it combines through the same staged swap
-(`CatalogFiles.compact`), and the recorder waits for it before its next write, as it waited for the thread.
+(`CatalogFiles.compact`), and the recorder waits for it before its next write, as it waited for the thread. A child
+left running by a killed recorder either finishes a swap a repair would have finished, or fails when the next
+recorder's repair or write clears the staging area under it; it never touches the open period.
 
 Run as `python -m violet.recording.period_compaction ROOT PERIOD_NS KEEP_OPEN_AFTER_NS`: prints how many files it
 removed.
