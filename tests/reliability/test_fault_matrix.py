@@ -107,6 +107,18 @@ and NaN frames are dropped by NautilusTrader's parser before violet sees them: t
 (none pending) and that nothing of them reached the consumer (every delivery valid and in order)."""
 
 
+STREAMS = frozenset(f"{a.removesuffix('-PERP').lower()}@{kind}" for a in ASSETS for kind in ("bookTicker", "aggTrade"))
+
+
+def _every_stream_carried(sim: BinanceSimulator) -> bool:
+    """The client's every stream is on an open socket of the venue. A fresh tick on every asset does not prove it (a
+    trade or a quote is enough), nor does a remote reader's LIVE (it sees the feed process's heartbeat, not its
+    sockets): NT resubscribes a reconnected socket in paced frames, and a socket still reconnecting when the next
+    fault is applied would escape it."""
+    carried = {t for c in sim.connections.values() if not c.closed for t in c.topics}
+    return carried >= STREAMS
+
+
 def _sent(sim: BinanceSimulator, spec: str) -> bool:
     """Every fault here can ride a quote, so the sockets carrying bookTicker must send all of theirs (a trade socket
     keeps a crossed-quote fault pending for good: no trade can carry it)."""
@@ -161,6 +173,7 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
     with anyio.fail_after(60):
         while not _fresh_after(feed, 0):
             await anyio.sleep(0.01)
+    await eventually(lambda: _every_stream_carried(sim), "every stream on an open socket before the fault")
     rejected_before = dict(feed.rejected_by_reason())
     if spec == "reset" or spec.startswith("close"):
         # NT reconnects within milliseconds; make the venue refuse for a moment so the outage is visible.
@@ -179,6 +192,7 @@ async def _run_cell(cell: Cell, spec: str, resume: str | None, counted_as: str |
     assert delivered, "the consumer saw the feed through the fault"
     assert_each_once_and_in_order(delivered)
     await eventually(lambda: feed.state is FeedState.LIVE, "every connection back", 30)
+    await eventually(lambda: _every_stream_carried(sim), "every stream resubscribed", 30)
     assert feed.counters().dropped == 0
     if cell.proc is not None:
         assert cell.proc.returncode is None, "the feed process survived"
@@ -205,10 +219,12 @@ async def _fault_and_recover(cell: Cell, spec: str, resume: str | None) -> None:
     async with anyio.create_task_group() as tg:
         tg.start_soon(sample)
         if resume is not None:
-            with anyio.fail_after(15):
-                while feed.state is FeedState.LIVE or any(feed.latest(a).fresh for a in ASSETS):
-                    await anyio.sleep(0.01)
-            await sim.apply_fault(Fault.parse(resume))
+            try:
+                with anyio.fail_after(15):
+                    while feed.state is FeedState.LIVE or any(feed.latest(a).fresh for a in ASSETS):
+                        await anyio.sleep(0.01)
+            finally:  # a cell that fails here must not leave the module's venue stalled for the cells after it
+                await sim.apply_fault(Fault.parse(resume))
         if not sim.accepting:
             await anyio.sleep(0.5)
             sim.accepting = True
