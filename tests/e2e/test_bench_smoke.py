@@ -21,6 +21,8 @@ def test_bench_latency_smoke(tmp_path: Path) -> None:
         "bingx-violet",
         "--scenario",
         "bingx-violet-metrics",
+        "--scenario",
+        "bingx-violet-tap",
         "--symbols",
         "2",
         "--rate",
@@ -35,8 +37,10 @@ def test_bench_latency_smoke(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((tmp_path / "bench.json").read_text())
-    assert set(report["summary"]) == {"bingx-raw (baseline)", "bingx-violet", "bingx-violet-metrics"}
+    scenarios = {"bingx-raw (baseline)", "bingx-violet", "bingx-violet-metrics", "bingx-violet-tap"}
+    assert set(report["summary"]) == scenarios
     assert report["summary"]["bingx-violet-metrics"]["matched"] > 0
+    assert report["summary"]["bingx-violet-tap"]["matched"] > 0
     assert report["summary"]["bingx-violet"]["matched"] > 0
     assert "| bingx-violet |" in (tmp_path / "bench.md").read_text()
     assert report["machine"]["cpus"] >= 1

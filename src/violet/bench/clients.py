@@ -151,6 +151,12 @@ async def violet_bingx_book(sim: SimProcess, assets: list[str], duration: float,
     await _violet_bingx(sim, assets, duration, out, quote_source="book")
 
 
+async def violet_bingx_tap(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
+    """bingx-violet read through the tap (`TickTap`): the reactor's work done in a callback per accepted tick, on the
+    plane's own task, as the raw client does it in its read loop; no stream, no consumer task to wake."""
+    await _violet_bingx(sim, assets, duration, out, quote_source="bookTicker", tap=True)
+
+
 async def violet_bingx_metrics(sim: SimProcess, assets: list[str], duration: float, out: list[Record]) -> None:
     """bingx-violet with Prometheus metrics served and scraped every second (Prometheus' usual is 5-15 s)."""
     await _violet_bingx(sim, assets, duration, out, quote_source="bookTicker", metrics=True)
@@ -164,6 +170,7 @@ async def _violet_bingx(
     *,
     quote_source: d.BingxQuoteSource,
     metrics: bool = False,
+    tap: bool = False,
 ) -> None:
     from violet.adapters.bingx import BingxPriceFeed, BingxSettings
 
@@ -188,8 +195,12 @@ async def _violet_bingx(
             tg.start_soon(_scrape_every, f"{server.url}/metrics", 1.0)
             stack.callback(tg.cancel_scope.cancel)
         await stack.enter_async_context(feed)
-        stream = await stack.enter_async_context(feed.subscribe(assets))
         CONFLATION.append(lambda: feed.counters().conflated)
+        if tap:
+            stack.enter_context(feed.tap(lambda tick: out.append((fields(tick), time.monotonic_ns()))))
+            await anyio.sleep(duration)
+            return
+        stream = await stack.enter_async_context(feed.subscribe(assets))
         with anyio.move_on_after(duration):
             async for tick in stream:
                 out.append((fields(tick), time.monotonic_ns()))  # noqa: PERF401

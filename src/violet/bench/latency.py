@@ -41,6 +41,7 @@ from violet.bench.clients import (
     violet_bingx,
     violet_bingx_book,
     violet_bingx_metrics,
+    violet_bingx_tap,
     violet_nt,
     violet_remote_hz,
     violet_remote_shm,
@@ -57,6 +58,7 @@ WINDOW_GRACE_S = 0.5
 SCENARIOS: dict[str, tuple[str, ClientFn]] = {
     "bingx-raw (baseline)": ("bingx", raw_bingx),
     "bingx-violet": ("bingx", violet_bingx),
+    "bingx-violet-tap": ("bingx", violet_bingx_tap),
     "bingx-violet-book": ("bingx", violet_bingx_book),
     "bingx-violet-metrics": ("bingx", violet_bingx_metrics),
     "bingx-lib-aiohttp": ("bingx", lib_aiohttp),
