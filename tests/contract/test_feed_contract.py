@@ -23,7 +23,7 @@ from violet.domain import (
     format_price,
     parse_price,
 )
-from violet.ports import PlaneHealth
+from violet.ports import PlaneHealth, TickTap
 
 pytestmark = pytest.mark.anyio
 
@@ -155,6 +155,40 @@ async def test_latest_is_the_newest_tick_and_stale_past_the_budget(
         assert harness.feed.latest(update.asset, budget_ns=age).fresh, "the consumer's own budget"
     harness.clock.advance(budget)
     assert not any(harness.feed.latest(u.asset).fresh for u in finals), "past the budget is never fresh"
+
+
+@given(batch=shape_lists(), later=shapes())
+async def test_a_tap_sees_every_accepted_tick_in_order_and_nothing_once_closed(
+    harness: FeedHarness, batch: list[UpdateShape], later: UpdateShape
+) -> None:
+    """The per-tick callback a latency-bound reactor decides in (docs/reactor.md): every tick a stream delivers,
+    and those a slow stream conflated, in venue order, normalized as the stream's; a tap that raises costs its
+    caller nothing (counted); a closed tap is never called again."""
+    feed = harness.feed
+    assert isinstance(feed, TickTap), "every adapter offers the per-tick callback"
+    body, finals = await live_batch(harness, batch)
+    tapped: list[NormalizedTick] = []
+
+    def broken(tick: NormalizedTick) -> None:
+        raise RuntimeError("a reactor's bug")
+
+    errors = feed.counters().tap_errors
+    async with feed.subscribe(harness.assets) as stream, collecting(stream) as (col, _):
+        with feed.tap(broken), feed.tap(tapped.append):
+            sent = await publish_all(harness, body)
+            sent.update(await fence(harness, col, finals))
+        closed_at, delivered_while_tapped = len(tapped), list(col.ticks)
+        await fence(harness, col, [realize(harness, later)])
+    assert len(tapped) == closed_at, "nothing reaches a closed tap"
+    assert feed.counters().tap_errors - errors == closed_at, "each tick the broken tap refused is counted"
+    assert set(delivered_while_tapped) <= set(tapped), "every tick delivered was tapped first"
+    for tick in tapped:
+        assert_normalized(tick, sent[tick.ts_event], harness)
+    for asset in harness.assets:
+        mine = [t for t in tapped if t.asset == asset]
+        for kind in {order_key(harness.capabilities, asset, t.kind) for t in mine}:
+            stamps = [t.ts_event for t in mine if order_key(harness.capabilities, asset, t.kind) == kind]
+            assert stamps == sorted(set(stamps)), "each stream's ticks once, in venue order"
 
 
 @given(batch=shape_lists(min_size=3, max_size=10))

@@ -64,8 +64,10 @@ class BridgeLatency(Protocol):
 @runtime_checkable
 class TickTap(Protocol):
     def tap(self, on_tick: Callable[[NormalizedTick], None]) -> AbstractContextManager[None]:
-        """While open, `on_tick` is called with every accepted tick, synchronously and before any conflation: how a
-        bridge writer sees (and counts) every update. It must not block and must not raise."""
+        """While open, `on_tick` is called with every accepted tick, synchronously and before any conflation, on
+        the task that received it: how a bridge writer sees (and counts) every update, and how a latency-bound
+        reactor decides per tick with no task to wake (docs/reactor.md). It must not block and should not raise (a
+        raise is counted in `tap_errors`, logged once per callback, and delivery goes on). Every adapter has it."""
         ...
 
 
