@@ -235,7 +235,8 @@ _push = st.tuples(
     st.sampled_from([-1, 0, *[1] * 10, *range(2, 10)]),
     _levels(_BIDS),
     _levels(_ASKS),
-    st.sampled_from([None] * 45 + ["abc", "-1", "NaN", "", "1e5x"]),  # a junk price, in one push of ten
+    # a junk price, in one push of ten (the last: 17 significant digits, more than a float key keeps exactly)
+    st.sampled_from([None] * 45 + ["abc", "-1", "NaN", "", "1e5x", "2.0000000000000001"]),
 )
 _pushes = st.one_of(
     st.lists(_push, max_size=40),
@@ -291,3 +292,22 @@ def test_the_order_book_follows_the_venues_rule_and_never_serves_a_crossed_top(
         else:
             assert top is None
         assert book.depth() == (len(model["bids"]), len(model["asks"]))
+
+
+def test_the_books_float_keys_keep_every_15_digit_price_apart_and_refuse_a_longer_one() -> None:
+    """Prices are keyed as floats (order_book.py): exact up to 15 significant digits, however spelled."""
+    close = [("999999999.999998", "1"), ("999999999.999999", "1"), ("0.00000000012345", "1"), ("0.00000000012346", "1")]
+    book = OrderBook()
+    assert book.apply("all", 1, close, [("1000000000", "1")]) is BookVerdict.OK
+    assert book.depth() == (4, 1)
+    assert book.top() == ("999999999.999999", "1000000000")
+    assert book.apply("update", 2, [("999999999.999999", "0")], []) is BookVerdict.OK
+    assert book.top() == ("999999999.999998", "1000000000"), "the next price down, not a rounding of the deleted one"
+    assert book.apply("update", 3, [("0.000000000123450", "2")], []) is BookVerdict.OK  # the same price, respelled
+    assert book.depth() == (3, 1)
+    # 17 significant digits: as a float it would be the same key as 1.0, so the book refuses it
+    assert book.apply("update", 4, [("1.0000000000000001", "1")], []) is BookVerdict.BAD_LEVEL
+    assert not book.synced
+    long_but_exact = [("00000000000001.5", "1"), ("1.50000000000000000", "1")]  # 1 and 2 digits, spelled long
+    assert book.apply("all", 5, long_but_exact, [("2", "1")]) is BookVerdict.OK
+    assert book.depth() == (1, 1) and book.top() == ("1.50000000000000000", "2")
