@@ -198,3 +198,19 @@ def test_bench_reactor_times_the_decision_and_the_snapshot_at_each_size(tmp_path
     assert all(s["rows_with_a_basis"] == s["symbols"] for s in sizes), "fresh quotes on both planes: every basis"
     bad = subprocess.run([*cmd[:5], "--symbols", "5,x"], capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode == 2 and "--symbols" in bad.stderr
+
+
+def test_bench_record_cycle_records_every_synthetic_tick_and_samples_each_simulated_minute(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "record-cycle", "--hours", "0.05", "--symbols", "5"]
+    cmd += ["--rate", "100"]
+    done = subprocess.run(
+        [*cmd, "--new-thread-each", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads((tmp_path / "record-cycle.json").read_text())
+    assert result["simulated_s"] == 180.0, "three simulated minutes, however long they took"
+    assert result["recorder"]["flushes"] == 36 + 1, "every 5 simulated seconds, and the last one"
+    assert sum(result["recorder"]["recorded"].values()) == 180 * 100, "every tick, the last flush's too"
+    assert result["recorder"]["refused"] == {}
+    assert result["memory_parts"]["samples"] == 3, "one sample a simulated minute"
+    assert "simulated hours" in done.stdout

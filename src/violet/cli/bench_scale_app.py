@@ -1,5 +1,6 @@
 """`violet bench burst` (the alpha plane through a liquidation cascade, for 1 and N feed shards in one run),
-`violet bench universe` (the whole market, size by size) and
+`violet bench universe` (the whole market, size by size),
+`violet bench record-cycle` (the recorder's own cycle on a simulated clock) and
 `violet bench metrics` (what Prometheus metrics cost per tick),
 `violet bench bingx-path` (BingX's in-process path, stage by stage, against the raw client's work) and
 `violet bench reactor` (the example reactor's own cost per tick and per live-view refresh, by universe size)."""
@@ -256,6 +257,36 @@ def bench_record(
             shutil.rmtree(root, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "record.json").write_text(json.dumps(result, indent=2))
+    for line in summary_lines(result):
+        typer.echo(line)
+
+
+@scale_app.command("record-cycle")
+def bench_record_cycle(
+    hours: Annotated[float, typer.Option(min=0.05, help="Simulated hours of recording.")] = 3.0,
+    symbols: Annotated[int, typer.Option(min=1, max=1000, help="Assets per venue.")] = 50,
+    rate: Annotated[float, typer.Option(min=1, help="Ticks per simulated second, both venues together.")] = 505.0,
+    new_thread_each: Annotated[
+        bool, typer.Option(help="Every flush and compaction on a thread of its own (worker threads coming and going).")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Directory for record-cycle.json.")] = Path("bench-out"),
+) -> None:
+    """The recorder's own cycle alone (flush every 5 s, compact each minute, a child for each closed hour) on a
+    simulated clock with synthetic ticks: hours of recording in minutes, its memory sampled each simulated minute.
+    What `violet bench record` shows and this does not is the live context, not the recorder.
+
+    Example: violet bench record-cycle --hours 3 --out bench-out
+    """
+    import json
+    import tempfile
+
+    from violet.bench.record_cycle import CycleOptions, record_cycle, summary_lines
+
+    opts = CycleOptions(hours=hours, symbols=symbols, records_per_s=rate, new_thread_each=new_thread_each)
+    with tempfile.TemporaryDirectory(prefix="violet-record-cycle-") as root:
+        result = run_on_uvloop(partial(record_cycle, opts, Path(root)))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "record-cycle.json").write_text(json.dumps(result, indent=2))
     for line in summary_lines(result):
         typer.echo(line)
 

@@ -211,10 +211,10 @@ class CatalogRecorder:
             await anyio.to_thread.run_sync(self.plane_log.sync)
             await anyio.to_thread.run_sync(self.verdict_log.sync)
             if time.monotonic() >= next_compact:
-                await anyio.to_thread.run_sync(self._compact_and_return_heap)
+                await anyio.to_thread.run_sync(self.compact_and_return_heap)
                 next_compact = time.monotonic() + self.compact_s
 
-    def _compact_and_return_heap(self) -> None:
+    def compact_and_return_heap(self) -> None:
         """On one worker thread: Arrow's pool (mimalloc) releases nothing when asked from a thread that never
         allocated through it, and anyio may hand the release to any idle worker."""
         self.compact()

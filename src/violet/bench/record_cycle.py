@@ -1,0 +1,147 @@
+"""`violet bench record-cycle`: the recorder's own cycle (flush every `flush_s`, compact each minute, a child
+combining each closed hour) on a simulated clock, fed synthetic ticks at the live run's rate, as fast as it goes.
+
+Hours of recording in minutes, with nothing else in the process: no sockets, no planes, no simulators. A memory
+trend `violet bench record` shows and this does not is not the recorder's flush, conversion, files or compaction,
+but the live context around them. `new_thread_each` runs every flush and compaction on a thread of its own, the
+worst case of worker threads coming and going (each new thread's allocations start in whatever arena it gets).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from violet.bench.memory_parts import MemoryParts
+from violet.domain import ManualClock, NormalizedTick
+from violet.recording.catalog_files import MINUTE_NS
+from violet.recording.catalog_recorder import CatalogRecorder
+from violet.recording.nt_records import InstrumentSpec
+
+SECOND_NS = 1_000_000_000
+VENUES = ("binance", "bingx")
+
+
+@attrs.frozen(kw_only=True)
+class CycleOptions:
+    hours: float = 3.0
+    """Simulated hours."""
+    symbols: int = 50
+    """Assets per venue."""
+    records_per_s: float = 505.0
+    """Ticks a simulated second (the 50-symbol `violet bench record` recorded ~505 a second)."""
+    flush_s: float = 5.0
+    new_thread_each: bool = False
+    seed: int = 7
+
+
+class _Market:
+    """A random walk per asset; one tick in four a trade."""
+
+    def __init__(self, symbols: int, seed: int) -> None:
+        self.assets = [f"SIM{i:03d}USDT-PERP" for i in range(symbols)]
+        self._rng = random.Random(seed)
+        self._cents = {a: 10_000 * (i + 1) for i, a in enumerate(self.assets)}
+        self._n = 0
+
+    def tick(self, mono_ns: int, wall_offset_ns: int) -> NormalizedTick:
+        rng, self._n = self._rng, self._n + 1
+        asset = self.assets[rng.randrange(len(self.assets))]
+        cents = self._cents[asset] = max(100, self._cents[asset] + rng.randint(-3, 3))
+        venue = VENUES[self._n % 2]
+        ts_event = mono_ns + wall_offset_ns - 1_000_000
+        if self._n % 4 == 0:
+            return NormalizedTick.trade(venue, asset, Decimal(cents).scaleb(-2), ts_event=ts_event, mono_ns=mono_ns)
+        bid, ask = Decimal(cents - 1).scaleb(-2), Decimal(cents + 1).scaleb(-2)
+        return NormalizedTick.quote(venue, asset, bid, ask, ts_event=ts_event, mono_ns=mono_ns)
+
+
+async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
+    clock = ManualClock()
+    clock.advance(SECOND_NS)
+    wall_offset_ns = time.time_ns() - clock.monotonic_ns()
+    market = _Market(opts.symbols, opts.seed)
+    specs = {
+        (venue.upper(), asset): InstrumentSpec(venue=venue.upper(), asset=asset, price_precision=2, size_precision=3)
+        for venue in VENUES
+        for asset in market.assets
+    }
+    recorder = CatalogRecorder(
+        root, specs, clock=clock, flush_s=opts.flush_s, wall_ns=lambda: wall_offset_ns + clock.monotonic_ns()
+    )
+    run = _on_a_new_thread if opts.new_thread_each else anyio.to_thread.run_sync
+    parts = MemoryParts()
+    per_flush = max(1, round(opts.records_per_s * opts.flush_s))
+    flush_ns = int(opts.flush_s * SECOND_NS)
+    flushes = int(opts.hours * 3600 / opts.flush_s)
+    next_minute_ns = clock.monotonic_ns() + MINUTE_NS
+    t0, sim0 = time.monotonic(), clock.monotonic_ns()
+    await anyio.to_thread.run_sync(recorder.open)
+    for _ in range(flushes):
+        start = clock.monotonic_ns()
+        ticks = [market.tick(start + k * flush_ns // per_flush, wall_offset_ns) for k in range(per_flush)]
+        clock.advance(flush_ns)
+        await run(recorder.flush, ticks)
+        if clock.monotonic_ns() >= next_minute_ns:
+            await run(recorder.compact_and_return_heap)
+            parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
+            next_minute_ns += MINUTE_NS
+    await anyio.to_thread.run_sync(lambda: recorder.flush([], final=True))  # what each flush held back
+    await anyio.to_thread.run_sync(lambda: recorder.compact(final=True))
+    simulated_s = (clock.monotonic_ns() - sim0) / SECOND_NS
+    return {
+        "options": attrs.asdict(opts),
+        "wall_s": round(time.monotonic() - t0, 1),
+        "simulated_s": simulated_s,
+        "recorder": recorder.summary(),
+        "memory_parts": parts.summary(simulated_s / 2),
+    }
+
+
+async def _on_a_new_thread(fn: Callable[..., object], *args: object) -> None:
+    def spawn_and_join() -> None:
+        error: list[BaseException] = []
+
+        def body() -> None:
+            try:
+                fn(*args)
+            except BaseException as exc:  # raised again on the joining side
+                error.append(exc)
+
+        thread = threading.Thread(target=body, name="record-cycle")
+        thread.start()
+        thread.join()
+        if error:
+            raise error[0]
+
+    await anyio.to_thread.run_sync(spawn_and_join)
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    parts = result["memory_parts"]
+    lines = [
+        f"{result['simulated_s'] / 3600:.2f} simulated hours in {result['wall_s']:.0f} s; "
+        f"{sum(result['recorder']['recorded'].values()):,} records, {result['recorder']['files']} files, "
+        f"{result['recorder']['period_compactions']} hour compactions (each in a child)",
+        "trend over the second half (Theil-Sen, per simulated hour):",
+    ]
+    for part in ("rss", "rss_anon", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks"):
+        p = parts[part]
+        if p["start"] is None:
+            continue
+        unit = "blocks" if part == "python_blocks" else "MiB"
+        slope = p["slope_per_hour"]
+        lines.append(
+            f"  {part:17s} {p['start']:10.1f} -> {p['end']:10.1f} {unit}"
+            + ("" if slope is None else f"  {slope:+.2f} {unit}/h")
+        )
+    return lines
