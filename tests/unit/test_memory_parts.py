@@ -105,3 +105,21 @@ def test_arrows_pages_are_not_handed_back_by_a_thread_that_never_allocated() -> 
     freed_by_fresh, freed_by_worker = held - after_fresh, held - released_there[0]
     assert freed_by_worker >= 50 * MIB, "the thread that did the work hands its pages back"
     assert freed_by_fresh < freed_by_worker / 2, "a thread that never allocated hands back next to nothing"
+
+
+def test_pymallocs_arenas_outlive_its_blocks_when_a_few_survivors_are_scattered_through_them() -> None:
+    before = sample_parts()
+    burst = [object() for _ in range(500_000)]  # 16 bytes each: ~8 MiB of pymalloc blocks, in new arenas
+    during = sample_parts()
+    survivors = burst[::2_000]  # one object in 2,000: a few per pool, in every arena
+    del burst
+    after = sample_parts()
+    arenas = [s["python_arenas"] for s in (before, during, after)]
+    blocks = [s["python_in_blocks"] for s in (before, during, after)]
+    if None in arenas or None in blocks:
+        pytest.skip("this Python has no pymalloc report")
+    assert blocks[1] - blocks[0] >= 7 * MIB
+    assert arenas[1] - arenas[0] >= 7 * MIB
+    assert blocks[1] - blocks[2] >= 7 * MIB, "the burst's blocks are freed"
+    assert arenas[2] - arenas[0] >= 7 * MIB, "and its arenas are kept by the survivors: fragmentation, seen as such"
+    del survivors

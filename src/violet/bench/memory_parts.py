@@ -1,18 +1,23 @@
 """Where a process's memory is, sampled cheaply enough to run through an hour: RSS split as the kernel counts it
 (anonymous pages, file pages mapped in), beside what glibc's malloc holds in use and holds free (mallinfo2), what
-Arrow's pool holds (when pyarrow is loaded), and Python's live blocks.
+Arrow's pool holds (when pyarrow is loaded), Python's live blocks, and pymalloc's own figures: the arenas it has
+mapped (1 MiB each, with `mmap`, outside malloc) and the bytes its allocated blocks hold.
 
 A growing RSS with a flat malloc in-use figure is memory freed and kept (fragmentation, an arena's high-water mark);
 with growing in-use, allocations through malloc that live (C, C++ and Rust extensions use it); with Arrow's figure,
 Arrow; with growing file pages, files mapped and read (libraries, memory-mapped Parquet); with none of them,
-anonymous memory mapped another way (Python's object arenas, an allocator's cached pages).
+anonymous memory mapped another way: Python's object arenas (`python_arenas` growing while `python_in_blocks` does
+not is fragmentation: arenas kept alive by a few survivors each), or an allocator's cached pages.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import os
+import re
 import sys
+import tempfile
 from array import array
 from typing import Any
 
@@ -21,7 +26,21 @@ import psutil
 
 from violet.bench.system_soak import MIB, theil_sen_slope
 
-PARTS = ("rss", "rss_anon", "rss_file", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks")
+PARTS = (
+    "rss",
+    "rss_anon",
+    "rss_file",
+    "malloc_in_use",
+    "malloc_free_held",
+    "arrow_allocated",
+    "python_blocks",
+    "python_arenas",
+    "python_in_blocks",
+)
+_PYMALLOC_FIGURES = {
+    "python_arenas": re.compile(r"^\d+ arenas \* \d+ bytes/arena\s+=\s+([\d,]+)$", re.M),
+    "python_in_blocks": re.compile(r"^# bytes in allocated blocks\s+=\s+([\d,]+)$", re.M),
+}
 
 
 class _MallInfo2(ctypes.Structure):
@@ -56,6 +75,27 @@ def _kernel_rss() -> dict[str, int]:
     return out
 
 
+def _pymalloc() -> dict[str, int | None]:
+    """pymalloc's arenas and allocated blocks, in bytes, from `sys._debugmallocstats` (CPython's only report of them;
+    it writes to the C stderr, so fd 2 is pointed at a file for the call: a few milliseconds, once a sample)."""
+    report = getattr(sys, "_debugmallocstats", None)
+    if report is None:
+        return dict.fromkeys(_PYMALLOC_FIGURES)
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            report()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode("ascii", "replace")
+    found = {part: pattern.search(text) for part, pattern in _PYMALLOC_FIGURES.items()}
+    return {part: None if m is None else int(m.group(1).replace(",", "")) for part, m in found.items()}
+
+
 def sample_parts() -> dict[str, int | None]:
     info = _mallinfo2()
     m = info() if info is not None else None
@@ -69,7 +109,7 @@ def sample_parts() -> dict[str, int | None]:
         "malloc_free_held": None if m is None else int(m.fordblks),
         "arrow_allocated": None if arrow is None else int(arrow.total_allocated_bytes()),
         "python_blocks": sys.getallocatedblocks(),
-    }
+    } | _pymalloc()
 
 
 @attrs.define

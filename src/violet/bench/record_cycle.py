@@ -3,7 +3,8 @@ combining each closed hour) on a simulated clock, fed synthetic ticks at the liv
 
 Hours of recording in minutes, with nothing else in the process: no sockets, no planes, no simulators. A memory
 trend `violet bench record` shows and this does not is not the recorder's flush, conversion, files or compaction,
-but the live context around them. `new_thread_each` runs every flush and compaction on a thread of its own, the
+but the live context around them. By default the next window's ticks are made on the event loop while a flush runs
+(both allocate at once, as live); `new_thread_each` runs every flush and compaction on a thread of its own, the
 worst case of worker threads coming and going (each new thread's allocations start in whatever arena it gets).
 """
 
@@ -12,16 +13,17 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 import attrs
 
-from violet.bench.memory_parts import MemoryParts
+from violet.bench.memory_parts import PARTS, MemoryParts
 from violet.domain import ManualClock, NormalizedTick
 from violet.recording.catalog_files import MINUTE_NS
 from violet.recording.catalog_recorder import CatalogRecorder
@@ -41,6 +43,9 @@ class CycleOptions:
     """Ticks a simulated second (the 50-symbol `violet bench record` recorded ~505 a second)."""
     flush_s: float = 5.0
     new_thread_each: bool = False
+    ticks_while_flushing: bool = True
+    """The next window's ticks are made on the event loop while the flush runs in its thread (as live), so both
+    allocate at once; off, one after the other."""
     seed: int = 7
 
 
@@ -78,7 +83,7 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
     recorder = CatalogRecorder(
         root, specs, clock=clock, flush_s=opts.flush_s, wall_ns=lambda: wall_offset_ns + clock.monotonic_ns()
     )
-    run = _on_a_new_thread if opts.new_thread_each else anyio.to_thread.run_sync
+    run: Callable[..., Coroutine[Any, Any, None]] = _on_a_new_thread if opts.new_thread_each else _on_a_worker_thread
     parts = MemoryParts()
     per_flush = max(1, round(opts.records_per_s * opts.flush_s))
     flush_ns = int(opts.flush_s * SECOND_NS)
@@ -86,11 +91,16 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
     next_minute_ns = clock.monotonic_ns() + MINUTE_NS
     t0, sim0 = time.monotonic(), clock.monotonic_ns()
     await anyio.to_thread.run_sync(recorder.open)
+    ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
     for _ in range(flushes):
-        start = clock.monotonic_ns()
-        ticks = [market.tick(start + k * flush_ns // per_flush, wall_offset_ns) for k in range(per_flush)]
         clock.advance(flush_ns)
-        await run(recorder.flush, ticks)
+        if opts.ticks_while_flushing:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run, recorder.flush, ticks)
+                ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns, chunk=50)
+        else:
+            await run(recorder.flush, ticks)
+            ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
         if clock.monotonic_ns() >= next_minute_ns:
             await run(recorder.compact_and_return_heap)
             parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
@@ -105,6 +115,23 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
         "recorder": recorder.summary(),
         "memory_parts": parts.summary(simulated_s / 2),
     }
+
+
+async def _window(
+    market: _Market, start_ns: int, span_ns: int, n: int, wall_offset_ns: int, *, chunk: int = 0
+) -> list[NormalizedTick]:
+    """The ticks of one flush window; with `chunk`, built a chunk at a time on the event loop, which lets the flush
+    thread run between chunks as a live plane's ticks arrive while a flush runs."""
+    ticks: list[NormalizedTick] = []
+    for k in range(n):
+        ticks.append(market.tick(start_ns + k * span_ns // n, wall_offset_ns))
+        if chunk and k % chunk == chunk - 1:
+            await anyio.lowlevel.checkpoint()
+    return ticks
+
+
+async def _on_a_worker_thread(fn: Callable[..., object], *args: object) -> None:
+    await anyio.to_thread.run_sync(fn, *args)
 
 
 async def _on_a_new_thread(fn: Callable[..., object], *args: object) -> None:
@@ -134,7 +161,9 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{result['recorder']['period_compactions']} hour compactions (each in a child)",
         "trend over the second half (Theil-Sen, per simulated hour):",
     ]
-    for part in ("rss", "rss_anon", "malloc_in_use", "malloc_free_held", "arrow_allocated", "python_blocks"):
+    for part in PARTS:
+        if part == "rss_file":
+            continue
         p = parts[part]
         if p["start"] is None:
             continue

@@ -269,6 +269,13 @@ def bench_record_cycle(
     new_thread_each: Annotated[
         bool, typer.Option(help="Every flush and compaction on a thread of its own (worker threads coming and going).")
     ] = False,
+    ticks_while_flushing: Annotated[
+        bool,
+        typer.Option(
+            help="Make the next window's ticks on the event loop while the flush runs (as live); off: one after the "
+            "other, the recorder alone."
+        ),
+    ] = True,
     out: Annotated[Path, typer.Option(help="Directory for record-cycle.json.")] = Path("bench-out"),
 ) -> None:
     """The recorder's own cycle alone (flush every 5 s, compact each minute, a child for each closed hour) on a
@@ -282,7 +289,13 @@ def bench_record_cycle(
 
     from violet.bench.record_cycle import CycleOptions, record_cycle, summary_lines
 
-    opts = CycleOptions(hours=hours, symbols=symbols, records_per_s=rate, new_thread_each=new_thread_each)
+    opts = CycleOptions(
+        hours=hours,
+        symbols=symbols,
+        records_per_s=rate,
+        new_thread_each=new_thread_each,
+        ticks_while_flushing=ticks_while_flushing,
+    )
     with tempfile.TemporaryDirectory(prefix="violet-record-cycle-") as root:
         result = run_on_uvloop(partial(record_cycle, opts, Path(root)))
     out.mkdir(parents=True, exist_ok=True)
