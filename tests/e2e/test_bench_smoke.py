@@ -214,3 +214,15 @@ def test_bench_record_cycle_records_every_synthetic_tick_and_samples_each_simula
     assert result["recorder"]["refused"] == {}
     assert result["memory_parts"]["samples"] == 3, "one sample a simulated minute"
     assert "simulated hours" in done.stdout
+
+
+def test_bench_record_cycle_piles_up_the_ticks_of_each_periods_pause_for_the_next_flush(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "violet", "bench", "record-cycle", "--hours", "0.1", "--symbols", "5"]
+    cmd += ["--rate", "100", "--period-minutes", "2", "--hour-pause-s", "20", "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads((tmp_path / "record-cycle.json").read_text())
+    pauses = result["recorder"]["period_compactions"]
+    assert pauses >= 1, "six simulated minutes close at least one two-minute period"
+    assert result["simulated_s"] == 360.0 + 20.0 * pauses
+    assert sum(result["recorder"]["recorded"].values()) == 100 * (360 + 20 * pauses), "the pauses' ticks too"

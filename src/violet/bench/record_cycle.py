@@ -46,6 +46,11 @@ class CycleOptions:
     ticks_while_flushing: bool = True
     """The next window's ticks are made on the event loop while the flush runs in its thread (as live), so both
     allocate at once; off, one after the other."""
+    period_minutes: int = 60
+    """The recorder's compaction period (an hour in `violet record`)."""
+    hour_pause_s: float = 0.0
+    """Simulated seconds the flushes wait for each closed hour's child (live: ~20 s for an hour at 50 symbols), the
+    ticks of which pile up for the flush after it, as they do live."""
     seed: int = 7
 
 
@@ -81,7 +86,12 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
         for asset in market.assets
     }
     recorder = CatalogRecorder(
-        root, specs, clock=clock, flush_s=opts.flush_s, wall_ns=lambda: wall_offset_ns + clock.monotonic_ns()
+        root,
+        specs,
+        clock=clock,
+        flush_s=opts.flush_s,
+        period_ns=opts.period_minutes * MINUTE_NS,
+        wall_ns=lambda: wall_offset_ns + clock.monotonic_ns(),
     )
     run: Callable[..., Coroutine[Any, Any, None]] = _on_a_new_thread if opts.new_thread_each else _on_a_worker_thread
     parts = MemoryParts()
@@ -102,7 +112,13 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
             await run(recorder.flush, ticks)
             ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
         if clock.monotonic_ns() >= next_minute_ns:
+            hours_before = recorder.period_compactions
             await run(recorder.compact_and_return_heap)
+            if opts.hour_pause_s and recorder.period_compactions > hours_before:
+                pause_ns = int(opts.hour_pause_s * SECOND_NS)
+                waiting = round(opts.records_per_s * opts.hour_pause_s)
+                ticks += await _window(market, clock.monotonic_ns(), pause_ns, waiting, wall_offset_ns)
+                clock.advance(pause_ns)
             parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
             next_minute_ns += MINUTE_NS
     await anyio.to_thread.run_sync(lambda: recorder.flush([], final=True))  # what each flush held back

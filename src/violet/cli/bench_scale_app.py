@@ -276,6 +276,17 @@ def bench_record_cycle(
             "other, the recorder alone."
         ),
     ] = True,
+    hour_pause_s: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Simulated seconds the flushes wait for each closed hour's child (live: ~20 s at 50 symbols); its "
+            "ticks pile up for the next flush, as live.",
+        ),
+    ] = 0.0,
+    period_minutes: Annotated[
+        int, typer.Option(min=2, max=60, help="The recorder's compaction period (an hour in `violet record`).")
+    ] = 60,
     out: Annotated[Path, typer.Option(help="Directory for record-cycle.json.")] = Path("bench-out"),
 ) -> None:
     """The recorder's own cycle alone (flush every 5 s, compact each minute, a child for each closed hour) on a
@@ -295,6 +306,8 @@ def bench_record_cycle(
         records_per_s=rate,
         new_thread_each=new_thread_each,
         ticks_while_flushing=ticks_while_flushing,
+        hour_pause_s=hour_pause_s,
+        period_minutes=period_minutes,
     )
     with tempfile.TemporaryDirectory(prefix="violet-record-cycle-") as root:
         result = run_on_uvloop(partial(record_cycle, opts, Path(root)))
