@@ -102,8 +102,10 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
     t0, sim0 = time.monotonic(), clock.monotonic_ns()
     await anyio.to_thread.run_sync(recorder.open)
     ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
+    piled: list[NormalizedTick] = []
     for _ in range(flushes):
         clock.advance(flush_ns)
+        piled = []
         if opts.ticks_while_flushing:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(run, recorder.flush, ticks)
@@ -117,11 +119,14 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
             if opts.hour_pause_s and recorder.period_compactions > hours_before:
                 pause_ns = int(opts.hour_pause_s * SECOND_NS)
                 waiting = round(opts.records_per_s * opts.hour_pause_s)
-                ticks += await _window(market, clock.monotonic_ns(), pause_ns, waiting, wall_offset_ns)
+                piled = await _window(market, clock.monotonic_ns(), pause_ns, waiting, wall_offset_ns)
+                ticks += piled
                 clock.advance(pause_ns)
             parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
             next_minute_ns += MINUTE_NS
-    await anyio.to_thread.run_sync(lambda: recorder.flush([], final=True))  # what each flush held back
+    # What each flush held back, and a pause's pile when the last step brought one (its time was simulated; the
+    # next window's ticks were not).
+    await anyio.to_thread.run_sync(lambda: recorder.flush(piled, final=True))
     await anyio.to_thread.run_sync(lambda: recorder.compact(final=True))
     simulated_s = (clock.monotonic_ns() - sim0) / SECOND_NS
     return {
