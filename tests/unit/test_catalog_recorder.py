@@ -13,49 +13,22 @@ from typing import Any
 import pytest
 from nautilus_trader.persistence.catalog.parquet import ParquetDataCatalog
 
+from tests.support.catalog_ticks import MINUTE, SPECS, WALL0, quote, recorder
 from violet.adapters.history.records import CatalogFollower
 from violet.domain import ManualClock, NormalizedTick
 from violet.recording.catalog_files import COMPLETE_TO, STAGING, CatalogFiles, complete_to, file_interval
-from violet.recording.catalog_recorder import CatalogRecorder
-from violet.recording.nt_records import InstrumentSpec, instrument
+from violet.recording.nt_records import instrument
 from violet.recording.period_compaction import CompactionFailed, compact_closed_periods
-
-WALL0 = 1_796_000_000_000_000_000  # 2026-11-30 00:53:20 UTC
-MINUTE = 60_000_000_000
-SPECS = {
-    ("BINANCE", "BTCUSDT-PERP"): InstrumentSpec(
-        venue="BINANCE", asset="BTCUSDT-PERP", price_precision=1, size_precision=3
-    ),
-    ("BINGX", "BTCUSDT-PERP"): InstrumentSpec(venue="BINGX", asset="BTCUSDT-PERP", price_precision=1, size_precision=4),
-}
-
-
-def _recorder(root: Path, clock: ManualClock, period_ns: int = 3_600_000_000_000) -> CatalogRecorder:
-    rec = CatalogRecorder(root, SPECS, clock=clock, wall_ns=lambda: WALL0 + clock.monotonic_ns(), period_ns=period_ns)
-    rec.open()
-    return rec
-
-
-def _quote(clock: ManualClock, venue: str, bid: str, ask: str, *, last: str | None = None) -> NormalizedTick:
-    return NormalizedTick(
-        venue=venue,
-        asset="BTCUSDT-PERP",
-        bid=Decimal(bid),
-        ask=Decimal(ask),
-        last=None if last is None else Decimal(last),
-        ts_event=WALL0 + clock.monotonic_ns() - 3_000_000,
-        mono_ns=clock.monotonic_ns(),
-    )
 
 
 def test_ticks_read_back_through_nautilus_with_venue_and_receive_times(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     ticks = []
     for i in range(30):
         clock.advance(1_000_000)
         ticks.append(
-            _quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2", last=f"{100 + i}.1" if i % 3 == 0 else None)
+            quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2", last=f"{100 + i}.1" if i % 3 == 0 else None)
         )
         rec.on_tick(ticks[-1])
         if i % 10 == 9:
@@ -75,14 +48,14 @@ def test_ticks_read_back_through_nautilus_with_venue_and_receive_times(tmp_path:
 
 def test_a_tick_sharing_the_newest_receive_time_waits_so_files_never_overlap(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     clock.advance(5_000_000)
-    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec.on_tick(quote(clock, "binance", "100.1", "100.2"))
     rec.flush(rec.take())  # the only tick has the newest receive time: held
     assert rec.recorded["QuoteTick"] == 0
-    rec.on_tick(_quote(clock, "binance", "100.2", "100.3"))  # same receive time
+    rec.on_tick(quote(clock, "binance", "100.2", "100.3"))  # same receive time
     clock.advance(1)
-    rec.on_tick(_quote(clock, "binance", "100.3", "100.4"))
+    rec.on_tick(quote(clock, "binance", "100.3", "100.4"))
     rec.flush(rec.take())
     rec.flush(rec.take(), final=True)
     quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
@@ -94,9 +67,9 @@ def test_a_tick_sharing_the_newest_receive_time_waits_so_files_never_overlap(tmp
 
 def test_a_price_finer_than_the_instrument_is_refused_and_counted_never_rounded(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     clock.advance(1)
-    rec.on_tick(_quote(clock, "bingx", "100.15", "100.2"))
+    rec.on_tick(quote(clock, "bingx", "100.15", "100.2"))
     rec.on_tick(
         NormalizedTick(venue="bingx", asset="ETHUSDT-PERP", bid=Decimal(1), ask=Decimal(2), ts_event=1, mono_ns=1)
     )
@@ -108,12 +81,12 @@ def test_a_price_finer_than_the_instrument_is_refused_and_counted_never_rounded(
 def test_compaction_bounds_the_files_per_period_and_keeps_every_record(tmp_path: Path) -> None:
     clock = ManualClock(0)
     minute = 60_000_000_000
-    rec = _recorder(tmp_path, clock, period_ns=10 * minute)
+    rec = recorder(tmp_path, clock, period_ns=10 * minute)
     for i in range(40):  # 40 flushes a minute apart: four 10-minute periods
         clock.advance(minute)
-        rec.on_tick(_quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
+        rec.on_tick(quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
         clock.advance(1)
-        rec.on_tick(_quote(clock, "binance", f"{100 + i}.2", f"{100 + i}.3"))
+        rec.on_tick(quote(clock, "binance", f"{100 + i}.2", f"{100 + i}.3"))
         rec.flush(rec.take())
     rec.flush(rec.take(), final=True)
     quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
@@ -132,11 +105,11 @@ def test_each_closed_period_is_combined_once_by_a_child_process_and_keeps_every_
     process, only when a period has files to combine, not at every look), nothing is lost."""
     clock = ManualClock(0)
     period = 5 * MINUTE
-    rec = _recorder(tmp_path, clock, period_ns=period)
+    rec = recorder(tmp_path, clock, period_ns=period)
     flushed_in: Counter[int] = Counter()
     for i in range(16):  # a flush a minute: three closed 5-minute periods, the fourth open
         clock.advance(MINUTE)
-        rec.on_tick(_quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
+        rec.on_tick(quote(clock, "binance", f"{100 + i}.1", f"{100 + i}.2"))
         flushed_in[(WALL0 + clock.monotonic_ns()) // period] += 1
         clock.advance(1)
         rec.flush(rec.take())
@@ -170,7 +143,7 @@ def test_an_open_period_is_settled_minute_by_minute_on_every_instrument(tmp_path
     """5 s flushes through an open hour: each closed minute's files become one per directory (in one batch for
     every instrument), the current minute's stay, and a follower reading along sees every record once, in order."""
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     follower = CatalogFollower(tmp_path, "BINGX")
     followed = []
     price = 100
@@ -178,7 +151,7 @@ def test_an_open_period_is_settled_minute_by_minute_on_every_instrument(tmp_path
         clock.advance(5_000_000_000)
         for venue in ("binance", "bingx"):
             price += 1
-            rec.on_tick(_quote(clock, venue, f"{price}.1", f"{price}.2"))
+            rec.on_tick(quote(clock, venue, f"{price}.1", f"{price}.2"))
         clock.advance(1)
         rec.flush(rec.take())
         rec.compact()
@@ -202,12 +175,12 @@ def test_an_open_period_is_settled_minute_by_minute_on_every_instrument(tmp_path
 
 def test_repair_removes_what_an_interrupted_compaction_or_write_left(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     for _ in range(3):
         clock.advance(1_000_000)
-        rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+        rec.on_tick(quote(clock, "binance", "100.1", "100.2"))
         clock.advance(1)
-        rec.on_tick(_quote(clock, "binance", "100.2", "100.3"))
+        rec.on_tick(quote(clock, "binance", "100.2", "100.3"))
         rec.flush(rec.take())
     quote_dir = tmp_path / "data" / "quote_tick" / "BTCUSDT-PERP.BINANCE"
     originals = sorted(quote_dir.glob("*.parquet"))
@@ -231,9 +204,9 @@ def test_repair_removes_what_an_interrupted_compaction_or_write_left(tmp_path: P
 
 def test_reopening_a_catalog_adds_no_second_copy_of_its_instruments(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    _recorder(tmp_path, clock)
+    recorder(tmp_path, clock)
     clock.advance(10_000_000_000)
-    _recorder(tmp_path, clock)
+    recorder(tmp_path, clock)
     assert len(ParquetDataCatalog(str(tmp_path)).instruments()) == 2
 
 
@@ -241,19 +214,19 @@ def test_a_follower_takes_a_write_only_once_every_file_of_it_is_in_place(tmp_pat
     """One write makes a quote file and a trade file, renamed one after the other: a follower that lists the catalog
     between the two must not hand out the later trade before the earlier quote."""
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     follower = CatalogFollower(tmp_path, "BINANCE")
     clock.advance(1_000_000)
-    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec.on_tick(quote(clock, "binance", "100.1", "100.2"))
     rec.flush(rec.take(), final=True)
     first = follower.poll()
     assert [(r.bid, r.last) for r in first] == [(Decimal("100.1"), None)]
 
     mark = (tmp_path / COMPLETE_TO).read_text()
     clock.advance(1_000_000)
-    rec.on_tick(_quote(clock, "binance", "100.3", "100.4"))
+    rec.on_tick(quote(clock, "binance", "100.3", "100.4"))
     clock.advance(1_000_000)
-    rec.on_tick(_quote(clock, "binance", "100.5", "100.6", last="100.5"))
+    rec.on_tick(quote(clock, "binance", "100.5", "100.6", last="100.5"))
     rec.flush(rec.take(), final=True)
     moved = (tmp_path / COMPLETE_TO).read_text()
     assert int(moved) == WALL0 + clock.monotonic_ns()
@@ -272,10 +245,10 @@ def test_a_follower_takes_a_write_only_once_every_file_of_it_is_in_place(tmp_pat
 
 def test_a_follower_that_lists_a_file_a_compaction_then_removes_reads_the_combined_one(tmp_path: Path) -> None:
     clock = ManualClock(0)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     for i in range(3):
         clock.advance(1_000_000)
-        rec.on_tick(_quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
+        rec.on_tick(quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
         rec.flush(rec.take(), final=True)
 
     class CompactedMidPoll(ParquetDataCatalog):
@@ -300,11 +273,11 @@ def test_no_data_file_name_is_interned_by_writing_compacting_or_following(tmp_pa
     recorder that let a `Path` parse each new file's name kept every name ever written (16 MiB an hour at 50
     symbols). `sys.intern` hands back a fresh copy only if no equal string was interned before."""
     clock = ManualClock(987_654_321_123)  # names no other test makes (a test that lets pathlib parse one interns it)
-    rec = _recorder(tmp_path, clock)
+    rec = recorder(tmp_path, clock)
     follower = CatalogFollower(tmp_path, "BINANCE")
     for i in range(3):
         clock.advance(1_000_000)
-        rec.on_tick(_quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
+        rec.on_tick(quote(clock, "binance", f"10{i}.1", f"10{i}.2", last=f"10{i}.1"))
         rec.flush(rec.take(), final=True)
         assert follower.poll()
     written = [f.name for f in (tmp_path / "data").glob("*_tick/*/*.parquet")]
@@ -319,8 +292,8 @@ def test_no_data_file_name_is_interned_by_writing_compacting_or_following(tmp_pa
 
 def test_the_completion_mark_never_moves_back(tmp_path: Path) -> None:
     clock = ManualClock(10_000_000)
-    rec = _recorder(tmp_path, clock)
-    rec.on_tick(_quote(clock, "binance", "100.1", "100.2"))
+    rec = recorder(tmp_path, clock)
+    rec.on_tick(quote(clock, "binance", "100.1", "100.2"))
     rec.flush(rec.take(), final=True)
     assert complete_to(tmp_path) == WALL0 + 10_000_000
     rec.files.write([instrument(SPECS[("BINANCE", "BTCUSDT-PERP")], WALL0)])  # an older record, written later

@@ -49,8 +49,9 @@ class CycleOptions:
     period_minutes: int = 60
     """The recorder's compaction period (an hour in `violet record`)."""
     hour_pause_s: float = 0.0
-    """Simulated seconds the flushes wait for each closed hour's child (live: ~20 s for an hour at 50 symbols), the
-    ticks of which pile up for the flush after it, as they do live."""
+    """The cycle before 2026-12-08, as a baseline: flushes wait for each closed hour's child (live: ~20 s for an
+    hour at 50 symbols) and this many simulated seconds of ticks pile up for the flush after it. 0 (the default):
+    the recorder's cycle today, the child running beside the flushes."""
     seed: int = 7
 
 
@@ -93,7 +94,7 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
         period_ns=opts.period_minutes * MINUTE_NS,
         wall_ns=lambda: wall_offset_ns + clock.monotonic_ns(),
     )
-    run: Callable[..., Coroutine[Any, Any, None]] = _on_a_new_thread if opts.new_thread_each else _on_a_worker_thread
+    run: Callable[..., Coroutine[Any, Any, Any]] = _on_a_new_thread if opts.new_thread_each else _on_a_worker_thread
     parts = MemoryParts()
     per_flush = max(1, round(opts.records_per_s * opts.flush_s))
     flush_ns = int(opts.flush_s * SECOND_NS)
@@ -103,27 +104,29 @@ async def record_cycle(opts: CycleOptions, root: Path) -> dict[str, Any]:
     await anyio.to_thread.run_sync(recorder.open)
     ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
     piled: list[NormalizedTick] = []
-    for _ in range(flushes):
-        clock.advance(flush_ns)
-        piled = []
-        if opts.ticks_while_flushing:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(run, recorder.flush, ticks)
-                ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns, chunk=50)
-        else:
-            await run(recorder.flush, ticks)
-            ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
-        if clock.monotonic_ns() >= next_minute_ns:
-            hours_before = recorder.period_compactions
-            await run(recorder.compact_and_return_heap)
-            if opts.hour_pause_s and recorder.period_compactions > hours_before:
-                pause_ns = int(opts.hour_pause_s * SECOND_NS)
-                waiting = round(opts.records_per_s * opts.hour_pause_s)
-                piled = await _window(market, clock.monotonic_ns(), pause_ns, waiting, wall_offset_ns)
-                ticks += piled
-                clock.advance(pause_ns)
-            parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
-            next_minute_ns += MINUTE_NS
+    async with anyio.create_task_group() as background:  # the hour's child, beside the flushes (as live)
+        for _ in range(flushes):
+            clock.advance(flush_ns)
+            piled = []
+            if opts.ticks_while_flushing:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(run, recorder.flush, ticks)
+                    ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns, chunk=50)
+            else:
+                await run(recorder.flush, ticks)
+                ticks = await _window(market, clock.monotonic_ns(), flush_ns, per_flush, wall_offset_ns)
+            if clock.monotonic_ns() >= next_minute_ns:
+                hours_before = recorder.period_compactions
+                due = await run(recorder.settle_minutes)
+                await recorder.compact_closed(due, None if opts.hour_pause_s else background)
+                if opts.hour_pause_s and recorder.period_compactions > hours_before:
+                    pause_ns = int(opts.hour_pause_s * SECOND_NS)
+                    waiting = round(opts.records_per_s * opts.hour_pause_s)
+                    piled = await _window(market, clock.monotonic_ns(), pause_ns, waiting, wall_offset_ns)
+                    ticks += piled
+                    clock.advance(pause_ns)
+                parts.sample((clock.monotonic_ns() - sim0) / SECOND_NS)
+                next_minute_ns += MINUTE_NS
     # What each flush held back, and a pause's pile when the last step brought one (its time was simulated; the
     # next window's ticks were not).
     await anyio.to_thread.run_sync(lambda: recorder.flush(piled, final=True))
@@ -151,17 +154,18 @@ async def _window(
     return ticks
 
 
-async def _on_a_worker_thread(fn: Callable[..., object], *args: object) -> None:
-    await anyio.to_thread.run_sync(fn, *args)
+async def _on_a_worker_thread[T](fn: Callable[..., T], *args: object) -> T:
+    return await anyio.to_thread.run_sync(fn, *args)
 
 
-async def _on_a_new_thread(fn: Callable[..., object], *args: object) -> None:
-    def spawn_and_join() -> None:
+async def _on_a_new_thread[T](fn: Callable[..., T], *args: object) -> T:
+    def spawn_and_join() -> T:
+        outcome: list[T] = []
         error: list[BaseException] = []
 
         def body() -> None:
             try:
-                fn(*args)
+                outcome.append(fn(*args))
             except BaseException as exc:  # raised again on the joining side
                 error.append(exc)
 
@@ -170,8 +174,9 @@ async def _on_a_new_thread(fn: Callable[..., object], *args: object) -> None:
         thread.join()
         if error:
             raise error[0]
+        return outcome[0]
 
-    await anyio.to_thread.run_sync(spawn_and_join)
+    return await anyio.to_thread.run_sync(spawn_and_join)
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:

@@ -5,7 +5,9 @@ combined file beside the originals before deleting them: a process killed mid-wr
 readers fail on, and a flush every few seconds makes thousands of small files (its users report both: discussion
 #3824, issue #4313). So every write here goes through NautilusTrader's own API into a staging catalog under the
 root (`.violet-staging/`, which NautilusTrader never reads) and each finished file is then renamed into the same
-place in the catalog: a rename is atomic on one filesystem, so readers see whole files or none.
+place in the catalog: a rename is atomic on one filesystem, so readers see whole files or none. Each writer has a
+lane of its own in staging (the recorder's flushes and minute compactions one, a closed period's child another), so
+a flush never waits for the child, and neither clears the other's work.
 
 Compaction combines the files of one directory that start in the same period with NautilusTrader's
 `consolidate_catalog`, again in staging, and swaps the result in (the recorder settles each minute's files as the
@@ -87,15 +89,17 @@ class CatalogFiles:
     """The catalog at `root`, written only by whole files. Not thread-safe: one writer (the recorder's flush
     thread) at a time."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, lane: str = "recorder") -> None:
+        """`lane`: this writer's own staging directory; writers that run at once need different lanes."""
         self.root = root
         self._root = str(root)
-        self._staging = os.path.join(self._root, STAGING)
+        self._staging = os.path.join(self._root, STAGING, lane)
 
     def repair(self) -> list[str]:
-        """Clear what an interrupted recording left: the staging area, and files another file's interval covers
-        (the originals of a compaction whose swap completed). Returns the files removed."""
-        shutil.rmtree(self._staging, ignore_errors=True)
+        """Clear what an interrupted recording left: the staging area (every lane: run only when no other writer
+        is), and files another file's interval covers (the originals of a compaction whose swap completed, or was
+        killed before its originals went). Returns the files removed."""
+        shutil.rmtree(os.path.join(self._root, STAGING), ignore_errors=True)
         removed = []
         for files in _leaf_files(self._root).values():
             spans = {f: iv for f in files if (iv := file_interval(f)) is not None}
@@ -142,11 +146,14 @@ class CatalogFiles:
         shutil.rmtree(staging, ignore_errors=True)
         return published
 
-    def compact(self, period_ns: int = HOUR_NS, *, keep_open_after_ns: int | None = None) -> int:
+    def compact(
+        self, period_ns: int = HOUR_NS, *, keep_open_after_ns: int | None = None, from_ns: int | None = None
+    ) -> int:
         """Combine, per directory, the files that start in the same period into one. Files starting at or after
-        `keep_open_after_ns` are left alone (the period still being written, when the caller says so). Returns
-        how many files were removed."""
-        pending = self._groups(period_ns, keep_open_after_ns)
+        `keep_open_after_ns` are left alone (the period still being written, when the caller says so), and so are
+        those starting before `from_ns` (another writer's, when one combines them at the same time). Returns how
+        many files were removed."""
+        pending = self._groups(period_ns, keep_open_after_ns, from_ns)
         removed = 0
         while batch := {d: groups.pop() for d, groups in pending.items() if groups}:
             self._combine(batch)
@@ -157,14 +164,18 @@ class CatalogFiles:
         """Whether `compact` with these arguments would combine anything (one listing, nothing read)."""
         return any(self._groups(period_ns, keep_open_after_ns).values())
 
-    def _groups(self, period_ns: int, keep_open_after_ns: int | None) -> dict[str, list[list[str]]]:
-        """Per directory, the groups of more than one file that start in the same period (before the open one)."""
+    def _groups(
+        self, period_ns: int, keep_open_after_ns: int | None, from_ns: int | None = None
+    ) -> dict[str, list[list[str]]]:
+        """Per directory, the groups of more than one file that start in the same period (in the bounds given)."""
         pending: dict[str, list[list[str]]] = {}
+        below = keep_open_after_ns if keep_open_after_ns is not None else 1 << 63
+        above = from_ns if from_ns is not None else -1
         for directory, files in _leaf_files(self._root).items():
             groups: dict[int, list[str]] = defaultdict(list)
             for f in files:
                 iv = file_interval(f)
-                if iv is None or (keep_open_after_ns is not None and iv[0] >= keep_open_after_ns):
+                if iv is None or not above <= iv[0] < below:
                     continue
                 groups[iv[0] // period_ns].append(f)
             pending[directory] = [g for g in groups.values() if len(g) > 1]

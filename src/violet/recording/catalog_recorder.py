@@ -29,7 +29,7 @@ from violet.domain import Clock, NormalizedTick
 from violet.ports import TickTap, VenuePriceFeedPort
 from violet.recording.catalog_files import HOUR_NS, MINUTE_NS, CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
-from violet.recording.period_compaction import compact_closed_periods
+from violet.recording.period_compaction import compact_closed_periods, compact_closed_periods_async
 from violet.recording.plane_log import PlaneLog
 from violet.recording.verdict_log import VerdictLog
 
@@ -74,6 +74,10 @@ class CatalogRecorder:
         self.period_compactions = 0
         """Closed periods' compactions run (each in a child process)."""
         self.removed_on_open: list[str] = []
+        self.removed_on_close: list[str] = []
+        """What a closed period's child killed on the way out left (`repair` at the final compaction)."""
+        self.compacting_closed = False
+        """A closed period's child is running (flushes go on beside it; no second one is started)."""
         self.plane_log = PlaneLog(root)
         self.verdicts_every_s = verdicts_every_s
         self.verdict_log = VerdictLog(root)
@@ -145,24 +149,69 @@ class CatalogRecorder:
 
     def compact(self, *, final: bool = False) -> int:
         """Combine each closed period's files into one, and the open period's files of each closed minute (with
-        `final`, everything). Blocking. Without the minutes, a period of 5 s flushes would pile up 720 files per
-        instrument and type before it closed, and every listing (this one, a follower's) would walk them all.
+        `final`, everything). Blocking: the closed periods' child is awaited here (`compaction_step` does not).
+        Without the minutes, a period of 5 s flushes would pile up 720 files per instrument and type before it
+        closed, and every listing (this one, a follower's) would walk them all.
 
         Closed periods are combined in a child process (`period_compaction`), when one holds more than a file per
         directory (after each period closes, and again if a late flush added to it): reading an hour back left its
         memory in this one. With `final` the recording is ending, and this process with it, so everything is
-        combined here."""
+        combined here, after `repair` has removed what a child killed on the way out left."""
         if final:
+            self.removed_on_close = self.files.repair()
             return self.files.compact(self._period_ns)
+        due = self.closed_periods_due()
+        removed = 0
+        if due is not None:
+            removed += compact_closed_periods(self.root, self._period_ns, due)
+            self.period_compactions += 1
+        return removed + self._compact_minutes()
+
+    def closed_periods_due(self) -> int | None:
+        """The open period's start when a closed period holds files to combine (one listing), else None."""
         now = self._wall_ns()
         open_period = now - now % self._period_ns
-        removed = 0
-        if self.files.needs_compaction(self._period_ns, keep_open_after_ns=open_period):
-            removed += compact_closed_periods(self.root, self._period_ns, open_period)
+        return open_period if self.files.needs_compaction(self._period_ns, keep_open_after_ns=open_period) else None
+
+    def _compact_minutes(self) -> int:
+        if self._period_ns <= MINUTE_NS:
+            return 0
+        now = self._wall_ns()
+        return self.files.compact(
+            MINUTE_NS, keep_open_after_ns=now - now % MINUTE_NS, from_ns=now - now % self._period_ns
+        )
+
+    def settle_minutes(self) -> int | None:
+        """The minute's step, on one worker thread: the open period's closed minutes combined, the free heap
+        returned (Arrow's pool, mimalloc, releases nothing when asked from a thread that never allocated through
+        it, and anyio may hand the release to any idle worker). Returns `closed_periods_due()`."""
+        self._compact_minutes()
+        return_free_heap()
+        return None if self.compacting_closed else self.closed_periods_due()
+
+    async def compaction_step(self, background: anyio.abc.TaskGroup | None) -> None:
+        """Each minute: `settle_minutes`, then a closed period's child, started in `background` so flushes go on
+        while it runs (None: awaited here, as flushes did before 2026-12-08; a bench's baseline)."""
+        due = await anyio.to_thread.run_sync(self.settle_minutes)
+        await self.compact_closed(due, background)
+
+    async def compact_closed(self, due: int | None, background: anyio.abc.TaskGroup | None) -> None:
+        """Start the closed periods' child for `due` (from `settle_minutes`), unless one is running."""
+        if due is None or self.compacting_closed:
+            return
+        self.compacting_closed = True
+        if background is None:
+            await self._run_period_child(due)
+        else:
+            background.start_soon(self._run_period_child, due)
+
+    async def _run_period_child(self, keep_open_after_ns: int) -> None:
+        try:
+            await compact_closed_periods_async(self.root, self._period_ns, keep_open_after_ns)
             self.period_compactions += 1
-        if self._period_ns > MINUTE_NS:
-            removed += self.files.compact(MINUTE_NS, keep_open_after_ns=now - now % MINUTE_NS)
-        return removed
+        finally:
+            self.compacting_closed = False
+        """A closed period's child is running (flushes go on beside it; no second one is started)."""
 
     async def record(
         self,
@@ -203,22 +252,17 @@ class CatalogRecorder:
                 self.skipped_by_bridge += sum(stream.conflated_by_asset().values())
 
     async def _flush_loop(self) -> None:
-        next_compact = time.monotonic() + self.compact_s
-        while True:
-            await anyio.sleep(self.flush_s)
-            ticks = self.take()
-            await anyio.to_thread.run_sync(self.flush, ticks)
-            await anyio.to_thread.run_sync(self.plane_log.sync)
-            await anyio.to_thread.run_sync(self.verdict_log.sync)
-            if time.monotonic() >= next_compact:
-                await anyio.to_thread.run_sync(self.compact_and_return_heap)
-                next_compact = time.monotonic() + self.compact_s
-
-    def compact_and_return_heap(self) -> None:
-        """On one worker thread: Arrow's pool (mimalloc) releases nothing when asked from a thread that never
-        allocated through it, and anyio may hand the release to any idle worker."""
-        self.compact()
-        return_free_heap()
+        async with anyio.create_task_group() as background:
+            next_compact = time.monotonic() + self.compact_s
+            while True:
+                await anyio.sleep(self.flush_s)
+                ticks = self.take()
+                await anyio.to_thread.run_sync(self.flush, ticks)
+                await anyio.to_thread.run_sync(self.plane_log.sync)
+                await anyio.to_thread.run_sync(self.verdict_log.sync)
+                if time.monotonic() >= next_compact:
+                    await self.compaction_step(background)
+                    next_compact = time.monotonic() + self.compact_s
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -230,4 +274,5 @@ class CatalogRecorder:
             "period_compactions": self.period_compactions,
             "files": self.files.file_count(),
             "repaired_on_open": list(self.removed_on_open),
+            "repaired_on_close": list(self.removed_on_close),
         }
