@@ -202,7 +202,7 @@ def test_bench_reactor_times_the_decision_and_the_snapshot_at_each_size(tmp_path
 
 def test_bench_record_cycle_records_every_synthetic_tick_and_samples_each_simulated_minute(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "violet", "bench", "record-cycle", "--hours", "0.05", "--symbols", "5"]
-    cmd += ["--rate", "100"]
+    cmd += ["--rate", "100", "--period-minutes", "2"]
     done = subprocess.run(
         [*cmd, "--new-thread-each", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False
     )
@@ -213,7 +213,9 @@ def test_bench_record_cycle_records_every_synthetic_tick_and_samples_each_simula
     assert sum(result["recorder"]["recorded"].values()) == 180 * 100, "every tick, the last flush's too"
     assert result["recorder"]["refused"] == {}
     assert result["memory_parts"]["samples"] == 3, "one sample a simulated minute"
+    assert result["recorder"]["period_compactions"] >= 1, "three minutes close a two-minute period with files"
     assert "simulated hours" in done.stdout
+    assert (tmp_path / "record-cycle.md").read_text() in done.stdout
 
 
 def test_bench_record_cycle_piles_up_the_ticks_of_each_periods_pause_for_the_next_flush(tmp_path: Path) -> None:

@@ -227,7 +227,6 @@ def bench_record(
 
     Example: violet bench record --minutes 20 --symbols 50 --out bench-out
     """
-    import json
     import shutil
     import tempfile
 
@@ -255,10 +254,7 @@ def bench_record(
     finally:
         if catalog is None:
             shutil.rmtree(root, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "record.json").write_text(json.dumps(result, indent=2))
-    for line in summary_lines(result):
-        typer.echo(line)
+    write_outputs(out, "record", result, "\n".join(summary_lines(result)) + "\n")
 
 
 @scale_app.command("record-cycle")
@@ -280,8 +276,9 @@ def bench_record_cycle(
         float,
         typer.Option(
             min=0,
-            help="Simulated seconds the flushes wait for each closed hour's child (live: ~20 s at 50 symbols); its "
-            "ticks pile up for the next flush, as live.",
+            help="The cycle before 2026-12-08 as a baseline: flushes wait for each closed hour's child and this many "
+            "simulated seconds of ticks (live: ~20 s at 50 symbols) pile up for the next flush. 0: today's cycle, the "
+            "child beside the flushes.",
         ),
     ] = 0.0,
     period_minutes: Annotated[
@@ -295,7 +292,6 @@ def bench_record_cycle(
 
     Example: violet bench record-cycle --hours 3 --out bench-out
     """
-    import json
     import tempfile
 
     from violet.bench.record_cycle import CycleOptions, record_cycle, summary_lines
@@ -311,10 +307,7 @@ def bench_record_cycle(
     )
     with tempfile.TemporaryDirectory(prefix="violet-record-cycle-") as root:
         result = run_on_uvloop(partial(record_cycle, opts, Path(root)))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "record-cycle.json").write_text(json.dumps(result, indent=2))
-    for line in summary_lines(result):
-        typer.echo(line)
+    write_outputs(out, "record-cycle", result, "\n".join(summary_lines(result)) + "\n")
 
 
 @scale_app.command("universe")
