@@ -53,9 +53,11 @@ async def test_flushes_go_on_while_a_closed_periods_child_runs_and_nothing_is_lo
     rec = recorder(tmp_path, clock, period_ns=PERIOD)
     prices = itertools.count(100)
     sent = _flushes(rec, clock, 420, prices)  # two periods closed at 400 s, each in several files; 420 s is open
+    before = _spans(tmp_path)
     async with anyio.create_task_group() as background:
         await rec.compaction_step(background)
         assert rec.compacting_closed  # the step returned with its child started, not done
+        assert _spans(tmp_path) == before  # its minute compaction left the closed periods' files to the child
         await rec.compact_closed(rec.closed_periods_due(), background)  # due again, but one child at a time
         sent += await anyio.to_thread.run_sync(_flushes, rec, clock, 540, prices)  # beside the child, as live
     assert not rec.compacting_closed
