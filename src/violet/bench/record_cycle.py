@@ -49,7 +49,7 @@ class CycleOptions:
     period_minutes: int = 60
     """The recorder's compaction period (an hour in `violet record`)."""
     hour_pause_s: float = 0.0
-    """The cycle before 2026-12-08, as a baseline: flushes wait for each closed hour's child (live: ~20 s for an
+    """The recorder's old cycle, as a baseline: flushes wait for each closed hour's child (live: ~20 s for an
     hour at 50 symbols) and this many simulated seconds of ticks pile up for the flush after it. 0 (the default):
     the recorder's cycle today, the child running beside the flushes."""
     seed: int = 7

@@ -276,7 +276,7 @@ def bench_record_cycle(
         float,
         typer.Option(
             min=0,
-            help="The cycle before 2026-12-08 as a baseline: flushes wait for each closed hour's child and this many "
+            help="The recorder's old cycle as a baseline: flushes wait for each closed hour's child and this many "
             "simulated seconds of ticks (live: ~20 s at 50 symbols) pile up for the next flush. 0: today's cycle, the "
             "child beside the flushes.",
         ),

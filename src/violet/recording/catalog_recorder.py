@@ -191,7 +191,7 @@ class CatalogRecorder:
 
     async def compaction_step(self, background: anyio.abc.TaskGroup | None) -> None:
         """Each minute: `settle_minutes`, then a closed period's child, started in `background` so flushes go on
-        while it runs (None: awaited here, as flushes did before 2026-12-08; a bench's baseline)."""
+        while it runs (None: awaited here, the flushes waiting as they once did; a bench's baseline)."""
         due = await anyio.to_thread.run_sync(self.settle_minutes)
         await self.compact_closed(due, background)
 
@@ -211,7 +211,6 @@ class CatalogRecorder:
             self.period_compactions += 1
         finally:
             self.compacting_closed = False
-        """A closed period's child is running (flushes go on beside it; no second one is started)."""
 
     async def record(
         self,
