@@ -89,6 +89,38 @@ async def test_a_recording_cancelled_while_its_child_runs_ends_with_every_record
     assert all(len(spans) == 2 for spans in _spans(tmp_path).values())  # one per period (two closed, one open)
 
 
+@pytest.mark.anyio
+async def test_a_failed_child_is_counted_and_the_recording_goes_on_trying_again_only_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = ManualClock(0)
+    rec = recorder(tmp_path, clock, period_ns=PERIOD)
+    prices = itertools.count(100)
+    sent = _flushes(rec, clock, 380, prices)
+    damaged = (
+        tmp_path
+        / "data"
+        / "quote_tick"
+        / "BTCUSDT-PERP.BINANCE"
+        / (
+            "2026-11-30T00-53-21-000000000Z_2026-11-30T00-53-22-000000000Z.parquet"  # before every flush, same period
+        )
+    )
+    damaged.write_bytes(b"not parquet")
+    clock.advance(40 * SECOND)
+    async with anyio.create_task_group() as background:
+        await rec.compaction_step(background)
+    assert rec.summary()["period_compaction_failures"] == 1
+    assert "Parquet magic bytes not found" in caplog.text  # the child's own words
+    assert not rec.compacting_closed
+    assert rec.closed_periods_due() is not None
+    assert rec.settle_minutes() is None  # a closed period is still due, but not tried again every minute
+    sent += _flushes(rec, clock, 480, prices)  # the recording goes on
+    rec.flush(rec.take(), final=True)
+    damaged.unlink()
+    assert len(ParquetDataCatalog(str(tmp_path)).quote_ticks()) == sent  # the failed child lost nothing
+
+
 def test_the_final_compaction_removes_the_originals_a_killed_child_left_beside_its_combined_file(
     tmp_path: Path,
 ) -> None:

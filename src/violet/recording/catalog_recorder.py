@@ -13,6 +13,7 @@ wait for the next one, so one directory's files never overlap, as NautilusTrader
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
@@ -29,11 +30,17 @@ from violet.domain import Clock, NormalizedTick
 from violet.ports import TickTap, VenuePriceFeedPort
 from violet.recording.catalog_files import HOUR_NS, MINUTE_NS, CatalogFiles
 from violet.recording.nt_records import InstrumentSpec, TooPrecise, instrument, to_nautilus, venue_of
-from violet.recording.period_compaction import compact_closed_periods, compact_closed_periods_async
+from violet.recording.period_compaction import (
+    CompactionFailed,
+    compact_closed_periods,
+    compact_closed_periods_async,
+)
 from violet.recording.plane_log import PlaneLog
 from violet.recording.verdict_log import VerdictLog
 
 type GroupKey = tuple[type, str]
+
+log = logging.getLogger("violet.recording")
 
 
 class CatalogRecorder:
@@ -78,6 +85,9 @@ class CatalogRecorder:
         """What a closed period's child killed on the way out left (`repair` at the final compaction)."""
         self.compacting_closed = False
         """A closed period's child is running (flushes go on beside it; no second one is started)."""
+        self.period_compaction_failures = 0
+        self.retry_after_fail_s = 600.0
+        self._no_child_before = 0.0
         self.plane_log = PlaneLog(root)
         self.verdicts_every_s = verdicts_every_s
         self.verdict_log = VerdictLog(root)
@@ -187,7 +197,9 @@ class CatalogRecorder:
         it, and anyio may hand the release to any idle worker). Returns `closed_periods_due()`."""
         self._compact_minutes()
         return_free_heap()
-        return None if self.compacting_closed else self.closed_periods_due()
+        if self.compacting_closed or time.monotonic() < self._no_child_before:
+            return None
+        return self.closed_periods_due()
 
     async def compaction_step(self, background: anyio.abc.TaskGroup | None) -> None:
         """Each minute: `settle_minutes`, then a closed period's child, started in `background` so flushes go on
@@ -206,9 +218,16 @@ class CatalogRecorder:
             background.start_soon(self._run_period_child, due)
 
     async def _run_period_child(self, keep_open_after_ns: int) -> None:
+        """A child that fails leaves the closed period's files as they were (whole, readable, just more of them):
+        the recording goes on, the failure is counted and logged in the child's words, and the next child is tried
+        `retry_after_fail_s` later, not every minute."""
         try:
             await compact_closed_periods_async(self.root, self._period_ns, keep_open_after_ns)
             self.period_compactions += 1
+        except CompactionFailed as exc:
+            self.period_compaction_failures += 1
+            self._no_child_before = time.monotonic() + self.retry_after_fail_s
+            log.warning("%s; the recording goes on, next try in %.0f s", exc, self.retry_after_fail_s)
         finally:
             self.compacting_closed = False
 
@@ -271,6 +290,7 @@ class CatalogRecorder:
             "conflated_by_bridge": self.skipped_by_bridge,
             "flushes": self.flushes,
             "period_compactions": self.period_compactions,
+            "period_compaction_failures": self.period_compaction_failures,
             "files": self.files.file_count(),
             "repaired_on_open": list(self.removed_on_open),
             "repaired_on_close": list(self.removed_on_close),
