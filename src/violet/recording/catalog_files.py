@@ -86,8 +86,8 @@ def _leaf_files(root: str) -> dict[str, list[str]]:
 
 
 class CatalogFiles:
-    """The catalog at `root`, written only by whole files. Not thread-safe: one writer (the recorder's flush
-    thread) at a time."""
+    """The catalog at `root`, written only by whole files. Not thread-safe: one writer per lane at a time (the
+    recorder's flush thread in one, a closed period's child in another)."""
 
     def __init__(self, root: Path, lane: str = "recorder") -> None:
         """`lane`: this writer's own staging directory; writers that run at once need different lanes."""

@@ -194,7 +194,8 @@ class CatalogRecorder:
     def settle_minutes(self) -> int | None:
         """The minute's step, on one worker thread: the open period's closed minutes combined, the free heap
         returned (Arrow's pool, mimalloc, releases nothing when asked from a thread that never allocated through
-        it, and anyio may hand the release to any idle worker). Returns `closed_periods_due()`."""
+        it, and anyio may hand the release to any idle worker). Returns `closed_periods_due()`, or None while a child
+        runs or a failed one's retry is not yet due."""
         self._compact_minutes()
         return_free_heap()
         if self.compacting_closed or time.monotonic() < self._no_child_before:
