@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections import Counter
 from decimal import Decimal
 
 import anyio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
 from violet.sim.bingx import BingxSimConfig, BingxSimulator
-from violet.sim.engine.shared_market import SharedMarket
-from violet.sim.engine.universe import make_universe
+from violet.sim.engine.shared_market import _MASK, _OCTAVES_MS, VOL_PER_SQRT_S, MidPath, SharedMarket, _mix
+from violet.sim.engine.universe import Instrument, make_universe
 
 pytestmark = pytest.mark.anyio
 UNIVERSE = make_universe(50)
@@ -28,6 +31,34 @@ def test_two_processes_with_one_seed_quote_one_market_the_follower_late() -> Non
     for dt in range(0, 60_000, 997):
         assert bingx.top_units("BTC", t + dt) == binance.top_units("BTC", t + dt - 150)
     assert any(other.top_units("BTC", t + dt) != binance.top_units("BTC", t + dt) for dt in range(0, 60_000, 997))
+
+
+def _mid_from_scratch(seed: int, base: str, start_units: int, t_ms: int) -> int:
+    """The path's definition with nothing kept between reads: four hashes an octave."""
+    key = _mix((seed & _MASK) ^ zlib.crc32(base.encode()))
+    x = 0.0
+    for octave, period in enumerate(_OCTAVES_MS):
+        k, r = divmod(t_ms, period)
+        a, b = (_mix(key ^ _mix(octave << 48 ^ j)) / _MASK * 2 - 1 for j in (k, k + 1))
+        f = r / period
+        f = f * f * (3 - 2 * f)
+        x += VOL_PER_SQRT_S * (period / 1000) ** 0.5 * (a + (b - a) * f)
+    return max(20, round(start_units * (1 + x)))
+
+
+@given(
+    seed=st.integers(0, 2**64),
+    steps=st.lists(st.tuples(st.sampled_from(UNIVERSE[:3]), st.integers(-300_000, 300_000)), min_size=1, max_size=60),
+)
+def test_the_kept_grid_points_give_the_path_as_defined(seed: int, steps: list[tuple[Instrument, int]]) -> None:
+    # Reads of several assets, forward and back in time, across grid points of every octave: the same integers as
+    # the definition recomputed from scratch, so both simulators still quote one market.
+    path = MidPath(seed)
+    t = 1_790_000_000_000
+    for inst, dt in steps:
+        t += dt
+        start_units = int(Decimal(inst.start_price).scaleb(inst.price_decimals))
+        assert path.mid_units(inst, t) == _mid_from_scratch(seed, inst.base, start_units, t)
 
 
 def test_the_path_moves_like_a_market_not_a_constant() -> None:
