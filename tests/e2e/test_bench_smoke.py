@@ -165,6 +165,9 @@ def test_bench_universe_reports_every_key_per_size_and_plane(tmp_path: Path) -> 
             row = run[plane]
             assert row["symbols"] == run["symbols"], "the universe both simulators list"
             assert row["start_all_fresh_s"] is not None and row["reconnect_all_fresh_s"] is not None
+            # The venue sent every asset a quote before violet could deliver the last of them.
+            assert 0 < row["start_venue_sent_s"] <= row["start_all_fresh_s"]
+            assert 0 < row["reconnect_venue_sent_s"] <= row["reconnect_all_fresh_s"]
             assert row["floor_s"] >= 0 and row["msgs_per_s"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
             # Every send of the window is delivered, conflated (counted), a repeat, or lost. (1-4 of ~600 looked lost
             # before the bench kept reading past the window's end: sends still in flight when it closed.)

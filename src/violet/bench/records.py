@@ -39,11 +39,16 @@ class Stats:
     """(percentile, us) points of the latency distribution, for the report's CDF plot."""
 
 
+def sim_symbol(venue: str, asset: str) -> str:
+    """The simulator's spelling of an asset: `BTC-USDT` on BingX, `BTCUSDT` on Binance."""
+    base = asset.removesuffix("-PERP")
+    return f"{base.removesuffix('USDT')}-USDT" if venue == "bingx" else base
+
+
 def tick_key(tick: TickFields) -> Key:
     """The join key of a violet tick: the simulator's symbol spelling for its venue."""
     venue, asset, bid, ask, last, ts_event = tick
-    base = asset.removesuffix("-PERP")
-    symbol = f"{base.removesuffix('USDT')}-USDT" if venue == "bingx" else base
+    symbol = sim_symbol(venue, asset)
     if bid is not None and ask is not None:
         return (symbol, "quote", ts_event // 1_000_000, f"{format(bid, 'f')}/{format(ask, 'f')}")
     assert last is not None

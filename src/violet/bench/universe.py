@@ -8,12 +8,15 @@ reads both as a reactor does. Reported per plane:
 - `ready_s`: from the plane's own start to entering it (every subscription confirmed: acks on BingX and NautilusTrader
   1.231, a first tick per stream on 2.0);
 - `start_all_fresh_s`: from the plane's own start (alpha: resolving the universe, then its shards start at once;
-  BingX: entering it) to every asset's first quote delivered (so fresh when it came);
+  BingX: entering it) to the last asset's first quote, as the plane accepted it (its tap: a quote that came while the
+  plane was still starting counts, as BingX's snapshot after each subscribe does); fresh when it came;
 - `floor_s`: what the venue's subscription limits alone take (BingX: a socket's topics at `subscribe_per_s`, sockets
   in parallel, or all topics through one window per IP; Binance on NautilusTrader 1.231: SUBSCRIBE frames of up to
   200 streams at `subscribe_per_s` a connection; on 2.0: one stream per frame ~0.3 s apart; each shard its own
   connections);
 - `reconnect_all_fresh_s`: after every socket of the venue is closed at once, to every asset's next quote;
+- `start_venue_sent_s`, `reconnect_venue_sent_s`: from the same marks to the venue's first quote of its last asset
+  (the simulators' send logs): when the venue had sent every asset a quote, which no client can beat;
 - `p50_ms`, `p99_ms`: venue send -> delivered to this process (the simulators' send logs, same host clock);
 - `dropped`, `conflated`: of the sends in the steady window (conflated: replaced by a newer one before read);
 - `cpu_cores` and `rss_mib` per process over the steady window.
@@ -50,8 +53,7 @@ from violet.adapters.nt_binance.batching import MAX_STREAMS_PER_FRAME
 from violet.adapters.nt_binance.build import nt_major
 from violet.adapters.nt_binance.settings import NtBinanceSettings
 from violet.app.processes import concurrently, spawn_ready, stop_process
-from violet.bench.markdown_table import table
-from violet.bench.records import Record, delivery, fields, summarize
+from violet.bench.records import Record, delivery, fields, sim_symbol, summarize
 from violet.bench.sim_process import SimProcess, cpu_seconds, sim_fault, sim_post, start_sim, stop_sim
 from violet.bench.system_soak import ProcessTrack
 from violet.composition import build_plane
@@ -67,14 +69,15 @@ from violet.config import (
     resolve_shards,
     shard_count,
 )
-from violet.domain import SystemClock, TickKind
-from violet.ports import RejectionReasons, VenuePriceFeedPort
+from violet.domain import NormalizedTick, SystemClock, TickKind
+from violet.ports import RejectionReasons, TickTap, VenuePriceFeedPort
 from violet.universe import resolve_universe
 
 FULL = 600
 """`full`: BingX's simulated count by default (the live list holds several hundred USDT perpetuals; no exact count
 is recorded), and as many on Binance."""
 MIB = 1024 * 1024
+VENUE_OF = {"alpha": "binance", "venue": "bingx"}
 
 
 NT2_SUBSCRIBE_GAP_S = 0.3
@@ -102,13 +105,15 @@ def floor_venue_s(assets: int) -> float:
 
 
 class _Reader:
-    """Every tick of one plane as it is delivered (while `keep`), and when every asset had a quote since a mark."""
+    """Every tick of one plane as it is delivered (while `keep`), and each asset's first quote since a mark."""
 
     def __init__(self, feed: VenuePriceFeedPort) -> None:
         self.feed = feed
         self.records: list[Record] = []
         self.keep = False
         self.newest_event_ns = 0
+        self._mark_ns = 0
+        self._first_quote_ns: dict[str, int] = {}
 
     async def run(self) -> None:
         async with self.feed.subscribe(self.feed.assets()) as stream:
@@ -123,19 +128,27 @@ class _Reader:
             while self.newest_event_ns < wall_ns:  # noqa: ASYNC110 - ticks arrive through the reader task
                 await anyio.sleep(0.01)
 
-    async def all_quoted_since(self, mark_ns: int, timeout_s: float) -> float | None:
-        """Seconds from `mark_ns` to the moment every asset had a quote received since then (None: not within the
-        timeout), read from the plane's latest values: a quote that came while the plane was still starting counts
-        (BingX's snapshot right after each subscribe), as it does for a reactor reading `latest`; a stream opened
-        after entering would only see each asset's next change (up to ~20 s on a quiet name)."""
-        assets = sorted(self.feed.assets())
+    def on_tick(self, tick: NormalizedTick) -> None:
+        """The plane's tap: every tick as the plane accepts it, from before it is entered (BingX's snapshot right
+        after each subscribe comes while the plane is still starting)."""
+        if tick.mono_ns >= self._mark_ns and tick.kind is TickKind.QUOTE:
+            self._first_quote_ns.setdefault(tick.asset, tick.mono_ns)
+
+    def mark(self, at_ns: int | None = None) -> int:
+        """From now (or `at_ns`, already past), each asset's first quote is timed."""
+        self._first_quote_ns = {}
+        self._mark_ns = time.monotonic_ns() if at_ns is None else at_ns
+        return self._mark_ns
+
+    async def all_quoted(self, timeout_s: float) -> float | None:
+        """Seconds from the mark to the first quote of the last asset to get one (None: not within the timeout).
+        Each asset's first quote, not its newest: reading `latest` once the plane is entered would time a quote
+        that came at the start by whichever came after it."""
+        assets = self.feed.assets()
         with anyio.move_on_after(timeout_s):
-            while True:
-                stamps = [self.feed.latest(a, kind=TickKind.QUOTE).tick for a in assets]
-                received = [t.mono_ns for t in stamps if t is not None and t.mono_ns >= mark_ns]
-                if len(received) == len(assets):
-                    return (max(received) - mark_ns) / 1e9
+            while not assets <= self._first_quote_ns.keys():  # noqa: ASYNC110 - ticks arrive through the tap
                 await anyio.sleep(0.05)
+            return (max(self._first_quote_ns[a] for a in assets) - self._mark_ns) / 1e9
         return None
 
 
@@ -175,6 +188,8 @@ async def _measure(
     pids = {"binance simulator": bn.proc.pid, "bingx simulator": bx.proc.pid, "reactor": psutil.Process().pid}
     async with AsyncExitStack() as stack:
         t_start = time.monotonic_ns()
+        for sim in (bn, bx):
+            await sim_post(sim, "/__sim/sendlog")  # logs on: the start's first quotes are timed at the venue too
         cfg, selection = await resolve_universe(base)
         cfg = resolve_shards(cfg)
         n_shards = shard_count(cfg)
@@ -199,16 +214,18 @@ async def _measure(
         stack.callback(tg.cancel_scope.cancel)
         # Each plane's start counts from its own beginning: alpha's from resolving the universe (its shards start
         # then), BingX's from entering it, after alpha is ready (planes are entered one after the other).
-        began = {"alpha": t_start}
+        began: dict[str, int] = {}
         ready: dict[str, float] = {}
         for plane, reader in readers.items():
-            began.setdefault(plane, time.monotonic_ns())
+            assert isinstance(reader.feed, TickTap)
+            stack.enter_context(reader.feed.tap(reader.on_tick))
+            began[plane] = reader.mark(t_start if plane == "alpha" else None)
             await stack.enter_async_context(reader.feed)  # returns once the plane is ready
             ready[plane] = (time.monotonic_ns() - began[plane]) / 1e9
             tg.start_soon(reader.run)
-        start = {p: await r.all_quoted_since(began[p], wait_s) for p, r in readers.items()}
-        await sim_post(bn, "/__sim/sendlog")  # the steady window starts: send logs on, records kept
-        await sim_post(bx, "/__sim/sendlog")
+        start = {p: await r.all_quoted(wait_s) for p, r in readers.items()}
+        # The steady window starts: the start's sends drained, records kept.
+        start_sends = {"alpha": await sim_post(bn, "/__sim/sendlog"), "venue": await sim_post(bx, "/__sim/sendlog")}
         conflated0 = {p: r.feed.counters().conflated for p, r in readers.items()}
         refused0 = {p: _refusals(r.feed) for p, r in readers.items()}
         upstream0 = await _shard_refusals(shard_metrics)
@@ -231,10 +248,15 @@ async def _measure(
         refused = {p: _refusals(r.feed) - refused0[p] for p, r in readers.items()}
         refused["alpha"] += await _shard_refusals(shard_metrics) - upstream0
         reconnect: dict[str, float | None] = {}
+        resent: dict[str, float | None] = {}
         for plane, sim in (("alpha", bn), ("venue", bx)):
-            t_fault = time.monotonic_ns()
+            await sim_post(sim, "/__sim/sendlog")
+            t_fault = readers[plane].mark()
             await sim_fault(sim, "close:1011")  # every socket of the venue at once
-            reconnect[plane] = await readers[plane].all_quoted_since(t_fault, wait_s)
+            reconnect[plane] = await readers[plane].all_quoted(wait_s)
+            resent[plane] = venue_sent_all_s(
+                await sim_post(sim, "/__sim/sendlog"), VENUE_OF[plane], readers[plane].feed.assets(), t_fault
+            )
         rss_trend = await _rss_trend(pids, rss_s) if rss_s else None
     window_s = (t1 - t0) / 1e9
     cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
@@ -262,6 +284,10 @@ async def _measure(
             "start_all_fresh_s": start[plane],
             "floor_s": floors[plane],
             "reconnect_all_fresh_s": reconnect[plane],
+            "start_venue_sent_s": venue_sent_all_s(
+                start_sends[plane], VENUE_OF[plane], reader.feed.assets(), began[plane]
+            ),
+            "reconnect_venue_sent_s": resent[plane],
             "msgs_per_s": fate.sent / window_s,
             "p50_ms": stats.p50_us / 1e3,
             "p99_ms": stats.p99_us / 1e3,
@@ -270,6 +296,20 @@ async def _measure(
             "refused": dict(refused[plane]),
         }
     return out
+
+
+def venue_sent_all_s(sends: list[list[Any]], venue: str, assets: frozenset[str], mark_ns: int) -> float | None:
+    """Seconds from `mark_ns` to the venue's first quote (to any of this host's sockets) of the last of the plane's
+    assets to get one; None if one got none. On change-only channels a quiet name's first quote is the venue's to
+    send: the plane's every-asset time minus this is violet's share."""
+    first: dict[str, int] = {}
+    for symbol, kind, _, _, send_ns in sends:
+        if kind == "quote" and send_ns >= mark_ns:
+            first[symbol] = min(send_ns, first.get(symbol, send_ns))
+    times = [first.get(sim_symbol(venue, asset)) for asset in assets]
+    if not times or None in times:
+        return None
+    return (max(t for t in times if t is not None) - mark_ns) / 1e9
 
 
 def _refusals(feed: VenuePriceFeedPort) -> Counter[str]:
@@ -341,62 +381,3 @@ async def universe_bench(
         for n in sizes
     ]
     return {"params": {"rate": rate, "steady_s": steady_s, "rss_s": rss_s, "cpus": psutil.cpu_count()}, "runs": runs}
-
-
-COLUMNS = (
-    "symbols | plane | shards | ready s | start: all fresh s (floor) | reconnect: all fresh s | msgs/s | p50 / p99 ms "
-    "| dropped | conflated | refused"
-)
-
-
-def markdown(report: dict[str, Any]) -> str:
-    def s(value: float | None) -> str:
-        return "never" if value is None else f"{value:.2f}"
-
-    rows = [
-        [
-            run["symbols"],
-            plane,
-            run["shards"] if plane == "alpha" else "-",
-            s(run[plane].get("ready_s")),
-            f"{s(run[plane]['start_all_fresh_s'])} ({run[plane]['floor_s']:.2f})",
-            s(run[plane]["reconnect_all_fresh_s"]),
-            f"{run[plane]['msgs_per_s']:,.0f}",
-            f"{run[plane]['p50_ms']:.2f} / {run[plane]['p99_ms']:.2f}",
-            run[plane]["dropped"],
-            run[plane]["conflated"],
-            _reasons(run[plane].get("refused", {})),
-        ]
-        for run in report["runs"]
-        for plane in ("alpha", "venue")
-    ]
-    cpu = [
-        f"{run['symbols']} symbols, CPU cores: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in run["cpu_cores"].items())
-        + "; RSS MiB: "
-        + ", ".join(f"{k} {v:.0f}" for k, v in run["rss_mib"].items() if v is not None)
-        for run in report["runs"]
-    ]
-    trends = [
-        f"{run['symbols']} symbols, RSS over {trend['seconds'] / 60:g} min (MiB after half -> end, trend MiB/h): "
-        + ", ".join(
-            f"{name} {t['rss_after_warmup_mib']:.0f} -> {t['rss_end_mib']:.0f} ({t['slope_mib_per_hour']:+.1f})"
-            for name, t in trend.items()
-            if isinstance(t, dict) and t["slope_mib_per_hour"] is not None
-        )
-        for run in report["runs"]
-        if (trend := run.get("rss_trend"))
-    ]
-    p = report["params"]
-    intro = f"live profile, {p['rate']:g} msgs/s a venue, {p['steady_s']:g} s steady window, {p['cpus']} CPUs"
-    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu, *trends]) + "\n"
-
-
-def _reasons(refused: dict[str, int]) -> str:
-    if not refused:
-        return "0"
-    return f"{sum(refused.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(refused.items())) + ")"
-
-
-def to_json(report: dict[str, Any]) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(report), indent=2)

@@ -340,7 +340,8 @@ def bench_universe(
     Example: violet bench universe --symbols 50,200,full --rate 5000 --out bench-out; RSS over 30 minutes at full
     size: violet bench universe --symbols full --rss-minutes 30
     """
-    from violet.bench.universe import markdown, sizes_of, to_json, universe_bench
+    from violet.bench.universe import sizes_of, universe_bench
+    from violet.bench.universe_report import markdown, to_json
 
     try:
         sizes = sizes_of(symbols)
