@@ -168,6 +168,9 @@ def test_bench_universe_reports_every_key_per_size_and_plane(tmp_path: Path) -> 
             # The venue sent every asset a quote before violet could deliver the last of them.
             assert 0 < row["start_venue_sent_s"] <= row["start_all_fresh_s"]
             assert 0 < row["reconnect_venue_sent_s"] <= row["reconnect_all_fresh_s"]
+            for wait in (row["start_worst_wait"], row["reconnect_worst_wait"]):
+                assert str(wait["worst_asset"]).endswith("USDT-PERP"), "one of the universe's assets"
+                assert 0 <= wait["worst_wait_s"] < 60
             assert row["floor_s"] >= 0 and row["msgs_per_s"] > 0 and 0 < row["p50_ms"] <= row["p99_ms"]
             # Every send of the window is delivered, conflated (counted), a repeat, or lost. (1-4 of ~600 looked lost
             # before the bench kept reading past the window's end: sends still in flight when it closed.)

@@ -16,7 +16,9 @@ reads both as a reactor does. Reported per plane:
   connections);
 - `reconnect_all_fresh_s`: after every socket of the venue is closed at once, to every asset's next quote;
 - `start_venue_sent_s`, `reconnect_venue_sent_s`: from the same marks to the venue's first quote of its last asset
-  (the simulators' send logs): when the venue had sent every asset a quote, which no client can beat;
+  (the simulators' send logs): when the venue had sent every asset a quote, which no client can beat; and
+  `start_worst_wait`, `reconnect_worst_wait`: the asset whose first quote reached the plane longest after the venue
+  sent it, and how long (violet's own share, per asset);
 - `p50_ms`, `p99_ms`: venue send -> delivered to this process (the simulators' send logs, same host clock);
 - `dropped`, `conflated`: of the sends in the steady window (conflated: replaced by a newer one before read);
 - `cpu_cores` and `rss_mib` per process over the steady window.
@@ -140,6 +142,24 @@ class _Reader:
         self._mark_ns = time.monotonic_ns() if at_ns is None else at_ns
         return self._mark_ns
 
+    def against_venue(self, sends: list[list[Any]], venue: str) -> dict[str, Any]:
+        """When the venue had sent every asset its first quote since the mark (None: one got none), and the asset
+        whose first quote violet delivered latest after the venue sent it (its wait: violet's own share)."""
+        sent = first_quote_sends(sends, self._mark_ns)
+        sent_at: dict[str, int] = {}
+        for asset in self.feed.assets():
+            t = sent.get(sim_symbol(venue, asset))
+            if t is not None:
+                sent_at[asset] = t
+        waits = [(self._first_quote_ns[a] - t, a) for a, t in sent_at.items() if a in self._first_quote_ns]
+        worst_ns, worst = max(waits, default=(0, None))
+        all_sent = len(sent_at) == len(self.feed.assets()) and sent_at
+        return {
+            "venue_sent_s": (max(sent_at.values()) - self._mark_ns) / 1e9 if all_sent else None,
+            "worst_wait_s": worst_ns / 1e9,
+            "worst_asset": worst,
+        }
+
     async def all_quoted(self, timeout_s: float) -> float | None:
         """Seconds from the mark to the first quote of the last asset to get one (None: not within the timeout).
         Each asset's first quote, not its newest: reading `latest` once the plane is entered would time a quote
@@ -226,6 +246,7 @@ async def _measure(
         start = {p: await r.all_quoted(wait_s) for p, r in readers.items()}
         # The steady window starts: the start's sends drained, records kept.
         start_sends = {"alpha": await sim_post(bn, "/__sim/sendlog"), "venue": await sim_post(bx, "/__sim/sendlog")}
+        started = {p: r.against_venue(start_sends[p], VENUE_OF[p]) for p, r in readers.items()}
         conflated0 = {p: r.feed.counters().conflated for p, r in readers.items()}
         refused0 = {p: _refusals(r.feed) for p, r in readers.items()}
         upstream0 = await _shard_refusals(shard_metrics)
@@ -248,15 +269,13 @@ async def _measure(
         refused = {p: _refusals(r.feed) - refused0[p] for p, r in readers.items()}
         refused["alpha"] += await _shard_refusals(shard_metrics) - upstream0
         reconnect: dict[str, float | None] = {}
-        resent: dict[str, float | None] = {}
+        resent: dict[str, dict[str, Any]] = {}
         for plane, sim in (("alpha", bn), ("venue", bx)):
             await sim_post(sim, "/__sim/sendlog")
-            t_fault = readers[plane].mark()
+            readers[plane].mark()
             await sim_fault(sim, "close:1011")  # every socket of the venue at once
             reconnect[plane] = await readers[plane].all_quoted(wait_s)
-            resent[plane] = venue_sent_all_s(
-                await sim_post(sim, "/__sim/sendlog"), VENUE_OF[plane], readers[plane].feed.assets(), t_fault
-            )
+            resent[plane] = readers[plane].against_venue(await sim_post(sim, "/__sim/sendlog"), VENUE_OF[plane])
         rss_trend = await _rss_trend(pids, rss_s) if rss_s else None
     window_s = (t1 - t0) / 1e9
     cores = {k: (cpu1[k] - cpu0[k]) / window_s for k in cpu1 if k in cpu0}
@@ -284,10 +303,10 @@ async def _measure(
             "start_all_fresh_s": start[plane],
             "floor_s": floors[plane],
             "reconnect_all_fresh_s": reconnect[plane],
-            "start_venue_sent_s": venue_sent_all_s(
-                start_sends[plane], VENUE_OF[plane], reader.feed.assets(), began[plane]
-            ),
-            "reconnect_venue_sent_s": resent[plane],
+            "start_venue_sent_s": started[plane]["venue_sent_s"],
+            "start_worst_wait": {k: started[plane][k] for k in ("worst_wait_s", "worst_asset")},
+            "reconnect_venue_sent_s": resent[plane]["venue_sent_s"],
+            "reconnect_worst_wait": {k: resent[plane][k] for k in ("worst_wait_s", "worst_asset")},
             "msgs_per_s": fate.sent / window_s,
             "p50_ms": stats.p50_us / 1e3,
             "p99_ms": stats.p99_us / 1e3,
@@ -298,18 +317,13 @@ async def _measure(
     return out
 
 
-def venue_sent_all_s(sends: list[list[Any]], venue: str, assets: frozenset[str], mark_ns: int) -> float | None:
-    """Seconds from `mark_ns` to the venue's first quote (to any of this host's sockets) of the last of the plane's
-    assets to get one; None if one got none. On change-only channels a quiet name's first quote is the venue's to
-    send: the plane's every-asset time minus this is violet's share."""
+def first_quote_sends(sends: list[list[Any]], mark_ns: int) -> dict[str, int]:
+    """Each symbol's first quote the venue sent (to any of this host's sockets) from `mark_ns` on, by send time."""
     first: dict[str, int] = {}
     for symbol, kind, _, _, send_ns in sends:
         if kind == "quote" and send_ns >= mark_ns:
             first[symbol] = min(send_ns, first.get(symbol, send_ns))
-    times = [first.get(sim_symbol(venue, asset)) for asset in assets]
-    if not times or None in times:
-        return None
-    return (max(t for t in times if t is not None) - mark_ns) / 1e9
+    return first
 
 
 def _refusals(feed: VenuePriceFeedPort) -> Counter[str]:

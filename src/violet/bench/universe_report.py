@@ -43,6 +43,14 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:.0f}" for k, v in run["rss_mib"].items() if v is not None)
         for run in report["runs"]
     ]
+    waits = [
+        f"{run['symbols']} symbols, longest from the venue's first quote of an asset to violet's (start / reconnect): "
+        + ", ".join(
+            f"{plane} {_wait(run[plane].get('start_worst_wait'))} / {_wait(run[plane].get('reconnect_worst_wait'))}"
+            for plane in ("alpha", "venue")
+        )
+        for run in report["runs"]
+    ]
     trends = [
         f"{run['symbols']} symbols, RSS over {trend['seconds'] / 60:g} min (MiB after half -> end, trend MiB/h): "
         + ", ".join(
@@ -55,7 +63,13 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     p = report["params"]
     intro = f"live profile, {p['rate']:g} msgs/s a venue, {p['steady_s']:g} s steady window, {p['cpus']} CPUs"
-    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu, *trends]) + "\n"
+    return "\n".join([intro, "", *table(COLUMNS, rows), "", *cpu, *waits, *trends]) + "\n"
+
+
+def _wait(wait: dict[str, Any] | None) -> str:
+    if not wait or wait.get("worst_asset") is None:
+        return "-"
+    return f"{wait['worst_wait_s']:.3f} s ({wait['worst_asset']})"
 
 
 def _reasons(refused: dict[str, int]) -> str:
