@@ -13,12 +13,16 @@ import pytest
 
 from tests.contract.harnesses.remote_shm import feed_config, feed_process, shm_reader
 from tests.support.waiting import eventually
+from violet.adapters.remote_shm import RemoteShmPriceFeed, RemoteShmSettings
 from violet.bridges.shm_layout import segment_name
+from violet.config import BingxConfig, BridgeConfig, FeedConfig, PlaneConfig, VioletConfig, dump_config
 from violet.domain import FeedState, Freshness, TickKind
 from violet.sim.binance import BinanceSimConfig, BinanceSimulator
+from violet.sim.bingx import BingxSimConfig, BingxSimulator
 
 pytestmark = pytest.mark.anyio
 ASSETS = ("BTCUSDT-PERP", "ETHUSDT-PERP")
+S = 1_000_000_000
 
 
 async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_up(tmp_path: Path) -> None:
@@ -41,6 +45,30 @@ async def test_sigkill_goes_stale_within_budget_and_a_restarted_feed_is_picked_u
                 await eventually(lambda: reader.latest("BTCUSDT-PERP").fresh and reader.attaches >= 2)
                 assert reader.state.value == "live"
         assert reader.counters().reconnects >= 1, "the outage was counted"
+
+
+async def test_a_quote_the_source_accepted_while_it_was_starting_reaches_the_bridge(tmp_path: Path) -> None:
+    """BingX sends each book's snapshot right after its subscription, while the plane's later subscriptions are still
+    paced (it is ready once every topic is answered), and on a quiet name nothing may follow for seconds. That first
+    quote must reach the bridge, not only the source inside the feed: while the publisher was attached once the
+    source was ready, such a name read NO_DATA in the reactor until its next change (4.5-9 s at 600 symbols)."""
+    prefix = f"kb{secrets.token_hex(3)}"
+    async with BingxSimulator(BingxSimConfig(symbols=2, market=False)) as sim:
+        cfg = VioletConfig(
+            alpha=PlaneConfig(adapter="in_memory"),
+            venue=PlaneConfig(adapter="remote_shm", assets=list(ASSETS)),
+            # One request a window: the first book's snapshot comes while the three other topics wait their turn.
+            bingx=BingxConfig(http_url=sim.http_url, ws_url=f"{sim.ws_url}/swap-market", subscribe_per_s=1),
+            bridge=BridgeConfig(shm_prefix=prefix, heartbeat_ms=50.0),
+            feed=FeedConfig(health_interval_s=60.0),
+        )
+        # A budget longer than the start: the quotes reach this reader only once the feed beats (after its start).
+        settings = RemoteShmSettings(bridge=f"{prefix}-venue", venue="bingx", assets=ASSETS, staleness_budget_ns=30 * S)
+        reader = RemoteShmPriceFeed(settings)
+        async with feed_process(dump_config(cfg), tmp_path), reader:
+            # No market runs: each book's snapshot is its only quote.
+            quoted = lambda: [a for a in ASSETS if reader.latest(a, kind=TickKind.QUOTE).tick is not None]  # noqa: E731
+            await eventually(lambda: quoted() == list(ASSETS), what="both snapshots' quotes in the bridge", timeout_s=10)
 
 
 async def test_a_shards_sigkill_and_restart_make_only_its_assets_stale_then_fresh(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ reads both as a reactor does. Reported per plane:
   sent it, and how long (violet's own share, per asset);
 - `p50_ms`, `p99_ms`: venue send -> delivered to this process (the simulators' send logs, same host clock);
 - `dropped`, `conflated`: of the sends in the steady window (conflated: replaced by a newer one before read);
+  `refused` by reason in the window, `start_refused` before it;
 - `cpu_cores` and `rss_mib` per process over the steady window.
 
 On the live profile thin names quote seldom (a thin BingX book's top changes every ~6 s, quiet spells up to ~21 s):
@@ -158,6 +159,7 @@ class _Reader:
             "venue_sent_s": (max(sent_at.values()) - self._mark_ns) / 1e9 if all_sent else None,
             "worst_wait_s": worst_ns / 1e9,
             "worst_asset": worst,
+            "worst_sent_s": (sent_at[worst] - self._mark_ns) / 1e9 if worst is not None else None,
         }
 
     async def all_quoted(self, timeout_s: float) -> float | None:
@@ -304,15 +306,16 @@ async def _measure(
             "floor_s": floors[plane],
             "reconnect_all_fresh_s": reconnect[plane],
             "start_venue_sent_s": started[plane]["venue_sent_s"],
-            "start_worst_wait": {k: started[plane][k] for k in ("worst_wait_s", "worst_asset")},
+            "start_worst_wait": {k: started[plane][k] for k in ("worst_wait_s", "worst_asset", "worst_sent_s")},
             "reconnect_venue_sent_s": resent[plane]["venue_sent_s"],
-            "reconnect_worst_wait": {k: resent[plane][k] for k in ("worst_wait_s", "worst_asset")},
+            "reconnect_worst_wait": {k: resent[plane][k] for k in ("worst_wait_s", "worst_asset", "worst_sent_s")},
             "msgs_per_s": fate.sent / window_s,
             "p50_ms": stats.p50_us / 1e3,
             "p99_ms": stats.p99_us / 1e3,
             "dropped": fate.dropped,
             "conflated": fate.conflated,
             "refused": dict(refused[plane]),
+            "start_refused": dict(refused0[plane] + (upstream0 if plane == "alpha" else Counter())),
         }
     return out
 

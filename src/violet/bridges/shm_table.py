@@ -200,8 +200,9 @@ class ShmTableReader:
     segment of another layout version or not violet's."""
 
     def __init__(self, bridge: str, *, skip_existing: bool = True, shard: int = 0, shards: int = 1) -> None:
-        """`skip_existing`: values already in the table are not reported by `changed()` (their age is
-        unknown to a reader that just arrived); False for a table a restarted writer has just begun."""
+        """`skip_existing`: values already in the table are not reported by `changed()` but kept in `initial`, the
+        reader's baseline (their updates are not news; their values are, aged by the feed's receive stamp they
+        carry); False for a table a restarted writer has just begun."""
         self.name = segment_name(bridge, shard, shards)
         shm = shared_memory.SharedMemory(self.name)
         # Python 3.11 registers attached segments too and would unlink the writer's at our exit.
@@ -244,14 +245,20 @@ class ShmTableReader:
         self._seen = [0] * slots
         self._ring = ring_offset(slots)
         self._ring_pos = self._words.get64(RING_HEAD_OFFSET)
+        self.initial: list[BridgeRecord] = []
+        """With `skip_existing`: the values in the table when it was opened, in write order (the caller takes them)."""
         if skip_existing:
+            found: list[tuple[int, BridgeRecord]] = []
             for i in range(slots):
                 try:
                     value = self.read_slot(i)
                 except CorruptSlot:
                     self.corrupt += 1
                     continue
+                if value is not None and self.keys[i][0]:
+                    found.append(value)
                 self._seen[i] = 0 if value is None else value[1].updates
+            self.initial = [record for _, record in sorted(found, key=lambda entry: entry[0])]
 
     def _read_directory(self) -> None:
         """The entries of the slots still free here (entries once written never change), from the current version."""

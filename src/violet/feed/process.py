@@ -232,6 +232,12 @@ async def _serve(
         log.info("violet feed: metrics on %s/metrics", server.url)
         metrics_url = server.url
     for plane, source in sources.items():
+        if not isinstance(source, TickTap):
+            raise TypeError(f"the {plane} source cannot be tapped: a feed process publishes every tick")
+        # Tapped before it starts: a quote it accepts while starting (BingX's book snapshot after each subscription,
+        # a first bookTicker after an early ack) may be a quiet name's only one for seconds.
+        stack.enter_context(source.tap(_publisher(source, writers[plane])))
+    for plane, source in sources.items():
         try:
             await stack.enter_async_context(source)
         except Exception as exc:
@@ -242,10 +248,6 @@ async def _serve(
     # ours: take them back now that the sources are up.
     tg.start_soon(cancel_on_signal, tg.cancel_scope)
     for plane in planes:
-        source = sources[plane]
-        if not isinstance(source, TickTap):
-            raise TypeError(f"the {plane} source cannot be tapped: a feed process publishes every tick")
-        stack.enter_context(source.tap(_publisher(source, writers[plane])))
         beater = _Beater(sources[plane], writers[plane], cfg.bridge.heartbeat_ms / 1000)
         beater.start()
         stack.callback(beater.stop)

@@ -20,6 +20,7 @@ import anyio.lowlevel
 import attrs
 from hdrh.histogram import HdrHistogram
 
+from violet.bridges.record import BridgeRecord
 from violet.bridges.shm_layout import LayoutError
 from violet.bridges.shm_table import ShmTableReader
 from violet.bridges.shm_wake import WakeSocket
@@ -94,17 +95,27 @@ class RemoteShmPriceFeed(RemoteFeed):
                 log.warning("%s plane: the feed added %s (listed while running)", self._settings.venue, added)
         for _ in range(reader.corrupt - corrupt_before):
             hub.reject("bridge-corrupt-slot")
+        if reader.initial:
+            # What the feed published before this reader came (a quiet name's only quote may be minutes old, or a
+            # second): a baseline, not news, and as old as the feed's receive, so an old one is never fresh.
+            initial, reader.initial = reader.initial, []
+            for record in initial:
+                self._deliver(record, now_mono, skipped=0, late_check=False)
         for record, skipped in changes:
-            if record.asset not in hub.assets():
-                continue
-            in_transit = max(0, now_mono - record.received_ns)  # the feed's receive -> now, on the host's clock
-            try:
-                tick = record.to_tick(mono_ns=max(0, hub.clock.monotonic_ns() - in_transit), venue=self._settings.venue)
-            except DomainError as exc:
-                hub.reject(f"bridge-{type(exc).__name__}")
-                continue
-            self.bridge_latency_ns.record_value(max(1, now_mono - record.published_ns))
-            hub.accept(tick, upstream_conflated=skipped)
+            self._deliver(record, now_mono, skipped=skipped, late_check=True)
+
+    def _deliver(self, record: BridgeRecord, now_mono: int, *, skipped: int, late_check: bool) -> None:
+        hub = self._hub
+        if record.asset not in hub.assets():
+            return
+        in_transit = max(0, now_mono - record.received_ns)  # the feed's receive -> now, on the host's clock
+        try:
+            tick = record.to_tick(mono_ns=max(0, hub.clock.monotonic_ns() - in_transit), venue=self._settings.venue)
+        except DomainError as exc:
+            hub.reject(f"bridge-{type(exc).__name__}")
+            return
+        self.bridge_latency_ns.record_value(max(1, now_mono - record.published_ns))
+        hub.accept(tick, upstream_conflated=skipped, late_check=late_check)
 
     async def _follow(self) -> None:
         s = self._settings
