@@ -68,7 +68,7 @@ async def test_a_quote_the_source_accepted_while_it_was_starting_reaches_the_bri
         async with feed_process(dump_config(cfg), tmp_path), reader:
             # No market runs: each book's snapshot is its only quote.
             quoted = lambda: [a for a in ASSETS if reader.latest(a, kind=TickKind.QUOTE).tick is not None]  # noqa: E731
-            await eventually(lambda: quoted() == list(ASSETS), what="both snapshots' quotes in the bridge", timeout_s=10)
+            await eventually(lambda: quoted() == list(ASSETS), what="both snapshots' quotes", timeout_s=10)
 
 
 async def test_a_shards_sigkill_and_restart_make_only_its_assets_stale_then_fresh(tmp_path: Path) -> None:
