@@ -69,6 +69,7 @@ async def test_a_quote_the_source_accepted_while_it_was_starting_reaches_the_bri
             # No market runs: each book's snapshot is its only quote.
             def quoted() -> list[str]:
                 return [a for a in ASSETS if reader.latest(a, kind=TickKind.QUOTE).tick is not None]
+
             await eventually(lambda: quoted() == list(ASSETS), what="both snapshots' quotes", timeout_s=10)
 
 

@@ -53,8 +53,10 @@ async def test_what_the_feed_published_before_the_reader_came_is_its_baseline_ag
         async with anyio.create_task_group() as tg:
             tg.start_soon(beat)
             async with RemoteShmPriceFeed(settings) as feed:
+
                 def quoted() -> list[str]:
                     return [a for a in ASSETS if feed.latest(a, kind=TickKind.QUOTE).tick is not None]
+
                 await eventually(lambda: quoted() == list(ASSETS), "both quotes from the table")
                 btc, eth = (feed.latest(a, kind=TickKind.QUOTE) for a in ASSETS)
                 assert btc.freshness is Freshness.FRESH and btc.tick is not None and btc.tick.bid == Decimal("102.1")
