@@ -66,3 +66,64 @@ async def test_what_the_feed_published_before_the_reader_came_is_its_baseline_ag
             tg.cancel_scope.cancel()
     finally:
         writer.close()
+
+
+async def test_a_restarted_feeds_values_written_before_the_reader_switched_to_its_table_reach_the_reader() -> None:
+    # The reader finds a restarted feed's new table (a new generation) only once the old one stops beating; what the
+    # new feed wrote before that is news to the reader, as its changes would have been: delivered, its earlier
+    # updates counted as conflated.
+    bridge = f"rs{secrets.token_hex(3)}"
+    live = {"writer": ShmTableWriter(bridge, ASSETS), "beating": True}
+
+    async def beat() -> None:
+        while True:
+            writer = live["writer"]
+            assert isinstance(writer, ShmTableWriter)
+            if live["beating"]:
+                writer.heartbeat()
+                writer.wake()
+            await anyio.sleep(0.02)
+
+    first = live["writer"]
+    assert isinstance(first, ShmTableWriter)
+    restarted: ShmTableWriter | None = None
+    for asset in ASSETS:
+        write_quote(first, asset, 1)
+    settings = RemoteShmSettings(
+        bridge=bridge, venue="binance", assets=ASSETS, staleness_budget_ns=10 * S, heartbeat_timeout_ns=300_000_000
+    )
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(beat)
+            async with RemoteShmPriceFeed(settings) as feed:
+                await eventually(lambda: feed.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).fresh, "the first feed's")
+                live["beating"] = False
+                first.close()  # the feed dies: its table goes
+                await eventually(
+                    lambda: feed.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).freshness is Freshness.FEED_DOWN, "down"
+                )
+                conflated = feed.counters().conflated
+                # Its restart writes in the step that creates its table: no read of this loop can come between.
+                restarted = ShmTableWriter(bridge, ASSETS)
+                write_quote(restarted, "ETHUSDT-PERP", 7)
+                for n in (7, 8, 9):
+                    write_quote(restarted, "BTCUSDT-PERP", n)
+                live["writer"], live["beating"] = restarted, True
+
+                def quoted_again() -> bool:
+                    eth = feed.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).tick
+                    btc = feed.latest("BTCUSDT-PERP", kind=TickKind.QUOTE).tick
+                    return (
+                        eth is not None
+                        and eth.bid == Decimal("107.1")
+                        and btc is not None
+                        and btc.bid == Decimal("109.1")
+                    )
+
+                await eventually(quoted_again, "the restarted feed's quotes")
+                assert feed.latest("ETHUSDT-PERP", kind=TickKind.QUOTE).fresh
+                assert feed.counters().conflated - conflated == 2, "BTC's two earlier updates, skipped"
+            tg.cancel_scope.cancel()
+    finally:
+        if restarted is not None:
+            restarted.close()

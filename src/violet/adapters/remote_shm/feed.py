@@ -49,6 +49,8 @@ class RemoteShmPriceFeed(RemoteFeed):
         self.bridge_latency_ns = HdrHistogram(1, 60_000_000_000, 3)
         self.layout_errors = 0
         self.attaches = 0
+        self._restarted: set[int] = set()
+        """Shards whose table is a restarted writer's, switched to: what it already holds is news to this reader."""
 
     def _open_table(self, shard: int, *, skip_existing: bool) -> ShmTableReader | None:
         n = len(self._readers)
@@ -70,14 +72,16 @@ class RemoteShmPriceFeed(RemoteFeed):
 
     def _writer_down(self, shard: int, reader: ShmTableReader) -> None:
         """No heartbeat: the shard's assets are stale until it beats again. A restarted writer has a new table under
-        the same name (new generation); switch to it and take all of it, since it was written after the restart."""
+        the same name (new generation); switch to it and take all of it, since it was written after the restart: what
+        it wrote before the switch is delivered as news (its earlier updates counted as conflated)."""
         self._liveness.down(shard)
-        probe = self._open_table(shard, skip_existing=False)
+        probe = self._open_table(shard, skip_existing=True)
         if probe is None:
             return
         if probe.generation != reader.generation:
             reader.close()
             self._readers[shard] = probe
+            self._restarted.add(shard)
             self.attaches += 1
             self._liveness.add(shard, probe.assets)
         else:
@@ -95,12 +99,15 @@ class RemoteShmPriceFeed(RemoteFeed):
                 log.warning("%s plane: the feed added %s (listed while running)", self._settings.venue, added)
         for _ in range(reader.corrupt - corrupt_before):
             hub.reject("bridge-corrupt-slot")
+        news = shard in self._restarted
+        self._restarted.discard(shard)
         if reader.initial:
             # What the feed published before this reader came (a quiet name's only quote may be minutes old, or a
-            # second): a baseline, not news, and as old as the feed's receive, so an old one is never fresh.
+            # second): a baseline, not news, and as old as the feed's receive, so an old one is never fresh. A
+            # restarted writer's table was all written after the restart: news, as its changes would have been.
             initial, reader.initial = reader.initial, []
             for record in initial:
-                self._deliver(record, now_mono, skipped=0, late_check=False)
+                self._deliver(record, now_mono, skipped=record.updates - 1 if news else 0, late_check=news)
         for record, skipped in changes:
             self._deliver(record, now_mono, skipped=skipped, late_check=True)
 
