@@ -133,9 +133,11 @@ class _Reader:
 
     def on_tick(self, tick: NormalizedTick) -> None:
         """The plane's tap: every tick as the plane accepts it, from before it is entered (BingX's snapshot right
-        after each subscribe comes while the plane is still starting)."""
-        if tick.mono_ns >= self._mark_ns and tick.kind is TickKind.QUOTE:
-            self._first_quote_ns.setdefault(tick.asset, tick.mono_ns)
+        after each subscribe comes while the plane is still starting). Timed when this process has it: a remote
+        plane's tick carries its feed's receive time, earlier than its arrival here when it was waiting in the table
+        for this reader to come; a tick received before the mark (in flight across a fault) does not count."""
+        if tick.mono_ns >= self._mark_ns and tick.kind is TickKind.QUOTE and tick.asset not in self._first_quote_ns:
+            self._first_quote_ns[tick.asset] = time.monotonic_ns()
 
     def mark(self, at_ns: int | None = None) -> int:
         """From now (or `at_ns`, already past), each asset's first quote is timed."""
