@@ -145,9 +145,9 @@ class _Reader:
         self._mark_ns = time.monotonic_ns() if at_ns is None else at_ns
         return self._mark_ns
 
-    def against_venue(self, sends: list[list[Any]], venue: str) -> dict[str, Any]:
-        """When the venue had sent every asset its first quote since the mark (None: one got none), and the asset
-        whose first quote violet delivered latest after the venue sent it (its wait: violet's own share)."""
+    def against_venue(self, sends: list[list[Any]], venue: str) -> tuple[float | None, dict[str, Any]]:
+        """Seconds from the mark to when the venue had sent every asset its first quote (None: one got none), and the
+        asset whose first quote reached violet longest after the venue sent it (its wait: violet's own share)."""
         sent = first_quote_sends(sends, self._mark_ns)
         sent_at: dict[str, int] = {}
         for asset in self.feed.assets():
@@ -157,8 +157,8 @@ class _Reader:
         waits = [(self._first_quote_ns[a] - t, a) for a, t in sent_at.items() if a in self._first_quote_ns]
         worst_ns, worst = max(waits, default=(0, None))
         all_sent = len(sent_at) == len(self.feed.assets()) and sent_at
-        return {
-            "venue_sent_s": (max(sent_at.values()) - self._mark_ns) / 1e9 if all_sent else None,
+        venue_sent_s = (max(sent_at.values()) - self._mark_ns) / 1e9 if all_sent else None
+        return venue_sent_s, {
             "worst_wait_s": worst_ns / 1e9,
             "worst_asset": worst,
             "worst_sent_s": (sent_at[worst] - self._mark_ns) / 1e9 if worst is not None else None,
@@ -273,7 +273,7 @@ async def _measure(
         refused = {p: _refusals(r.feed) - refused0[p] for p, r in readers.items()}
         refused["alpha"] += await _shard_refusals(shard_metrics) - upstream0
         reconnect: dict[str, float | None] = {}
-        resent: dict[str, dict[str, Any]] = {}
+        resent: dict[str, tuple[float | None, dict[str, Any]]] = {}
         for plane, sim in (("alpha", bn), ("venue", bx)):
             await sim_post(sim, "/__sim/sendlog")
             readers[plane].mark()
@@ -307,10 +307,10 @@ async def _measure(
             "start_all_fresh_s": start[plane],
             "floor_s": floors[plane],
             "reconnect_all_fresh_s": reconnect[plane],
-            "start_venue_sent_s": started[plane]["venue_sent_s"],
-            "start_worst_wait": {k: started[plane][k] for k in ("worst_wait_s", "worst_asset", "worst_sent_s")},
-            "reconnect_venue_sent_s": resent[plane]["venue_sent_s"],
-            "reconnect_worst_wait": {k: resent[plane][k] for k in ("worst_wait_s", "worst_asset", "worst_sent_s")},
+            "start_venue_sent_s": started[plane][0],
+            "start_worst_wait": started[plane][1],
+            "reconnect_venue_sent_s": resent[plane][0],
+            "reconnect_worst_wait": resent[plane][1],
             "msgs_per_s": fate.sent / window_s,
             "p50_ms": stats.p50_us / 1e3,
             "p99_ms": stats.p99_us / 1e3,

@@ -48,10 +48,8 @@ class MidPath:
         self._octaves = tuple(
             (octave, period, vol_per_sqrt_s * (period / 1000) ** 0.5) for octave, period in enumerate(_OCTAVES_MS)
         )
-        self._start: dict[str, int] = {}
-        self._key: dict[str, int] = {}
-        self._cells: dict[str, list[tuple[int, float, float]]] = {}
-        """Per asset and octave: (grid point k, value at k, value at k + 1)."""
+        self._assets: dict[str, tuple[int, int, list[tuple[int, float, float]]]] = {}
+        """Per asset: its start price in units, its hash key, and per octave (grid point k, value at k, at k + 1)."""
 
     def _value(self, key: int, octave: int, k: int) -> float:
         return _mix(key ^ _mix(octave << 48 ^ k)) / _MASK * 2 - 1
@@ -59,12 +57,13 @@ class MidPath:
     def mid_units(self, inst: Instrument, t_ms: int) -> int:
         """The mid in units of the instrument's price precision at wall time `t_ms`."""
         base = inst.base
-        cells = self._cells.get(base)
-        if cells is None:
-            self._start[base] = int(Decimal(inst.start_price).scaleb(inst.price_decimals))
-            self._key[base] = _mix(self._seed ^ zlib.crc32(base.encode()))
-            cells = self._cells[base] = [(-1, 0.0, 0.0)] * len(self._octaves)  # no k is -1: t_ms >= 0
-        key = self._key[base]
+        state = self._assets.get(base)
+        if state is None:
+            start = int(Decimal(inst.start_price).scaleb(inst.price_decimals))
+            key = _mix(self._seed ^ zlib.crc32(base.encode()))
+            # k is never -2 nor -1 (t_ms >= 0): every octave's values are computed on the first read.
+            state = self._assets[base] = (start, key, [(-2, 0.0, 0.0)] * len(self._octaves))
+        start, key, cells = state
         x = 0.0
         for octave, period, amp in self._octaves:
             k, r = divmod(t_ms, period)
@@ -76,7 +75,7 @@ class MidPath:
             f = r / period
             f = f * f * (3 - 2 * f)  # smoothstep: no kinks at grid points
             x += amp * (a + (b - a) * f)
-        return max(20, round(self._start[base] * (1 + x)))
+        return max(20, round(start * (1 + x)))
 
 
 def activity_weights(n: int) -> list[float]:
